@@ -1,0 +1,31 @@
+/** One versioned schema change owned by a package: applied once, in `version` order, inside a transaction. */
+export interface Migration {
+  /** Strictly increasing within a namespace, starting at 1. */
+  version: number;
+  /** Short description, recorded in `core_migrations`. */
+  name: string;
+  /** SQL that runs on PostgreSQL 15 and on PGlite alike. May hold several statements. */
+  sql: string;
+}
+
+/** A SQL database: embedded PGlite or a PostgreSQL server, with the same SQL on both. */
+export interface Store {
+  /** `'pglite'` or `'postgres'`. */
+  readonly driver: 'pglite' | 'postgres';
+  /** The URL this store was opened with, password redacted. */
+  readonly url: string;
+  /** Runs one parameterised statement (`$1`, `$2`, …) and returns its rows. */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Runs several statements separated by `;`, without parameters (DDL, scripts). */
+  exec(sql: string): Promise<void>;
+  /** Runs `fn` in a transaction: committed when it resolves, rolled back when it throws. Nested calls reuse it. */
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+  /** Applies the not-yet-applied migrations of `namespace`, serialised across processes. */
+  migrate(namespace: string, migrations: readonly Migration[]): Promise<void>;
+  /** Subscribes to a notification channel (PostgreSQL LISTEN; in-process only on PGlite). Returns an unsubscribe function. */
+  listen?(channel: string, fn: (payload: string) => void): Promise<() => Promise<void>>;
+  /** Sends a notification on a channel (PostgreSQL NOTIFY). */
+  notify?(channel: string, payload: string): Promise<void>;
+  /** Releases connections and locks. Further calls fail with `STORE_CLOSED`. */
+  close(): Promise<void>;
+}

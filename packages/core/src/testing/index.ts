@@ -1,0 +1,2 @@
+// Conformance suites for implementers of core's interfaces. Run them inside vitest.
+export {};
