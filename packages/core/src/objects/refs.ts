@@ -1,0 +1,60 @@
+import { OBJECTS_MIGRATIONS } from '../migrations/objects.js';
+import type { Store } from '../store/store.js';
+
+/** A row that keeps a blob alive: `kind` names the owning table or concept, `ownerId` its row. */
+export interface ObjectRef {
+  /** Digest of the blob, as the object store returned it. */
+  digest: string;
+  /** What holds the reference, e.g. `'dataset-version'`, `'run-artifact'`, `'model-package'`. */
+  kind: string;
+  /** The id of the owning row. */
+  ownerId: string;
+}
+
+const migrated = new WeakSet<Store>();
+
+/** Creates core's object-reference table if needed (idempotent, cached per store). */
+export async function migrateObjectRefs(store: Store): Promise<void> {
+  if (migrated.has(store)) return;
+  await store.migrate('core.objects', OBJECTS_MIGRATIONS);
+  migrated.add(store);
+}
+
+/**
+ * Records that `ownerId` of `kind` points at the blob `digest`, so garbage collection keeps it. Idempotent. Call it
+ * inside the transaction that writes the owning row.
+ */
+export async function recordObjectRef(store: Store, ref: ObjectRef): Promise<void> {
+  await migrateObjectRefs(store);
+  await store.query(
+    'INSERT INTO core_object_refs (digest, kind, owner_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+    [ref.digest, ref.kind, ref.ownerId],
+  );
+}
+
+/** Drops every reference held by one owner (when the owning row is deleted). Returns how many were removed. */
+export async function removeObjectRefs(store: Store, owner: { kind: string; ownerId: string }): Promise<number> {
+  await migrateObjectRefs(store);
+  const rows = await store.query('DELETE FROM core_object_refs WHERE kind = $1 AND owner_id = $2 RETURNING digest', [
+    owner.kind,
+    owner.ownerId,
+  ]);
+  return rows.length;
+}
+
+/** The set of digests some row still references. */
+export async function listReferencedDigests(store: Store): Promise<Set<string>> {
+  await migrateObjectRefs(store);
+  const rows = await store.query<{ digest: string }>('SELECT DISTINCT digest FROM core_object_refs');
+  return new Set(rows.map((r) => r.digest));
+}
+
+/** The references that point at one blob. */
+export async function listObjectRefs(store: Store, digest: string): Promise<ObjectRef[]> {
+  await migrateObjectRefs(store);
+  const rows = await store.query<{ digest: string; kind: string; owner_id: string }>(
+    'SELECT digest, kind, owner_id FROM core_object_refs WHERE digest = $1 ORDER BY kind, owner_id',
+    [digest],
+  );
+  return rows.map((r) => ({ digest: r.digest, kind: r.kind, ownerId: r.owner_id }));
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { isMlopsError } from '../errors.js';
+import { parseStoreUrl, redactStoreUrl } from './url.js';
+
+describe('parseStoreUrl', () => {
+  it.each`
+    url                                             | expected
+    ${'memory://'}                                  | ${{ driver: 'pglite', dataDir: undefined }}
+    ${'pglite://.mlops/db'}                         | ${{ driver: 'pglite', dataDir: '.mlops/db' }}
+    ${'pglite:///var/lib/mlops'}                    | ${{ driver: 'pglite', dataDir: '/var/lib/mlops' }}
+    ${'PGLITE://data/my%20db'}                      | ${{ driver: 'pglite', dataDir: 'data/my db' }}
+    ${'postgres://u:p@localhost:5432/db'}           | ${{ driver: 'postgres', connectionString: 'postgres://u:p@localhost:5432/db', schema: undefined }}
+    ${'postgresql://h/db?schema=tenant_1&ssl=true'} | ${{ driver: 'postgres', connectionString: 'postgresql://h/db?ssl=true', schema: 'tenant_1' }}
+  `('parses $url', ({ url, expected }) => {
+    expect(parseStoreUrl(url)).toMatchObject(expected);
+  });
+
+  it.each`
+    url                                | reason
+    ${'.mlops/db'}                     | ${'missing'}
+    ${'sqlite://x.db'}                 | ${'Unknown store URL scheme "sqlite://"'}
+    ${'pglite://'}                     | ${'needs a data directory'}
+    ${'memory://x'}                    | ${'takes no path'}
+    ${'postgres://'}                   | ${'needs a host'}
+    ${'postgres://h/db?schema=a;drop'} | ${'must match'}
+  `('rejects $url with INVALID_URL', ({ url, reason }) => {
+    let err: unknown;
+    try {
+      parseStoreUrl(url);
+    } catch (e) {
+      err = e;
+    }
+    expect(isMlopsError(err, 'INVALID_URL')).toBe(true);
+    expect((err as Error).message).toContain(reason);
+  });
+
+  it('never shows a password in errors or redacted URLs', () => {
+    expect(redactStoreUrl('postgres://user:s3cret@host/db')).toBe('postgres://user:***@host/db');
+    let message = '';
+    try {
+      parseStoreUrl('postgres://user:s3cret@host/db?schema=bad-name');
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('***');
+    expect(message).not.toContain('s3cret');
+  });
+});

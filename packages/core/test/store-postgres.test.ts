@@ -1,0 +1,49 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { createStore, isMlopsError } from '@mlops/core';
+import { TEST_POSTGRES_ENV } from '@mlops/core/testing';
+import { describe, expect, it } from 'vitest';
+
+const url = process.env[TEST_POSTGRES_ENV];
+const CHILD = join(import.meta.dirname, 'fixtures/open-store.ts');
+
+function runChild(storeUrl: string, action: string): Promise<{ ok: boolean; code?: string; message?: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, storeUrl, action], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.on('error', reject);
+    child.on('exit', () => resolve(JSON.parse(out.trim().split('\n').pop() ?? '{}')));
+  });
+}
+
+describe.skipIf(!url)('postgres store [postgres]', () => {
+  it('applies migrations exactly once when several processes open the database at once', async () => {
+    const schema = `t_race_${randomBytes(4).toString('hex')}`;
+    const storeUrl = `${url}${url!.includes('?') ? '&' : '?'}schema=${schema}`;
+    const results = await Promise.all([1, 2, 3, 4].map(() => runChild(storeUrl, 'migrate')));
+    expect(results.map((r) => r.ok)).toEqual([true, true, true, true]);
+    const store = await createStore(storeUrl);
+    try {
+      expect(await store.query('SELECT id FROM race_items')).toEqual([{ id: 1 }]);
+      expect(
+        await store.query("SELECT version FROM core_migrations WHERE namespace = 'race' ORDER BY version"),
+      ).toEqual([{ version: 1 }, { version: 2 }]);
+    } finally {
+      await store.exec(`DROP SCHEMA ${schema} CASCADE`);
+      await store.close();
+    }
+  });
+
+  it('reports an unreachable server as a typed error without the password', async () => {
+    const err = await createStore('postgres://someone:topsecret@127.0.0.1:1/none').catch((e: unknown) => e);
+    expect(isMlopsError(err)).toBe(true);
+    expect((err as Error).message).toContain('***');
+    expect((err as Error).message).not.toContain('topsecret');
+  });
+});
