@@ -1,25 +1,5 @@
 export type { FieldIssue, MlopsErrorCode, MlopsErrorOptions } from './errors.js';
 export { isMlopsError, MlopsError } from './errors.js';
-export type { HashingTransform } from './objects/digest.js';
-export {
-  createHashingTransform,
-  createVerifyingTransform,
-  digestOf,
-  isDigest,
-  parseDigest,
-} from './objects/digest.js';
-export type { FsObjectStore, FsObjectStoreOptions } from './objects/fs.js';
-export { fsObjectStore } from './objects/fs.js';
-export type {
-  CleanTempOptions,
-  CleanTempResult,
-  Digest,
-  ObjectBody,
-  ObjectStat,
-  ObjectStore,
-  PutOptions,
-  PutResult,
-} from './objects/object-store.js';
 export type { ObjectRef } from './objects/refs.js';
 export {
   listObjectRefs,
