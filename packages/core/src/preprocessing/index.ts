@@ -1,0 +1,37 @@
+export type { ColumnDropperOptions, ColumnDropperState, FittedColumnDropper } from './column-dropper.js';
+export { columnDropper, loadColumnDropper } from './column-dropper.js';
+export type { DenseMatrixOptions, DenseMatrixState, FittedDenseMatrix } from './dense-matrix.js';
+export { denseMatrix, loadDenseMatrix } from './dense-matrix.js';
+export type {
+  FittedHashingVectorizer,
+  HashingVectorizerOptions,
+  HashingVectorizerState,
+} from './hashing-vectorizer.js';
+export { hashingVectorizer, loadHashingVectorizer } from './hashing-vectorizer.js';
+export type { FittedImputer, ImputerColumnOptions, ImputerOptions, ImputerState, ImputeStrategy } from './imputer.js';
+export { imputer, loadImputer } from './imputer.js';
+export { murmurhash3_32 } from './murmurhash3.js';
+export type {
+  FittedOneHotEncoder,
+  HandleUnknown,
+  OneHotEncoderOptions,
+  OneHotEncoderState,
+} from './one-hot-encoder.js';
+export { loadOneHotEncoder, oneHotEncoder } from './one-hot-encoder.js';
+export type { FittedPipeline, Pipeline, PipelineState } from './pipeline.js';
+export { loadPipeline, loadTransformer, preprocessingPipeline } from './pipeline.js';
+export type { FittedStandardScaler, StandardScalerOptions, StandardScalerState } from './standard-scaler.js';
+export { loadStandardScaler, standardScaler } from './standard-scaler.js';
+export type { FittedTfidfVectorizer, TfidfVectorizerOptions, TfidfVectorizerState } from './tfidf-vectorizer.js';
+export { loadTfidfVectorizer, tfidfVectorizer } from './tfidf-vectorizer.js';
+export type { TokenizeOptions } from './tokenizer.js';
+export { ENGLISH_STOP_WORDS, textAnalyzer, tokenize } from './tokenizer.js';
+export type {
+  CsrMatrix,
+  DenseMatrix,
+  FittedTransformer,
+  Frame,
+  FrameCell,
+  Transformer,
+  TransformerState,
+} from './types.js';
