@@ -6,6 +6,7 @@ import { createStore, isMlopsError } from '@mlops/core';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const CHILD = join(import.meta.dirname, 'fixtures/open-store.ts');
+// Child processes start tsx and PGlite (seconds each, more on a loaded machine): these tests get long timeouts.
 const dir = mkdtempSync(join(tmpdir(), 'mlops-pglite-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -46,7 +47,7 @@ describe('pglite store on disk', () => {
     }
     // once released, another process can open it
     expect(runChild(url).ok).toBe(true);
-  });
+  }, 120_000);
 
   it('takes over a lock left by a process that died (SIGKILL)', async () => {
     const url = `pglite://${join(dir, 'stale')}`;
@@ -67,7 +68,7 @@ describe('pglite store on disk', () => {
     const store = await createStore(url);
     expect(await store.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
     await store.close();
-  });
+  }, 120_000);
 
   it('does not take over a lock held by a live process on another host', async () => {
     const lockPath = join(dir, 'remote.lock');
