@@ -1,22 +1,219 @@
+export type {
+  ApiKeyInfo,
+  ApiKeyPrincipal,
+  ApiKeyScope,
+  CreateApiKeyOptions,
+  CreatedApiKey,
+  VerifyApiKeyOptions,
+} from './auth/api-keys.js';
+export {
+  API_KEY_SCOPES,
+  apiKeyId,
+  createApiKey,
+  listApiKeys,
+  migrateApiKeys,
+  revokeApiKey,
+  scopeAllows,
+  verifyApiKey,
+} from './auth/api-keys.js';
+export type {
+  AlertInput,
+  AlertSeverity,
+  AlertSink,
+  Attributes,
+  AttributeValue,
+  Columns,
+  ColumnValues,
+  ConsoleAlertSinkOptions,
+  Counter,
+  FeatureMatrix,
+  Flavor,
+  FlavorLoadContext,
+  Histogram,
+  InputRecord,
+  InstrumentOptions,
+  JsonValue,
+  ModelFiles,
+  ModelInput,
+  NumericArray,
+  Predictor,
+  RunLike,
+  Span,
+  Telemetry,
+  Trainer,
+  TrainerContext,
+  TrainingData,
+} from './contracts/index.js';
+export {
+  alertSchema,
+  alertSeveritySchema,
+  columnsLength,
+  columnsToRecords,
+  consoleAlertSink,
+  createAlert,
+  isFeatureMatrix,
+  noopTelemetry,
+  recordsToColumns,
+  toJsonValue,
+} from './contracts/index.js';
+export type {
+  ColumnStats,
+  ColumnType,
+  DatasetFileState,
+  DatasetFileStatus,
+  DatasetLineageFilter,
+  DatasetManifest,
+  DatasetPointer,
+  DatasetProgressOptions,
+  DatasetSchemaSnapshot,
+  DatasetStats,
+  DatasetStatus,
+  DatasetStatusOptions,
+  DatasetUse,
+  DatasetVersion,
+  DatasetVersionRef,
+  FileStats,
+  ManifestEntry,
+  PullDatasetOptions,
+  PullDatasetResult,
+  PushDatasetOptions,
+  PushDatasetResult,
+  RecordDatasetUseOptions,
+  VersionDatasetOptions,
+  VersionDatasetResult,
+} from './datasets/index.js';
+export {
+  ColumnStatsSchema,
+  DatasetManifestSchema,
+  DatasetPointerSchema,
+  DatasetSchemaSnapshotSchema,
+  DatasetStatsSchema,
+  datasetStatus,
+  FileStatsSchema,
+  getDatasetVersion,
+  listDatasetLineage,
+  listDatasets,
+  listDatasetVersions,
+  migrateDatasets,
+  POINTER_SUFFIX,
+  parsePointer,
+  pointerPathFor,
+  pullDataset,
+  pushDataset,
+  readManifest,
+  readPointer,
+  recordDatasetUse,
+  versionDataset,
+  writePointer,
+} from './datasets/index.js';
 export type { FieldIssue, MlopsErrorCode, MlopsErrorOptions } from './errors.js';
 export { isMlopsError, MlopsError } from './errors.js';
+export type {
+  AveragedScores,
+  BalancedAccuracyOptions,
+  ClassificationReport,
+  ClassificationReportOptions,
+  ClassScores,
+  ConfusionMatrix,
+  ConfusionMatrixOptions,
+  EvaluatePerformanceOptions,
+  Label,
+  MetricThreshold,
+  PerformanceBreach,
+  PerformanceEvaluation,
+  PerformanceEvent,
+  PerformanceMetric,
+  PerformanceMonitor,
+  PerformanceMonitorOptions,
+  PerformancePair,
+  PrecisionRecallF1,
+  PrecisionRecallF1Options,
+  RankingOptions,
+  RankingScores,
+  ZeroDivision,
+} from './metrics/index.js';
+export {
+  accuracy,
+  balancedAccuracy,
+  classificationReport,
+  classificationReportSchema,
+  confusionMatrix,
+  createPerformanceMonitor,
+  evaluatePerformance,
+  parseClassificationReport,
+  prAuc,
+  precisionRecallF1,
+  rocAuc,
+} from './metrics/index.js';
+export { DATASETS_MIGRATIONS } from './migrations/datasets.js';
+export type { ModelPackageManifest, PackageFile } from './model-package/manifest.js';
+export { MODEL_PACKAGE_KIND, modelPackageManifestSchema } from './model-package/manifest.js';
+export type {
+  LoadedModelPackage,
+  LoadModelPackageOptions,
+  PreprocessingInput,
+  SavedModelPackage,
+  SaveModelPackageOptions,
+} from './model-package/model-package.js';
+export {
+  columnsToFrame,
+  loadModelPackage,
+  MODEL_PACKAGE_REF_KIND,
+  readModelPackageManifest,
+  saveModelPackage,
+} from './model-package/model-package.js';
+export type { HashingTransform } from './objects/digest.js';
+export {
+  createHashingTransform,
+  createVerifyingTransform,
+  digestOf,
+  isDigest,
+  parseDigest,
+} from './objects/digest.js';
+export type { FsObjectStore, FsObjectStoreOptions } from './objects/fs.js';
+export { fsObjectStore } from './objects/fs.js';
+export type { CollectGarbageOptions, GarbageReport } from './objects/gc.js';
+export { collectGarbage } from './objects/gc.js';
+export type {
+  CleanTempOptions,
+  CleanTempResult,
+  Digest,
+  ObjectBody,
+  ObjectStat,
+  ObjectStore,
+  PutOptions,
+  PutResult,
+} from './objects/object-store.js';
 export type { ObjectRef } from './objects/refs.js';
 export {
   listObjectRefs,
   listReferencedDigests,
   migrateObjectRefs,
   recordObjectRef,
+  recordObjectRefs,
   removeObjectRefs,
 } from './objects/refs.js';
-export { createStore } from './store/create-store.js';
-export type { PgliteStoreOptions } from './store/pglite.js';
-export { pgliteStore } from './store/pglite.js';
-export type { PostgresStoreOptions } from './store/postgres.js';
-export { postgresStore } from './store/postgres.js';
-export { isUniqueViolation } from './store/sql-errors.js';
-export type { Migration, Store } from './store/store.js';
-export type { StoreUrl } from './store/url.js';
-export { DEFAULT_STORE_URL, parseStoreUrl, redactStoreUrl } from './store/url.js';
+export type {
+  FeedbackRecord,
+  LabelledPrediction,
+  PredictionBatchEntry,
+  PredictionEntry,
+  PredictionLogger,
+  PredictionLoggerOptions,
+  PredictionLoggerStats,
+  PredictionRecord,
+  ReadLabelledWindowOptions,
+  ReadPredictionsOptions,
+  RecordFeedbackOptions,
+} from './predictions/index.js';
+export {
+  createPredictionLogger,
+  migratePredictions,
+  predictionEntrySchema,
+  readLabelledWindow,
+  readPredictions,
+  recordFeedback,
+} from './predictions/index.js';
 export type {
   ColumnDropperOptions,
   ColumnDropperState,
@@ -77,40 +274,35 @@ export {
   tfidfVectorizer,
   tokenize,
 } from './preprocessing/index.js';
+export type { Progress, ProgressMode, ProgressOptions, ProgressStream } from './progress.js';
+export { createProgress, formatBytes, formatDuration, SILENT_PROGRESS } from './progress.js';
 export type {
-  AveragedScores,
-  BalancedAccuracyOptions,
-  ClassificationReport,
-  ClassificationReportOptions,
-  ClassScores,
-  ConfusionMatrix,
-  ConfusionMatrixOptions,
-  EvaluatePerformanceOptions,
-  Label,
-  MetricThreshold,
-  PerformanceBreach,
-  PerformanceEvaluation,
-  PerformanceEvent,
-  PerformanceMetric,
-  PerformanceMonitor,
-  PerformanceMonitorOptions,
-  PerformancePair,
-  PrecisionRecallF1,
-  PrecisionRecallF1Options,
-  RankingOptions,
-  RankingScores,
-  ZeroDivision,
-} from './metrics/index.js';
+  FieldSpec,
+  FieldSpecInput,
+  FieldType,
+  Signature,
+  SignatureInput,
+  SignatureJsonSchemas,
+  SignatureSchemaOptions,
+  SignatureSchemas,
+  ValidateInputsOptions,
+} from './signature/signature.js';
 export {
-  accuracy,
-  balancedAccuracy,
-  classificationReport,
-  classificationReportSchema,
-  confusionMatrix,
-  createPerformanceMonitor,
-  evaluatePerformance,
-  parseClassificationReport,
-  prAuc,
-  precisionRecallF1,
-  rocAuc,
-} from './metrics/index.js';
+  FIELD_TYPES,
+  fieldSpecSchema,
+  inferSignature,
+  parseSignature,
+  signatureSchema,
+  signatureToJsonSchema,
+  signatureToZod,
+  validateInputs,
+} from './signature/signature.js';
+export { createStore } from './store/create-store.js';
+export type { PgliteStoreOptions } from './store/pglite.js';
+export { pgliteStore } from './store/pglite.js';
+export type { PostgresStoreOptions } from './store/postgres.js';
+export { postgresStore } from './store/postgres.js';
+export { isUniqueViolation } from './store/sql-errors.js';
+export type { Migration, Store } from './store/store.js';
+export type { StoreUrl } from './store/url.js';
+export { DEFAULT_STORE_URL, parseStoreUrl, redactStoreUrl } from './store/url.js';

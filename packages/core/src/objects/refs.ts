@@ -1,4 +1,5 @@
 import { OBJECTS_MIGRATIONS } from '../migrations/objects.js';
+import { rootStore } from '../store/_shared.js';
 import type { Store } from '../store/store.js';
 
 /** A row that keeps a blob alive: `kind` names the owning table or concept, `ownerId` its row. */
@@ -15,9 +16,12 @@ const migrated = new WeakSet<Store>();
 
 /** Creates core's object-reference table if needed (idempotent, cached per store). */
 export async function migrateObjectRefs(store: Store): Promise<void> {
-  if (migrated.has(store)) return;
+  // Keyed by the root store: inside a transaction this is then a no-op after the first call, instead of taking the
+  // migration lock until the transaction ends.
+  const root = rootStore(store);
+  if (migrated.has(root)) return;
   await store.migrate('core.objects', OBJECTS_MIGRATIONS);
-  migrated.add(store);
+  migrated.add(root);
 }
 
 /**
@@ -29,6 +33,17 @@ export async function recordObjectRef(store: Store, ref: ObjectRef): Promise<voi
   await store.query(
     'INSERT INTO core_object_refs (digest, kind, owner_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
     [ref.digest, ref.kind, ref.ownerId],
+  );
+}
+
+/** Records several references in one statement (e.g. every file of a dataset folder). Idempotent. */
+export async function recordObjectRefs(store: Store, refs: readonly ObjectRef[]): Promise<void> {
+  if (refs.length === 0) return;
+  await migrateObjectRefs(store);
+  await store.query(
+    `INSERT INTO core_object_refs (digest, kind, owner_id)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`,
+    [refs.map((r) => r.digest), refs.map((r) => r.kind), refs.map((r) => r.ownerId)],
   );
 }
 

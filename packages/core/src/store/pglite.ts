@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import { MlopsError } from '../errors.js';
-import { INT8_OID, parseInt8 } from './_shared.js';
+import { INT8_OID, linkToRoot, parseInt8 } from './_shared.js';
 import { acquireLock } from './lock.js';
 import { runMigrations } from './migrate.js';
 import type { Migration, Store } from './store.js';
@@ -58,7 +58,7 @@ export async function pgliteStore(options: PgliteStoreOptions = {}): Promise<Sto
       async transaction<T>(fn: (tx: Store) => Promise<T>) {
         assertOpen();
         if (inTx) return fn(store);
-        return db.transaction((tx) => fn(make(tx, true)));
+        return db.transaction((tx) => fn(linkToRoot(make(tx, true), root)));
       },
       migrate(namespace: string, migrations: readonly Migration[]) {
         return runMigrations(store, namespace, migrations);
@@ -86,5 +86,6 @@ export async function pgliteStore(options: PgliteStoreOptions = {}): Promise<Sto
     };
     return store;
   };
-  return make(db, false);
+  const root = make(db, false);
+  return root;
 }

@@ -1,6 +1,6 @@
 import type { Pool, PoolClient, PoolConfig } from 'pg';
 import { MlopsError } from '../errors.js';
-import { INT8_OID, parseInt8, quoteIdent } from './_shared.js';
+import { INT8_OID, linkToRoot, parseInt8, quoteIdent } from './_shared.js';
 import { runMigrations } from './migrate.js';
 import type { Migration, Store } from './store.js';
 import { redactStoreUrl } from './url.js';
@@ -84,7 +84,7 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Stor
         let broken = false;
         try {
           await client.query('BEGIN');
-          const result = await fn(make(client, true));
+          const result = await fn(linkToRoot(make(client, true), root));
           await client.query('COMMIT');
           return result;
         } catch (err) {
@@ -137,5 +137,6 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Stor
     };
     return store;
   };
-  return make(pool, false);
+  const root = make(pool, false);
+  return root;
 }

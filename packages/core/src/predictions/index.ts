@@ -1,0 +1,20 @@
+// The prediction log: batched writer, reader by model and time window, feedback.
+
+export { migratePredictions } from './migrate.js';
+export type {
+  PredictionBatchEntry,
+  PredictionEntry,
+  PredictionLogger,
+  PredictionLoggerOptions,
+  PredictionLoggerStats,
+} from './prediction-logger.js';
+export { createPredictionLogger, predictionEntrySchema } from './prediction-logger.js';
+export type {
+  FeedbackRecord,
+  LabelledPrediction,
+  PredictionRecord,
+  ReadLabelledWindowOptions,
+  ReadPredictionsOptions,
+  RecordFeedbackOptions,
+} from './reader.js';
+export { readLabelledWindow, readPredictions, recordFeedback } from './reader.js';

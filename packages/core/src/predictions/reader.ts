@@ -1,0 +1,251 @@
+import { z } from 'zod';
+import { MlopsError } from '../errors.js';
+import type { Store } from '../store/store.js';
+import { migratePredictions } from './migrate.js';
+
+/** The latest feedback of a prediction. */
+export interface FeedbackRecord {
+  /** Ground truth (a class name, a number, any JSON), or null when only a value was given. */
+  label: unknown;
+  /** A numeric outcome (a reward, a regression target), or null. */
+  value: number | null;
+  time: Date;
+  /** How the feedback was attached: by this prediction's id or by its request id. */
+  matchedBy: 'prediction' | 'request';
+}
+
+/** One logged prediction. */
+export interface PredictionRecord {
+  id: string;
+  requestId: string;
+  position: number;
+  model: string;
+  version: string | null;
+  alias: string | null;
+  time: Date;
+  latencyMs: number | null;
+  inputs: Record<string, unknown>;
+  outputs: Record<string, unknown> | null;
+  /** Present when read `withFeedback`: the latest feedback, or null. */
+  feedback?: FeedbackRecord | null;
+}
+
+/** A prediction with its ground truth, as the performance monitor takes it. */
+export interface LabelledPrediction {
+  prediction: PredictionRecord;
+  label: unknown;
+  value: number | null;
+  labelTime: Date;
+}
+
+const timeArg = z.union([z.date(), z.iso.datetime({ offset: true }), z.number()]).transform((t) => new Date(t));
+
+const readSchema = z.object({
+  model: z.string().min(1),
+  version: z.string().optional(),
+  alias: z.string().optional(),
+  from: timeArg.optional(),
+  to: timeArg.optional(),
+  limit: z.int().positive().max(1_000_000).default(1000),
+  withFeedback: z.boolean().default(false),
+  order: z.enum(['asc', 'desc']).default('asc'),
+});
+
+/** Options of {@link readPredictions}. */
+export interface ReadPredictionsOptions {
+  store: Store;
+  model: string;
+  /** @default every version */
+  version?: string;
+  /** @default every alias */
+  alias?: string;
+  /** Inclusive lower bound on `time`. @default no bound */
+  from?: Date | string | number;
+  /** Exclusive upper bound on `time`. @default no bound */
+  to?: Date | string | number;
+  /** @default 1000 */
+  limit?: number;
+  /** Attach each prediction's latest feedback (by prediction id first, else by request id). @default false */
+  withFeedback?: boolean;
+  /** By time, then request and position. @default 'asc' */
+  order?: 'asc' | 'desc';
+}
+
+function parseArgs<S extends z.ZodType>(schema: S, args: unknown, what: string): z.infer<S> {
+  const r = schema.safeParse(args);
+  if (!r.success) {
+    const details = r.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+    throw new MlopsError('INVALID_INPUT', {
+      message: `invalid ${what}: ${details.map((d) => `${d.path || '(root)'}: ${d.message}`).join('; ')}`,
+      details,
+    });
+  }
+  return r.data;
+}
+
+// The latest feedback of prediction p: feedback given for this prediction id wins over feedback given for its request.
+const FEEDBACK_LATERAL = `LATERAL (
+    SELECT f.label, f.value, f.time AS f_time, (f.prediction_id IS NOT NULL) AS by_prediction
+    FROM core_feedback f
+    WHERE f.prediction_id = p.id OR f.request_id = p.request_id
+    ORDER BY (f.prediction_id IS NOT NULL) DESC, f.time DESC, f.id DESC
+    LIMIT 1
+  ) fb`;
+
+interface PredictionRow {
+  id: string;
+  request_id: string;
+  position: number;
+  model: string;
+  version: string | null;
+  alias: string | null;
+  time: Date | string;
+  latency_ms: number | string | null;
+  inputs: Record<string, unknown>;
+  outputs: Record<string, unknown> | null;
+  label?: unknown;
+  value?: number | string | null;
+  f_time?: Date | string | null;
+  by_prediction?: boolean | null;
+}
+
+const toDate = (v: Date | string) => (v instanceof Date ? v : new Date(v));
+const toNum = (v: number | string | null | undefined) => (v === null || v === undefined ? null : Number(v));
+
+function toRecord(r: PredictionRow): PredictionRecord {
+  return {
+    id: r.id,
+    requestId: r.request_id,
+    position: Number(r.position),
+    model: r.model,
+    version: r.version,
+    alias: r.alias,
+    time: toDate(r.time),
+    latencyMs: toNum(r.latency_ms),
+    inputs: r.inputs,
+    outputs: r.outputs,
+  };
+}
+
+function toFeedback(r: PredictionRow): FeedbackRecord | null {
+  if (r.f_time === null || r.f_time === undefined) return null;
+  return {
+    label: r.label ?? null,
+    value: toNum(r.value),
+    time: toDate(r.f_time),
+    matchedBy: r.by_prediction ? 'prediction' : 'request',
+  };
+}
+
+function where(a: z.infer<typeof readSchema>, params: unknown[]): string {
+  const conds = ['p.model = $1'];
+  params.push(a.model);
+  if (a.version !== undefined) conds.push(`p.version = $${params.push(a.version)}`);
+  if (a.alias !== undefined) conds.push(`p.alias = $${params.push(a.alias)}`);
+  if (a.from) conds.push(`p.time >= $${params.push(a.from.toISOString())}::timestamptz`);
+  if (a.to) conds.push(`p.time < $${params.push(a.to.toISOString())}::timestamptz`);
+  return conds.join(' AND ');
+}
+
+/** Reads logged predictions of a model in a time window, optionally with their latest feedback. */
+export async function readPredictions(opts: ReadPredictionsOptions): Promise<PredictionRecord[]> {
+  const { store, ...rest } = opts;
+  const a = parseArgs(readSchema, rest, 'readPredictions options');
+  await migratePredictions(store);
+  const params: unknown[] = [];
+  const cond = where(a, params);
+  const dir = a.order === 'desc' ? 'DESC' : 'ASC';
+  const sql = a.withFeedback
+    ? `SELECT p.*, fb.label, fb.value, fb.f_time, fb.by_prediction FROM core_predictions p LEFT JOIN ${FEEDBACK_LATERAL} ON true`
+    : 'SELECT p.* FROM core_predictions p';
+  const rows = await store.query<PredictionRow>(
+    `${sql} WHERE ${cond} ORDER BY p.time ${dir}, p.request_id ${dir}, p.position ${dir} LIMIT $${params.push(a.limit)}`,
+    params,
+  );
+  return rows.map((r) => (a.withFeedback ? { ...toRecord(r), feedback: toFeedback(r) } : toRecord(r)));
+}
+
+/** Options of {@link readLabelledWindow}. */
+export type ReadLabelledWindowOptions = Omit<ReadPredictionsOptions, 'withFeedback'>;
+
+/**
+ * The predictions of a window that have feedback, each paired with its latest label: what the performance monitor
+ * evaluates (accuracy from feedback).
+ */
+export async function readLabelledWindow(opts: ReadLabelledWindowOptions): Promise<LabelledPrediction[]> {
+  const { store, ...rest } = opts;
+  const a = parseArgs(readSchema, { ...rest, withFeedback: true }, 'readLabelledWindow options');
+  await migratePredictions(store);
+  const params: unknown[] = [];
+  const cond = where(a, params);
+  const dir = a.order === 'desc' ? 'DESC' : 'ASC';
+  const rows = await store.query<PredictionRow>(
+    `SELECT p.*, fb.label, fb.value, fb.f_time, fb.by_prediction FROM core_predictions p CROSS JOIN ${FEEDBACK_LATERAL}
+     WHERE ${cond} ORDER BY p.time ${dir}, p.request_id ${dir}, p.position ${dir} LIMIT $${params.push(a.limit)}`,
+    params,
+  );
+  return rows.map((r) => ({
+    prediction: toRecord(r),
+    label: r.label ?? null,
+    value: toNum(r.value),
+    labelTime: toDate(r.f_time!),
+  }));
+}
+
+const feedbackSchema = z
+  .object({
+    predictionId: z.string().min(1).max(200).optional(),
+    requestId: z.string().min(1).max(200).optional(),
+    label: z.json().optional(),
+    value: z.number().optional(),
+    time: timeArg.optional(),
+  })
+  .superRefine((f, ctx) => {
+    if ((f.predictionId === undefined) === (f.requestId === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['predictionId'],
+        message: 'Give exactly one of predictionId or requestId',
+      });
+    }
+    if (f.label === undefined && f.value === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['label'], message: 'Give a label or a value' });
+    }
+  });
+
+/** Options of {@link recordFeedback}. */
+export interface RecordFeedbackOptions {
+  store: Store;
+  /** The prediction this ground truth belongs to (exclusive with `requestId`). */
+  predictionId?: string;
+  /** Applies to every prediction of the request that has no feedback of its own (exclusive with `predictionId`). */
+  requestId?: string;
+  /** Ground truth: a class name, a number, any JSON. */
+  label?: unknown;
+  /** A numeric outcome. */
+  value?: number;
+  /** When the truth was observed. @default now */
+  time?: Date | string | number;
+}
+
+/**
+ * Records ground truth for a prediction (or every prediction of a request). The prediction need not be written yet
+ * (it may still be in the logger's buffer): feedback is joined when read, and the latest feedback wins.
+ */
+export async function recordFeedback(opts: RecordFeedbackOptions): Promise<{ id: string }> {
+  const { store, ...rest } = opts;
+  const f = parseArgs(feedbackSchema, rest, 'feedback');
+  await migratePredictions(store);
+  const rows = await store.query<{ id: string | number }>(
+    `INSERT INTO core_feedback (prediction_id, request_id, label, value, time)
+     VALUES ($1, $2, $3::jsonb, $4, $5::timestamptz) RETURNING id`,
+    [
+      f.predictionId ?? null,
+      f.requestId ?? null,
+      f.label === undefined ? null : JSON.stringify(f.label),
+      f.value ?? null,
+      (f.time ?? new Date()).toISOString(),
+    ],
+  );
+  return { id: String(rows[0]!.id) };
+}

@@ -1,0 +1,233 @@
+import { randomUUID } from 'node:crypto';
+import {
+  createPredictionLogger,
+  isMlopsError,
+  readLabelledWindow,
+  readPredictions,
+  recordFeedback,
+  type Store,
+} from '@mlops/core';
+import { describeStores } from '@mlops/core/testing';
+import { describe, expect, it } from 'vitest';
+
+const HOUR = 3_600_000;
+const uniq = (p: string) => `${p}-${randomUUID().slice(0, 8)}`;
+
+/** Wraps a store: counts transactions and fails the first `failFirst` of them (or all with Infinity). */
+function flakyStore(store: Store, failFirst = 0): { store: Store; transactions: () => number } {
+  let n = 0;
+  const proxy = new Proxy(store, {
+    get(target, key, receiver) {
+      if (key === 'transaction') {
+        return async <T>(fn: (tx: Store) => Promise<T>) => {
+          n++;
+          if (n <= failFirst) throw new Error(`injected failure ${n}`);
+          return target.transaction(fn);
+        };
+      }
+      return Reflect.get(target, key, receiver);
+    },
+  });
+  return { store: proxy, transactions: () => n };
+}
+
+async function countRows(store: Store, model: string): Promise<number> {
+  const rows = await store.query<{ n: number }>('SELECT count(*)::int AS n FROM core_predictions WHERE model = $1', [
+    model,
+  ]);
+  return rows[0]!.n;
+}
+
+describe('prediction logger (no database needed)', () => {
+  it('rejects bad options and malformed entries with INVALID_INPUT', () => {
+    const store = {} as Store;
+    expect(() => createPredictionLogger({ store, batchSize: 0 })).toThrow(/batchSize/);
+    const logger = createPredictionLogger({ store, flushIntervalMs: HOUR });
+    let err: unknown;
+    try {
+      logger.log({ requestId: 'r', model: '', inputs: {} });
+    } catch (e) {
+      err = e;
+    }
+    expect(isMlopsError(err, 'INVALID_INPUT')).toBe(true);
+    expect(logger.stats().logged).toBe(0);
+  });
+});
+
+describeStores('prediction log', (getStore) => {
+  it('a clean shutdown loses nothing: thousands of entries, all written', async () => {
+    const model = uniq('clean');
+    const { store, transactions } = flakyStore(getStore());
+    const logger = createPredictionLogger({ store, batchSize: 250, flushIntervalMs: 5, maxBuffer: 100_000 });
+    const n = 5000;
+    for (let i = 0; i < n; i++) {
+      const r = logger.log({ requestId: `req-${i}`, model, version: '1', inputs: { x: i }, outputs: { y: i * 2 } });
+      expect(r.accepted).toBe(true);
+      // Let the writer run part-way through, so shutdown meets a half-written buffer.
+      if (i % 1000 === 999) await new Promise((res) => setImmediate(res));
+    }
+    const stats = await logger.close();
+    expect(stats).toMatchObject({ logged: n, written: n, dropped: 0, abandoned: 0, pending: 0, failures: 0 });
+    expect(await countRows(getStore(), model)).toBe(n);
+    // One multi-row INSERT per batch: at least n / batchSize transactions, far fewer than one per entry.
+    expect(transactions()).toBeGreaterThanOrEqual(n / 250);
+    expect(transactions()).toBeLessThan(n / 10);
+    const rows = await readPredictions({ store: getStore(), model, limit: 10_000 });
+    expect(new Set(rows.map((r) => (r.inputs as { x: number }).x)).size).toBe(n);
+  });
+
+  it('writes exactly one INSERT per batch when flushed', async () => {
+    const model = uniq('batches');
+    const { store, transactions } = flakyStore(getStore());
+    const logger = createPredictionLogger({ store, batchSize: 100, flushIntervalMs: HOUR, maxBuffer: 10_000 });
+    for (let i = 0; i < 1000; i++) logger.log({ requestId: 'r', position: i, model, inputs: { i } });
+    await logger.flush();
+    expect(transactions()).toBe(10);
+    expect(await countRows(getStore(), model)).toBe(1000);
+    await logger.close();
+  });
+
+  it('drops and counts when the buffer is full, and still writes what it accepted', async () => {
+    const model = uniq('overflow');
+    const logger = createPredictionLogger({
+      store: getStore(),
+      maxBuffer: 100,
+      batchSize: 100,
+      flushIntervalMs: HOUR,
+    });
+    const results = Array.from({ length: 150 }, (_, i) => logger.log({ requestId: `r${i}`, model, inputs: { i } }));
+    expect(results.filter((r) => r.accepted)).toHaveLength(100);
+    expect(logger.stats()).toMatchObject({ logged: 100, dropped: 50, pending: 100 });
+    const stats = await logger.close();
+    expect(stats).toMatchObject({ logged: 100, written: 100, dropped: 50, pending: 0 });
+    expect(await countRows(getStore(), model)).toBe(100);
+    // After close, entries are refused and counted.
+    expect(logger.log({ requestId: 'late', model, inputs: {} }).accepted).toBe(false);
+    expect(logger.stats().dropped).toBe(51);
+  });
+
+  it('retries failed writes and never throws into the caller', async () => {
+    const model = uniq('retry');
+    const { store } = flakyStore(getStore(), 2);
+    const errors: number[] = [];
+    const logger = createPredictionLogger({
+      store,
+      flushIntervalMs: HOUR,
+      retryDelayMs: 1,
+      onError: (_e, info) => errors.push(info.attempt),
+    });
+    for (let i = 0; i < 20; i++) logger.log({ requestId: 'r', position: i, model, inputs: { i } });
+    const stats = await logger.flush();
+    expect(stats).toMatchObject({ written: 20, failures: 2, abandoned: 0, pending: 0 });
+    expect(stats.lastError).toContain('injected failure');
+    expect(errors).toEqual([1, 2]);
+    expect(await countRows(getStore(), model)).toBe(20);
+    await logger.close();
+  });
+
+  it('abandons a batch after maxAttempts, counts it, and keeps working', async () => {
+    const model = uniq('abandon');
+    const { store } = flakyStore(getStore(), 3);
+    const logger = createPredictionLogger({
+      store,
+      flushIntervalMs: HOUR,
+      retryDelayMs: 1,
+      maxAttempts: 3,
+      onError() {},
+    });
+    for (let i = 0; i < 5; i++) logger.log({ requestId: 'r', position: i, model, inputs: { i } });
+    const s1 = await logger.flush();
+    expect(s1).toMatchObject({ logged: 5, written: 0, abandoned: 5, failures: 3, pending: 0 });
+    logger.log({ requestId: 'r2', model, inputs: { ok: true } });
+    const s2 = await logger.close();
+    expect(s2).toMatchObject({ logged: 6, written: 1, abandoned: 5 });
+    expect(await countRows(getStore(), model)).toBe(1);
+  });
+
+  it('logBatch stores one row per input row with JSON-safe values; reads back by model, version and window', async () => {
+    const model = uniq('batch');
+    const logger = createPredictionLogger({ store: getStore(), flushIntervalMs: HOUR });
+    const t0 = new Date('2026-01-01T00:00:00Z');
+    const r = logger.logBatch({
+      requestId: 'req-1',
+      model,
+      version: '3',
+      alias: 'production',
+      time: t0,
+      latencyMs: 12.5,
+      inputs: {
+        x: new Float32Array([1.5, Number.NaN]),
+        big: new BigInt64Array([1n, 2n ** 62n]),
+        text: ['a\u0000b', 'c'],
+      },
+      outputs: { y: new Float64Array([0.25, 0.75]) },
+    });
+    expect(r.accepted).toBe(2);
+    logger.log({ requestId: 'req-2', model, version: '4', time: new Date(t0.getTime() + HOUR), inputs: { x: 9 } });
+    await logger.close();
+
+    const all = await readPredictions({ store: getStore(), model });
+    expect(all.map((p) => [p.requestId, p.position, p.version])).toEqual([
+      ['req-1', 0, '3'],
+      ['req-1', 1, '3'],
+      ['req-2', 0, '4'],
+    ]);
+    expect(all[0]).toMatchObject({
+      id: r.ids[0],
+      alias: 'production',
+      latencyMs: 12.5,
+      inputs: { x: 1.5, big: 1, text: 'a\uFFFDb' },
+      outputs: { y: 0.25 },
+    });
+    expect(all[0]!.time.toISOString()).toBe(t0.toISOString());
+    expect(all[1]!.inputs).toEqual({ x: null, big: String(2n ** 62n), text: 'c' });
+
+    expect(await readPredictions({ store: getStore(), model, version: '4' })).toHaveLength(1);
+    const window = await readPredictions({ store: getStore(), model, from: t0, to: new Date(t0.getTime() + 1) });
+    expect(window.map((p) => p.requestId)).toEqual(['req-1', 'req-1']);
+    const desc = await readPredictions({ store: getStore(), model, order: 'desc', limit: 1 });
+    expect(desc.map((p) => p.requestId)).toEqual(['req-2']);
+  });
+
+  it('joins feedback by prediction id or request id; the latest wins, and a prediction id beats its request', async () => {
+    const model = uniq('feedback');
+    const store = getStore();
+    const logger = createPredictionLogger({ store, flushIntervalMs: HOUR });
+    const t = new Date('2026-02-01T00:00:00Z');
+    const a = logger.log({ requestId: 'ra', model, time: t, inputs: { i: 0 }, outputs: { label: 'cat' } }).id;
+    const b = logger.log({ requestId: 'rb', model, time: t, inputs: { i: 1 }, outputs: { label: 'dog' } }).id;
+    const c = logger.log({ requestId: 'rc', model, time: t, inputs: { i: 2 }, outputs: { label: 'dog' } }).id;
+    // Feedback may arrive before the prediction is written.
+    await recordFeedback({ store, predictionId: a, label: 'dog', time: new Date(t.getTime() + 1000) });
+    await recordFeedback({ store, predictionId: a, label: 'cat', time: new Date(t.getTime() + 2000) });
+    await recordFeedback({ store, requestId: 'rb', label: 'dog', value: 1 });
+    await recordFeedback({ store, requestId: 'ra', label: 'bird', time: new Date(t.getTime() + 9000) });
+    await logger.close();
+
+    const rows = await readPredictions({ store, model, withFeedback: true });
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    expect(byId.get(a)!.feedback).toMatchObject({ label: 'cat', matchedBy: 'prediction' });
+    expect(byId.get(b)!.feedback).toMatchObject({ label: 'dog', value: 1, matchedBy: 'request' });
+    expect(byId.get(c)!.feedback).toBeNull();
+
+    const labelled = await readLabelledWindow({ store, model, from: t });
+    expect(labelled.map((l) => [l.prediction.id, l.label, l.prediction.outputs?.label])).toEqual(
+      expect.arrayContaining([
+        [a, 'cat', 'cat'],
+        [b, 'dog', 'dog'],
+      ]),
+    );
+    expect(labelled).toHaveLength(2);
+  });
+
+  it.each([
+    ['neither id', { label: 'x' }, 'predictionId'],
+    ['both ids', { predictionId: 'p', requestId: 'r', label: 'x' }, 'predictionId'],
+    ['no label or value', { predictionId: 'p' }, 'label'],
+    ['bad time', { predictionId: 'p', label: 1, time: 'yesterday' }, 'time'],
+  ])('recordFeedback rejects %s', async (_name, args, path) => {
+    const err = await recordFeedback({ store: getStore(), ...args }).catch((e: unknown) => e);
+    expect(isMlopsError(err, 'INVALID_INPUT')).toBe(true);
+    expect(((err as { details: { path: string }[] }).details ?? []).map((d) => d.path)).toContain(path);
+  });
+});
