@@ -38,7 +38,9 @@ for (const [path, entry] of Object.entries(pkgs)) {
     if (pkgs[nested] || pkgs[`node_modules/${dep}`]) continue;
     const platform = platformOf(dep);
     if (!platform || !/^\d+\.\d+\.\d+(-[\w.]+)?$/.test(spec)) {
-      console.warn(`skipped ${dep}@${spec} (optional dependency of ${path || 'the root'}): not a pinned platform package`);
+      console.warn(
+        `skipped ${dep}@${spec} (optional dependency of ${path || 'the root'}): not a pinned platform package`,
+      );
       continue;
     }
     pkgs[`node_modules/${dep}`] = {

@@ -306,3 +306,39 @@ export { isUniqueViolation } from './store/sql-errors.js';
 export type { Migration, Store } from './store/store.js';
 export type { StoreUrl } from './store/url.js';
 export { DEFAULT_STORE_URL, parseStoreUrl, redactStoreUrl } from './store/url.js';
+export type {
+  ArtifactPath,
+  BestRunOptions,
+  ComparisonRow,
+  EndStatus,
+  Experiment,
+  ExperimentInput,
+  GitInfo,
+  LatestMetric,
+  MetricOptions,
+  MetricPoint,
+  NumberCondition,
+  OrderBy,
+  ParamValue,
+  Run,
+  RunArtifact,
+  RunComparison,
+  RunDataset,
+  RunDetails,
+  RunFilter,
+  RunInfo,
+  RunStatus,
+  SearchRunsOptions,
+  SourceInfo,
+  StartRunOptions,
+  TextCondition,
+  Tracker,
+  TrackerOptions,
+} from './tracking/index.js';
+export {
+  captureGitInfo,
+  captureSourceInfo,
+  compileRunSearch,
+  createTracker,
+  migrateTracking,
+} from './tracking/index.js';
