@@ -13,6 +13,10 @@ export type MlopsErrorCode =
   | 'GATE_FAILED'
   | 'ABORTED'
   | 'UNSUPPORTED'
+  | 'NOT_CONFIGURED'
+  | 'TIMEOUT'
+  | 'RATE_LIMITED'
+  | 'UPSTREAM_ERROR'
   | 'INTERNAL';
 
 /** One field-level problem, e.g. from a zod issue: `{ path: 'inputs.age', message: 'Expected number' }`. */

@@ -17,6 +17,7 @@ export {
   verifyApiKey,
 } from './auth/api-keys.js';
 export type {
+  Alert,
   AlertInput,
   AlertSeverity,
   AlertSink,

@@ -3,6 +3,7 @@ import { inspect } from 'node:util';
 import { z } from 'zod';
 import { MlopsError } from '../errors.js';
 import { AUTH_MIGRATIONS } from '../migrations/auth.js';
+import { ensureMigrated } from '../store/migrate.js';
 import type { Store } from '../store/store.js';
 
 /** The scopes core knows; `admin` implies every scope and `registry:write` implies `registry:read`. */
@@ -43,13 +44,9 @@ export interface ApiKeyPrincipal {
 const KEY_PREFIX = 'mlops';
 const KEY_RE = /^mlops_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 
-const migrated = new WeakSet<Store>();
-
 /** Creates the `core_api_keys` table if needed; cached per store. */
 export async function migrateApiKeys(store: Store): Promise<void> {
-  if (migrated.has(store)) return;
-  await store.migrate('core.auth', AUTH_MIGRATIONS);
-  migrated.add(store);
+  await ensureMigrated(store, 'core.auth', AUTH_MIGRATIONS);
 }
 
 // The secret is 32 random bytes (256 bits), so a fast hash is enough: slow hashes (bcrypt, scrypt) protect

@@ -1,6 +1,6 @@
 // The contracts plugins implement: flavor, predictor, trainer, alert sink, telemetry, and the column types they share.
 
-export type { AlertInput, AlertSeverity, AlertSink, ConsoleAlertSinkOptions } from './alert-sink.js';
+export type { Alert, AlertInput, AlertSeverity, AlertSink, ConsoleAlertSinkOptions } from './alert-sink.js';
 export { alertSchema, alertSeveritySchema, consoleAlertSink, createAlert } from './alert-sink.js';
 export type {
   Columns,

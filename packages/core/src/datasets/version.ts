@@ -8,6 +8,7 @@ import { digestHex, digestOf, tapBytes } from '../objects/digest.js';
 import type { Digest, ObjectStore } from '../objects/object-store.js';
 import { recordObjectRef } from '../objects/refs.js';
 import { createProgress, type Progress, type ProgressOptions, SILENT_PROGRESS } from '../progress.js';
+import { ensureMigrated } from '../store/migrate.js';
 import type { Store } from '../store/store.js';
 import { hashFile } from './hash.js';
 import { formatManifest, listDatasetFiles, type ManifestEntry } from './manifest.js';
@@ -115,13 +116,9 @@ export interface VersionDatasetResult extends DatasetVersion {
 
 const PROGRESS_MIN_BYTES = 32 << 20;
 const OWNER_KIND = 'dataset-version';
-const migrated = new WeakSet<Store>();
-
 /** Creates the dataset tables if needed (idempotent, cached per store). */
 export async function migrateDatasets(store: Store): Promise<void> {
-  if (migrated.has(store)) return;
-  await store.migrate('core.datasets', DATASETS_MIGRATIONS);
-  migrated.add(store);
+  await ensureMigrated(store, 'core.datasets', DATASETS_MIGRATIONS);
 }
 
 /** The owner id of a version's object references in `core_object_refs` (`<name>@<version>`). */

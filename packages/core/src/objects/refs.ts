@@ -1,5 +1,5 @@
 import { OBJECTS_MIGRATIONS } from '../migrations/objects.js';
-import { rootStore } from '../store/_shared.js';
+import { ensureMigrated } from '../store/migrate.js';
 import type { Store } from '../store/store.js';
 
 /** A row that keeps a blob alive: `kind` names the owning table or concept, `ownerId` its row. */
@@ -12,16 +12,9 @@ export interface ObjectRef {
   ownerId: string;
 }
 
-const migrated = new WeakSet<Store>();
-
 /** Creates core's object-reference table if needed (idempotent, cached per store). */
 export async function migrateObjectRefs(store: Store): Promise<void> {
-  // Keyed by the root store: inside a transaction this is then a no-op after the first call, instead of taking the
-  // migration lock until the transaction ends.
-  const root = rootStore(store);
-  if (migrated.has(root)) return;
-  await store.migrate('core.objects', OBJECTS_MIGRATIONS);
-  migrated.add(root);
+  await ensureMigrated(store, 'core.objects', OBJECTS_MIGRATIONS);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { MlopsError } from '../errors.js';
+import { rootStore } from './_shared.js';
 import type { Migration, Store } from './store.js';
 
 const NAMESPACE_RE = /^[a-z][a-z0-9_.-]{0,62}$/;
@@ -87,4 +88,19 @@ export async function runMigrations(store: Store, namespace: string, migrations:
       ]);
     }
   });
+}
+
+const ensured = new WeakMap<object, Set<string>>();
+
+/**
+ * Runs {@link runMigrations} for a namespace once per store (per root store: calls made with a transaction-scoped
+ * store count for the store it came from), so modules can call it at the top of every operation.
+ */
+export async function ensureMigrated(store: Store, namespace: string, migrations: readonly Migration[]): Promise<void> {
+  const root = rootStore(store);
+  if (ensured.get(root)?.has(namespace)) return;
+  await store.migrate(namespace, migrations);
+  let done = ensured.get(root);
+  if (!done) ensured.set(root, (done = new Set()));
+  done.add(namespace);
 }

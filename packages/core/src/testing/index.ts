@@ -1,3 +1,5 @@
+// Conformance suites for implementers of core's interfaces, and test helpers. Run them inside vitest.
+
 export type { ObjectStoreSuiteOptions } from './object-store-suite.js';
 export { testObjectStore } from './object-store-suite.js';
 export type { TestStoreOptions } from './store-suite.js';

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { MlopsError } from '../errors.js';
+import { recordDatasetUse } from '../datasets/lineage.js';
+import { isMlopsError, MlopsError } from '../errors.js';
 import type { ObjectBody, ObjectStore } from '../objects/object-store.js';
 import { recordObjectRef } from '../objects/refs.js';
 import type { Store } from '../store/store.js';
@@ -358,11 +359,20 @@ export function createRunHandle(ctx: RunContext, seed: RunSeed): Run {
     async logDatasetVersion(use) {
       assertOpen();
       const d = parseInput(datasetUseSchema, use, 'dataset');
-      await store.query(
-        `INSERT INTO core_run_datasets (run_id, name, version, role) VALUES ($1, $2, $3, $4)
-         ON CONFLICT DO NOTHING`,
-        [runId, d.name, d.version, d.role],
-      );
+      await store.transaction(async (tx) => {
+        await tx.query(
+          `INSERT INTO core_run_datasets (run_id, name, version, role) VALUES ($1, $2, $3, $4)
+           ON CONFLICT DO NOTHING`,
+          [runId, d.name, d.version, d.role],
+        );
+        // A version that core's dataset versioning knows also gets a lineage row, so `listDatasetLineage` sees this
+        // run; an external id (not versioned here) stays in core_run_datasets only.
+        try {
+          await recordDatasetUse(tx, { datasetVersion: { name: d.name, version: d.version }, runId, role: d.role });
+        } catch (err) {
+          if (!isMlopsError(err, 'NOT_FOUND')) throw err;
+        }
+      });
     },
     async end(opts = {}) {
       const s = parseInput(endStatusSchema.default('finished'), opts.status, 'status');

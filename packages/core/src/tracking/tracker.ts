@@ -5,6 +5,7 @@ import { MlopsError } from '../errors.js';
 import { TRACKING_MIGRATIONS } from '../migrations/tracking.js';
 import type { ObjectStore } from '../objects/object-store.js';
 import { migrateObjectRefs } from '../objects/refs.js';
+import { ensureMigrated } from '../store/migrate.js';
 import type { Store } from '../store/store.js';
 import {
   createExperiment,
@@ -219,7 +220,7 @@ export interface Tracker {
 
 /** Applies the tracking migrations (namespace `core.tracking`) to a store. */
 export async function migrateTracking(store: Store): Promise<void> {
-  await store.migrate('core.tracking', TRACKING_MIGRATIONS);
+  await ensureMigrated(store, 'core.tracking', TRACKING_MIGRATIONS);
 }
 
 /**
