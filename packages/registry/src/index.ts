@@ -1,0 +1,67 @@
+export type { RegistryOptions } from './create-registry.js';
+export { createRegistry } from './create-registry.js';
+export type {
+  DeclarativeGate,
+  Gate,
+  GateContext,
+  GateEvidence,
+  GateFunction,
+  GateNode,
+  GateOp,
+  GateOutcome,
+  IfNoIncumbent,
+  ImprovesOnIncumbentGate,
+  MetricThresholdGate,
+  NotWorseThanIncumbentGate,
+} from './gates.js';
+export { declarativeGateSchema, evaluateGate, inProcessGateSchema } from './gates.js';
+export type { ApiKeyAuthenticatorOptions } from './http/auth.js';
+export { apiKeyAuthenticator } from './http/auth.js';
+export type { RegistryClientOptions } from './http/client.js';
+export { registryClient } from './http/client.js';
+export type { ErrorBody } from './http/errors.js';
+export { REGISTRY_HTTP_STATUS, toErrorResponse } from './http/errors.js';
+export type {
+  RegistryAuthenticate,
+  RegistryAuthRequest,
+  RegistryRouterOptions,
+  RegistryScope,
+} from './http/router.js';
+export { createRegistryRouter } from './http/router.js';
+export { REGISTRY_MIGRATIONS, REGISTRY_NAMESPACE } from './migrations/index.js';
+export type { ReferenceProfile } from './profile.js';
+export { DEFAULT_MAX_PROFILE_BYTES, profileSchema } from './profile.js';
+export type {
+  Alias,
+  AliasHistoryEntry,
+  AliasHistoryInput,
+  AliasRef,
+  AuditAction,
+  AuditEntry,
+  CreateModelInput,
+  CreateVersionInput,
+  Decision,
+  DeleteAliasInput,
+  DeleteModelInput,
+  DeleteVersionInput,
+  ListAuditInput,
+  ListDecisionsInput,
+  ListModelsInput,
+  ListVersionsInput,
+  ModelVersion,
+  Page,
+  PromoteInput,
+  PromotionResult,
+  RegisteredModel,
+  Registry,
+  RegistryEvent,
+  RollbackInput,
+  RollbackResult,
+  SetAliasInput,
+  SubscribeFilter,
+  Unsubscribe,
+  UpdateModelInput,
+  UpdateVersionInput,
+  VersionRef,
+  VersionStatus,
+} from './types.js';
