@@ -100,7 +100,7 @@ export async function ensureMigrated(store: Store, namespace: string, migrations
   const root = rootStore(store);
   if (ensured.get(root)?.has(namespace)) return;
   await store.migrate(namespace, migrations);
-  let done = ensured.get(root);
-  if (!done) ensured.set(root, (done = new Set()));
+  const done = ensured.get(root) ?? new Set<string>();
   done.add(namespace);
+  ensured.set(root, done);
 }
