@@ -1,0 +1,326 @@
+import { z } from 'zod';
+import { DriftError } from '../errors.js';
+import {
+  type ColumnMapping,
+  type ColumnRole,
+  type DataInput,
+  type TypedColumn,
+  toRawColumns,
+  typeColumn,
+  typeData,
+} from '../profile/input.js';
+import { ensureProfile, isProfile, type Profile } from '../profile/schema.js';
+import { equalEdges } from '../profile/summary.js';
+import {
+  type ColumnDrift,
+  DRIFT_REPORT_KIND,
+  DRIFT_REPORT_SCHEMA_VERSION,
+  DRIFT_TEST_NAMES,
+  type DriftHistogram,
+  type DriftReport,
+  type DriftTestName,
+} from './schema.js';
+import { DEFAULT_THRESHOLDS, selectDriftTest, TEST_KIND } from './select-test.js';
+import { sortedHistogram, sortedValues } from './sorted.js';
+import { runStatTest } from './stat-tests.js';
+import { type TextDriftOptions, textDrift } from './text-drift.js';
+
+/** Per-column override of the drift test and/or its threshold. */
+export interface ColumnDriftOverride {
+  /** The test to run instead of the default choice. @default Evidently's rule ({@link selectDriftTest}) */
+  test?: DriftTestName;
+  /** The threshold of that test. @default the test's threshold from `thresholds`, else its default */
+  threshold?: number;
+}
+
+/** Options of {@link detectDrift}. */
+export interface DriftOptions {
+  /** Column type overrides, target/prediction and excluded columns (ignored for a profile reference, whose types are fixed). @default types inferred from the reference */
+  columnMapping?: ColumnMapping;
+  /** Per-column test and threshold, e.g. `{ age: { test: 'psi', threshold: 0.2 } }`. @default {} */
+  columns?: Record<string, ColumnDriftOverride>;
+  /** Only test these columns. @default every column of the reference */
+  include?: string[];
+  /** Test per column type, replacing the default rule (Evidently's `num_stattest` / `cat_stattest`). @default {} */
+  tests?: Partial<Record<'numerical' | 'categorical' | 'boolean' | 'text', DriftTestName>>;
+  /** Threshold per test, e.g. `{ wasserstein: 0.2, ks: 0.01 }`. @default {@link DEFAULT_THRESHOLDS} */
+  thresholds?: Partial<Record<DriftTestName, number>>;
+  /** Share of drifted feature columns from which the dataset counts as drifted. @default 0.5 */
+  datasetDriftShare?: number;
+  /** Bins of the numeric histograms drawn in reports. @default 20 */
+  bins?: number;
+  /** Options of the text (domain-classifier) drift test. @default {} */
+  text?: TextDriftOptions;
+  /** Called after each column with the number done and the total. @default undefined */
+  onProgress?: (done: number, total: number) => void;
+  /** Timestamp recorded in the report. @default undefined */
+  createdAt?: string;
+}
+
+const testName = z.enum(DRIFT_TEST_NAMES);
+const listSchema = z.array(z.string()).optional();
+/** Schema of the data fields of {@link DriftOptions} (callbacks are checked to be functions). */
+export const driftOptionsSchema = z.object({
+  columnMapping: z
+    .object({
+      numerical: listSchema,
+      categorical: listSchema,
+      text: listSchema,
+      boolean: listSchema,
+      datetime: listSchema,
+      target: z.string().optional(),
+      prediction: z.string().optional(),
+      exclude: listSchema,
+    })
+    .optional(),
+  include: listSchema,
+  columns: z
+    .record(z.string(), z.object({ test: testName.optional(), threshold: z.number().nonnegative().optional() }))
+    .optional(),
+  tests: z.partialRecord(z.enum(['numerical', 'categorical', 'boolean', 'text']), testName).optional(),
+  thresholds: z.partialRecord(testName, z.number().nonnegative()).optional(),
+  datasetDriftShare: z.number().min(0).max(1).optional(),
+  bins: z.number().int().min(1).max(10_000).optional(),
+  text: z.record(z.string(), z.number()).optional(),
+  onProgress: z.function().optional(),
+  createdAt: z.string().optional(),
+});
+
+/** Validates detectDrift options, throwing `DriftError('INVALID_INPUT')` with the field paths. */
+export function checkDriftOptions(options: DriftOptions): void {
+  const res = driftOptionsSchema.safeParse(options);
+  if (!res.success) {
+    const issues = res.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+    throw new DriftError(
+      'INVALID_INPUT',
+      `detectDrift: invalid options: ${issues.map((i) => `${i.path || '(options)'}: ${i.message}`).join('; ')}`,
+      { cause: res.error, details: { issues } },
+    );
+  }
+}
+
+/** Reference data prepared once: typed columns plus, for a profile, the full-data sizes. */
+export interface PreparedReference {
+  rows: number;
+  columns: TypedColumn[];
+  /** Non-missing reference values per column in the full data (a profile's count − missing). */
+  sizes: Map<string, number>;
+}
+
+/** Data accepted as the reference of {@link detectDrift}: columns, records or a profile. */
+export type ReferenceInput = DataInput | Profile;
+
+/** Turns a profile or raw data into typed reference columns (a profile contributes its reservoir samples). */
+export function prepareReference(reference: ReferenceInput, mapping?: ColumnMapping): PreparedReference {
+  if (isProfile(reference)) {
+    const profile = ensureProfile(reference);
+    const sizes = new Map<string, number>();
+    const columns = profile.columns
+      .filter((c) => !(mapping?.exclude ?? []).includes(c.name))
+      .map((c): TypedColumn => {
+        sizes.set(c.name, c.count - c.missing);
+        const numeric = c.type === 'numerical' || c.type === 'datetime';
+        return {
+          name: c.name,
+          type: c.type,
+          role: c.role,
+          rows: c.count,
+          missing: c.missing,
+          ...(numeric ? { numbers: Float64Array.from(c.sample as number[]) } : { strings: c.sample as string[] }),
+        };
+      });
+    return { rows: profile.rows, columns, sizes };
+  }
+  const { rows, columns } = typeData(reference, mapping);
+  return { rows, columns, sizes: new Map(columns.map((c) => [c.name, c.rows - c.missing])) };
+}
+
+/**
+ * Detects drift between reference data (columns, records or a profile) and current data, column by column with
+ * the test Evidently would choose (or the overrides), and decides dataset drift from the share of drifted features.
+ */
+export function detectDrift(reference: ReferenceInput, current: DataInput, options: DriftOptions = {}): DriftReport {
+  checkDriftOptions(options);
+  return detectDriftPrepared(prepareReference(reference, options.columnMapping), current, options);
+}
+
+/** {@link detectDrift} against an already prepared reference (what monitors call on every window). */
+export function detectDriftPrepared(
+  ref: PreparedReference,
+  current: DataInput,
+  options: DriftOptions = {},
+): DriftReport {
+  const raw = toRawColumns(current);
+  const currentByName = new Map(raw.columns.map((c) => [c.name, c.values]));
+  const selected = options.include ? new Set(options.include) : null;
+  if (selected) {
+    for (const name of selected) {
+      if (!ref.columns.some((c) => c.name === name)) {
+        throw new DriftError('INVALID_INPUT', `column "${name}" is not in the reference`);
+      }
+    }
+  }
+  const todo = ref.columns.filter((c) => selected === null || selected.has(c.name));
+  const results: ColumnDrift[] = [];
+  const skipped: DriftReport['skipped'] = [];
+  let done = 0;
+  for (const r of todo) {
+    const values = currentByName.get(r.name);
+    if (values === undefined) skipped.push({ column: r.name, reason: 'missing from current data' });
+    else if (r.type === 'datetime' && !options.columns?.[r.name]?.test) {
+      skipped.push({ column: r.name, reason: 'datetime columns are not tested for drift' });
+    } else {
+      const c = typeColumn(r.name, r.type, r.role, values);
+      try {
+        results.push(columnDrift(r, c, ref.sizes.get(r.name) ?? r.rows - r.missing, options));
+      } catch (err) {
+        // Data that cannot be tested (empty, too small) is reported; a misconfiguration (INVALID_INPUT) throws.
+        if (!(err instanceof DriftError) || err.code === 'INVALID_INPUT') throw err;
+        skipped.push({ column: r.name, reason: err.message.replace(/^\[@mlops\/drift\] /, '') });
+      }
+    }
+    done++;
+    options.onProgress?.(done, todo.length);
+  }
+  const features = results.filter((c) => c.role === 'feature');
+  const drifted = features.filter((c) => c.drifted).length;
+  const share = features.length > 0 ? drifted / features.length : 0;
+  const threshold = options.datasetDriftShare ?? 0.5;
+  const roleDrift = (role: ColumnRole) => results.find((c) => c.role === role)?.drifted ?? null;
+  const report: DriftReport = {
+    kind: DRIFT_REPORT_KIND,
+    schemaVersion: DRIFT_REPORT_SCHEMA_VERSION,
+    dataset: {
+      drifted: features.length > 0 && share >= threshold,
+      share,
+      driftedColumns: drifted,
+      columns: features.length,
+      threshold,
+    },
+    targetDrift: roleDrift('target'),
+    predictionDrift: roleDrift('prediction'),
+    reference: { rows: ref.rows },
+    current: { rows: raw.rows },
+    columns: results,
+    skipped,
+  };
+  if (options.createdAt !== undefined) report.createdAt = options.createdAt;
+  return report;
+}
+
+/** Distinct values in both samples, counted up to `cap` (the selection rule only asks whether u ≤ 2 or ≤ 5). */
+function uniqueCount(r: TypedColumn, c: TypedColumn, cap = 6): number {
+  const s = new Set<number | string>();
+  for (const values of [r.numbers ?? r.strings ?? [], c.numbers ?? c.strings ?? []]) {
+    for (let i = 0; i < values.length && s.size < cap; i++) s.add(values[i] as number | string);
+  }
+  return s.size;
+}
+
+function columnDrift(r: TypedColumn, c: TypedColumn, referenceSize: number, options: DriftOptions): ColumnDrift {
+  const refN = r.numbers?.length ?? r.strings?.length ?? 0;
+  const curN = c.numbers?.length ?? c.strings?.length ?? 0;
+  if (refN === 0 || curN === 0) {
+    throw new DriftError('EMPTY_INPUT', `no non-missing values in the ${refN === 0 ? 'reference' : 'current'} data`);
+  }
+  const override = options.columns?.[r.name] ?? {};
+  const u = uniqueCount(r, c);
+  const test =
+    override.test ??
+    (r.type !== 'datetime' ? options.tests?.[r.type] : undefined) ??
+    selectDriftTest({ type: r.type, referenceSize, uniqueValues: u }) ??
+    'ks';
+  const threshold = override.threshold ?? options.thresholds?.[test] ?? DEFAULT_THRESHOLDS[test];
+  const testKind = TEST_KIND[test];
+  const base = {
+    column: r.name,
+    type: r.type,
+    role: r.role,
+    test,
+    testKind,
+    threshold,
+    reference: { size: refN, missing: r.missing },
+    current: { size: curN, missing: c.missing },
+  };
+  if (test === 'domain-classifier') {
+    if (!r.strings || !c.strings) throw new DriftError('INVALID_INPUT', 'domain-classifier needs a text column');
+    const t = textDrift(r.strings, c.strings, { ...options.text, threshold });
+    return {
+      ...base,
+      statistic: t.auc,
+      pValue: t.pValue,
+      score: t.auc,
+      drifted: t.drifted,
+      histogram: t.histogram,
+      text: {
+        auc: t.auc,
+        permutationBaseline: t.permutationBaseline,
+        tokenDistance: t.tokenDistance,
+        outOfVocabularyRate: t.outOfVocabularyRate,
+        topCurrentTokens: t.topCurrentTokens,
+      },
+    };
+  }
+  const outcome = runStatTest(test, r, c);
+  if (Number.isNaN(outcome.statistic) || (testKind === 'p-value' && outcome.pValue === null)) {
+    throw new DriftError('INSUFFICIENT_DATA', `${test} is undefined for these samples`);
+  }
+  const score = testKind === 'p-value' ? (outcome.pValue as number) : outcome.statistic;
+  const drifted = testKind === 'p-value' ? score <= threshold : score >= threshold;
+  return {
+    ...base,
+    // JSON has no Infinity: an infinite statistic (chi-square with a category unseen in the reference) becomes
+    // null, an infinite distance the largest finite number, so the report always round-trips.
+    statistic: Number.isFinite(outcome.statistic) ? outcome.statistic : null,
+    pValue: outcome.pValue,
+    score: Number.isFinite(score) ? score : Number.MAX_VALUE,
+    drifted,
+    histogram: driftHistogram(r, c, options.bins ?? 20),
+  };
+}
+
+const OTHER = '(other)';
+
+/** Shared-bin histograms of reference and current: equal-width bins for numbers, top categories otherwise. */
+export function driftHistogram(r: TypedColumn, c: TypedColumn, bins: number): DriftHistogram {
+  if (r.numbers && c.numbers) {
+    const rs = sortedValues(r, 'histogram');
+    const cs = sortedValues(c, 'histogram');
+    const distinct = new Set<number>();
+    for (const a of [rs, cs]) {
+      for (let i = 0; i < a.length && distinct.size <= 10; i++) distinct.add(a[i] as number);
+    }
+    if (distinct.size > 10) {
+      const min = Math.min(rs[0] as number, cs[0] as number);
+      const max = Math.max(rs[rs.length - 1] as number, cs[cs.length - 1] as number);
+      const edges = equalEdges(min, max, bins);
+      return { kind: 'numeric', edges, reference: sortedHistogram(rs, edges), current: sortedHistogram(cs, edges) };
+    }
+    return categoricalHistogram(Array.from(r.numbers, String), Array.from(c.numbers, String), 20, true);
+  }
+  return categoricalHistogram(r.strings ?? [], c.strings ?? [], 20, false);
+}
+
+function categoricalHistogram(ref: string[], cur: string[], top: number, numericOrder: boolean): DriftHistogram {
+  const rc = new Map<string, number>();
+  const cc = new Map<string, number>();
+  for (const v of ref) rc.set(v, (rc.get(v) ?? 0) + 1);
+  for (const v of cur) cc.set(v, (cc.get(v) ?? 0) + 1);
+  const shareOf = (v: string) => (rc.get(v) ?? 0) / ref.length + (cc.get(v) ?? 0) / cur.length;
+  let labels = [...new Set([...rc.keys(), ...cc.keys()])].sort((a, b) => shareOf(b) - shareOf(a) || (a < b ? -1 : 1));
+  const rest = labels.slice(top);
+  labels = labels.slice(0, top);
+  if (numericOrder) labels.sort((a, b) => Number(a) - Number(b));
+  const out = {
+    kind: 'categorical' as const,
+    labels,
+    reference: labels.map((l) => rc.get(l) ?? 0),
+    current: labels.map((l) => cc.get(l) ?? 0),
+  };
+  if (rest.length > 0) {
+    out.labels.push(OTHER);
+    out.reference.push(rest.reduce((s, l) => s + (rc.get(l) ?? 0), 0));
+    out.current.push(rest.reduce((s, l) => s + (cc.get(l) ?? 0), 0));
+  }
+  return out;
+}

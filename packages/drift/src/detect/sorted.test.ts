@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { normalSample } from '../../test/helpers.js';
+import { seededRandom } from '../profile/rng.js';
+import { equalEdges, histogram } from '../profile/summary.js';
+import { wassersteinDistance } from '../wasserstein.js';
+import { sortedHistogram, sortFloat64, wasserstein1Sorted } from './sorted.js';
+
+describe('sortedHistogram', () => {
+  it('matches the linear histogram, last bin closed', () => {
+    const values = normalSample(5000, 0, 1, 1);
+    const sorted = Float64Array.from(values).sort();
+    const edges = equalEdges(sorted[0]!, sorted[sorted.length - 1]!, 20);
+    const counts = sortedHistogram(sorted, edges);
+    expect(counts.reduce((s, x) => s + x, 0)).toBe(5000);
+    expect(counts).toEqual(histogram(values, edges[0]!, edges[20]!, 20));
+  });
+
+  it('counts values on inner edges in the upper bin', () => {
+    expect(sortedHistogram(Float64Array.from([0, 1, 1, 2]), [0, 1, 2])).toEqual([1, 3]);
+  });
+});
+
+describe('wasserstein1Sorted', () => {
+  it.each([
+    { n: 50, m: 80, seed: 1, ties: false },
+    { n: 1567, m: 1567, seed: 2, ties: false },
+    { n: 300, m: 200, seed: 3, ties: true },
+  ])('matches wassersteinDistance (n=$n, m=$m, ties=$ties)', ({ n, m, seed, ties }) => {
+    const round = (a: number[]) => (ties ? a.map((x) => Math.round(x * 2) / 2) : a);
+    const u = round(normalSample(n, 0, 1, seed));
+    const v = round(normalSample(m, 0.3, 1.2, seed + 100));
+    const expected = wassersteinDistance(u, v);
+    const got = wasserstein1Sorted(Float64Array.from(u).sort(), Float64Array.from(v).sort());
+    expect(Math.abs(got - expected) / expected).toBeLessThan(1e-12);
+  });
+
+  it('is zero for identical samples', () => {
+    const a = Float64Array.from([1, 2, 2, 3]);
+    expect(wasserstein1Sorted(a, a)).toBe(0);
+  });
+});
+
+describe('sortFloat64', () => {
+  const random = seededRandom(7);
+  const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  it.each([
+    { name: 'normal', gen: normal },
+    { name: 'uniform', gen: () => random() * 100 - 50 },
+    { name: 'log-normal (skewed)', gen: () => Math.exp(3 * normal()) },
+    { name: 'heavy ties', gen: () => Math.round(normal() * 2) },
+    { name: 'two clusters', gen: () => (random() < 0.5 ? 0 : 1e6) + normal() },
+    { name: 'constant', gen: () => 4.2 },
+    { name: 'huge range', gen: () => (random() - 0.5) * 1e308 },
+  ])('sorts $name samples like the built-in sort', ({ gen }) => {
+    for (const n of [10, 300, 1567, 20_000]) {
+      const values = Float64Array.from({ length: n }, gen);
+      expect(Array.from(sortFloat64(values.slice()))).toEqual(Array.from(values.slice().sort()));
+    }
+  });
+});

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { sentences } from '../../test/helpers.js';
+import { textDrift } from './text-drift.js';
+
+const it_words =
+  'printer toner paper jam scanner laptop screen keyboard mouse monitor cable dock battery charger'.split(' ');
+const net_words = 'vpn wifi network router firewall dns proxy latency packet switch ethernet gateway'.split(' ');
+const common = 'the my is not working since today please help urgent again'.split(' ');
+
+describe('textDrift', () => {
+  const reference = sentences(300, [...it_words, ...common], 10, 1);
+
+  it('detects a shifted vocabulary', () => {
+    const current = sentences(300, [...net_words, ...common], 10, 2);
+    const r = textDrift(reference, current);
+    expect(r.drifted).toBe(true);
+    expect(r.auc).toBeGreaterThan(0.9);
+    expect(r.auc).toBeGreaterThan(r.permutationBaseline);
+    expect(r.outOfVocabularyRate).toBeGreaterThan(0.3);
+    expect(r.tokenDistance).toBeGreaterThan(0.3);
+    expect(net_words).toContain(r.topCurrentTokens[0]);
+  });
+
+  it('finds no drift in text from the same distribution', () => {
+    const current = sentences(300, [...it_words, ...common], 10, 3);
+    const r = textDrift(reference, current);
+    expect(r.drifted).toBe(false);
+    expect(r.auc).toBeLessThan(0.6);
+    expect(r.outOfVocabularyRate).toBe(0);
+    expect(r.tokenDistance).toBeLessThan(0.1);
+  });
+
+  it('is reproducible from its seed', () => {
+    const current = sentences(200, [...it_words, ...net_words, ...common], 10, 4);
+    expect(textDrift(reference, current, { seed: 5 })).toEqual(textDrift(reference, current, { seed: 5 }));
+  });
+
+  it('needs at least two documents per side', () => {
+    expect(() => textDrift(['one document'], reference)).toThrow(/at least 2 documents/);
+  });
+});

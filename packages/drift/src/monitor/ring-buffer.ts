@@ -1,0 +1,79 @@
+/** A fixed-capacity ring of numbers (missing values stored as NaN). */
+export interface NumberRing {
+  readonly capacity: number;
+  readonly length: number;
+  push(value: number): void;
+  /** The buffered values, oldest first, as a new array. */
+  toArray(): Float64Array;
+  clear(): void;
+}
+
+/** Creates a {@link NumberRing} backed by one preallocated Float64Array. */
+export function numberRing(capacity: number): NumberRing {
+  const data = new Float64Array(capacity);
+  let start = 0;
+  let length = 0;
+  return {
+    capacity,
+    get length() {
+      return length;
+    },
+    push(value) {
+      if (length < capacity) data[(start + length++) % capacity] = value;
+      else {
+        data[start] = value;
+        start = (start + 1) % capacity;
+      }
+    },
+    toArray() {
+      const out = new Float64Array(length);
+      const head = Math.min(length, capacity - start);
+      out.set(data.subarray(start, start + head), 0);
+      if (head < length) out.set(data.subarray(0, length - head), head);
+      return out;
+    },
+    clear() {
+      start = 0;
+      length = 0;
+    },
+  };
+}
+
+/** A fixed-capacity ring of strings (missing values stored as null). */
+export interface StringRing {
+  readonly capacity: number;
+  readonly length: number;
+  push(value: string | null): void;
+  toArray(): (string | null)[];
+  clear(): void;
+}
+
+/** Creates a {@link StringRing} backed by one preallocated array. */
+export function stringRing(capacity: number): StringRing {
+  const data = new Array<string | null>(capacity).fill(null);
+  let start = 0;
+  let length = 0;
+  return {
+    capacity,
+    get length() {
+      return length;
+    },
+    push(value) {
+      if (length < capacity) data[(start + length++) % capacity] = value;
+      else {
+        data[start] = value;
+        start = (start + 1) % capacity;
+      }
+    },
+    toArray() {
+      const out = new Array<string | null>(length);
+      for (let i = 0; i < length; i++) out[i] = data[(start + i) % capacity] ?? null;
+      return out;
+    },
+    clear() {
+      data.fill(null);
+      start = 0;
+      length = 0;
+    },
+  };
+}

@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import { DriftError } from '../errors.js';
+import { COLUMN_TYPES } from './input.js';
+
+/** The envelope `kind` of a drift profile. */
+export const PROFILE_KIND = 'mlops.drift/profile';
+/** The profile schema version written by this release. */
+export const PROFILE_SCHEMA_VERSION = 1;
+
+// zod 4's z.number() already rejects NaN and ±Infinity.
+const finite = z.number();
+const count = z.number().int().nonnegative();
+
+/** Summary statistics of a numerical (or datetime, in epoch ms) column. */
+export const numericSummarySchema = z.object({
+  mean: finite,
+  std: finite,
+  min: finite,
+  q25: finite,
+  q50: finite,
+  q75: finite,
+  max: finite,
+});
+
+/** Bounded category counts: the most frequent values and the count of all the others. */
+export const categorySummarySchema = z.object({
+  top: z.array(z.object({ value: z.string(), count })),
+  otherCount: count,
+});
+
+/** Token statistics of a free-text column. */
+export const textSummarySchema = z.object({
+  meanTokens: finite,
+  meanLength: finite,
+  minLength: count,
+  maxLength: count,
+  vocabularySize: count,
+  topTokens: z.array(z.object({ token: z.string(), count })),
+});
+
+/** One column of a profile. */
+export const columnProfileSchema = z.object({
+  name: z.string(),
+  type: z.enum(COLUMN_TYPES),
+  role: z.enum(['feature', 'target', 'prediction']),
+  /** Rows, missing included. */
+  count,
+  missing: count,
+  distinct: count,
+  /** A seeded reservoir sample of the non-missing values: numbers (sorted) for numerical/datetime, strings otherwise. */
+  sample: z.union([z.array(finite), z.array(z.string())]),
+  numeric: numericSummarySchema.nullable().optional(),
+  categories: categorySummarySchema.optional(),
+  text: textSummarySchema.optional(),
+});
+
+/** The versioned profile of a dataset: `{ kind: 'mlops.drift/profile', schemaVersion: 1, ... }`. */
+export const profileSchema = z.object({
+  kind: z.literal(PROFILE_KIND),
+  schemaVersion: z.literal(PROFILE_SCHEMA_VERSION),
+  createdAt: z.string().optional(),
+  rows: count,
+  sampleSize: z.number().int().positive(),
+  seed: z.number().int(),
+  columns: z.array(columnProfileSchema),
+});
+
+/** A dataset profile, as produced by `createProfile` and read back by {@link parseProfile}. */
+export type Profile = z.infer<typeof profileSchema>;
+/** One column of a {@link Profile}. */
+export type ColumnProfile = z.infer<typeof columnProfileSchema>;
+
+// Profiles this module built or validated: detectDrift skips re-validating them (a WeakSet: nothing is retained).
+const validated = new WeakSet<object>();
+
+/** Records a profile as valid (called by createProfile on what it returns). */
+export function markValidProfile(profile: Profile): Profile {
+  validated.add(profile);
+  return profile;
+}
+
+/** Returns a profile known to be valid: one built by createProfile or parseProfile as is, anything else parsed. */
+export function ensureProfile(value: unknown): Profile {
+  return typeof value === 'object' && value !== null && validated.has(value) ? (value as Profile) : parseProfile(value);
+}
+
+/** True when `value` carries the profile envelope (it may still fail full validation). */
+export function isProfile(value: unknown): value is Profile {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    (value as { kind?: unknown }).kind === PROFILE_KIND
+  );
+}
+
+/**
+ * Validates a profile (a JSON string or a parsed object). Throws a `DriftError` with code `INVALID_INPUT` and
+ * `details: { profile: true, issues }` (field paths and messages) when it is not a valid version-1 profile.
+ */
+export function parseProfile(json: unknown): Profile {
+  let value = json;
+  if (typeof json === 'string') {
+    try {
+      value = JSON.parse(json);
+    } catch (cause) {
+      throw new DriftError('INVALID_INPUT', `profile is not valid JSON: ${(cause as Error).message}`, {
+        cause,
+        details: { profile: true, issues: [] },
+      });
+    }
+  }
+  const envelope = value as { kind?: unknown; schemaVersion?: unknown } | null;
+  if (envelope?.kind === PROFILE_KIND && envelope.schemaVersion !== PROFILE_SCHEMA_VERSION) {
+    throw new DriftError(
+      'INVALID_INPUT',
+      `unsupported profile schemaVersion ${String(envelope.schemaVersion)} (this release reads ${PROFILE_SCHEMA_VERSION})`,
+      { details: { profile: true, issues: [{ path: 'schemaVersion', message: 'unsupported version' }] } },
+    );
+  }
+  const parsed = profileSchema.safeParse(value);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+    const summary = issues.slice(0, 5).map((i) => `${i.path || '(root)'}: ${i.message}`);
+    throw new DriftError('INVALID_INPUT', `invalid profile: ${summary.join('; ')}`, {
+      cause: parsed.error,
+      details: { profile: true, issues },
+    });
+  }
+  return markValidProfile(parsed.data);
+}

@@ -1,0 +1,1 @@
+export { driftReportJson, driftStrength, renderDriftReportHtml, sortByDrift } from './render-drift-report.js';

@@ -1,0 +1,118 @@
+import { type ColumnDrift, type DriftReport, driftReportSchema } from '../detect/schema.js';
+import { barChartSvg, COLORS, escapeHtml, formatNumber, formatPercent, htmlPage, legendHtml, shares } from './html.js';
+
+/**
+ * How far a column is past its threshold, comparable across tests (1 = exactly at the threshold): score / threshold
+ * for distances, log(p) / log(threshold) for p-values.
+ */
+export function driftStrength(c: ColumnDrift): number {
+  if (c.testKind === 'distance') return c.threshold > 0 ? c.score / c.threshold : c.score;
+  const p = Math.max(c.score, 1e-300);
+  return Math.log(p) / Math.log(c.threshold);
+}
+
+/** Columns ordered for display: drifted first, then by {@link driftStrength}, strongest first. */
+export function sortByDrift(columns: readonly ColumnDrift[]): ColumnDrift[] {
+  return [...columns].sort(
+    (a, b) =>
+      Number(b.drifted) - Number(a.drifted) ||
+      driftStrength(b) - driftStrength(a) ||
+      (a.column < b.column ? -1 : a.column > b.column ? 1 : 0),
+  );
+}
+
+/** The JSON twin of the HTML report: the validated drift report, pretty-printed. */
+export function driftReportJson(result: DriftReport): string {
+  return `${JSON.stringify(driftReportSchema.parse(result), null, 2)}\n`;
+}
+
+/** Renders a drift report as one self-contained HTML page: summary, then overlaid histograms per column as inline SVG, sorted by drift. */
+export function renderDriftReportHtml(result: DriftReport, options: { title?: string } = {}): string {
+  const title = options.title ?? 'Data drift report';
+  const d = result.dataset;
+  const card = (label: string, value: string, cls = '') =>
+    `<div class="card"><span class="muted">${escapeHtml(label)}</span><b class="${cls}">${escapeHtml(value)}</b></div>`;
+  const yesNo = (x: boolean | null) => (x === null ? null : x ? 'drift' : 'no drift');
+  const columns = sortByDrift(result.columns);
+  const parts = [
+    `<h1>${escapeHtml(title)}</h1>`,
+    result.createdAt ? `<p class="muted">${escapeHtml(result.createdAt)}</p>` : '',
+    '<div class="cards">',
+    card('dataset drift', d.drifted ? 'detected' : 'not detected', d.drifted ? 'bad' : 'good'),
+    card('drifted columns', `${d.driftedColumns} of ${d.columns}`, d.driftedColumns > 0 ? 'bad' : 'good'),
+    card('share drifted', `${formatPercent(d.share)} (threshold ${formatPercent(d.threshold)})`),
+    card('reference rows', String(result.reference.rows)),
+    card('current rows', String(result.current.rows)),
+    result.targetDrift !== null
+      ? card('target', yesNo(result.targetDrift) ?? '', result.targetDrift ? 'bad' : 'good')
+      : '',
+    result.predictionDrift !== null
+      ? card('prediction', yesNo(result.predictionDrift) ?? '', result.predictionDrift ? 'bad' : 'good')
+      : '',
+    '</div>',
+    '<h2>Columns</h2>',
+    summaryTable(columns),
+    '<h2>Distributions</h2>',
+    legendHtml(),
+    '<div class="grid">',
+    ...columns.map(columnCard),
+    '</div>',
+  ];
+  if (result.skipped.length > 0) {
+    parts.push(
+      '<h2>Not tested</h2><ul>',
+      ...result.skipped.map((s) => `<li>${escapeHtml(s.column)}: ${escapeHtml(s.reason)}</li>`),
+      '</ul>',
+    );
+  }
+  return htmlPage(title, parts.join('\n'));
+}
+
+function verdict(c: ColumnDrift): string {
+  return c.drifted ? '<span class="tag bad">drift</span>' : '<span class="tag good">no drift</span>';
+}
+
+function scoreText(c: ColumnDrift): string {
+  return c.testKind === 'p-value'
+    ? `p = ${formatNumber(c.score)} (drift if ≤ ${formatNumber(c.threshold)})`
+    : `${formatNumber(c.score)} (drift if ≥ ${formatNumber(c.threshold)})`;
+}
+
+function summaryTable(columns: ColumnDrift[]): string {
+  const rows = columns.map(
+    (c) =>
+      `<tr><td>${escapeHtml(c.column)}</td><td>${escapeHtml(c.type)}${c.role !== 'feature' ? ` (${c.role})` : ''}</td>` +
+      `<td>${escapeHtml(c.test)}</td><td class="num">${escapeHtml(scoreText(c))}</td><td>${verdict(c)}</td></tr>`,
+  );
+  return `<table><thead><tr><th>column</th><th>type</th><th>test</th><th>score</th><th></th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+function columnCard(c: ColumnDrift): string {
+  const h = c.histogram;
+  const series = [
+    { name: 'reference', values: shares(h.reference), color: COLORS.reference },
+    { name: 'current', values: shares(h.current), color: COLORS.current },
+  ];
+  const chart =
+    h.kind === 'numeric'
+      ? barChartSvg({
+          title: `${c.column}: reference vs current`,
+          labels: h.reference.map((_, i) => `${formatNumber(h.edges[i])} – ${formatNumber(h.edges[i + 1])}`),
+          series,
+          axis: [formatNumber(h.edges[0]), formatNumber(h.edges[h.edges.length - 1])],
+        })
+      : barChartSvg({ title: `${c.column}: reference vs current`, labels: h.labels, series, showLabels: true });
+  const lines = [
+    `<p class="muted">${escapeHtml(c.type)} · ${escapeHtml(c.test)} · ${escapeHtml(scoreText(c))}</p>`,
+    `<p class="muted">reference ${c.reference.size} (+${c.reference.missing} missing) · current ${c.current.size} (+${c.current.missing} missing)</p>`,
+  ];
+  if (c.text) {
+    lines.push(
+      `<p>classifier AUC ${formatNumber(c.text.auc)} (chance ≤ ${formatNumber(c.text.permutationBaseline)}) · token distance ${formatNumber(c.text.tokenDistance)} · out-of-vocabulary ${formatPercent(c.text.outOfVocabularyRate)}</p>`,
+    );
+    if (c.text.topCurrentTokens.length > 0) {
+      lines.push(`<p>typical of current: ${escapeHtml(c.text.topCurrentTokens.join(', '))}</p>`);
+    }
+  }
+  return `<section class="col${c.drifted ? ' drifted' : ''}"><h3>${escapeHtml(c.column)} ${verdict(c)}</h3>${lines.join('')}${chart}</section>`;
+}
