@@ -6,8 +6,8 @@ import type { ColumnValues, ModelInput } from './columns.js';
  * object.
  */
 export interface RunLike {
-  /** Records a metric value (optionally at a step, e.g. an epoch). */
-  logMetric(key: string, value: number, step?: number): unknown;
+  /** Records a metric value, optionally at a step (e.g. an epoch), as the tracking `Run` does. */
+  logMetric(key: string, value: number, opts?: { step?: number }): unknown;
   /** Records a hyperparameter. */
   logParam(key: string, value: unknown): unknown;
 }

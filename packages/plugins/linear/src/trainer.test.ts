@@ -120,7 +120,7 @@ describe('linearTrainer', () => {
     const events: string[] = [];
     let last = 0;
     const run = {
-      logMetric: (k: string, v: number, step?: number) => metrics.push([k, v, step]),
+      logMetric: (k: string, v: number, opts?: { step?: number }) => metrics.push([k, v, opts?.step]),
       logParam: () => undefined,
     };
     const progress = {

@@ -241,7 +241,7 @@ export async function fitLinear(
       ftol: p.ftol,
       memory: p.memory,
       onIteration: async (iter, f) => {
-        run?.logMetric('train_loss', f / totalWeight, iter);
+        run?.logMetric('train_loss', f / totalWeight, { step: iter });
         progress?.set(iter);
         // Yield so that an abort (or anything else queued) can run between iterations of a synchronous solver.
         await new Promise<void>((resolve) => setImmediate(resolve));
