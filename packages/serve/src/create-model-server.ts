@@ -1,0 +1,898 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  type ApiKeyPrincipal,
+  type ApiKeyScope,
+  type Columns,
+  columnsToRecords,
+  createPredictionLogger,
+  type FieldIssue,
+  MlopsError,
+  type PredictionLogger,
+  type PredictionLoggerOptions,
+  recordFeedback,
+  type Store,
+} from '@mlops/core';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
+import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { Registry as PromRegistry } from 'prom-client';
+import type { z } from 'zod';
+import { rowCount } from './_internal/columns.js';
+import { issuesOf, summarize } from './_internal/issues.js';
+import { type AuthMode, type AuthOptions, createAuthenticator, resolveAuthEnabled } from './auth.js';
+import { DOCS_PAGE } from './docs-page.js';
+import { ServeError, toErrorResponse } from './errors.js';
+import { createServerMetrics, type ServerMetrics } from './metrics.js';
+import { type ModelSlot, type SlotContext, type StaticModelSource, staticSlot } from './model-source.js';
+import { buildOpenApiDocument, feedbackBodySchema } from './openapi.js';
+import { type RegistryModelSource, registrySlot } from './registry-source.js';
+import type { RouteDefinition } from './routes/route-definition.js';
+import type { BatchingOptions } from './scheduler/batcher.js';
+import { createLimiter, type Limiter } from './scheduler/limiter.js';
+import type { ServedModel } from './served-model.js';
+import { datatypeOf, decodeTensors, encodeTensors, v2InferRequestSchema } from './v2/tensors.js';
+
+const SERVER_NAME = 'mlops-serve';
+const SERVER_VERSION = '0.0.0';
+const MODEL_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** A model the server serves: a fixed predictor, or a registry alias it follows. */
+export type ModelSource = StaticModelSource | RegistryModelSource;
+
+/** Request and capacity limits. */
+export interface ServerLimits {
+  /**
+   * Largest JSON body, in bytes; larger bodies get 413.
+   * @default 1048576 (1 MiB)
+   */
+  maxBodyBytes?: number;
+  /**
+   * Most rows (records) in one prediction request.
+   * @default 10000
+   */
+  maxRows?: number;
+  /**
+   * Prediction requests processed at once (the rest wait in the queue).
+   * @default 64
+   */
+  maxConcurrency?: number;
+  /**
+   * Prediction requests waiting for a slot; beyond it: 503 with `Retry-After`.
+   * @default 256
+   */
+  maxQueue?: number;
+  /**
+   * A prediction request that has no answer after this long gets 504 (`TIMEOUT`), or 503 if it was still queued.
+   * @default 30000
+   */
+  requestTimeoutMs?: number;
+  /**
+   * Seconds sent in `Retry-After` with 503 responses.
+   * @default 1
+   */
+  retryAfterSeconds?: number;
+}
+
+/** Options of {@link createModelServer}. */
+export interface ModelServerOptions {
+  /** The models to serve. Names must be unique. */
+  models: ModelSource[];
+  /**
+   * The store holding the prediction log, feedback and API keys.
+   * @default undefined (no prediction log, no feedback endpoint, auth only with `auth.store`)
+   */
+  store?: Store;
+  /**
+   * The address the server will bind: decides the auth default (off on loopback, required otherwise).
+   * @default '127.0.0.1'
+   */
+  host?: string;
+  /**
+   * API-key authentication (`predict`, `feedback`, `admin` scopes), or just its mode.
+   * @default 'auto'
+   */
+  auth?: AuthOptions | AuthMode;
+  /**
+   * Prediction logging through core's batched writer: `true`, `false`, or the writer's options.
+   * @default true when `store` is given
+   */
+  logging?: boolean | Omit<PredictionLoggerOptions, 'store'>;
+  /**
+   * A prediction logger to use instead of creating one (the server flushes it on close but does not own it).
+   * @default undefined
+   */
+  logger?: PredictionLogger;
+  /**
+   * Micro-batching defaults for batchable predictors; `false` turns it off.
+   * @default { maxBatchSize: 64, maxWaitMs: 0, maxInFlight: 1 }
+   */
+  batching?: BatchingOptions | false;
+  /** Request and capacity limits. */
+  limits?: ServerLimits;
+  /**
+   * Title of the OpenAPI document and the /docs page.
+   * @default 'mlops model server'
+   */
+  title?: string;
+  /**
+   * Also export prom-client's default process metrics (prefixed `mlops_process_`).
+   * @default true
+   */
+  defaultMetrics?: boolean;
+  /**
+   * `/metrics` needs no API key even when auth is on (Prometheus scrapes it).
+   * @default true
+   */
+  publicMetrics?: boolean;
+  /**
+   * Longest `close()` waits for in-flight requests before closing anyway.
+   * @default 30000
+   */
+  drainTimeoutMs?: number;
+  /**
+   * Receives server faults (5xx) and background errors; never client mistakes.
+   * @default console.error
+   */
+  onError?: (err: unknown, context: { requestId?: string; method?: string; path?: string; where?: string }) => void;
+  /**
+   * Receives warnings (auth disabled on a public host).
+   * @default console.warn
+   */
+  onWarning?: (message: string) => void;
+}
+
+/** Options of {@link ModelServer.listen}. */
+export interface ListenOptions {
+  /**
+   * @default 8080 (0 picks a free port)
+   */
+  port?: number;
+  /**
+   * @default the server's `host`
+   */
+  host?: string;
+  /**
+   * Signals that drain and close the server (in-flight requests finish, the prediction log is flushed).
+   * @default ['SIGTERM', 'SIGINT']
+   */
+  signals?: NodeJS.Signals[];
+}
+
+/** A listening server from {@link ModelServer.listen}. */
+export interface ListeningServer {
+  /** The Node HTTP server. */
+  server: Server;
+  /** `http://host:port`. */
+  url: string;
+  /** Stops accepting connections, drains, flushes the log, and removes the signal handlers. */
+  close(): Promise<void>;
+}
+
+/** What {@link createModelServer} returns: the express app plus lifecycle and extension methods. */
+export interface ModelServer {
+  /** The express 5 app; it does not listen (see `listen`, or `app.listen`). */
+  readonly app: Express;
+  /** The server's own prom-client registry (what `/metrics` serves). */
+  readonly metrics: PromRegistry;
+  /** True when requests need an API key. */
+  readonly authEnabled: boolean;
+  /** The prediction logger, when logging is on. */
+  readonly logger: PredictionLogger | undefined;
+  /** Adds a zod-described route: validated, scope-checked, listed in `/openapi.json`. */
+  route<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType>(
+    def: RouteDefinition<P, Q, B, R>,
+  ): void;
+  /**
+   * Mounts an express router or middleware under `path` (e.g. `createRegistryRouter`), before the 404 handler.
+   * It does its own validation and auth (see `authenticate`).
+   */
+  mount(path: string, handler: RequestHandler): void;
+  /**
+   * Checks an API key for a scope with the server's settings; returns the key's name. Fits the registry router's
+   * `authenticate` option. Resolves `'anonymous'` when auth is off.
+   */
+  authenticate(request: { apiKey: string | undefined }, scope: ApiKeyScope): Promise<string>;
+  /** Resolves once every model has a loaded version (rejects if a model cannot be loaded). */
+  ready(): Promise<void>;
+  /** Listens on a port, and drains on SIGTERM/SIGINT. */
+  listen(options?: ListenOptions): Promise<ListeningServer>;
+  /**
+   * Stops taking requests (503 `SHUTTING_DOWN`), waits for in-flight requests, closes models, then flushes and
+   * closes the prediction log. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+interface RequestState {
+  requestId: string;
+  start: number;
+  abort: AbortController;
+  principal: ApiKeyPrincipal | undefined;
+  model: string;
+  version: string;
+}
+
+const tracer = trace.getTracer('@mlops/serve', SERVER_VERSION);
+
+function state(res: Response): RequestState {
+  return res.locals.mlops as RequestState;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function invalid(what: string, details: FieldIssue[]): MlopsError {
+  return new MlopsError('INVALID_INPUT', { message: summarize(what, details), details });
+}
+
+/**
+ * Creates the model server: an express 5 app with the simple JSON API (`/v1/models/:name/predict`), the Open
+ * Inference Protocol v2 (`/v2/...`), feedback, `/metrics`, `/openapi.json` and `/docs`, plus overload protection,
+ * micro-batching, prediction logging and API-key auth. It does not listen: call `listen()` or `app.listen()`.
+ *
+ * @example
+ * const server = createModelServer({ models: [{ name: 'iris', predictor }], store });
+ * const { url } = await server.listen({ port: 8080 });
+ */
+export function createModelServer(options: ModelServerOptions): ModelServer {
+  const host = options.host ?? '127.0.0.1';
+  const limits = options.limits ?? {};
+  const maxBodyBytes = limits.maxBodyBytes ?? 1024 * 1024;
+  const maxRows = limits.maxRows ?? 10_000;
+  const requestTimeoutMs = limits.requestTimeoutMs ?? 30_000;
+  const retryAfterSeconds = limits.retryAfterSeconds ?? 1;
+  const drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
+  const onError =
+    options.onError ?? ((err: unknown, c: Record<string, unknown>) => console.error('[mlops] serve error', c, err));
+  const onWarning = options.onWarning ?? ((m: string) => console.warn(m));
+  const authOpts: AuthOptions = typeof options.auth === 'string' ? { mode: options.auth } : (options.auth ?? {});
+  const authEnabled = resolveAuthEnabled(authOpts.mode ?? 'auto', host, onWarning);
+  const authStore = authOpts.store ?? options.store;
+  if (authEnabled && !authStore) {
+    throw new MlopsError('INVALID_INPUT', {
+      message: `auth is required on host "${host}" but no store holds API keys: pass \`store\` (or auth.store), or bind a loopback address, or set auth: 'disabled' behind an authenticating proxy`,
+      details: [{ path: 'store', message: 'Required when auth is on' }],
+    });
+  }
+  const verify = authEnabled && authStore ? createAuthenticator(authStore, authOpts.cacheMs ?? 5000) : undefined;
+
+  const ownsLogger = !options.logger;
+  const logger =
+    options.logger ??
+    (options.store && options.logging !== false
+      ? createPredictionLogger({
+          store: options.store,
+          ...(typeof options.logging === 'object' ? options.logging : {}),
+        })
+      : undefined);
+
+  const limiter: Limiter = createLimiter({
+    maxConcurrency: limits.maxConcurrency ?? 64,
+    maxQueue: limits.maxQueue ?? 256,
+    retryAfterSeconds,
+  });
+
+  const slots = new Map<string, ModelSlot>();
+  // Filled after the metrics exist; slots only call these hooks at run time.
+  let metrics: ServerMetrics;
+  const slotCtx: SlotContext = {
+    batching: options.batching,
+    onBatch: (model, version, rows) => metrics.batchSize.observe({ model, version }, rows),
+    onSwap: (model) => {
+      metrics.swaps.inc({ model });
+      openApiCache = undefined;
+    },
+    onError: (err, where) => onError(err, { where }),
+  };
+  for (const src of options.models) {
+    if (!MODEL_NAME_RE.test(src.name)) {
+      throw new MlopsError('INVALID_INPUT', {
+        message: `invalid model name "${src.name}"`,
+        details: [{ path: 'models.name', message: 'Letters, digits, ".", "_", "-" (at most 128)' }],
+      });
+    }
+    if (slots.has(src.name)) throw new MlopsError('CONFLICT', `model "${src.name}" is listed twice`);
+    slots.set(src.name, 'registry' in src ? registrySlot(src, slotCtx) : staticSlot(src, slotCtx));
+  }
+
+  metrics = createServerMetrics(
+    {
+      ...(logger ? { logStats: () => logger.stats() } : {}),
+      queue: () => ({ active: limiter.active, queued: limiter.queued }),
+      models: () =>
+        [...slots.values()].map((s) => ({
+          name: s.name,
+          ready: s.ready,
+          versions: s.served.map(({ model, role }) => ({
+            version: model.version,
+            alias: model.alias ?? '',
+            role,
+            pendingRows: model.pendingRows,
+          })),
+        })),
+    },
+    { defaultMetrics: options.defaultMetrics ?? true },
+  );
+
+  const readyPromise = Promise.all([...slots.values()].map((s) => s.start())).then(() => undefined);
+  readyPromise.catch((err) => onError(err, { where: 'loading models' }));
+
+  let closing = false;
+  let closed: Promise<void> | undefined;
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+  const extensionRoutes: RouteDefinition[] = [];
+  let openApiCache: Record<string, unknown> | undefined;
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  // ---- request context, in-flight tracking, metrics ----
+  app.use((req, res, next) => {
+    const given = req.headers['x-request-id'];
+    const requestId = typeof given === 'string' && REQUEST_ID_RE.test(given) ? given : randomUUID();
+    const st: RequestState = {
+      requestId,
+      start: performance.now(),
+      abort: new AbortController(),
+      principal: undefined,
+      model: '',
+      version: '',
+    };
+    res.locals.mlops = st;
+    res.setHeader('x-request-id', requestId);
+    inFlight++;
+    metrics.inFlight.inc();
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      inFlight--;
+      metrics.inFlight.dec();
+      if (!res.writableFinished) st.abort.abort(new ServeError('INVALID_INPUT', 'client closed the connection'));
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      const labels = { method: req.method, route, model: st.model, version: st.version };
+      metrics.requests.inc({ ...labels, status: String(res.statusCode) });
+      metrics.duration.observe(labels, (performance.now() - st.start) / 1000);
+      if (res.statusCode >= 400) metrics.errors.inc({ code: String(res.locals.errorCode ?? res.statusCode), route });
+      if (inFlight === 0) drained?.();
+    };
+    res.on('finish', finish);
+    res.on('close', finish);
+    if (closing && !req.path.startsWith('/v2/health')) {
+      res.setHeader('connection', 'close');
+      next(new ServeError('SHUTTING_DOWN', { message: 'The server is shutting down', retryAfter: retryAfterSeconds }));
+      return;
+    }
+    next();
+  });
+
+  const json = express.json({ limit: maxBodyBytes, strict: true, type: () => true });
+  const requireJson: RequestHandler = (req, _res, next) => {
+    if (!req.is(['application/json', 'application/*+json'])) {
+      next(
+        new ServeError('UNSUPPORTED_MEDIA_TYPE', {
+          message: `Expected Content-Type: application/json, got ${req.headers['content-type'] ? `"${req.headers['content-type']}"` : 'none'}`,
+          details: [{ path: '(headers).content-type', message: 'Expected application/json' }],
+        }),
+      );
+      return;
+    }
+    json(req, _res, next);
+  };
+
+  const requireScope =
+    (scope: ApiKeyScope | null): RequestHandler =>
+    async (req, res, next) => {
+      if (!verify || scope === null) return next();
+      try {
+        const h = req.headers;
+        state(res).principal = await verify(
+          {
+            authorization: typeof h.authorization === 'string' ? h.authorization : undefined,
+            apiKey: typeof h['x-api-key'] === 'string' ? h['x-api-key'] : undefined,
+          },
+          scope,
+        );
+        next();
+      } catch (err) {
+        next(err);
+      }
+    };
+
+  const slotOf = (name: string, res: Response): ModelSlot => {
+    const slot = slots.get(name);
+    if (!slot) {
+      throw new MlopsError('NOT_FOUND', {
+        message: `Model "${name.slice(0, 200)}" is not served (served: ${[...slots.keys()].join(', ') || 'none'})`,
+        details: [{ path: 'name', message: 'Unknown model' }],
+      });
+    }
+    state(res).model = slot.name;
+    return slot;
+  };
+
+  /** Runs one prediction request through the limiter, the timeout and the model; logs it. */
+  async function predictWith(
+    slot: ModelSlot,
+    pinned: string | undefined,
+    decode: (model: ServedModel) => Columns,
+    res: Response,
+  ): Promise<{ model: ServedModel; inputs: Columns; outputs: Columns; ids: string[] }> {
+    const st = state(res);
+    const picked = slot.acquire();
+    if (!picked) {
+      throw new ServeError('NOT_READY', {
+        message: `Model "${slot.name}" is still loading`,
+        retryAfter: retryAfterSeconds,
+      });
+    }
+    const { model, release } = picked;
+    if (pinned !== undefined && pinned !== model.version) {
+      // A version-pinned v2 request goes to that version if it is served (primary or canary).
+      const other = slot.served.find((s) => s.model.version === pinned && s.role !== 'shadow');
+      if (!other) {
+        release();
+        throw new MlopsError('NOT_FOUND', {
+          message: `Version "${pinned.slice(0, 100)}" of model "${slot.name}" is not served (served: ${slot.served
+            .filter((s) => s.role !== 'shadow')
+            .map((s) => s.model.version)
+            .join(', ')})`,
+          details: [{ path: 'version', message: 'Unknown version' }],
+        });
+      }
+      const rel2 = other.model.use();
+      release();
+      return await runOn(other.model, rel2);
+    }
+    return await runOn(model, release);
+
+    async function runOn(m: ServedModel, rel: () => void) {
+      st.version = m.version;
+      let inputs: Columns;
+      try {
+        inputs = decode(m);
+      } catch (err) {
+        rel();
+        throw err;
+      }
+      const remaining = requestTimeoutMs - (performance.now() - st.start);
+      const signal = AbortSignal.any([st.abort.signal, AbortSignal.timeout(Math.max(1, Math.ceil(remaining)))]);
+      let slotRelease: () => void;
+      try {
+        slotRelease = await limiter.acquire(signal);
+      } catch (err) {
+        rel();
+        if (isTimeout(err)) {
+          throw new ServeError('OVERLOADED', {
+            message: `No capacity within ${requestTimeoutMs} ms; retry later`,
+            retryAfter: retryAfterSeconds,
+          });
+        }
+        throw err;
+      }
+      const rows = rowCount(inputs);
+      const work = tracer.startActiveSpan(`predict ${m.name}`, async (span) => {
+        span.setAttributes({ 'mlops.model': m.name, 'mlops.version': m.version, 'mlops.rows': rows });
+        try {
+          return await m.predict(inputs);
+        } catch (err) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message });
+          throw err;
+        } finally {
+          span.end();
+        }
+      });
+      // The slot and the version stay taken until the predictor finishes, even when the client has gone.
+      void work.then(
+        () => {
+          slotRelease();
+          rel();
+        },
+        () => {
+          slotRelease();
+          rel();
+        },
+      );
+      const outputs = await raceSignal(work, signal, requestTimeoutMs);
+      if (rowCount(outputs) !== rows) throw new Error(`predictor returned ${rowCount(outputs)} rows for ${rows}`);
+      metrics.predictions.inc({ model: m.name, version: m.version }, rows);
+      const ids = Array.from({ length: rows }, () => randomUUID());
+      const latencyMs = performance.now() - st.start;
+      if (logger) {
+        try {
+          logger.logBatch({
+            requestId: st.requestId,
+            model: m.name,
+            version: m.version,
+            alias: m.alias ?? null,
+            latencyMs,
+            inputs,
+            outputs,
+            ids,
+          });
+        } catch (err) {
+          onError(err, { requestId: st.requestId, where: 'prediction log' });
+        }
+      }
+      mirrorToShadow(slot, inputs, st.requestId);
+      return { model: m, inputs, outputs, ids };
+    }
+  }
+
+  function mirrorToShadow(slot: ModelSlot, inputs: Columns, requestId: string): void {
+    const shadow = slot.acquireShadow();
+    if (!shadow) return;
+    const start = performance.now();
+    void shadow.model
+      .predict(inputs)
+      .then((outputs) => {
+        metrics.predictions.inc({ model: shadow.model.name, version: shadow.model.version }, rowCount(outputs));
+        logger?.logBatch({
+          requestId,
+          model: shadow.model.name,
+          version: shadow.model.version,
+          alias: shadow.model.alias ?? 'shadow',
+          latencyMs: performance.now() - start,
+          inputs,
+          outputs,
+        });
+      })
+      .catch((err) => onError(err, { requestId, where: `shadow ${shadow.model.name}@${shadow.model.version}` }))
+      .finally(shadow.release);
+  }
+
+  // ---- v1 ----
+  const v1Body = (body: unknown): { key: 'instances' | 'inputs'; value: unknown } => {
+    if (!isPlainObject(body)) {
+      throw invalid('invalid request', [
+        { path: '(body)', message: 'Expected a JSON object: { "instances": [...] } or { "inputs": ... }' },
+      ]);
+    }
+    const extra = Object.keys(body).filter((k) => k !== 'instances' && k !== 'inputs');
+    if (extra.length > 0)
+      throw invalid(
+        'invalid request',
+        extra.slice(0, 20).map((k) => ({ path: k, message: 'Unknown field' })),
+      );
+    const has = (k: string) => Object.hasOwn(body, k);
+    if (has('instances') === has('inputs')) {
+      throw invalid('invalid request', [{ path: 'instances', message: 'Give exactly one of "instances" or "inputs"' }]);
+    }
+    if (has('instances')) {
+      if (!Array.isArray(body.instances)) {
+        throw invalid('invalid request', [{ path: 'instances', message: 'Expected an array of records' }]);
+      }
+      return { key: 'instances', value: body.instances };
+    }
+    return { key: 'inputs', value: body.inputs };
+  };
+
+  const decodeV1 = (key: 'instances' | 'inputs', value: unknown) => (m: ServedModel) =>
+    m.validate(value, { maxRows, path: key });
+
+  const modelInfo = (slot: ModelSlot) => {
+    const p = slot.primary;
+    return {
+      name: slot.name,
+      ready: slot.ready,
+      versions: slot.served.map(({ model, role }) => ({ version: model.version, alias: model.alias ?? null, role })),
+      ...(p ? { version: p.version, signature: p.signature } : {}),
+    };
+  };
+
+  app.get('/v1/models', requireScope('predict'), (_req, res) => {
+    res.json({ models: [...slots.values()].map(modelInfo) });
+  });
+  app.get('/v1/models/:name', requireScope('predict'), (req, res) => {
+    res.json(modelInfo(slotOf(String(req.params.name), res)));
+  });
+  app.post('/v1/models/:name/predict', requireScope('predict'), requireJson, async (req, res) => {
+    const slot = slotOf(String(req.params.name), res);
+    const { key, value } = v1Body(req.body);
+    const st = state(res);
+    const r = await predictWith(slot, undefined, decodeV1(key, value), res);
+    const records = columnsToRecords(r.outputs);
+    res.json({
+      requestId: st.requestId,
+      model: r.model.name,
+      version: r.model.version,
+      predictions: records.map((outputs, i) => ({ id: r.ids[i]!, outputs })),
+    });
+  });
+
+  // Without a store there is nowhere to keep feedback: the route does not exist (404), as in /openapi.json.
+  const feedbackStore = options.store;
+  if (feedbackStore) {
+    app.post('/v1/feedback', requireScope('feedback'), requireJson, async (req, res) => {
+      const parsed = feedbackBodySchema.safeParse(req.body);
+      if (!parsed.success) throw invalid('invalid feedback', issuesOf(parsed.error, []));
+      const { id } = await recordFeedback({ store: feedbackStore, ...parsed.data });
+      res.status(201).json({ id, requestId: state(res).requestId });
+    });
+  }
+
+  // ---- Open Inference Protocol v2 ----
+  app.get('/v2', (_req, res) => {
+    res.json({ name: SERVER_NAME, version: SERVER_VERSION, extensions: [] });
+  });
+  app.get('/v2/health/live', (_req, res) => {
+    res.json({ live: true });
+  });
+  app.get('/v2/health/ready', (_req, res) => {
+    const ready = !closing && [...slots.values()].every((s) => s.ready);
+    res.status(ready ? 200 : 503).json({ ready });
+  });
+  const servedVersion = (slot: ModelSlot, version: string | undefined): ServedModel => {
+    if (version === undefined) {
+      if (!slot.primary) throw new ServeError('NOT_READY', `Model "${slot.name}" is still loading`);
+      return slot.primary;
+    }
+    const s = slot.served.find((x) => x.model.version === version && x.role !== 'shadow');
+    if (!s) {
+      throw new MlopsError('NOT_FOUND', {
+        message: `Version "${version.slice(0, 100)}" of model "${slot.name}" is not served`,
+        details: [{ path: 'version', message: 'Unknown version' }],
+      });
+    }
+    return s.model;
+  };
+  const v2Metadata = (slot: ModelSlot, m: ServedModel) => ({
+    name: slot.name,
+    versions: slot.served.filter((s) => s.role !== 'shadow').map((s) => s.model.version),
+    platform: 'mlops-ts',
+    inputs: m.signature.inputs.map((f) => ({ name: f.name, datatype: datatypeOf(f.type), shape: [-1, ...f.shape] })),
+    outputs: m.signature.outputs.map((f) => ({ name: f.name, datatype: datatypeOf(f.type), shape: [-1, ...f.shape] })),
+  });
+  for (const prefix of ['/v2/models/:name', '/v2/models/:name/versions/:version']) {
+    app.get(prefix, requireScope('predict'), (req, res) => {
+      const slot = slotOf(String(req.params.name), res);
+      const v = req.params.version === undefined ? undefined : String(req.params.version);
+      res.json(v2Metadata(slot, servedVersion(slot, v)));
+    });
+    app.get(`${prefix}/ready`, requireScope('predict'), (req, res) => {
+      const slot = slotOf(String(req.params.name), res);
+      const v = req.params.version === undefined ? undefined : String(req.params.version);
+      if (v !== undefined) servedVersion(slot, v);
+      const ready = slot.ready && !closing;
+      res.status(ready ? 200 : 503).json({ name: slot.name, ready });
+    });
+    app.post(`${prefix}/infer`, requireScope('predict'), requireJson, async (req, res) => {
+      const slot = slotOf(String(req.params.name), res);
+      const v = req.params.version === undefined ? undefined : String(req.params.version);
+      const parsed = v2InferRequestSchema.safeParse(req.body);
+      if (!parsed.success) throw invalid('invalid inference request', issuesOf(parsed.error, []));
+      const body = parsed.data;
+      const r = await predictWith(
+        slot,
+        v,
+        (m) => decodeTensors(m.signature, body.inputs, { maxRows, validate: m.validate }),
+        res,
+      );
+      let names: string[] | undefined;
+      if (body.outputs) {
+        const known = new Set(Object.keys(r.outputs));
+        const bad = body.outputs.flatMap((o, i) =>
+          known.has(o.name) ? [] : [{ path: `outputs[${i}].name`, message: `Unknown output "${o.name}"` }],
+        );
+        if (bad.length > 0) throw invalid('invalid inference request', bad);
+        names = body.outputs.map((o) => o.name);
+      }
+      const st = state(res);
+      res.json({
+        model_name: slot.name,
+        model_version: r.model.version,
+        id: body.id ?? st.requestId,
+        parameters: { request_id: st.requestId, prediction_ids: r.ids.join(',') },
+        outputs: encodeTensors(r.model.signature, r.outputs, names),
+      });
+    });
+  }
+
+  // ---- operations ----
+  app.get('/metrics', requireScope(options.publicMetrics === false ? 'admin' : null), async (_req, res) => {
+    res.setHeader('content-type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  });
+  const openApi = () => {
+    openApiCache ??= buildOpenApiDocument({
+      title: options.title ?? 'mlops model server',
+      version: SERVER_VERSION,
+      auth: authEnabled,
+      feedback: feedbackStore !== undefined,
+      models: [...slots.values()].flatMap((s) =>
+        s.primary ? [{ name: s.name, version: s.primary.version, signature: s.primary.signature }] : [],
+      ),
+      routes: extensionRoutes,
+    });
+    return openApiCache;
+  };
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApi());
+  });
+  app.get('/docs', (_req, res) => {
+    res.setHeader('content-security-policy', DOCS_PAGE.csp);
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.type('html').send(DOCS_PAGE.html);
+  });
+
+  // ---- extensions, then 404 and the error handler ----
+  const extensions = express.Router();
+  app.use(extensions);
+
+  app.use((req, _res, next) => {
+    next(
+      new MlopsError('NOT_FOUND', {
+        message: `No route ${req.method} ${req.path.slice(0, 200)}`,
+        details: [{ path: '(path)', message: 'Unknown route' }],
+      }),
+    );
+  });
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const st = res.locals.mlops as RequestState | undefined;
+    const e = toErrorResponse(err);
+    if (e.unexpected) onError(err, { requestId: st?.requestId, method: req.method, path: req.path });
+    res.locals.errorCode = e.body.code;
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    if (e.status === 401) res.setHeader('www-authenticate', 'Bearer');
+    if (e.retryAfter !== undefined) res.setHeader('retry-after', String(e.retryAfter));
+    res.status(e.status).json({ ...e.body, ...(st ? { requestId: st.requestId } : {}) });
+  });
+
+  const server: ModelServer = {
+    app,
+    metrics: metrics.registry,
+    authEnabled,
+    logger,
+    route(def) {
+      const d = def as unknown as RouteDefinition;
+      if (!['get', 'post', 'put', 'patch', 'delete'].includes(d.method)) {
+        throw new MlopsError('INVALID_INPUT', `unsupported method "${d.method}"`);
+      }
+      if (!d.path.startsWith('/') || /[{}()?]/.test(d.path)) {
+        throw new MlopsError('INVALID_INPUT', {
+          message: `invalid route path "${d.path}"`,
+          details: [{ path: 'path', message: 'Use an absolute express path with :params, e.g. /v1/things/:id' }],
+        });
+      }
+      const handlers: RequestHandler[] = [requireScope(d.scope === undefined ? 'admin' : d.scope)];
+      if (d.body) handlers.push(requireJson);
+      handlers.push(async (req, res) => {
+        const details: FieldIssue[] = [];
+        const parse = (schema: z.ZodType | undefined, value: unknown, where: string) => {
+          if (!schema) return value;
+          const r = schema.safeParse(value);
+          if (!r.success) details.push(...issuesOf(r.error, [where]));
+          return r.success ? r.data : undefined;
+        };
+        const params = parse(d.params, { ...req.params }, 'params');
+        const query = parse(d.query, { ...(req.query as object) }, 'query');
+        const body = parse(d.body, req.body, 'body');
+        if (details.length > 0) throw invalid('invalid request', details);
+        const st = state(res);
+        const out = await d.handler({
+          params,
+          query,
+          body,
+          requestId: st.requestId,
+          principal: st.principal,
+          req,
+          res,
+        });
+        if (res.headersSent) return;
+        if (d.response) {
+          const r = d.response.safeParse(out);
+          if (!r.success) {
+            throw new MlopsError('INTERNAL', {
+              message: summarize(
+                `route ${d.method.toUpperCase()} ${d.path} returned an invalid response`,
+                issuesOf(r.error, []),
+              ),
+            });
+          }
+          res.status(d.status ?? 200).json(r.data);
+        } else if (out === undefined) res.status(d.status ?? 204).end();
+        else res.status(d.status ?? 200).json(out);
+      });
+      extensions[d.method](d.path, ...handlers);
+      extensionRoutes.push(d);
+      openApiCache = undefined;
+    },
+    mount(path, handler) {
+      extensions.use(path, handler);
+    },
+    async authenticate(request, scope) {
+      if (!verify) return 'anonymous';
+      const p = await verify({ apiKey: request.apiKey }, scope);
+      return p.name;
+    },
+    ready: () => readyPromise,
+    async listen(opts = {}) {
+      const port = opts.port ?? 8080;
+      const bindHost = opts.host ?? host;
+      const http = createServer(app);
+      await new Promise<void>((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(port, bindHost, () => {
+          http.off('error', reject);
+          resolve();
+        });
+      });
+      const addr = http.address() as AddressInfo;
+      const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+      let stopping: Promise<void> | undefined;
+      const stop = () => {
+        stopping ??= (async () => {
+          for (const s of signals) process.off(s, onSignal);
+          const closedHttp = new Promise<void>((r) => http.close(() => r()));
+          http.closeIdleConnections();
+          await server.close();
+          http.closeAllConnections();
+          await closedHttp;
+        })();
+        return stopping;
+      };
+      const onSignal = () => {
+        void stop().catch((err) => onError(err, { where: 'shutdown' }));
+      };
+      const signals = opts.signals ?? ['SIGTERM', 'SIGINT'];
+      for (const s of signals) process.on(s, onSignal);
+      return { server: http, url, close: stop };
+    },
+    close() {
+      closed ??= (async () => {
+        closing = true;
+        if (inFlight > 0) {
+          await new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, drainTimeoutMs);
+            t.unref?.();
+            drained = () => {
+              clearTimeout(t);
+              resolve();
+            };
+          });
+        }
+        await Promise.allSettled([...slots.values()].map((s) => s.close()));
+        if (logger) {
+          if (ownsLogger) await logger.close();
+          else await logger.flush();
+        }
+      })();
+      return closed;
+    },
+  };
+  return server;
+}
+
+function isTimeout(err: unknown): boolean {
+  return (err as { name?: unknown } | null)?.name === 'TimeoutError';
+}
+
+async function raceSignal<T>(work: Promise<T>, signal: AbortSignal, timeoutMs: number): Promise<T> {
+  if (signal.aborted) throw abortError(signal, timeoutMs);
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(abortError(signal, timeoutMs));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort!);
+    aborted.catch(() => {});
+  }
+}
+
+function abortError(signal: AbortSignal, timeoutMs: number): unknown {
+  return isTimeout(signal.reason)
+    ? new ServeError('TIMEOUT', { message: `The model did not answer within ${timeoutMs} ms`, retryAfter: 1 })
+    : signal.reason;
+}

@@ -1,0 +1,32 @@
+export type { AuthMode, AuthOptions } from './auth.js';
+export { isLoopbackHost } from './auth.js';
+export type {
+  ListeningServer,
+  ListenOptions,
+  ModelServer,
+  ModelServerOptions,
+  ModelSource,
+  ServerLimits,
+} from './create-model-server.js';
+export { createModelServer } from './create-model-server.js';
+export type {
+  ErrorResponse,
+  ErrorResponseBody,
+  ServeErrorCode,
+  ServeErrorOptions,
+  ServeOnlyErrorCode,
+} from './errors.js';
+export { HTTP_STATUS_BY_CODE, ServeError, toErrorResponse } from './errors.js';
+export { METRIC_NAMES } from './metrics.js';
+export type { StaticModelSource } from './model-source.js';
+export type { RegistryLike, RegistryModelSource } from './registry-source.js';
+export type { RouteContext, RouteDefinition, RouteMethod } from './routes/route-definition.js';
+export type { BatchingOptions } from './scheduler/batcher.js';
+export type { V2Datatype, V2InferRequest, V2Tensor } from './v2/tensors.js';
+export {
+  decodeTensors,
+  encodeTensors,
+  V2_DATATYPES,
+  v2InferRequestSchema,
+  v2InferResponseSchema,
+} from './v2/tensors.js';

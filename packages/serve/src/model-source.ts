@@ -1,0 +1,84 @@
+import type { Predictor } from '@mlops/core';
+import type { BatchingOptions } from './scheduler/batcher.js';
+import { createServedModel, type ServedModel } from './served-model.js';
+
+/** A model served from a predictor you hold: the version never changes. */
+export interface StaticModelSource {
+  /** The name in URLs (`/v1/models/{name}/predict`): letters, digits, `.`, `_`, `-`. */
+  name: string;
+  predictor: Predictor;
+  /**
+   * The version reported in responses and the prediction log.
+   * @default '1'
+   */
+  version?: string;
+  /**
+   * Micro-batching for this model (only used when `predictor.batchable`); `false` turns it off.
+   * @default the server's `batching`
+   */
+  batching?: BatchingOptions | false;
+  /**
+   * Close the predictor when the server closes.
+   * @default false (the caller owns it)
+   */
+  closePredictor?: boolean;
+}
+
+/** What each slot reports for metadata and metrics (internal). */
+export interface SlotVersionInfo {
+  version: string;
+  alias: string;
+  role: 'primary' | 'canary' | 'shadow';
+  pendingRows: number;
+}
+
+/** A served model name and the version(s) behind it (internal). */
+export interface ModelSlot {
+  readonly name: string;
+  /** True once a version is loaded. */
+  readonly ready: boolean;
+  /** The primary version (undefined until ready). */
+  readonly primary: ServedModel | undefined;
+  /** Every loaded version with its role. */
+  readonly served: readonly { model: ServedModel; role: SlotVersionInfo['role'] }[];
+  /** Picks the version for one request (canary split) and marks it in use; undefined when not ready. */
+  acquire(): { model: ServedModel; role: 'primary' | 'canary'; release: () => void } | undefined;
+  /** The shadow version to mirror a request to, marked in use; undefined when none. */
+  acquireShadow(): { model: ServedModel; release: () => void } | undefined;
+  /** Loads the first version and starts following changes. */
+  start(): Promise<void>;
+  /** Stops following, waits for in-flight requests, closes what the slot loaded. */
+  close(): Promise<void>;
+}
+
+/** Shared settings every slot gets from the server (internal). */
+export interface SlotContext {
+  batching: BatchingOptions | false | undefined;
+  onBatch: (model: string, version: string, rows: number) => void;
+  onSwap: (model: string, from: string | undefined, to: string) => void;
+  onError: (err: unknown, context: string) => void;
+}
+
+/** A slot over a fixed predictor (internal). */
+export function staticSlot(src: StaticModelSource, ctx: SlotContext): ModelSlot {
+  const version = src.version ?? '1';
+  const model = createServedModel({
+    name: src.name,
+    version,
+    predictor: src.predictor,
+    batching: src.batching ?? ctx.batching,
+    closePredictor: src.closePredictor ?? false,
+    onBatch: (rows) => ctx.onBatch(src.name, version, rows),
+  });
+  const served = [{ model, role: 'primary' as const }];
+  return {
+    name: src.name,
+    ready: true,
+    primary: model,
+    served,
+    acquire: () => ({ model, role: 'primary', release: model.use() }),
+    acquireShadow: () => undefined,
+    start: async () => {},
+    close: () => model.retire(),
+  };
+}
