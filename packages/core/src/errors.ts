@@ -2,6 +2,7 @@
 export type MlopsErrorCode =
   | 'NOT_FOUND'
   | 'INVALID_INPUT'
+  | 'VALIDATION_FAILED'
   | 'INVALID_URL'
   | 'CONFLICT'
   | 'CHECKSUM_MISMATCH'

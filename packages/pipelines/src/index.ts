@@ -1,0 +1,74 @@
+export type { CellResult, CsvColumnType } from './ingest/column-types.js';
+export { CSV_COLUMN_TYPES, inferCsvColumnType, normalizeHeader, parseCsvCell } from './ingest/column-types.js';
+export type {
+  CsvColumnSpec,
+  IngestCsvOptions,
+  IngestCsvResult,
+  ListQuarantineOptions,
+  QuarantineCategory,
+  QuarantinedRow,
+} from './ingest/ingest-csv.js';
+export { ingestCsv, listQuarantine } from './ingest/ingest-csv.js';
+export type { RelationName } from './sql/identifiers.js';
+export { parseRelation, quoteIdent, quoteRelation } from './sql/identifiers.js';
+export type { ContentHash } from './sql/relations.js';
+export { contentHash } from './sql/relations.js';
+export type { RunSqlStepsOptions, SqlRunResult, SqlStepResult } from './sql/run-sql-steps.js';
+export { orderSteps, runSqlSteps, SQL_STEP_SUITE } from './sql/run-sql-steps.js';
+export type { Materialization, SqlStep, SqlStepInput, SqlStepsFromDirOptions } from './sql/steps.js';
+export { sqlStep, sqlStepsFromDir } from './sql/steps.js';
+export type { TemplateContext } from './sql/template.js';
+export { renderTemplate, templateRefs } from './sql/template.js';
+export type { TicketsFlowOptions, TicketsTransformationsOptions } from './sql/tickets.js';
+export { runTicketsFlow, TICKET_TOPIC_LABELS, ticketsTransformations } from './sql/tickets.js';
+export type {
+  ClassSharesOptions,
+  ColumnExpectations,
+  DistributionOptions,
+  Expectation,
+  ExpectationKind,
+  ExpectationOptions,
+  FreshnessOptions,
+  ReferencesOptions,
+  RowCountOptions,
+  Severity,
+  ShareBounds,
+} from './validation/expectations.js';
+export {
+  expectationSchema,
+  expectColumn,
+  expectDistribution,
+  expectFreshness,
+  expectNoRows,
+  expectReferences,
+  expectRowCount,
+  expectUnique,
+  parseExpectations,
+  SEVERITIES,
+} from './validation/expectations.js';
+export type { ValidationHtmlOptions } from './validation/html.js';
+export { renderValidationReportHtml, validationReportJson } from './validation/html.js';
+export { migrateValidation, VALIDATION_MIGRATIONS, VALIDATION_NAMESPACE } from './validation/migrations.js';
+export type { ExpectationResult, ValidationReport } from './validation/report.js';
+export {
+  assertValid,
+  expectationResultSchema,
+  formatValidationReport,
+  isValidationFailedError,
+  parseValidationReport,
+  VALIDATION_REPORT_KIND,
+  VALIDATION_REPORT_SCHEMA_VERSION,
+  ValidationFailedError,
+  validationReportSchema,
+} from './validation/report.js';
+export type {
+  DatasetRef,
+  ListValidationReportsOptions,
+  SaveValidationReportOptions,
+  StoredValidationReport,
+} from './validation/results-store.js';
+export { getValidationReport, listValidationReports, saveValidationReport } from './validation/results-store.js';
+export type { ValidateDataOptions } from './validation/validate-data.js';
+export { validateData } from './validation/validate-data.js';
+export type { ValidateTableOptions } from './validation/validate-table.js';
+export { validateTable } from './validation/validate-table.js';
