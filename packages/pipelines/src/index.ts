@@ -1,3 +1,20 @@
+export type {
+  ContinuousTrainingOptions,
+  ContinuousTrainingPolicy,
+  ListRetrainDecisionsOptions,
+  RetrainContext,
+  RetrainDecision,
+  RetrainEvaluation,
+  RetrainReason,
+  RetrainTriggers,
+  RetrainWindow,
+  RunOnceOptions,
+} from './continuous/policy.js';
+export { createContinuousTrainingPolicy, listRetrainDecisions } from './continuous/policy.js';
+export type { RetrainAuthenticate, RetrainResponse, RetrainRoute, RetrainRouteOptions } from './continuous/route.js';
+export { createRetrainRoute, retrainRequestSchema } from './continuous/route.js';
+export type { EvaluateWindowOptions, WindowEvaluation } from './continuous/window.js';
+export { evaluateWindow } from './continuous/window.js';
 export type { CellResult, CsvColumnType } from './ingest/column-types.js';
 export { CSV_COLUMN_TYPES, inferCsvColumnType, normalizeHeader, parseCsvCell } from './ingest/column-types.js';
 export type {
@@ -9,6 +26,27 @@ export type {
   QuarantinedRow,
 } from './ingest/ingest-csv.js';
 export { ingestCsv, listQuarantine } from './ingest/ingest-csv.js';
+export { PIPELINES_MIGRATIONS, PIPELINES_NAMESPACE } from './migrations/index.js';
+export type {
+  Pipeline,
+  PipelineOptions,
+  PipelineRunOptions,
+  PipelineRunResult,
+  StepResult,
+} from './pipeline/pipeline.js';
+export { pipeline } from './pipeline/pipeline.js';
+export type {
+  InputValue,
+  ParamRef,
+  RetryOptions,
+  Step,
+  StepContext,
+  StepInputs,
+  StepLineage,
+  StepOptions,
+  StepRef,
+} from './pipeline/step.js';
+export { param, step, stepOutput } from './pipeline/step.js';
 export type { RelationName } from './sql/identifiers.js';
 export { parseRelation, quoteIdent, quoteRelation } from './sql/identifiers.js';
 export type { ContentHash } from './sql/relations.js';
@@ -21,6 +59,28 @@ export type { TemplateContext } from './sql/template.js';
 export { renderTemplate, templateRefs } from './sql/template.js';
 export type { TicketsFlowOptions, TicketsTransformationsOptions } from './sql/tickets.js';
 export { runTicketsFlow, TICKET_TOPIC_LABELS, ticketsTransformations } from './sql/tickets.js';
+export type { Observation, SampleFn, TpeOptions } from './tuning/samplers.js';
+export { randomSample, tpeSampler } from './tuning/samplers.js';
+export type {
+  CategoricalDistribution,
+  Choice,
+  Distribution,
+  FloatDistribution,
+  IntDistribution,
+  ParamsOf,
+  SearchSpace,
+} from './tuning/space.js';
+export { categorical, floatParam, intParam, logUniform, searchSpaceSchema } from './tuning/space.js';
+export type {
+  MedianPrunerOptions,
+  OptimizeOptions,
+  OptimizeResult,
+  Study,
+  StudyOptions,
+  Trial,
+  TrialRecord,
+} from './tuning/study.js';
+export { createStudy, isPruned } from './tuning/study.js';
 export type {
   ClassSharesOptions,
   ColumnExpectations,

@@ -1,0 +1,448 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type Alert,
+  type AlertSink,
+  createApiKey,
+  createPredictionLogger,
+  createStore,
+  type FsObjectStore,
+  fsObjectStore,
+  loadModelPackage,
+  type Predictor,
+  readPredictions,
+  recordFeedback,
+  type Store,
+  saveModelPackage,
+} from '@mlops/core';
+import { createProfile } from '@mlops/drift';
+import {
+  createContinuousTrainingPolicy,
+  createRetrainRoute,
+  listRetrainDecisions,
+  type RetrainDecision,
+  type RetrainEvaluation,
+  type RetrainResponse,
+} from '@mlops/pipelines';
+import { linearFlavor, linearOutputSignature, linearTrainer } from '@mlops/plugin-linear';
+import { createRegistry, type Gate, type Registry } from '@mlops/registry';
+import { createModelServer } from '@mlops/serve';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+let store: Store;
+let objects: FsObjectStore;
+let registry: Registry;
+let dir: string;
+
+beforeAll(async () => {
+  store = await createStore('memory://');
+  dir = mkdtempSync(join(tmpdir(), 'mlops-ct-'));
+  objects = fsObjectStore({ dir: join(dir, 'objects'), fsync: false });
+  registry = await createRegistry({ store, objects });
+});
+afterAll(async () => {
+  await registry.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+// Seeded synthetic data: two features, label pos when x1 + 0.5·x2 > shift (the boundary moves with the shift).
+function mulberry32(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+function makeData(n: number, seed: number, shift = 0, flip = false) {
+  const rng = mulberry32(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(rng() || 1e-12)) * Math.cos(2 * Math.PI * rng());
+  const x1 = new Float64Array(n);
+  const x2 = new Float64Array(n);
+  const y: string[] = [];
+  for (let i = 0; i < n; i++) {
+    x1[i] = gauss() + shift;
+    x2[i] = gauss();
+    const pos = x1[i]! + 0.5 * x2[i]! > shift;
+    y.push(pos !== flip ? 'pos' : 'neg');
+  }
+  return { x1, x2, y };
+}
+type Data = ReturnType<typeof makeData>;
+const matrix = (d: Data) => {
+  const data = new Float64Array(d.x1.length * 2);
+  d.x1.forEach((v, i) => {
+    data[2 * i] = v;
+    data[2 * i + 1] = d.x2[i]!;
+  });
+  return { columns: ['x1', 'x2'], nRows: d.x1.length, nCols: 2, data };
+};
+
+async function predict(predictor: Predictor, d: Data): Promise<string[]> {
+  const out = await predictor.predict({ x1: d.x1, x2: d.x2 });
+  return Array.from(out.label as ArrayLike<string>);
+}
+
+/** Trains on `train`, scores accuracy on `holdout`, saves the package and registers a version with its profile. */
+async function trainAndRegister(
+  model: string,
+  train: Data,
+  holdout: Data,
+): Promise<{ version: number; predictor: Predictor }> {
+  const fitted = await linearTrainer({ C: 10 }).fit({ x: matrix(train), y: train.y }, {});
+  const { digest } = await saveModelPackage({
+    objects,
+    store,
+    flavor: linearFlavor(),
+    model: fitted,
+    signature: {
+      inputs: [
+        { name: 'x1', type: 'float64' },
+        { name: 'x2', type: 'float64' },
+      ],
+      outputs: linearOutputSignature(fitted),
+    },
+    lineage: {},
+  });
+  const { predictor } = await loadModelPackage({ objects, digest, flavors: [linearFlavor()] });
+  const predicted = await predict(predictor, holdout);
+  const accuracy = predicted.filter((p, i) => p === holdout.y[i]).length / holdout.y.length;
+  const v = await registry.createVersion({
+    model,
+    packageDigest: digest,
+    flavor: 'mlops.linear',
+    metrics: { accuracy },
+    profile: createProfile({ x1: train.x1, x2: train.x2 }),
+  });
+  return { version: v.version, predictor };
+}
+
+/** Serves `traffic` through the predictor, logging each prediction with core's logger, and optionally feedback. */
+async function serveTraffic(model: string, version: number, predictor: Predictor, traffic: Data, feedback: boolean) {
+  const logger = createPredictionLogger({ store, flushIntervalMs: 50 });
+  const labels = await predict(predictor, traffic);
+  const { ids } = logger.logBatch({
+    requestId: `req-${model}-${Math.random().toString(36).slice(2)}`,
+    model,
+    version: String(version),
+    alias: 'production',
+    inputs: { x1: traffic.x1, x2: traffic.x2 },
+    outputs: { label: labels },
+  });
+  await logger.close();
+  if (feedback) {
+    for (let i = 0; i < ids.length; i++) await recordFeedback({ store, predictionId: ids[i]!, label: traffic.y[i] });
+  }
+}
+
+async function setupModel(model: string) {
+  await registry.createModel({ name: model });
+  const v1 = await trainAndRegister(model, makeData(400, 1), makeData(200, 2));
+  await registry.promote({ model, version: v1.version, alias: 'production' });
+  return v1;
+}
+
+function memorySink() {
+  const sent: Alert[] = [];
+  const sink: AlertSink = { name: 'memory', send: async (a) => void sent.push(a) };
+  return { sent, sink };
+}
+
+const gate: Gate = {
+  all: [
+    { metric: 'accuracy', op: 'gte', value: 0.85 },
+    { metric: 'accuracy', notWorseThanIncumbentBy: 0.05, direction: 'max' },
+  ],
+};
+
+describe('continuous training', () => {
+  it('drift in the prediction log triggers a retrain whose version passes the gate and is promoted', async () => {
+    const model = 'ct-promote';
+    const v1 = await setupModel(model);
+    await serveTraffic(model, v1.version, v1.predictor, makeData(300, 3, 3), false); // x1 shifted by 3
+    expect(await readPredictions({ store, model })).toHaveLength(300);
+    const { sent, sink } = memorySink();
+    let calls = 0;
+    const policy = createContinuousTrainingPolicy({
+      store,
+      registry,
+      model,
+      triggers: { drift: true },
+      gate,
+      alerts: sink,
+      retrain: async (ctx) => {
+        calls++;
+        expect(ctx.incumbent.version).toBe(v1.version);
+        expect(ctx.reasons.map((r) => r.trigger)).toEqual(['drift']);
+        // Retrain on fresh labelled data from the shifted distribution.
+        return { version: (await trainAndRegister(model, makeData(400, 4, 3), makeData(200, 5, 3))).version };
+      },
+    });
+    const evaluation = await policy.evaluate();
+    expect(evaluation.triggered).toBe(true);
+    expect(evaluation.drift!.driftedColumns).toContain('x1');
+    expect(evaluation.drift!.driftedColumns).not.toContain('x2');
+    expect(evaluation.counts.predictions).toBe(300);
+    expect(calls).toBe(0); // evaluate has no side effect
+
+    const decision = await policy.runOnce();
+    expect(calls).toBe(1);
+    expect(decision.status).toBe('promoted');
+    expect(decision.incumbentVersion).toBe(1);
+    expect(decision.candidateVersion).toBe(2);
+    expect((await registry.resolve({ model, alias: 'production' })).version).toBe(2);
+    const promotion = (await registry.listDecisions({ model })).items.find(
+      (d) => d.id === decision.promotionDecisionId,
+    )!;
+    expect(promotion.passed).toBe(true);
+    expect(promotion.reason).toBe('continuous training: drift');
+    expect(sent.map((a) => [a.severity, a.labels.outcome])).toEqual([['info', 'promoted']]);
+    expect(sent[0]!.title).toContain('promoted v2');
+    const recorded = await listRetrainDecisions({ store, model });
+    expect(recorded.map((d) => [d.status, d.reasons[0]!.trigger])).toEqual([['promoted', 'drift']]);
+    expect(recorded[0]!.evaluation!.drift!.drifted).toBe(true);
+  });
+
+  it('a retrained version that fails the gate is not promoted; the decision and a warning are recorded', async () => {
+    const model = 'ct-reject';
+    const v1 = await setupModel(model);
+    await serveTraffic(model, v1.version, v1.predictor, makeData(300, 6, 3), false);
+    const { sent, sink } = memorySink();
+    const policy = createContinuousTrainingPolicy({
+      store,
+      registry,
+      model,
+      triggers: { drift: true },
+      gate,
+      alerts: [sink],
+      // A broken training job: labels flipped, so the candidate is worse than the incumbent.
+      retrain: async () => ({
+        version: (await trainAndRegister(model, makeData(400, 7, 3, true), makeData(200, 8, 3))).version,
+      }),
+    });
+    const decision = await policy.runOnce();
+    expect(decision.status).toBe('rejected');
+    expect(decision.candidateVersion).toBe(2);
+    expect(decision.error).toMatch(/gate/i);
+    expect((await registry.resolve({ model, alias: 'production' })).version).toBe(1);
+    const refused = (await registry.listDecisions({ model })).items.find((d) => d.id === decision.promotionDecisionId)!;
+    expect(refused.passed).toBe(false);
+    expect(refused.candidateVersion).toBe(2);
+    expect(sent.map((a) => [a.severity, a.labels.outcome])).toEqual([['warning', 'rejected']]);
+    expect((await policy.decisions())[0]!.status).toBe('rejected');
+  });
+
+  it('no drift and good accuracy: no retraining, the no-action decision is still recorded', async () => {
+    const model = 'ct-steady';
+    const v1 = await setupModel(model);
+    await serveTraffic(model, v1.version, v1.predictor, makeData(300, 9), true);
+    const { sent, sink } = memorySink();
+    let calls = 0;
+    const policy = createContinuousTrainingPolicy({
+      store,
+      registry,
+      model,
+      triggers: { drift: true, accuracyBelow: 0.8 },
+      alerts: sink,
+      retrain: async () => {
+        calls++;
+        return { version: 99 };
+      },
+    });
+    const decision = await policy.runOnce();
+    expect(decision.status).toBe('no-action');
+    expect(decision.evaluation!.drift!.drifted).toBe(false);
+    expect(decision.evaluation!.performance!.metrics.accuracy).toBeGreaterThan(0.9);
+    expect(calls).toBe(0);
+    expect(sent).toEqual([]);
+  });
+
+  it('accuracy from feedback below the threshold triggers, with the same evaluator as the monitors', async () => {
+    const model = 'ct-accuracy';
+    const v1 = await setupModel(model);
+    // Concept drift: same inputs, labels flipped, so the feedback disagrees with the predictions.
+    await serveTraffic(model, v1.version, v1.predictor, makeData(300, 10, 0, true), true);
+    const policy = createContinuousTrainingPolicy({
+      store,
+      registry,
+      model,
+      triggers: { drift: true, accuracyBelow: 0.8 },
+      retrain: async () => ({ version: 1 }),
+    });
+    const e = await policy.evaluate();
+    expect(e.reasons.map((r) => r.trigger)).toEqual(['accuracy']);
+    expect(e.performance!.metrics.accuracy).toBeLessThan(0.2);
+    expect(e.performance!.n).toBe(300);
+  });
+
+  it('new labels and the schedule trigger; a forced run is recorded as manual', async () => {
+    const model = 'ct-schedule';
+    const v1 = await setupModel(model);
+    await serveTraffic(model, v1.version, v1.predictor, makeData(100, 11), true);
+    const registered = new Date((await registry.getVersion({ model, version: 1 })).createdAt).getTime();
+    const at = (ms: number) => () => new Date(registered + ms);
+    const base = { store, registry, model, retrain: async () => ({ version: 1 }) };
+    const labels = createContinuousTrainingPolicy({ ...base, triggers: { newLabels: 100 }, now: at(60_000) });
+    expect((await labels.evaluate()).reasons.map((r) => r.trigger)).toEqual(['new-labels']);
+    const tooMany = createContinuousTrainingPolicy({ ...base, triggers: { newLabels: 101 }, now: at(60_000) });
+    expect((await tooMany.evaluate()).triggered).toBe(false);
+    const schedule = createContinuousTrainingPolicy({
+      ...base,
+      triggers: { schedule: { everyMs: 3_600_000 } },
+      now: at(3_600_001),
+    });
+    expect((await schedule.evaluate()).reasons.map((r) => r.trigger)).toEqual(['schedule']);
+    const notYet = createContinuousTrainingPolicy({
+      ...base,
+      triggers: { schedule: { everyMs: 3_600_000 } },
+      now: at(60_000),
+    });
+    expect((await notYet.evaluate()).triggered).toBe(false);
+
+    let version = 0;
+    const forced = createContinuousTrainingPolicy({
+      ...base,
+      triggers: {},
+      retrain: async () => {
+        version = (await trainAndRegister(model, makeData(400, 12), makeData(200, 13))).version;
+        return { version };
+      },
+    });
+    const d = await forced.runOnce({ force: true, reason: 'new feature set', principal: 'alice' });
+    expect(d.status).toBe('promoted');
+    expect(d.reasons).toEqual([{ trigger: 'manual', message: 'new feature set' }]);
+    expect(d.principal).toBe('alice');
+    expect((await registry.resolve({ model, alias: 'production' })).version).toBe(version);
+  });
+
+  it('allows one run at a time per model alias, and records a failing retrain', async () => {
+    const model = 'ct-lock';
+    await setupModel(model);
+    let release: () => void = () => {};
+    const gateOpen = new Promise<void>((r) => {
+      release = r;
+    });
+    let started: () => void = () => {};
+    const running = new Promise<void>((r) => {
+      started = r;
+    });
+    const { sent, sink } = memorySink();
+    const policy = createContinuousTrainingPolicy({
+      store,
+      registry,
+      model,
+      triggers: {},
+      alerts: sink,
+      retrain: async () => {
+        started();
+        await gateOpen;
+        throw new Error('training cluster unavailable');
+      },
+    });
+    const first = policy.runOnce({ force: true });
+    await running;
+    await expect(policy.runOnce({ force: true })).rejects.toMatchObject({ code: 'CONFLICT' });
+    release();
+    const d = await first;
+    expect(d.status).toBe('failed');
+    expect(d.error).toBe('training cluster unavailable');
+    expect(sent.map((a) => a.severity)).toEqual(['critical']);
+    // The lock is released: a later run may start.
+    expect((await policy.runOnce()).status).toBe('no-action');
+  });
+});
+
+describe('retrain route', () => {
+  it('is authorised, answers a dry-run evaluation or the decision, and 404s unknown models', async () => {
+    const model = 'ct-route';
+    await setupModel(model);
+    const policy = createContinuousTrainingPolicy({
+      store,
+      registry,
+      model,
+      triggers: {},
+      retrain: async () => ({ version: 1 }),
+    });
+    const route = createRetrainRoute({
+      policies: { [model]: policy },
+      authenticate: async ({ apiKey }) => {
+        if (apiKey !== 'secret') throw Object.assign(new Error('bad key'), { code: 'UNAUTHORIZED' });
+        return 'ops-bot';
+      },
+    });
+    expect(route.method).toBe('post');
+    expect(route.path).toBe('/v1/models/:name/retrain');
+    const call = (name: string, headers: Record<string, string>, body?: unknown) =>
+      route.handler({ params: { name }, body: route.body.parse(body), req: { headers } });
+    await expect(call(model, {})).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    const dry = await call(model, { authorization: 'Bearer secret' }, { dryRun: true });
+    expect('evaluation' in dry && dry.evaluation.triggered).toBe(false);
+    const res = await call(model, { 'x-api-key': 'secret' }, {});
+    expect('decision' in res && [res.decision.status, res.decision.principal]).toEqual(['no-action', 'ops-bot']);
+    await expect(call('nope', { authorization: 'Bearer secret' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(() => route.body.parse({ force: 'yes' })).toThrow();
+  });
+});
+
+describe('retrain route mounted in @mlops/serve', () => {
+  it('POST /v1/models/:name/retrain needs a key with the pipelines:retrain scope and runs the policy', async () => {
+    const model = 'ct-http';
+    const v1 = await setupModel(model);
+    await serveTraffic(model, v1.version, v1.predictor, makeData(300, 20, 3), false);
+    const policy = createContinuousTrainingPolicy({
+      store,
+      registry,
+      model,
+      triggers: { drift: true },
+      gate,
+      retrain: async () => ({
+        version: (await trainAndRegister(model, makeData(400, 21, 3), makeData(200, 22, 3))).version,
+      }),
+    });
+    const server = createModelServer({
+      models: [{ name: model, predictor: v1.predictor, version: '1' }],
+      store,
+      auth: { mode: 'required' },
+      logging: false,
+    });
+    server.route(createRetrainRoute({ policies: { [model]: policy } }));
+    const listening = await server.listen({ port: 0, host: '127.0.0.1', signals: [] });
+    try {
+      const { key } = await createApiKey({ store, name: 'retrainer', scopes: ['pipelines:retrain'] });
+      const { key: predictOnly } = await createApiKey({ store, name: 'client', scopes: ['predict'] });
+      const post = (headers: Record<string, string>, body: unknown) =>
+        fetch(`${listening.url}/v1/models/${model}/retrain`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify(body),
+        });
+      expect((await post({}, {})).status).toBe(401);
+      expect((await post({ authorization: `Bearer ${predictOnly}` }, {})).status).toBe(403);
+      const bad = await post({ authorization: `Bearer ${key}` }, { force: 'yes' });
+      expect(bad.status).toBe(400);
+      const dry = await post({ authorization: `Bearer ${key}` }, { dryRun: true });
+      expect(dry.status).toBe(200);
+      expect(
+        ((await dry.json()) as RetrainResponse & { evaluation: RetrainEvaluation }).evaluation.reasons[0]!.trigger,
+      ).toBe('drift');
+      const res = await post({ authorization: `Bearer ${key}` }, {});
+      expect(res.status).toBe(200);
+      const { decision } = (await res.json()) as { decision: RetrainDecision };
+      expect([decision.status, decision.candidateVersion, decision.principal]).toEqual(['promoted', 2, 'retrainer']);
+      expect((await registry.resolve({ model, alias: 'production' })).version).toBe(2);
+      const missing = await fetch(`${listening.url}/v1/models/unknown/retrain`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: '{}',
+      });
+      expect(missing.status).toBe(404);
+    } finally {
+      await listening.close();
+      await server.close();
+    }
+  });
+});
