@@ -1,0 +1,227 @@
+import { writeFile } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
+import {
+  datasetStatus,
+  formatBytes,
+  listDatasets,
+  listDatasetVersions,
+  POINTER_SUFFIX,
+  pointerPathFor,
+  pullDataset,
+  pushDataset,
+  versionDataset,
+} from '@mlops/core';
+import { dataQualityReport, renderQualityReportHtml } from '@mlops/drift';
+import type { CliContext } from '../context.js';
+import { formatTable, type Output } from '../output.js';
+import { readTabularFile } from '../tabular.js';
+
+const short = (version: string) => version.slice(0, 12);
+
+/** The pointer file of a target: a `*.mlops.json` path as is, else the pointer beside the data path. */
+export function pointerOf(target: string, cwd: string): string {
+  const abs = resolve(cwd, target);
+  return abs.endsWith(POINTER_SUFFIX) ? abs : pointerPathFor(abs);
+}
+
+/** Options of {@link dataAdd}. */
+export interface DataAddOptions {
+  /** File or folder to version. */
+  path: string;
+  /**
+   * Dataset name.
+   * @default the file or folder name
+   */
+  name?: string;
+  /**
+   * Compute column statistics of CSV/TSV/JSONL files.
+   * @default true
+   */
+  stats?: boolean;
+}
+
+/** `mlops data add`: versions a file or folder (hash, copy into the object store, record, write the pointer file). */
+export async function dataAdd(opts: DataAddOptions, ctx: CliContext, out: Output): Promise<void> {
+  const v = await versionDataset({
+    path: resolve(ctx.cwd, opts.path),
+    ...(opts.name ? { name: opts.name } : {}),
+    store: await ctx.store(),
+    objects: ctx.objects(),
+    ...(opts.stats === false ? { stats: false } : {}),
+  });
+  const pointer = relative(ctx.cwd, v.pointerPath);
+  out.result(
+    {
+      name: v.name,
+      version: v.version,
+      digest: v.digest,
+      type: v.type,
+      size: v.size,
+      files: v.files ?? null,
+      created: v.created,
+      createdAt: v.createdAt,
+      pointer,
+      schema: v.schema,
+    },
+    () =>
+      [
+        `${v.created ? 'Versioned' : 'Already versioned'} ${v.name} (${v.type}, ${formatBytes(v.size)}${
+          v.files !== undefined ? `, ${v.files} files` : ''
+        }) as ${short(v.version)}`,
+        `Pointer file: ${pointer} (commit it to git)`,
+        `Next: mlops data push ${pointer} --remote <folder | s3://bucket/prefix>`,
+      ].join('\n'),
+  );
+}
+
+/** Options of the commands that name one dataset working copy. */
+export interface DataTargetOptions {
+  /** The pointer file, or the data path beside it. */
+  target: string;
+  /**
+   * Remote folder or URL.
+   * @default MLOPS_REMOTE
+   */
+  remote?: string;
+}
+
+/** `mlops data status`: compares the working copy with its version and says where the objects are. */
+export async function dataStatus(opts: DataTargetOptions, ctx: CliContext, out: Output): Promise<void> {
+  const remote = await ctx.optionalRemote(opts.remote);
+  const s = await datasetStatus({
+    pointer: pointerOf(opts.target, ctx.cwd),
+    objects: ctx.objects(),
+    ...(remote ? { remote } : {}),
+  });
+  out.result({ ...s, remote: s.remote ?? null }, () =>
+    [
+      `${s.name} ${short(s.version)} (${s.type}): ${s.state}`,
+      `objects: local ${s.local ? 'complete' : 'incomplete'}${
+        s.remote === undefined ? '' : `, remote ${s.remote ? 'complete' : 'incomplete'}`
+      }`,
+      formatTable(
+        s.remote === undefined ? ['FILE', 'STATE', 'LOCAL'] : ['FILE', 'STATE', 'LOCAL', 'REMOTE'],
+        s.files.map((f) => [
+          f.path,
+          f.state,
+          f.local ? 'yes' : 'no',
+          ...(s.remote === undefined ? [] : [f.remote ? 'yes' : 'no']),
+        ]),
+      ),
+    ].join('\n'),
+  );
+}
+
+/** `mlops data push`: uploads the objects of a version that the remote lacks. */
+export async function dataPush(opts: DataTargetOptions, ctx: CliContext, out: Output): Promise<void> {
+  const remote = await ctx.remote(opts.remote);
+  const r = await pushDataset({ pointer: pointerOf(opts.target, ctx.cwd), objects: ctx.objects(), remote });
+  out.result(
+    { ...r, remote: remote.name },
+    `Pushed ${r.name} ${short(r.version)} to ${remote.name}: ${r.uploaded.length} object(s) uploaded (${formatBytes(
+      r.bytes,
+    )}), ${r.present.length} already there`,
+  );
+}
+
+/** `mlops data pull`: restores the working copy of a version from the remote (through the local cache). */
+export async function dataPull(opts: DataTargetOptions, ctx: CliContext, out: Output): Promise<void> {
+  const remote = await ctx.remote(opts.remote);
+  const r = await pullDataset({ pointer: pointerOf(opts.target, ctx.cwd), remote, objects: ctx.objects() });
+  out.result(
+    { ...r, remote: remote.name },
+    `Pulled ${r.name} ${short(r.version)}: ${r.restored.length} file(s) restored (${formatBytes(r.bytes)}), ${
+      r.unchanged.length
+    } unchanged`,
+  );
+}
+
+/** Options of {@link dataLs}. */
+export interface DataLsOptions {
+  /**
+   * List the versions of this dataset instead of the datasets.
+   * @default undefined
+   */
+  name?: string;
+}
+
+/** `mlops data ls`: datasets with their newest version, or the versions of one dataset. */
+export async function dataLs(opts: DataLsOptions, ctx: CliContext, out: Output): Promise<void> {
+  const store = await ctx.store();
+  if (opts.name) {
+    const versions = await listDatasetVersions(store, opts.name);
+    out.result(
+      {
+        name: opts.name,
+        versions: versions.map((v) => ({
+          version: v.version,
+          digest: v.digest,
+          type: v.type,
+          size: v.size,
+          files: v.files ?? null,
+          createdAt: v.createdAt,
+        })),
+      },
+      () =>
+        formatTable(
+          ['VERSION', 'TYPE', 'SIZE', 'CREATED'],
+          versions.map((v) => [short(v.version), v.type, formatBytes(v.size), v.createdAt.toISOString()]),
+        ),
+    );
+    return;
+  }
+  const datasets = await listDatasets(store);
+  out.result({ datasets }, () =>
+    formatTable(
+      ['NAME', 'VERSIONS', 'LATEST', 'CREATED'],
+      datasets.map((d) => [d.name, d.versions, d.latest ? short(d.latest) : null, d.createdAt.toISOString()]),
+    ),
+  );
+}
+
+/** Options of {@link dataReport}. */
+export interface DataReportOptions {
+  /** CSV, TSV, JSON or JSONL file. */
+  file: string;
+  /**
+   * Write the HTML report here.
+   * @default undefined
+   */
+  html?: string;
+  /**
+   * The target (label) column, for the class balance.
+   * @default undefined
+   */
+  target?: string;
+}
+
+/** `mlops data report`: the data-quality report of a file (missing values, outliers, class balance, schema). */
+export async function dataReport(opts: DataReportOptions, ctx: CliContext, out: Output): Promise<void> {
+  const data = await readTabularFile(resolve(ctx.cwd, opts.file));
+  const report = dataQualityReport(data, {
+    ...(opts.target ? { columnMapping: { target: opts.target } } : {}),
+    createdAt: new Date().toISOString(),
+  });
+  if (opts.html) {
+    await writeFile(
+      resolve(ctx.cwd, opts.html),
+      renderQualityReportHtml(report, { title: `Data quality: ${opts.file}` }),
+    );
+    if (out.json) out.note(`HTML report written to ${opts.html}`);
+  }
+  out.result(report, () =>
+    [
+      formatTable(
+        ['COLUMN', 'TYPE', 'MISSING', 'DISTINCT', 'NOTE'],
+        report.columns.map((c) => [
+          c.name,
+          c.type,
+          `${(c.missingShare * 100).toFixed(1)}%`,
+          c.distinct,
+          c.constant ? 'constant' : c.almostConstant ? 'almost constant' : '',
+        ]),
+      ),
+      ...(opts.html ? [`HTML report: ${opts.html}`] : []),
+    ].join('\n'),
+  );
+}

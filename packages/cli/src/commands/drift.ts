@@ -1,0 +1,107 @@
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { createProgress, SILENT_PROGRESS } from '@mlops/core';
+import { type DriftOptions, detectDrift, renderDriftReportHtml, sortByDrift } from '@mlops/drift';
+import type { CliContext } from '../context.js';
+import { EXIT_CODES } from '../exit-codes.js';
+import { formatTable, type Output } from '../output.js';
+import { readTabularFile } from '../tabular.js';
+
+/** Options of {@link driftCommand}. */
+export interface DriftCommandOptions {
+  /** Reference data file (CSV, TSV, JSON, JSONL). */
+  reference: string;
+  /** Current data file. */
+  current: string;
+  /**
+   * Write the HTML report (overlaid histograms per column) here.
+   * @default undefined
+   */
+  html?: string;
+  /**
+   * The target (label) column.
+   * @default undefined
+   */
+  target?: string;
+  /**
+   * The prediction column.
+   * @default undefined
+   */
+  prediction?: string;
+  /**
+   * Columns to leave out (ids, timestamps).
+   * @default []
+   */
+  exclude?: string[];
+  /**
+   * Share of drifted feature columns from which the dataset counts as drifted.
+   * @default 0.5
+   */
+  share?: number;
+  /**
+   * Exit with code 8 when the dataset drifted (for CI jobs and CronJobs).
+   * @default false
+   */
+  failOnDrift?: boolean;
+}
+
+/**
+ * `mlops drift`: per-column drift between two data files with the test Evidently would pick, a dataset verdict,
+ * an optional self-contained HTML report and the JSON report with `--json`. Returns the exit code.
+ */
+export async function driftCommand(opts: DriftCommandOptions, ctx: CliContext, out: Output): Promise<number> {
+  const [reference, current] = await Promise.all([
+    readTabularFile(resolve(ctx.cwd, opts.reference)),
+    readTabularFile(resolve(ctx.cwd, opts.current)),
+  ]);
+  const columns = Object.keys(reference).length;
+  const progress =
+    columns >= 20 ? createProgress({ label: 'drift', total: columns, stream: out.progress }) : SILENT_PROGRESS;
+  const mapping: DriftOptions['columnMapping'] = {
+    ...(opts.target ? { target: opts.target } : {}),
+    ...(opts.prediction ? { prediction: opts.prediction } : {}),
+    ...(opts.exclude?.length ? { exclude: opts.exclude } : {}),
+  };
+  let report: ReturnType<typeof detectDrift>;
+  try {
+    report = detectDrift(reference, current, {
+      columnMapping: mapping,
+      ...(opts.share !== undefined ? { datasetDriftShare: opts.share } : {}),
+      onProgress: (done) => progress.set(done),
+      createdAt: new Date().toISOString(),
+    });
+    progress.done();
+  } catch (err) {
+    progress.fail(err);
+    throw err;
+  }
+  if (opts.html) {
+    await writeFile(
+      resolve(ctx.cwd, opts.html),
+      renderDriftReportHtml(report, { title: `Data drift: ${opts.current} vs ${opts.reference}` }),
+    );
+    if (out.json) out.note(`HTML report written to ${opts.html}`);
+  }
+  const d = report.dataset;
+  out.result(report, () =>
+    [
+      `Dataset drift: ${d.drifted ? 'DETECTED' : 'not detected'} (${d.driftedColumns} of ${d.columns} columns drifted, share ${d.share.toFixed(
+        2,
+      )}, threshold ${d.threshold})`,
+      formatTable(
+        ['COLUMN', 'TYPE', 'TEST', 'SCORE', 'THRESHOLD', 'DRIFT'],
+        sortByDrift(report.columns).map((c) => [
+          c.column,
+          c.type,
+          c.test,
+          Number.isFinite(c.score) ? String(Number(c.score.toPrecision(4))) : String(c.score),
+          c.threshold,
+          c.drifted ? 'yes' : 'no',
+        ]),
+      ),
+      ...report.skipped.map((s) => `skipped ${s.column}: ${s.reason}`),
+      ...(opts.html ? [`HTML report: ${opts.html}`] : []),
+    ].join('\n'),
+  );
+  return opts.failOnDrift && d.drifted ? EXIT_CODES.DRIFT_DETECTED : EXIT_CODES.OK;
+}

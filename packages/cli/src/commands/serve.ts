@@ -1,0 +1,133 @@
+import { once } from 'node:events';
+import { MlopsError } from '@mlops/core';
+import { createRegistryRouter } from '@mlops/registry';
+import { type AuthMode, createModelServer } from '@mlops/serve';
+import type { CliContext } from '../context.js';
+import type { Output } from '../output.js';
+import { type ImportModule, loadFlavors } from '../plugins.js';
+
+/** Options of {@link serveCommand}. */
+export interface ServeCommandOptions {
+  /** Registered models to serve (each under its own name). */
+  models: string[];
+  /**
+   * The alias each model follows (hot-swapped when it moves).
+   * @default 'production'
+   */
+  alias?: string;
+  /**
+   * Port; 0 picks a free one.
+   * @default 8080
+   */
+  port?: number;
+  /**
+   * Address to bind; auth is required on anything but loopback unless `auth` is `disabled`.
+   * @default '127.0.0.1'
+   */
+  host?: string;
+  /**
+   * API-key authentication mode.
+   * @default 'auto'
+   */
+  auth?: AuthMode;
+  /**
+   * Extra flavor modules (`<module>[#export]`) besides the installed plugins.
+   * @default []
+   */
+  flavor?: string[];
+  /**
+   * Mount the registry REST API at `/registry` (what `mlops --server` talks to).
+   * @default true
+   */
+  registryApi?: boolean;
+  /**
+   * Loads plugin modules (tests pass a fake).
+   * @default dynamic import
+   */
+  importModule?: ImportModule;
+  /**
+   * Resolves once the server listens, with its URL (tests use it to stop the server).
+   * @default undefined
+   */
+  onListening?: (info: { url: string; close: () => Promise<void> }) => void;
+}
+
+/**
+ * `mlops serve`: serves registry aliases with `@mlops/serve` (predict endpoints, OIP v2, /metrics, /docs, prediction
+ * log) and mounts the registry API at `/registry`, so other processes can promote and roll back with
+ * `mlops --server <url>` while this process owns an embedded store. Runs until SIGTERM/SIGINT, then drains.
+ */
+export async function serveCommand(opts: ServeCommandOptions, ctx: CliContext, out: Output): Promise<void> {
+  if (opts.models.length === 0) {
+    throw new MlopsError('INVALID_INPUT', {
+      message: 'Name at least one model to serve',
+      details: [{ path: 'models', message: 'Required' }],
+    });
+  }
+  const alias = opts.alias ?? 'production';
+  const host = opts.host ?? '127.0.0.1';
+  const flavors = await loadFlavors(opts.flavor ?? [], {
+    cwd: ctx.cwd,
+    ...(opts.importModule ? { importModule: opts.importModule } : {}),
+  });
+  if (flavors.length === 0) {
+    throw new MlopsError('NOT_CONFIGURED', {
+      message:
+        'No model flavor available: install @mlops/plugin-onnx, @mlops/plugin-random-forest or @mlops/plugin-linear, or pass --flavor <module>',
+      details: { flavors: [] },
+    });
+  }
+  const store = await ctx.store();
+  const registry = await ctx.registry({ events: true });
+  const objects = ctx.objects();
+  const server = createModelServer({
+    models: opts.models.map((name) => ({ name, registry, alias, objects, flavors })),
+    store,
+    host,
+    ...(opts.auth ? { auth: opts.auth } : {}),
+    onWarning: (m) => out.note(`warning: ${m}`),
+  });
+  if (opts.registryApi !== false && !ctx.serverUrl) {
+    server.mount(
+      '/registry',
+      createRegistryRouter({
+        registry,
+        ...(server.authEnabled ? { authenticate: (req, scope) => server.authenticate(req, scope) } : {}),
+      }),
+    );
+  }
+  try {
+    await server.ready();
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+  const listening = await server.listen({ port: opts.port ?? 8080, host });
+  const versions = await Promise.all(
+    opts.models.map(async (model) => ({ model, alias, version: (await registry.resolve({ model, alias })).version })),
+  );
+  out.result(
+    {
+      url: listening.url,
+      models: versions,
+      registry: opts.registryApi !== false && !ctx.serverUrl ? `${listening.url}/registry` : null,
+      auth: server.authEnabled,
+      flavors: flavors.map((f) => f.name),
+    },
+    () =>
+      [
+        `Serving at ${listening.url} (auth ${server.authEnabled ? 'on' : 'off'})`,
+        ...versions.map(
+          (v) => `  ${v.model}: ${v.alias} → v${v.version}   POST ${listening.url}/v1/models/${v.model}/predict`,
+        ),
+        `  docs: ${listening.url}/docs   metrics: ${listening.url}/metrics`,
+        ...(opts.registryApi !== false && !ctx.serverUrl
+          ? [`  registry API: ${listening.url}/registry  (mlops --server ${listening.url} models …)`]
+          : []),
+        'Ctrl-C (SIGINT) or SIGTERM drains and stops.',
+      ].join('\n'),
+  );
+  opts.onListening?.({ url: listening.url, close: () => listening.close() });
+  if (listening.server.listening) await once(listening.server, 'close');
+  await server.close(); // idempotent: waits for the drain and the prediction-log flush before the store closes
+}

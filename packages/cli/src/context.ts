@@ -1,0 +1,178 @@
+import { resolve } from 'node:path';
+import {
+  createStore,
+  createTracker,
+  DEFAULT_STORE_URL,
+  type FsObjectStore,
+  fsObjectStore,
+  MlopsError,
+  type ObjectStore,
+  type Store,
+  type Tracker,
+} from '@mlops/core';
+import { createRegistry, type Registry, registryClient } from '@mlops/registry';
+import { type ResolveRemoteOptions, resolveRemote } from './remote.js';
+
+/** The global options every command takes. */
+export interface GlobalOptions {
+  /**
+   * Store URL (`pglite://<dir>`, `memory://`, `postgres://…`).
+   * @default MLOPS_STORE, else pglite://.mlops/db
+   */
+  store?: string;
+  /**
+   * A running mlops server: `models` commands then go over HTTP instead of opening the store.
+   * @default MLOPS_SERVER_URL
+   */
+  server?: string;
+  /**
+   * API key for `server`.
+   * @default MLOPS_API_KEY
+   */
+  apiKey?: string;
+  /**
+   * Local object store folder.
+   * @default MLOPS_OBJECTS, else .mlops/objects
+   */
+  objects?: string;
+  /**
+   * Machine-readable output.
+   * @default false
+   */
+  json?: boolean;
+}
+
+/** What commands use: resources opened on first use and closed once at the end. */
+export interface CliContext {
+  /** The working directory paths resolve against. */
+  readonly cwd: string;
+  /** The store URL in effect. */
+  readonly storeUrl: string;
+  /** The registry base URL in effect, when `--server` / `MLOPS_SERVER_URL` is set. */
+  readonly serverUrl: string | undefined;
+  /** Opens the store (once). */
+  store(): Promise<Store>;
+  /** The local object store. */
+  objects(): FsObjectStore;
+  /**
+   * The registry: over HTTP with `--server`, else in-process on the store. `events` (first call only) turns on
+   * cross-process change events on PostgreSQL, for a long-running `mlops serve`.
+   */
+  registry(options?: { events?: boolean }): Promise<Registry>;
+  /** The experiment tracker on the store. */
+  tracker(): Promise<Tracker>;
+  /** The remote named by `spec` or `MLOPS_REMOTE`; `INVALID_INPUT` when neither is set. */
+  remote(spec: string | undefined): Promise<ObjectStore>;
+  /** Like `remote`, but `undefined` when neither `spec` nor `MLOPS_REMOTE` is set. */
+  optionalRemote(spec: string | undefined): Promise<ObjectStore | undefined>;
+  /** Closes whatever was opened. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link createCliContext}. */
+export interface CliContextOptions extends GlobalOptions {
+  /**
+   * Working directory.
+   * @default process.cwd()
+   */
+  cwd?: string;
+  /**
+   * Environment variables (`MLOPS_STORE`, `MLOPS_REMOTE`…).
+   * @default process.env
+   */
+  env?: NodeJS.ProcessEnv;
+  /**
+   * How plugin modules (remotes) are loaded.
+   * @default dynamic import
+   */
+  importModule?: ResolveRemoteOptions['importModule'];
+}
+
+/**
+ * The registry base URL of a server: a bare origin (`http://127.0.0.1:8080` or with a trailing `/`) gets the
+ * `/registry` path where `mlops serve` mounts the registry router; any other path is taken as the registry's base.
+ */
+export function registryBaseUrl(server: string): string {
+  let url: URL;
+  try {
+    url = new URL(server);
+  } catch (cause) {
+    throw new MlopsError('INVALID_URL', {
+      message: `Invalid server URL "${server}": expected http(s)://host:port`,
+      details: [{ path: 'server', message: 'not a URL' }],
+      cause,
+    });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new MlopsError('INVALID_URL', {
+      message: `Invalid server URL "${server}": expected http:// or https://`,
+      details: [{ path: 'server', message: `unsupported protocol ${url.protocol}` }],
+    });
+  }
+  const base = server.replace(/\/+$/, '');
+  return url.pathname === '/' || url.pathname === '' ? `${base}/registry` : base;
+}
+
+/** Creates the lazy {@link CliContext} of one invocation: nothing is opened until a command asks for it. */
+export function createCliContext(options: CliContextOptions = {}): CliContext {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  const storeUrl = options.store || env.MLOPS_STORE || DEFAULT_STORE_URL;
+  const server = options.server || env.MLOPS_SERVER_URL || undefined;
+  const serverUrl = server ? registryBaseUrl(server) : undefined;
+  const apiKey = options.apiKey || env.MLOPS_API_KEY || undefined;
+  const objectsDir = resolve(cwd, options.objects || env.MLOPS_OBJECTS || '.mlops/objects');
+  let store: Promise<Store> | undefined;
+  let objects: FsObjectStore | undefined;
+  let registry: Promise<Registry> | undefined;
+  let tracker: Promise<Tracker> | undefined;
+
+  const ctx: CliContext = {
+    cwd,
+    storeUrl,
+    serverUrl,
+    store() {
+      store ??= createStore(storeUrl);
+      return store;
+    },
+    objects() {
+      objects ??= fsObjectStore({ dir: objectsDir });
+      return objects;
+    },
+    registry(opts = {}) {
+      registry ??= serverUrl
+        ? Promise.resolve(registryClient(serverUrl, apiKey ? { apiKey } : {}))
+        : ctx.store().then((s) => createRegistry({ store: s, events: opts.events ?? false }));
+      return registry;
+    },
+    tracker() {
+      tracker ??= ctx.store().then((s) => createTracker({ store: s, objects: ctx.objects(), cwd }));
+      return tracker;
+    },
+    remote(spec) {
+      const value = spec || env.MLOPS_REMOTE;
+      if (!value) {
+        return Promise.reject(
+          new MlopsError('INVALID_INPUT', {
+            message: 'No remote: pass --remote <folder | s3://bucket/prefix> or set MLOPS_REMOTE',
+            details: [{ path: 'remote', message: 'Required' }],
+          }),
+        );
+      }
+      return resolveRemote(value, { cwd, ...(options.importModule ? { importModule: options.importModule } : {}) });
+    },
+    optionalRemote(spec) {
+      return spec || env.MLOPS_REMOTE ? ctx.remote(spec) : Promise.resolve(undefined);
+    },
+    async close() {
+      const r = registry;
+      const s = store;
+      registry = undefined;
+      store = undefined;
+      tracker = undefined;
+      if (r) await (await r.catch(() => undefined))?.close();
+      if (s) await (await s.catch(() => undefined))?.close();
+    },
+  };
+  return ctx;
+}

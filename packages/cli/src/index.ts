@@ -1,0 +1,34 @@
+export type {
+  DataAddOptions,
+  DataLsOptions,
+  DataReportOptions,
+  DataTargetOptions,
+} from './commands/data.js';
+export { dataAdd, dataLs, dataPull, dataPush, dataReport, dataStatus } from './commands/data.js';
+export type { DriftCommandOptions } from './commands/drift.js';
+export { driftCommand } from './commands/drift.js';
+export type {
+  ModelsLsOptions,
+  ModelsPromoteOptions,
+  ModelsRollbackOptions,
+  ModelsVersionsOptions,
+} from './commands/models.js';
+export { modelsAliases, modelsLs, modelsPromote, modelsRollback, modelsVersions } from './commands/models.js';
+export type { RetrainCommandOptions, RetrainConfigContext, RetrainPolicyLike } from './commands/retrain.js';
+export { retrainCommand } from './commands/retrain.js';
+export type { RunsBestOptions, RunsLsOptions } from './commands/runs.js';
+export { runsBest, runsCompare, runsLs, runsShow } from './commands/runs.js';
+export type { ServeCommandOptions } from './commands/serve.js';
+export { serveCommand } from './commands/serve.js';
+export type { CliContext, CliContextOptions, GlobalOptions } from './context.js';
+export { createCliContext, registryBaseUrl } from './context.js';
+export { EXIT_CODES, exitCodeFor } from './exit-codes.js';
+export type { BufferSink, Output, OutputOptions, TextSink } from './output.js';
+export { bufferSink, createOutput } from './output.js';
+export { buildGate, parseGateExpression } from './parse.js';
+export type { ImportModule } from './plugins.js';
+export { FLAVOR_PLUGINS, loadFlavors } from './plugins.js';
+export type { RunOptions } from './program.js';
+export { createProgram, run } from './program.js';
+export type { ResolveRemoteOptions } from './remote.js';
+export { REMOTE_PLUGINS, resolveRemote } from './remote.js';

@@ -1,0 +1,73 @@
+import type { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { bufferSink } from './output.js';
+import { createProgram, run } from './program.js';
+
+function leafCommands(cmd: Command, prefix: string[] = []): string[][] {
+  const subs = cmd.commands.filter((c) => c.name() !== 'help');
+  if (subs.length === 0) return [prefix];
+  return subs.flatMap((c) => leafCommands(c, [...prefix, c.name()]));
+}
+
+const io = () => ({ stdout: bufferSink(), stderr: bufferSink() });
+
+describe('mlops program', () => {
+  const program = createProgram(io(), { exitCode: 0, json: false });
+  const leaves = leafCommands(program);
+
+  it('has the commands of issue 10', () => {
+    expect(leaves.map((l) => l.join(' '))).toEqual(
+      expect.arrayContaining([
+        'data add',
+        'data push',
+        'data pull',
+        'data status',
+        'runs ls',
+        'runs show',
+        'runs compare',
+        'models ls',
+        'models promote',
+        'models rollback',
+        'drift',
+        'serve',
+        'retrain',
+      ]),
+    );
+  });
+
+  it.each(leaves.map((l) => [l.join(' ')]))('mlops %s --help exits 0 and shows examples', async (name) => {
+    const o = io();
+    const code = await run([...name.split(' '), '--help'], o);
+    expect(code).toBe(0);
+    expect(o.stdout.text).toContain(`Usage: mlops ${name}`);
+    expect(o.stdout.text).toContain('Examples:');
+    expect(o.stdout.text).toMatch(/\$ mlops /);
+  });
+
+  it('a group without a subcommand is a usage error (exit 2) showing its help', async () => {
+    const o = io();
+    expect(await run(['models'], o)).toBe(2);
+    expect(o.stderr.text).toContain('Usage: mlops models');
+    expect(o.stderr.text).toContain('promote');
+  });
+
+  it('a bad option value is a usage error before anything is opened', async () => {
+    const o = io();
+    expect(await run(['--store', 'pglite:///nonexistent/x', 'runs', 'ls', '--limit', '0', '--json'], o)).toBe(2);
+    expect(JSON.parse(o.stderr.text)).toMatchObject({ error: { code: 'INVALID_INPUT', exitCode: 2 } });
+    expect(o.stdout.text).toBe('');
+  });
+
+  it('an invalid gate expression is exit 2 naming the problem', async () => {
+    const o = io();
+    const code = await run(['--server', 'http://127.0.0.1:9', 'models', 'promote', 'm', '1', '--gate', 'acc>=high'], o);
+    expect(code).toBe(2);
+    expect(o.stderr.text).toContain('"high" is not a number');
+  });
+
+  it('--version prints the package version', async () => {
+    const o = io();
+    expect(await run(['--version'], o)).toBe(0);
+    expect(o.stdout.text).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});

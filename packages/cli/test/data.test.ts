@@ -1,0 +1,111 @@
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createStore, type Store } from '@mlops/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHILD_TIMEOUT, jsonOf, mlops } from './helpers.js';
+
+let dir: string;
+let work: string;
+let remote: string;
+let storeArg: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mlops-cli-data-'));
+  work = join(dir, 'work');
+  remote = join(dir, 'remote');
+  await mkdir(work, { recursive: true });
+  storeArg = `pglite://${join(dir, 'db')}`;
+  await writeFile(join(work, 'train.csv'), 'x,y,label\n1,a,0\n2,b,1\n3,a,0\n4,c,1\n');
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('mlops data (subprocess)', () => {
+  it(
+    'add → status → push → pull into a fresh folder',
+    async () => {
+      const add = await mlops(['--store', storeArg, 'data', 'add', 'train.csv', '--json'], { cwd: work });
+      expect(add.stderr).toBe('');
+      expect(add.code).toBe(0);
+      const added = jsonOf<{ name: string; version: string; pointer: string; created: boolean; type: string }>(add);
+      expect(added).toMatchObject({ name: 'train.csv', pointer: 'train.csv.mlops.json', created: true, type: 'file' });
+      expect(added.version).toMatch(/^[0-9a-f]{64}$/);
+      const pointer = JSON.parse(await readFile(join(work, 'train.csv.mlops.json'), 'utf8'));
+      expect(pointer.version).toBe(added.version);
+
+      const before = await mlops(['data', 'status', 'train.csv', '--remote', remote, '--json'], { cwd: work });
+      expect(before.code).toBe(0);
+      expect(jsonOf(before)).toMatchObject({ state: 'unchanged', local: true, remote: false });
+
+      const push = await mlops(['data', 'push', 'train.csv.mlops.json', '--remote', remote, '--json'], { cwd: work });
+      expect(push.code).toBe(0);
+      expect(jsonOf<{ uploaded: string[] }>(push).uploaded).toEqual([`sha256:${added.version}`]);
+
+      // human-readable status, remote from the environment
+      const after = await mlops(['data', 'status', 'train.csv'], { cwd: work, env: { MLOPS_REMOTE: remote } });
+      expect(after.code).toBe(0);
+      expect(after.stdout).toContain('unchanged');
+      expect(after.stdout).toContain('remote complete');
+
+      // a fresh clone: only the pointer file, an empty local object store
+      const fresh = join(dir, 'fresh');
+      await mkdir(fresh);
+      await copyFile(join(work, 'train.csv.mlops.json'), join(fresh, 'train.csv.mlops.json'));
+      const missing = await mlops(['data', 'status', 'train.csv', '--json'], { cwd: fresh });
+      expect(missing.code).toBe(0);
+      expect(jsonOf(missing)).toMatchObject({ state: 'missing', local: false });
+
+      const pull = await mlops(['data', 'pull', 'train.csv.mlops.json', '--remote', remote], { cwd: fresh });
+      expect(pull.stderr).toBe('');
+      expect(pull.code).toBe(0);
+      expect(pull.stdout).toContain('1 file(s) restored');
+      expect(await readFile(join(fresh, 'train.csv'), 'utf8')).toBe(await readFile(join(work, 'train.csv'), 'utf8'));
+    },
+    CHILD_TIMEOUT,
+  );
+
+  it(
+    'a missing remote object is exit 3; no remote at all is a usage error (exit 2)',
+    async () => {
+      const empty = join(dir, 'empty-remote');
+      const other = join(dir, 'other');
+      await mkdir(other);
+      await copyFile(join(work, 'train.csv.mlops.json'), join(other, 'train.csv.mlops.json'));
+      const notFound = await mlops(['data', 'pull', 'train.csv', '--remote', empty], { cwd: other });
+      expect(notFound.code).toBe(3);
+      expect(notFound.stderr).toMatch(/error: object sha256:[0-9a-f]{64} for train.csv is missing .*\[NOT_FOUND\]/);
+
+      const noRemote = await mlops(['data', 'push', 'train.csv', '--json'], { cwd: other });
+      expect(noRemote.code).toBe(2);
+      expect(noRemote.stdout).toBe('');
+      expect(JSON.parse(noRemote.stderr)).toMatchObject({ error: { code: 'INVALID_INPUT', exitCode: 2 } });
+    },
+    CHILD_TIMEOUT,
+  );
+
+  it(
+    'STORE_LOCKED while another process owns the embedded store: exit 5 and a hint to use --server or postgres',
+    async () => {
+      let holder: Store | undefined = await createStore(storeArg);
+      try {
+        const r = await mlops(['--store', storeArg, 'data', 'ls'], { cwd: work });
+        expect(r.code).toBe(5);
+        expect(r.stderr).toContain('[STORE_LOCKED]');
+        expect(r.stderr).toContain('--server');
+        expect(r.stderr).toContain('postgres://');
+      } finally {
+        await holder.close();
+        holder = undefined;
+      }
+      const ls = await mlops(['--store', storeArg, 'data', 'ls', '--json'], { cwd: work });
+      expect(ls.code).toBe(0);
+      expect(jsonOf<{ datasets: { name: string; versions: number }[] }>(ls).datasets).toEqual([
+        expect.objectContaining({ name: 'train.csv', versions: 1 }),
+      ]);
+    },
+    CHILD_TIMEOUT,
+  );
+});

@@ -1,0 +1,85 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHILD_TIMEOUT, jsonOf, mlops } from './helpers.js';
+
+let dir: string;
+
+/** A deterministic CSV: `age` shifted by `shift`, `plan` switching category mix, `id` a row number. */
+function csv(rows: number, shift: number, planB: number): string {
+  const lines = ['id,age,plan'];
+  for (let i = 0; i < rows; i++) {
+    const age = 30 + shift + ((i * 7919) % 40) / 2;
+    lines.push(`${i},${age},${(i * 31) % 100 < planB * 100 ? 'b' : 'a'}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mlops-cli-drift-'));
+  await writeFile(join(dir, 'ref.csv'), csv(400, 0, 0.3));
+  await writeFile(join(dir, 'same.csv'), csv(400, 0, 0.3));
+  await writeFile(join(dir, 'cur.csv'), csv(400, 15, 0.8));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('mlops drift (subprocess)', () => {
+  it(
+    'writes an HTML report with SVG histograms and prints the JSON report',
+    async () => {
+      const r = await mlops(['drift', 'ref.csv', 'cur.csv', '--exclude', 'id', '--html', 'report.html', '--json'], {
+        cwd: dir,
+      });
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain('HTML report written to report.html');
+      const report = jsonOf<{
+        kind: string;
+        dataset: { drifted: boolean; columns: number };
+        columns: { column: string; drifted: boolean }[];
+      }>(r);
+      expect(report.kind).toBe('mlops.drift/report');
+      expect(report.dataset).toMatchObject({ drifted: true, columns: 2 });
+      expect(report.columns.map((c) => [c.column, c.drifted]).sort()).toEqual([
+        ['age', true],
+        ['plan', true],
+      ]);
+      const html = await readFile(join(dir, 'report.html'), 'utf8');
+      expect(html).toContain('<svg');
+      expect(html).toContain('age');
+    },
+    CHILD_TIMEOUT,
+  );
+
+  it(
+    '--fail-on-drift exits 8 on drift and 0 without; a missing file is exit 3',
+    async () => {
+      const drifted = await mlops(['drift', 'ref.csv', 'cur.csv', '--exclude', 'id', '--fail-on-drift'], { cwd: dir });
+      expect(drifted.code).toBe(8);
+      expect(drifted.stdout).toContain('Dataset drift: DETECTED');
+      const same = await mlops(['drift', 'ref.csv', 'same.csv', '--exclude', 'id', '--fail-on-drift'], { cwd: dir });
+      expect(same.code).toBe(0);
+      expect(same.stdout).toContain('Dataset drift: not detected');
+      const missing = await mlops(['drift', 'ref.csv', 'nope.csv'], { cwd: dir });
+      expect(missing.code).toBe(3);
+      expect(missing.stderr).toContain('nope.csv does not exist');
+    },
+    CHILD_TIMEOUT,
+  );
+
+  it(
+    'an unknown command exits 2 and prints the help',
+    async () => {
+      const r = await mlops(['deploy'], { cwd: dir });
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain("unknown command 'deploy'");
+      expect(r.stderr).toContain('Usage: mlops');
+      expect(r.stderr).toContain('Exit codes:');
+    },
+    CHILD_TIMEOUT,
+  );
+});

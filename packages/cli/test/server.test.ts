@@ -1,0 +1,136 @@
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createStore, type Store } from '@mlops/core';
+import { createRegistry, createRegistryRouter, type Registry } from '@mlops/registry';
+import express from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHILD_TIMEOUT, jsonOf, mlops } from './helpers.js';
+
+// A real registry router on 127.0.0.1 in this process (which owns the store); the CLI talks to it with --server.
+let store: Store;
+let registry: Registry;
+let server: Server;
+let origin: string;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mlops-cli-server-'));
+  store = await createStore('memory://');
+  registry = await createRegistry({ store, events: false });
+  await registry.createModel({ name: 'fraud' });
+  const digest = `sha256:${'c'.repeat(64)}`;
+  await registry.createVersion({ model: 'fraud', packageDigest: digest, flavor: 'test', metrics: { f1: 0.8 } });
+  await registry.createVersion({ model: 'fraud', packageDigest: digest, flavor: 'test', metrics: { f1: 0.7 } });
+  await registry.createVersion({ model: 'fraud', packageDigest: digest, flavor: 'test', metrics: { f1: 0.86 } });
+  await registry.promote({ model: 'fraud', alias: 'production', version: 1 });
+  const app = express();
+  app.use('/registry', createRegistryRouter({ registry }));
+  server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((r) => server.close(() => r()));
+  await registry.close();
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('mlops models --server (subprocess against a real registry router)', () => {
+  it(
+    'lists models and versions over HTTP (server origin gets /registry appended)',
+    async () => {
+      // a store URL that would fail if it were opened: --server must not touch the store
+      const ls = await mlops(
+        ['--server', origin, '--store', 'pglite:///nonexistent/locked', 'models', 'ls', '--json'],
+        {
+          cwd: dir,
+        },
+      );
+      expect(ls.stderr).toBe('');
+      expect(ls.code).toBe(0);
+      const { models } = jsonOf<{ models: { name: string; aliases: { alias: string; version: number }[] }[] }>(ls);
+      expect(models).toEqual([
+        expect.objectContaining({
+          name: 'fraud',
+          aliases: [expect.objectContaining({ alias: 'production', version: 1 })],
+        }),
+      ]);
+
+      const versions = await mlops(['models', 'versions', 'fraud', '--json'], {
+        cwd: dir,
+        env: { MLOPS_SERVER_URL: `${origin}/registry` },
+      });
+      expect(versions.code).toBe(0);
+      expect(jsonOf<{ versions: { version: number }[] }>(versions).versions.map((v) => v.version)).toEqual([3, 2, 1]);
+    },
+    CHILD_TIMEOUT,
+  );
+
+  it(
+    'a failing gate over HTTP is exit 4 with a JSON error; a passing one moves the alias; rollback undoes it',
+    async () => {
+      const refused = await mlops(
+        ['--server', origin, 'models', 'promote', 'fraud', '2', '--gate', 'f1>=incumbent', '--json'],
+        { cwd: dir },
+      );
+      expect(refused.code).toBe(4);
+      expect(refused.stdout).toBe('');
+      const err = JSON.parse(refused.stderr) as { error: { code: string; exitCode: number; details: unknown } };
+      expect(err.error).toMatchObject({
+        code: 'GATE_FAILED',
+        exitCode: 4,
+        details: { decision: { passed: false, candidateVersion: 2, incumbentVersion: 1 } },
+      });
+      expect((await registry.resolve({ model: 'fraud', alias: 'production' })).version).toBe(1);
+
+      const ok = await mlops(
+        [
+          '--server',
+          origin,
+          'models',
+          'promote',
+          'fraud',
+          '3',
+          '--gate',
+          'f1>=0.85',
+          '--gate-json',
+          '{"metric":"f1","improvesOnIncumbentBy":0.05,"direction":"max"}',
+          '--reason',
+          'better f1',
+        ],
+        { cwd: dir },
+      );
+      expect(ok.stderr).toBe('');
+      expect(ok.code).toBe(0);
+      expect(ok.stdout).toContain('Promoted fraud v3 to production (was v1)');
+      expect((await registry.resolve({ model: 'fraud', alias: 'production' })).version).toBe(3);
+      const [decision] = (await registry.listDecisions({ model: 'fraud', passed: true, limit: 1 })).items;
+      expect(decision).toMatchObject({ candidateVersion: 3, reason: 'better f1' });
+
+      const back = await mlops(['--server', origin, 'models', 'rollback', 'fraud', '--json'], { cwd: dir });
+      expect(back.code).toBe(0);
+      expect(jsonOf(back)).toMatchObject({ fromVersion: 3, alias: { version: 1 } });
+    },
+    CHILD_TIMEOUT,
+  );
+
+  it(
+    'an unreachable server is exit 1 with the URL in the message; an unknown model is exit 3',
+    async () => {
+      const down = await mlops(['--server', 'http://127.0.0.1:9', 'models', 'ls'], { cwd: dir });
+      expect(down.code).toBe(1);
+      expect(down.stderr).toContain('http://127.0.0.1:9/registry');
+      const missing = await mlops(['--server', origin, 'models', 'versions', 'nope'], { cwd: dir });
+      expect(missing.code).toBe(3);
+      expect(missing.stderr).toContain('[NOT_FOUND]');
+    },
+    CHILD_TIMEOUT,
+  );
+});
