@@ -289,6 +289,7 @@ export type {
   ValidateInputsOptions,
 } from './signature/signature.js';
 export {
+  createInputValidator,
   FIELD_TYPES,
   fieldSpecSchema,
   inferSignature,
@@ -299,6 +300,7 @@ export {
   validateInputs,
 } from './signature/signature.js';
 export { createStore } from './store/create-store.js';
+export { ensureMigrated } from './store/migrate.js';
 export type { PgliteStoreOptions } from './store/pglite.js';
 export { pgliteStore } from './store/pglite.js';
 export type { PostgresStoreOptions } from './store/postgres.js';

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { isMlopsError, MlopsError } from '../errors.js';
 import {
+  createInputValidator,
   formatPath,
   inferSignature,
   parseSignature,
@@ -205,5 +206,31 @@ describe('inferSignature', () => {
     ['objects', [{ a: 1 }]],
   ])('rejects %s', (_name, col) => {
     expect(() => inferSignature({ x: col })).toThrow(MlopsError);
+  });
+});
+
+describe('createInputValidator', () => {
+  it('validates like validateInputs, with the schemas built once', () => {
+    const validate = createInputValidator(sig, { maxRows: 2 });
+    const body = {
+      inputs: [
+        { age: 31, city: 'Paris' },
+        { age: 45, city: 'Lyon', visits: 2 },
+      ],
+    };
+    expect(validate(body)).toEqual(validateInputs(sig, body));
+    expect(validate({ inputs: { age: [1], city: ['x'] } }).age).toEqual(new Float64Array([1]));
+    expect(() => validate({ inputs: [{ age: 'old', city: 'Paris' }] })).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT', details: [expect.objectContaining({ path: 'inputs[0].age' })] }),
+    );
+    expect(() =>
+      validate({
+        inputs: [
+          { age: 1, city: 'a' },
+          { age: 2, city: 'b' },
+          { age: 3, city: 'c' },
+        ],
+      }),
+    ).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
   });
 });
