@@ -25,6 +25,7 @@ import { DOCS_PAGE } from './docs-page.js';
 import { ServeError, toErrorResponse } from './errors.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { type ModelSlot, type SlotContext, type StaticModelSource, staticSlot } from './model-source.js';
+import { createMonitor, type Monitor, type MonitoringOptions, SHADOW_ALIAS_PREFIX } from './monitoring.js';
 import { buildOpenApiDocument, feedbackBodySchema } from './openapi.js';
 import { type RegistryModelSource, registrySlot } from './registry-source.js';
 import type { RouteDefinition } from './routes/route-definition.js';
@@ -111,6 +112,12 @@ export interface ModelServerOptions {
   batching?: BatchingOptions | false;
   /** Request and capacity limits. */
   limits?: ServerLimits;
+  /**
+   * Monitoring gauges on `/metrics` (drift per feature, dataset drift, metrics from feedback, the latest retraining
+   * decision), evaluated over the prediction log at scrape time, at most once per `refreshMs`; `false` turns it off.
+   * @default {} when `store` is given (see {@link MonitoringOptions})
+   */
+  monitoring?: MonitoringOptions | false;
   /**
    * Title of the OpenAPI document and the /docs page.
    * @default 'mlops model server'
@@ -298,9 +305,29 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     slots.set(src.name, 'registry' in src ? registrySlot(src, slotCtx) : staticSlot(src, slotCtx));
   }
 
+  const monitor: Monitor | undefined =
+    options.store && options.monitoring !== false
+      ? createMonitor({
+          store: options.store,
+          options: options.monitoring ?? {},
+          targets: () =>
+            [...slots.values()].flatMap((s) =>
+              s.served
+                .filter((v) => v.role !== 'shadow')
+                .map((v) => ({ model: s.name, version: v.model.version, profile: () => s.profile(v.model.version) })),
+            ),
+          decisions: () =>
+            [...slots.values()].flatMap((s) =>
+              s.registryRef ? [{ model: s.name, registryModel: s.registryRef.model, alias: s.registryRef.alias }] : [],
+            ),
+          onError: (err, where) => onError(err, { where }),
+        })
+      : undefined;
+
   metrics = createServerMetrics(
     {
       ...(logger ? { logStats: () => logger.stats() } : {}),
+      ...(monitor ? { monitoring: () => monitor.snapshot() } : {}),
       queue: () => ({ active: limiter.active, queued: limiter.queued }),
       models: () =>
         [...slots.values()].map((s) => ({
@@ -529,15 +556,16 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     const shadow = slot.acquireShadow();
     if (!shadow) return;
     const start = performance.now();
-    void shadow.model
-      .predict(inputs)
+    // Never throws into the request: a synchronous throw becomes a rejection too.
+    void Promise.resolve()
+      .then(() => shadow.model.predict(inputs))
       .then((outputs) => {
         metrics.predictions.inc({ model: shadow.model.name, version: shadow.model.version }, rowCount(outputs));
         logger?.logBatch({
           requestId,
           model: shadow.model.name,
           version: shadow.model.version,
-          alias: shadow.model.alias ?? 'shadow',
+          alias: `${SHADOW_ALIAS_PREFIX}${shadow.model.alias ?? ''}`,
           latencyMs: performance.now() - start,
           inputs,
           outputs,
@@ -696,6 +724,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
 
   // ---- operations ----
   app.get('/metrics', requireScope(options.publicMetrics === false ? 'admin' : null), async (_req, res) => {
+    await monitor?.refresh();
     res.setHeader('content-type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });

@@ -19,6 +19,8 @@ export type {
 export { HTTP_STATUS_BY_CODE, ServeError, toErrorResponse } from './errors.js';
 export { METRIC_NAMES } from './metrics.js';
 export type { StaticModelSource } from './model-source.js';
+export type { MonitoringOptions } from './monitoring.js';
+export { SHADOW_ALIAS_PREFIX } from './monitoring.js';
 export type { RegistryLike, RegistryModelSource } from './registry-source.js';
 export type { RouteContext, RouteDefinition, RouteMethod } from './routes/route-definition.js';
 export type { BatchingOptions } from './scheduler/batcher.js';

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { MonitoringSnapshot } from './monitoring.js';
 
 /** Names of the Prometheus metrics the server exports (documented in docs/api.md; alert rules use them). */
 export const METRIC_NAMES = {
@@ -19,6 +20,15 @@ export const METRIC_NAMES = {
   modelInfo: 'mlops_model_info',
   modelReady: 'mlops_model_ready',
   swaps: 'mlops_model_swaps_total',
+  driftScore: 'mlops_drift_score',
+  featureDrift: 'mlops_feature_drift_detected',
+  datasetDrift: 'mlops_dataset_drift_detected',
+  datasetDriftShare: 'mlops_dataset_drift_share',
+  feedbackMetric: 'mlops_feedback_metric',
+  monitoringSamples: 'mlops_monitoring_window_samples',
+  monitoringEvaluated: 'mlops_monitoring_evaluated_timestamp_seconds',
+  retrainDecision: 'mlops_retrain_decision',
+  retrainDecisionTime: 'mlops_retrain_decision_timestamp_seconds',
 } as const;
 
 /** What the metrics read at scrape time. */
@@ -30,6 +40,8 @@ export interface MetricsSources {
     ready: boolean;
     versions: { version: string; alias: string; role: string; pendingRows: number }[];
   }[];
+  /** The monitor's latest evaluation (refreshed by the `/metrics` route before collecting). */
+  monitoring?: () => MonitoringSnapshot;
 }
 
 /** The server's metric instruments on its own prom-client registry (internal). */
@@ -179,5 +191,119 @@ export function createServerMetrics(sources: MetricsSources, opts: { defaultMetr
       this.set(log?.().pending ?? 0);
     },
   });
+  if (sources.monitoring) addMonitoringGauges(registry, sources.monitoring);
   return m;
+}
+
+function addMonitoringGauges(registry: Registry, read: () => MonitoringSnapshot): void {
+  const registers = [registry];
+  const gauge = <L extends string>(
+    name: string,
+    help: string,
+    labelNames: L[],
+    fill: (g: Gauge<L>, s: MonitoringSnapshot) => void,
+  ) =>
+    new Gauge<L>({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.reset();
+        fill(this, read());
+      },
+    });
+  gauge(
+    METRIC_NAMES.driftScore,
+    'Drift score per input feature over the monitoring window (@mlops/drift: the p-value for p-value tests, the distance otherwise)',
+    ['model', 'version', 'feature', 'test'],
+    (g, s) => {
+      for (const v of s.versions) {
+        for (const c of v.drift?.columns ?? []) {
+          if (c.role === 'feature')
+            g.set({ model: v.model, version: v.version, feature: c.column, test: c.test }, c.score);
+        }
+      }
+    },
+  );
+  gauge(
+    METRIC_NAMES.featureDrift,
+    '1 when the feature drifted over the monitoring window, else 0',
+    ['model', 'version', 'feature'],
+    (g, s) => {
+      for (const v of s.versions) {
+        for (const c of v.drift?.columns ?? []) {
+          if (c.role === 'feature') g.set({ model: v.model, version: v.version, feature: c.column }, c.drifted ? 1 : 0);
+        }
+      }
+    },
+  );
+  gauge(
+    METRIC_NAMES.datasetDrift,
+    '1 when the dataset drifted (share of drifted features at or above the threshold), else 0',
+    ['model', 'version'],
+    (g, s) => {
+      for (const v of s.versions) {
+        if (v.drift) g.set({ model: v.model, version: v.version }, v.drift.dataset.drifted ? 1 : 0);
+      }
+    },
+  );
+  gauge(
+    METRIC_NAMES.datasetDriftShare,
+    'Share of tested features that drifted over the monitoring window',
+    ['model', 'version'],
+    (g, s) => {
+      for (const v of s.versions) if (v.drift) g.set({ model: v.model, version: v.version }, v.drift.dataset.share);
+    },
+  );
+  gauge(
+    METRIC_NAMES.feedbackMetric,
+    'Metric from feedback over the monitoring window (core evaluatePerformance), with at least minSamples labels',
+    ['model', 'version', 'metric'],
+    (g, s) => {
+      for (const v of s.versions) {
+        if (!v.performance?.sufficient) continue;
+        for (const [metric, value] of Object.entries(v.performance.metrics)) {
+          if (value !== null) g.set({ model: v.model, version: v.version, metric }, value);
+        }
+      }
+    },
+  );
+  gauge(
+    METRIC_NAMES.monitoringSamples,
+    'Predictions (kind="predictions") and labelled predictions (kind="labelled") in the monitoring window',
+    ['model', 'version', 'kind'],
+    (g, s) => {
+      for (const v of s.versions) {
+        g.set({ model: v.model, version: v.version, kind: 'predictions' }, v.counts.predictions);
+        g.set({ model: v.model, version: v.version, kind: 'labelled' }, v.counts.labelled);
+      }
+    },
+  );
+  gauge(
+    METRIC_NAMES.monitoringEvaluated,
+    'When the monitoring window was last evaluated (Unix seconds)',
+    ['model', 'version'],
+    (g, s) => {
+      for (const v of s.versions) g.set({ model: v.model, version: v.version }, v.evaluatedAt / 1000);
+    },
+  );
+  gauge(
+    METRIC_NAMES.retrainDecision,
+    'The latest retraining decision per model alias (pipelines_retrain_decisions): 1 with its status and triggered',
+    ['model', 'alias', 'status', 'triggered'],
+    (g, s) => {
+      for (const d of s.decisions) {
+        g.set({ model: d.model, alias: d.alias, status: d.status, triggered: String(d.triggered) }, 1);
+      }
+    },
+  );
+  gauge(
+    METRIC_NAMES.retrainDecisionTime,
+    'When the latest retraining decision started (Unix seconds)',
+    ['model', 'alias'],
+    (g, s) => {
+      for (const d of s.decisions) g.set({ model: d.model, alias: d.alias }, d.startedAt / 1000);
+    },
+  );
 }

@@ -22,6 +22,11 @@ export interface StaticModelSource {
    * @default false (the caller owns it)
    */
   closePredictor?: boolean;
+  /**
+   * The reference profile (`@mlops/drift`'s `createProfile`) the monitoring gauges compare inputs with.
+   * @default undefined (no drift gauges)
+   */
+  profile?: unknown;
 }
 
 /** What each slot reports for metadata and metrics (internal). */
@@ -45,6 +50,10 @@ export interface ModelSlot {
   acquire(): { model: ServedModel; role: 'primary' | 'canary'; release: () => void } | undefined;
   /** The shadow version to mirror a request to, marked in use; undefined when none. */
   acquireShadow(): { model: ServedModel; release: () => void } | undefined;
+  /** The reference profile of a served version (any JSON, validated by the monitor), or null. */
+  profile(version: string): Promise<unknown>;
+  /** The registered model and alias whose retraining decisions are exported, when the slot follows a registry. */
+  readonly registryRef?: { model: string; alias: string };
   /** Loads the first version and starts following changes. */
   start(): Promise<void>;
   /** Stops following, waits for in-flight requests, closes what the slot loaded. */
@@ -78,6 +87,7 @@ export function staticSlot(src: StaticModelSource, ctx: SlotContext): ModelSlot 
     served,
     acquire: () => ({ model, role: 'primary', release: model.use() }),
     acquireShadow: () => undefined,
+    profile: async () => src.profile ?? null,
     start: async () => {},
     close: () => model.retire(),
   };

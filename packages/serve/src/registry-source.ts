@@ -12,6 +12,8 @@ export interface RegistryLike {
     fn: (event: { action: string; model: string | null; alias: string | null; version: number | null }) => void,
     filter?: { model?: string },
   ): Promise<() => Promise<void> | void>;
+  /** A version's reference profile (for the monitoring gauges); without it, no drift gauges. */
+  getProfile?(ref: { model: string; version: number }): Promise<unknown>;
 }
 
 /** A model served from a registry alias: loaded through its flavor, hot-swapped when the alias moves. */
@@ -37,7 +39,8 @@ export interface RegistryModelSource {
    */
   canary?: { alias: string; share: number };
   /**
-   * Every request is mirrored to the version behind this alias; its predictions are only logged.
+   * Every request is mirrored to the version behind this alias after the primary answered; its predictions are
+   * only logged (alias `shadow:<alias>`, same request id) and its failures never reach the client.
    * @default undefined (no shadow)
    */
   shadow?: { alias: string };
@@ -179,6 +182,11 @@ export function registrySlot(src: RegistryModelSource, ctx: SlotContext): ModelS
         return { model: canary, role: 'canary', release: canary.use() };
       }
       return { model: primary, role: 'primary', release: primary.use() };
+    },
+    registryRef: { model: modelName, alias: src.alias },
+    async profile(version) {
+      if (!src.registry.getProfile) return null;
+      return await src.registry.getProfile({ model: modelName, version: Number(version) });
     },
     acquireShadow() {
       const s = current.shadow;
