@@ -1,0 +1,106 @@
+// Inline SVG charts for the example's HTML report (no scripts, no CDN: the page works offline).
+
+/** Escapes text for HTML and SVG. */
+export function esc(s: unknown): string {
+  return String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Horizontal bars, one per item, values in [0, max]. */
+export function barChart(
+  items: { label: string; value: number; note?: string }[],
+  opts: { max?: number; width?: number; title?: string; color?: string; noteWidth?: number } = {},
+): string {
+  const width = opts.width ?? 560;
+  const labelW = 190;
+  const barH = 20;
+  const gap = 6;
+  const max = opts.max ?? Math.max(1e-9, ...items.map((i) => i.value));
+  const top = opts.title ? 26 : 6;
+  const height = top + items.length * (barH + gap) + 4;
+  const plotW = width - labelW - (opts.noteWidth ?? 70);
+  const rows = items
+    .map((it, k) => {
+      const y = top + k * (barH + gap);
+      const w = Math.max(0, (it.value / max) * plotW);
+      return `<text x="${labelW - 8}" y="${y + 14}" text-anchor="end" font-size="12">${esc(it.label)}</text>
+<rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${opts.color ?? '#4f7cac'}" rx="2"/>
+<text x="${labelW + w + 6}" y="${y + 14}" font-size="12">${esc(it.note ?? it.value.toFixed(3))}</text>`;
+    })
+    .join('\n');
+  const title = opts.title ? `<text x="0" y="16" font-size="13" font-weight="600">${esc(opts.title)}</text>` : '';
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img">${title}${rows}</svg>`;
+}
+
+/** A confusion matrix as a heatmap: rows are true classes, columns predicted classes. */
+export function confusionHeatmap(labels: readonly string[], matrix: readonly (readonly number[])[]): string {
+  const cell = 44;
+  const left = 170;
+  const top = 120;
+  const size = labels.length * cell;
+  const rowMax = matrix.map((r) => Math.max(1, ...r));
+  const cells = matrix
+    .flatMap((row, i) =>
+      row.map((v, j) => {
+        const share = v / rowMax[i]!;
+        const fill = `rgba(79,124,172,${(0.08 + 0.92 * share).toFixed(3)})`;
+        const color = share > 0.55 ? '#fff' : '#222';
+        return `<rect x="${left + j * cell}" y="${top + i * cell}" width="${cell - 2}" height="${cell - 2}" fill="${fill}"/>
+<text x="${left + j * cell + cell / 2 - 1}" y="${top + i * cell + cell / 2 + 4}" text-anchor="middle" font-size="11" fill="${color}">${v}</text>`;
+      }),
+    )
+    .join('\n');
+  const rowLabels = labels
+    .map(
+      (l, i) =>
+        `<text x="${left - 8}" y="${top + i * cell + cell / 2 + 4}" text-anchor="end" font-size="12">${esc(l)}</text>`,
+    )
+    .join('');
+  const colLabels = labels
+    .map(
+      (l, j) =>
+        `<text transform="translate(${left + j * cell + cell / 2 + 4},${top - 8}) rotate(-45)" font-size="12">${esc(l)}</text>`,
+    )
+    .join('');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${left + size + 20}" height="${top + size + 30}" role="img">
+<text x="${left}" y="${top + size + 22}" font-size="12" fill="#555">predicted →   (rows: true class; shading relative to each row)</text>
+${rowLabels}${colLabels}${cells}</svg>`;
+}
+
+/** A line chart of one or more curves in the unit square (PR or ROC curves), with axis labels. */
+export function curveChart(
+  curves: { label: string; points: readonly [number, number][]; color: string }[],
+  opts: { xLabel: string; yLabel: string; title?: string; marker?: { x: number; y: number; label: string } },
+): string {
+  const size = 300;
+  const left = 50;
+  const top = opts.title ? 30 : 10;
+  const sx = (x: number) => (left + x * size).toFixed(1);
+  const sy = (y: number) => (top + (1 - y) * size).toFixed(1);
+  const grid = [0, 0.25, 0.5, 0.75, 1]
+    .map(
+      (t) => `<line x1="${sx(0)}" y1="${sy(t)}" x2="${sx(1)}" y2="${sy(t)}" stroke="#eee"/>
+<text x="${left - 6}" y="${Number(sy(t)) + 4}" text-anchor="end" font-size="11">${t}</text>
+<text x="${sx(t)}" y="${top + size + 16}" text-anchor="middle" font-size="11">${t}</text>`,
+    )
+    .join('');
+  const lines = curves
+    .map(
+      (c) =>
+        `<polyline fill="none" stroke="${c.color}" stroke-width="2" points="${c.points.map(([x, y]) => `${sx(x)},${sy(y)}`).join(' ')}"/>`,
+    )
+    .join('');
+  const legend = curves
+    .map(
+      (c, k) =>
+        `<rect x="${left + size + 16}" y="${top + 10 + k * 20}" width="12" height="12" fill="${c.color}"/><text x="${left + size + 34}" y="${top + 20 + k * 20}" font-size="12">${esc(c.label)}</text>`,
+    )
+    .join('');
+  const m = opts.marker
+    ? `<circle cx="${sx(opts.marker.x)}" cy="${sy(opts.marker.y)}" r="5" fill="#c0392b"/><text x="${Number(sx(opts.marker.x)) + 8}" y="${Number(sy(opts.marker.y)) - 8}" font-size="12" fill="#c0392b">${esc(opts.marker.label)}</text>`
+    : '';
+  const title = opts.title ? `<text x="0" y="16" font-size="13" font-weight="600">${esc(opts.title)}</text>` : '';
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${left + size + 240}" height="${top + size + 40}" role="img">${title}${grid}
+<rect x="${left}" y="${top}" width="${size}" height="${size}" fill="none" stroke="#999"/>${lines}${legend}${m}
+<text x="${left + size / 2}" y="${top + size + 34}" text-anchor="middle" font-size="12" fill="#555">${esc(opts.xLabel)}</text>
+<text transform="translate(12,${top + size / 2}) rotate(-90)" text-anchor="middle" font-size="12" fill="#555">${esc(opts.yLabel)}</text></svg>`;
+}

@@ -1,0 +1,30 @@
+// SECOM semiconductor defect prediction, end to end (see README.md).
+//
+//   npm run example:secom -- --simulate            the whole run on simulated sensor readings (real labels)
+//   npm run example:secom -- --quick --simulate    fewer and smaller forests (CI)
+//   npm run example:secom                          the real feature file (secom.data) when it can be found
+import { parseArgs } from 'node:util';
+import { log } from './log.js';
+import { runSecom } from './run.js';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    simulate: { type: 'boolean', default: false },
+    home: { type: 'string', default: '.mlops' },
+    seed: { type: 'string', default: '42' },
+    workers: { type: 'string', default: '2' },
+  },
+});
+
+runSecom({
+  quick: args.quick,
+  simulate: args.simulate,
+  home: args.home,
+  seed: Number(args.seed),
+  workers: Number(args.workers),
+}).catch((err: unknown) => {
+  const e = err as Error & { code?: string };
+  log('error', e.message, { code: e.code ?? 'UNKNOWN' });
+  process.exitCode = 1;
+});
