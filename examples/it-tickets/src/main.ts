@@ -1,6 +1,7 @@
 // IT support ticket triage, end to end, on the embedded store: real data → versioned → data report → tracked
 // training with a small tuning study → evaluation → model package → registry with a gated promotion → live traffic
-// and an injected shift → drift detected → rollback → an HTML report with charts.
+// served over HTTP with feedback, then an injected shift → drift detected → alert → continuous training retrains →
+// gated promotion (the server hot-swaps) → rollback → an HTML report with charts.
 //
 //   npm run example               the whole run (about a minute or two on 2 cores)
 //   npm run example -- --quick    the same lifecycle on a stratified slice (CI)
@@ -11,8 +12,10 @@ import {
   type ClassificationReport,
   type CsrMatrix,
   classificationReport,
+  consoleAlertSink,
   createStore,
   createTracker,
+  type FittedPipeline,
   fsObjectStore,
   isMlopsError,
   loadModelPackage,
@@ -30,8 +33,10 @@ import {
   renderDriftReportHtml,
   renderQualityReportHtml,
 } from '@mlops/drift';
+import { createContinuousTrainingPolicy } from '@mlops/pipelines';
 import { type LinearModel, linearFlavor, linearOutputSignature, linearTrainer } from '@mlops/plugin-linear';
 import { createRegistry } from '@mlops/registry';
+import { createModelServer } from '@mlops/serve';
 import { barChart, confusionHeatmap, esc } from './charts.js';
 import { log } from './log.js';
 import { seededRandom, shuffle, stratifiedSample, stratifiedSplit } from './split.js';
@@ -159,17 +164,10 @@ async function run(
   await study.logParams({ best_C: best.C });
   log('tune', 'best trial', { C: best.C, val_macro_f1: best.macroF1 });
 
-  const features = preprocessingPipeline<CsrMatrix>([tfidfVectorizer({ ...TFIDF, column: 'text' })]).fitTransform({
-    text: textOf(trainIdx),
-  });
-  const model = await linearTrainer({ C: best.C, maxIter: 300 }).fit(
-    { x: features.output, y: topicOf(trainIdx) },
-    {},
-    { run: study },
-  );
+  const { features, model } = await trainTopicModel(textOf(trainIdx), topicOf(trainIdx), best.C, study);
 
   // 5. Evaluate on the untouched test split.
-  const testFeatures = features.fitted.transform({ text: textOf(testIdx) });
+  const testFeatures = features.transform({ text: textOf(testIdx) });
   const testPred = predictLabels(model, testFeatures);
   const report = classificationReport(topicOf(testIdx), testPred, { labels: [...model.classes].map(String) });
   await study.logMetrics({
@@ -184,40 +182,53 @@ async function run(
   });
 
   // 6. Package (model + fitted TF-IDF, content-addressed) and register it with the reference profile of its data.
-  const signature = { inputs: [{ name: 'text', type: 'string' as const }], outputs: linearOutputSignature(model) };
-  const pkg = await saveModelPackage({
-    objects,
-    store,
-    flavor: linearFlavor(),
-    model,
-    signature,
-    preprocessing: features.fitted,
-    metrics: { accuracy: report.accuracy, macro_f1: report.macro.f1 },
-    lineage: { runId: study.id, datasetVersions: [`tickets-topics@${versions['tickets-topics']}`] },
-  });
-  const { predictor } = await loadModelPackage({ objects, digest: pkg.digest, flavors: [linearFlavor()] });
-  const trainTexts = textOf(trainIdx);
-  const trainPred = (await predictor.predict({ text: trainTexts })).label as string[];
-  const profile = createProfile(
-    { text: trainTexts, topic: trainPred },
-    { seed: SEED, sampleSize: QUICK ? 2000 : 5000, columnMapping: { text: ['text'], prediction: 'topic' } },
-  );
   try {
     await registry.createModel({ name: MODEL, description: 'Topic of an IT support ticket (8 classes)' });
   } catch (err) {
     if (!isMlopsError(err, 'CONFLICT')) throw err;
   }
-  const version = await registry.createVersion({
-    model: MODEL,
-    packageDigest: pkg.digest,
-    flavor: linearFlavor().name,
-    signature,
-    profile,
-    metrics: { accuracy: report.accuracy, macro_f1: report.macro.f1 },
-    sourceRunId: study.id,
-    tags: { quick: String(QUICK) },
-  });
-  log('register', `registered ${MODEL} v${version.version}`, { package: pkg.digest.slice(0, 19) });
+  const registerModel = async (
+    trained: { features: FittedPipeline<CsrMatrix>; model: LinearModel },
+    texts: string[],
+    rep: ClassificationReport,
+    runId: string,
+    tags: Record<string, string>,
+  ) => {
+    const signature = {
+      inputs: [{ name: 'text', type: 'string' as const }],
+      outputs: linearOutputSignature(trained.model),
+    };
+    const pkg = await saveModelPackage({
+      objects,
+      store,
+      flavor: linearFlavor(),
+      model: trained.model,
+      signature,
+      preprocessing: trained.features,
+      metrics: { accuracy: rep.accuracy, macro_f1: rep.macro.f1 },
+      lineage: { runId, datasetVersions: [`tickets-topics@${versions['tickets-topics']}`] },
+    });
+    const { predictor } = await loadModelPackage({ objects, digest: pkg.digest, flavors: [linearFlavor()] });
+    const predicted = (await predictor.predict({ text: texts })).label as string[];
+    const profile = createProfile(
+      { text: texts, label: predicted },
+      { seed: SEED, sampleSize: QUICK ? 2000 : 5000, columnMapping: { text: ['text'], prediction: 'label' } },
+    );
+    const v = await registry.createVersion({
+      model: MODEL,
+      packageDigest: pkg.digest,
+      flavor: linearFlavor().name,
+      signature,
+      profile,
+      metrics: { accuracy: rep.accuracy, macro_f1: rep.macro.f1 },
+      sourceRunId: runId,
+      tags: { quick: String(QUICK), ...tags },
+    });
+    log('register', `registered ${MODEL} v${v.version}`, { package: pkg.digest.slice(0, 19), ...tags });
+    return { version: v, predictor, profile };
+  };
+  const first = await registerModel({ features, model }, textOf(trainIdx), report, study.id, { trigger: 'initial' });
+  const { version, profile } = first;
 
   // 7. Gated promotion: the candidate must reach 0.6 macro-F1 and lose at most 0.02 against production.
   const gate = {
@@ -226,7 +237,6 @@ async function run(
       { metric: 'macro_f1', notWorseThanIncumbentBy: 0.02, direction: 'max' },
     ],
   } as const;
-  let promoted = false;
   try {
     const res = await registry.promote({
       model: MODEL,
@@ -235,85 +245,225 @@ async function run(
       gate,
       reason: 'example run: tuned softmax on TF-IDF',
     });
-    promoted = res.decision.passed;
     log('promote', `v${version.version} → production`, { passed: res.decision.passed });
   } catch (err) {
     if (!isMlopsError(err, 'GATE_FAILED')) throw err;
     log('promote', `v${version.version} refused by the gate`, { reason: err.message });
   }
 
-  // 8. Live traffic, then an injected shift: a surge of one topic and new vocabulary.
-  const random = seededRandom(SEED + 7);
-  const liveTexts = textOf(testIdx);
-  const surgeTopic = 'Hardware';
-  const surge = testIdx.filter((i) => topics.rows[i]!.topic === surgeTopic);
-  const others = shuffle(
-    testIdx.filter((i) => topics.rows[i]!.topic !== surgeTopic),
-    random,
-  ).slice(0, Math.round(surge.length / 2));
-  const newWords = ['teams', 'webcam', 'hybrid', 'onboarding', 'mfa', 'authenticator', 'hotdesk'];
-  const shiftedTexts = shuffle([...surge, ...surge, ...others], random).map((i) => {
-    const extra = Array.from({ length: 3 }, () => newWords[Math.floor(random() * newWords.length)]!).join(' ');
-    return random() < 0.6 ? `${topics.rows[i]!.text} ${extra}` : topics.rows[i]!.text;
-  });
-  const driftOptions = { columnMapping: { text: ['text'], prediction: 'topic' } };
-  const liveDrift = detectDrift(
-    profile,
-    { text: liveTexts, topic: (await predictor.predict({ text: liveTexts })).label as string[] },
-    driftOptions,
-  );
-  const shiftedDrift = detectDrift(
-    profile,
-    { text: shiftedTexts, topic: (await predictor.predict({ text: shiftedTexts })).label as string[] },
-    driftOptions,
-  );
-  for (const [name, d] of [
-    ['live traffic', liveDrift],
-    ['shifted traffic', shiftedDrift],
-  ] as const) {
-    log('drift', name, {
-      drifted: d.dataset.drifted,
-      text: describeColumn(d, 'text'),
-      prediction: describeColumn(d, 'topic'),
-    });
-  }
-  writeFileSync(join(HOME, 'reports', 'drift-shifted.html'), renderDriftReportHtml(shiftedDrift));
-  if (shiftedDrift.dataset.drifted || shiftedDrift.predictionDrift) {
-    log(
-      'alert',
-      'drift detected on shifted traffic: retraining is due (continuous training arrives with @mlops/pipelines)',
-    );
-  }
+  let liveDrift: DriftReport | undefined;
+  let shiftedDrift: DriftReport | undefined;
+  let retrainStatus = 'not run';
+  let rolledBackTo: number | undefined;
 
-  // 9. Rollback: production moves back to the previous version when there is one.
-  const aliases = await registry.aliasHistory({ model: MODEL, alias: 'production' });
-  if (promoted && aliases.items.length > 1) {
-    const rb = await registry.rollback({ model: MODEL, alias: 'production', reason: 'example: demonstrate rollback' });
-    log('rollback', `production → v${rb.alias.version}`);
-    const back = await registry.promote({
-      model: MODEL,
-      version: version.version,
-      alias: 'production',
-      gate,
-      reason: 'example: restore the tuned model',
+  // 8. Serve production over HTTP (the server follows the registry alias), replay the test tickets as live traffic
+  //    with ground-truth feedback, then an injected shift: a surge of one topic and new vocabulary.
+  const server = createModelServer({
+    models: [{ name: MODEL, registry, alias: 'production', objects, flavors: [linearFlavor()] }],
+    store,
+  });
+  const listening = await server.listen({ port: 0, host: '127.0.0.1', signals: [] });
+  const { url } = listening;
+  log('serve', `serving ${MODEL}@production`, { url });
+  try {
+    await waitFor(async () => (await fetch(`${url}/v2/health/ready`)).ok, 'the server to load production');
+    const random = seededRandom(SEED + 7);
+    const liveTexts = textOf(testIdx);
+    const live = await replay(url, liveTexts, topicOf(testIdx));
+    log('traffic', 'replayed the test tickets with feedback', {
+      requests: live.requests,
+      predictions: live.n,
+      accuracy: live.accuracy,
     });
-    log('rollback', `production → v${version.version} again`, { passed: back.decision.passed });
-  } else {
-    log('rollback', 'first production version: nothing to roll back to yet (run the example again to see it)');
+
+    const surgeTopic = 'Hardware';
+    const surge = testIdx.filter((i) => topics.rows[i]!.topic === surgeTopic);
+    const others = shuffle(
+      testIdx.filter((i) => topics.rows[i]!.topic !== surgeTopic),
+      random,
+    ).slice(0, Math.round(surge.length / 2));
+    const newWords = ['teams', 'webcam', 'hybrid', 'onboarding', 'mfa', 'authenticator', 'hotdesk'];
+    const shiftedIdx = shuffle([...surge, ...surge, ...others], random);
+    const shiftedTexts = shiftedIdx.map((i) => {
+      const extra = Array.from({ length: 3 }, () => newWords[Math.floor(random() * newWords.length)]!).join(' ');
+      return random() < 0.6 ? `${topics.rows[i]!.text} ${extra}` : topics.rows[i]!.text;
+    });
+    const shiftedTopics = topicOf(shiftedIdx);
+    const shifted = await replay(url, shiftedTexts, shiftedTopics);
+    log('traffic', 'shifted traffic with feedback', {
+      predictions: shifted.n,
+      accuracy: shifted.accuracy,
+      surge: surgeTopic,
+    });
+
+    // The drift report of both streams against the registered reference profile (the same function the policy uses).
+    const driftOptions = { columnMapping: { text: ['text'], prediction: 'label' } };
+    liveDrift = detectDrift(profile, { text: liveTexts, label: live.labels }, driftOptions);
+    shiftedDrift = detectDrift(profile, { text: shiftedTexts, label: shifted.labels }, driftOptions);
+    for (const [name, d] of [
+      ['live traffic', liveDrift],
+      ['shifted traffic', shiftedDrift],
+    ] as const) {
+      log('drift', name, {
+        drifted: d.dataset.drifted,
+        text: describeColumn(d, 'text'),
+        prediction: describeColumn(d, 'label'),
+      });
+    }
+    writeFileSync(join(HOME, 'reports', 'drift-shifted.html'), renderDriftReportHtml(shiftedDrift));
+
+    // 9. Continuous training: the policy reads the server's prediction log and feedback for the production version,
+    //    finds the drift, alerts, retrains on the training data plus the newly labelled tickets, and promotes the
+    //    new version through the same gate; the server hot-swaps to it.
+    const policy = createContinuousTrainingPolicy({
+      store,
+      registry,
+      model: MODEL,
+      alias: 'production',
+      triggers: { drift: true, accuracyBelow: 0.6 },
+      window: { limit: shiftedTexts.length, minSamples: 30 },
+      features: ['text'],
+      drift: { columnMapping: { text: ['text'] } },
+      gate,
+      alerts: consoleAlertSink(),
+      retrain: async () => {
+        const texts = [...textOf(trainIdx), ...shiftedTexts];
+        const labels = [...topicOf(trainIdx), ...shiftedTopics];
+        const retrainRun = await tracker.startRun({
+          experiment: 'ticket-topic',
+          name: 'retrain (continuous training)',
+          params: { C: best.C, rows: texts.length },
+          tags: { trigger: 'drift' },
+        });
+        const trained = await trainTopicModel(texts, labels, best.C, retrainRun);
+        const pred = predictLabels(trained.model, trained.features.transform({ text: textOf(testIdx) }));
+        const rep = classificationReport(topicOf(testIdx), pred, { labels: [...trained.model.classes].map(String) });
+        await retrainRun.logMetrics({ test_accuracy: rep.accuracy, test_macro_f1: rep.macro.f1 });
+        await retrainRun.end();
+        const reg = await registerModel(trained, texts, rep, retrainRun.id, { trigger: 'retrain' });
+        return { version: reg.version.version };
+      },
+    });
+    const decision = await policy.runOnce({ reason: 'example: shifted traffic' });
+    retrainStatus = decision.status;
+    log('retrain', `continuous training: ${decision.status}`, {
+      reasons: decision.reasons.map((r) => r.trigger).join(','),
+      incumbent: decision.incumbentVersion ?? 'none',
+      candidate: decision.candidateVersion ?? 'none',
+    });
+    if (decision.status === 'promoted' && decision.candidateVersion !== null) {
+      const v = decision.candidateVersion;
+      await waitFor(async () => (await predictOnce(url)).version === String(v), `the server to hot-swap to v${v}`);
+      log('serve', `hot-swapped to v${v}`);
+      // 10. Rollback: production goes back to the previous version, and the server follows.
+      const rb = await registry.rollback({
+        model: MODEL,
+        alias: 'production',
+        reason: 'example: demonstrate rollback',
+      });
+      await waitFor(
+        async () => (await predictOnce(url)).version === String(rb.alias.version),
+        `the server to roll back to v${rb.alias.version}`,
+      );
+      rolledBackTo = rb.alias.version;
+      log('rollback', `production → v${rb.alias.version}; the server follows`);
+    }
+  } finally {
+    await listening.close(); // drains in-flight requests, flushes the prediction log, closes the listener
   }
   await study.end();
 
-  // 10. The HTML report.
+  // 11. The HTML report.
   const file = join(HOME, 'reports', 'it-tickets.html');
   writeFileSync(
     file,
-    renderReport({ report, trials, best, liveDrift, shiftedDrift, version: version.version, versions, quick: QUICK }),
+    renderReport({
+      report,
+      trials,
+      best,
+      liveDrift: liveDrift!,
+      shiftedDrift: shiftedDrift!,
+      version: version.version,
+      versions,
+      quick: QUICK,
+      retrainStatus,
+      rolledBackTo,
+    }),
   );
   log('done', `report: ${file}`, { dataQuality: 'data-quality.html', drift: 'drift-shifted.html' });
 }
 
 function predictLabels(model: LinearModel, x: Parameters<LinearModel['predict']>[0]): string[] {
   return Array.from(model.predict(x) as ArrayLike<string | number>, String);
+}
+
+/** Trains the topic model: TF-IDF fitted on these texts only, then softmax regression, tracked on `run`. */
+async function trainTopicModel(
+  texts: string[],
+  labels: string[],
+  C: number,
+  run: Awaited<ReturnType<ReturnType<typeof createTracker>['startRun']>>,
+): Promise<{ features: FittedPipeline<CsrMatrix>; model: LinearModel }> {
+  const { fitted, output } = preprocessingPipeline<CsrMatrix>([
+    tfidfVectorizer({ ...TFIDF, column: 'text' }),
+  ]).fitTransform({ text: texts });
+  const model = await linearTrainer({ C, maxIter: 300 }).fit({ x: output, y: labels }, {}, { run });
+  return { features: fitted, model };
+}
+
+interface PredictResponse {
+  requestId: string;
+  version: string;
+  predictions: { id: string; outputs: { label: string } }[];
+}
+
+async function postJson<T>(url: string, body: unknown): Promise<T> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/** Sends tickets to the server in batches of 50, then the true topic of each as feedback. */
+async function replay(
+  url: string,
+  texts: string[],
+  truth: string[],
+): Promise<{ n: number; requests: number; accuracy: number; labels: string[] }> {
+  const labels: string[] = [];
+  let requests = 0;
+  for (let i = 0; i < texts.length; i += 50) {
+    const batch = texts.slice(i, i + 50);
+    const res = await postJson<PredictResponse>(`${url}/v1/models/${MODEL}/predict`, {
+      instances: batch.map((text) => ({ text })),
+    });
+    requests++;
+    await Promise.all(
+      res.predictions.map((p, k) => postJson(`${url}/v1/feedback`, { predictionId: p.id, label: truth[i + k] })),
+    );
+    labels.push(...res.predictions.map((p) => String(p.outputs.label)));
+  }
+  const correct = labels.filter((l, k) => l === truth[k]).length;
+  return { n: labels.length, requests, accuracy: correct / Math.max(1, labels.length), labels };
+}
+
+async function predictOnce(url: string): Promise<PredictResponse> {
+  return postJson<PredictResponse>(`${url}/v1/models/${MODEL}/predict`, {
+    instances: [{ text: 'my laptop screen is broken' }],
+  });
+}
+
+/** Polls `check` until it is true (every 200 ms, up to 60 s). */
+async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
 }
 
 function describeColumn(d: DriftReport, column: string): string {
@@ -330,6 +480,8 @@ function renderReport(r: {
   version: number;
   versions: Record<string, string>;
   quick: boolean;
+  retrainStatus: string;
+  rolledBackTo: number | undefined;
 }): string {
   const perClass = r.report.perClass.map((c) => ({
     label: String(c.label),
@@ -339,7 +491,7 @@ function renderReport(r: {
   const driftRows = (['live traffic', 'shifted traffic'] as const)
     .map((name) => {
       const d = name === 'live traffic' ? r.liveDrift : r.shiftedDrift;
-      return `<tr><td>${esc(name)}</td><td>${d.dataset.drifted ? 'yes' : 'no'}</td><td>${esc(describeColumn(d, 'text'))}</td><td>${esc(describeColumn(d, 'topic'))}</td></tr>`;
+      return `<tr><td>${esc(name)}</td><td>${d.dataset.drifted ? 'yes' : 'no'}</td><td>${esc(describeColumn(d, 'text'))}</td><td>${esc(describeColumn(d, 'label'))}</td></tr>`;
     })
     .join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>IT ticket triage — mlops-ts example</title>
@@ -363,6 +515,7 @@ C=${r.best.C}); data versions: ${Object.entries(r.versions)
     r.report.confusionMatrix.matrix,
   )}
 <h2>Drift</h2><table><tr><th>traffic</th><th>dataset drift</th><th>text column</th><th>prediction drift</th></tr>${driftRows}</table>
+<p>Continuous training on the shifted traffic: <b>${esc(r.retrainStatus)}</b>${r.rolledBackTo === undefined ? '' : `; production was then rolled back to v${r.rolledBackTo} and the server followed`}.</p>
 <p>Per-column details: <a href="drift-shifted.html">drift report of the shifted traffic</a> ·
 <a href="data-quality.html">data-quality report</a>.</p></body></html>`;
 }
