@@ -19,12 +19,18 @@ import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, startTestServer, type TestServer } from './http-server.js';
 
-// The real files live in ../shared/datasets beside the repository (here and on this project's CI machines). They are
-// never committed; where the folder is absent these tests are skipped with the reason printed.
-const shared = findSharedDatasetsDirs().find((d) => existsSync(join(d, 'it-tickets')) && existsSync(join(d, 'secom')));
+// The real files live in MLOPS_DATASETS_DIR or ../shared/datasets beside the repository (here and on this project's
+// CI machines). They are never committed; where neither exists these tests are skipped with the reason printed.
+const candidates = [
+  ...(process.env.MLOPS_DATASETS_DIR ? [process.env.MLOPS_DATASETS_DIR] : []),
+  ...findSharedDatasetsDirs(),
+];
+const shared = candidates.find((d) => existsSync(join(d, 'it-tickets')) && existsSync(join(d, 'secom')));
+// The loaders prefer MLOPS_DATASETS_DIR over the shared folder, and say which one they used.
+const origin = shared !== undefined && shared === process.env.MLOPS_DATASETS_DIR ? 'env' : 'shared';
 if (!shared) {
   console.warn(
-    '[@mlops/datasets] real-data tests skipped: no shared/datasets folder (with it-tickets/ and secom/) beside the repository',
+    '[@mlops/datasets] real-data tests skipped: neither MLOPS_DATASETS_DIR nor a shared/datasets folder beside the repository holds it-tickets/ and secom/',
   );
 }
 const opts = { offline: true, progress: 'silent' as const };
@@ -40,7 +46,7 @@ describe.skipIf(!shared)('real shared datasets', () => {
     const { rows, source } = await loadTicketTopics(opts);
     expect(rows).toHaveLength(47_837);
     expect(source).toMatchObject({
-      origin: 'shared',
+      origin,
       verified: true,
       simulated: false,
       sha256: IT_TICKETS_TOPICS_FILE.sha256,
@@ -60,7 +66,7 @@ describe.skipIf(!shared)('real shared datasets', () => {
   it('tickets with urgency: 5,431 rows, label counts and the urgency caveat as in SOURCE.md', async () => {
     const { rows, source } = await loadTicketUrgency(opts);
     expect(rows).toHaveLength(5_431);
-    expect(source).toMatchObject({ origin: 'shared', verified: true, sha256: IT_TICKETS_URGENCY_FILE.sha256 });
+    expect(source).toMatchObject({ origin, verified: true, sha256: IT_TICKETS_URGENCY_FILE.sha256 });
     expect(countBy(rows, (r) => r.ticketType)).toEqual({ 0: 576, 1: 4855 });
     expect(countBy(rows, (r) => r.urgency)).toEqual({ 0: 14, 1: 300, 2: 262, 3: 4855 });
     expect(countBy(rows, (r) => r.impact)).toEqual({ 0: 17, 1: 4, 2: 6, 3: 549, 4: 4855 });
@@ -82,7 +88,7 @@ describe.skipIf(!shared)('real shared datasets', () => {
 
   it('SECOM labels: 1,567 runs, 1,463 pass / 104 fail, day-first timestamps in order', async () => {
     const { labels, timestamps, source } = await loadSecomLabels(opts);
-    expect(source).toMatchObject({ origin: 'shared', verified: true, sha256: SECOM_LABELS_FILE.sha256 });
+    expect(source).toMatchObject({ origin, verified: true, sha256: SECOM_LABELS_FILE.sha256 });
     expect(labels).toHaveLength(1567);
     expect(countBy(labels, (l) => l)).toEqual({ '-1': 1463, 1: 104 });
     expect(timestamps[0]?.toISOString()).toBe('2008-07-19T11:55:00.000Z');
