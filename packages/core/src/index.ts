@@ -206,6 +206,7 @@ export type {
   ReadLabelledWindowOptions,
   ReadPredictionsOptions,
   RecordFeedbackOptions,
+  WindowSettings,
 } from './predictions/index.js';
 export {
   createPredictionLogger,
@@ -214,6 +215,10 @@ export {
   readLabelledWindow,
   readPredictions,
   recordFeedback,
+  WINDOW_SETTINGS_TAG,
+  windowSettingsFromTags,
+  windowSettingsSchema,
+  windowSettingsTags,
 } from './predictions/index.js';
 export type {
   ColumnDropperOptions,
@@ -278,9 +283,35 @@ export {
 export type { Progress, ProgressMode, ProgressOptions, ProgressStream } from './progress.js';
 export { createProgress, formatBytes, formatDuration, SILENT_PROGRESS } from './progress.js';
 export type {
+  AbandonStaleRetrainDecisionsOptions,
+  FinishRetrainDecisionOptions,
+  LatestRetrainDecisionOptions,
+  ListRetrainDecisionsOptions,
+  RecordRetrainDecisionOptions,
+  RetrainDecision,
+  RetrainDecisionStatus,
+  RetrainReason,
+  RetrainTrigger,
+} from './retrain-decisions/index.js';
+export {
+  abandonStaleRetrainDecisions,
+  finishRetrainDecision,
+  latestRetrainDecision,
+  listRetrainDecisions,
+  migrateRetrainDecisions,
+  RETRAIN_DECISION_STATUSES,
+  RETRAIN_TRIGGERS,
+  recordRetrainDecision,
+  retrainDecisionSchema,
+  retrainReasonSchema,
+} from './retrain-decisions/index.js';
+export type {
   FieldSpec,
   FieldSpecInput,
   FieldType,
+  InputValidator,
+  InputValidatorCallOptions,
+  InputValidatorOptions,
   Signature,
   SignatureInput,
   SignatureJsonSchemas,

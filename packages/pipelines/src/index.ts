@@ -81,6 +81,7 @@ export type {
   TrialRecord,
 } from './tuning/study.js';
 export { createStudy, isPruned } from './tuning/study.js';
+export type { ObjectiveModule, ThreadTrial } from './tuning/threads.js';
 export type {
   ClassSharesOptions,
   ColumnExpectations,

@@ -18,7 +18,7 @@ import { SpanStatusCode, trace } from '@opentelemetry/api';
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Registry as PromRegistry } from 'prom-client';
 import type { z } from 'zod';
-import { rowCount } from './_internal/columns.js';
+import { rowCount, toPlainInputs } from './_internal/columns.js';
 import { issuesOf, summarize } from './_internal/issues.js';
 import { type AuthMode, type AuthOptions, createAuthenticator, resolveAuthEnabled } from './auth.js';
 import { DOCS_PAGE } from './docs-page.js';
@@ -28,7 +28,7 @@ import { type ModelSlot, type SlotContext, type StaticModelSource, staticSlot } 
 import { createMonitor, type Monitor, type MonitoringOptions, SHADOW_ALIAS_PREFIX } from './monitoring.js';
 import { buildOpenApiDocument, feedbackBodySchema } from './openapi.js';
 import { type RegistryModelSource, registrySlot } from './registry-source.js';
-import type { RouteDefinition } from './routes/route-definition.js';
+import type { RouteDefinition, RoutePrediction } from './routes/route-definition.js';
 import type { BatchingOptions } from './scheduler/batcher.js';
 import { createLimiter, type Limiter } from './scheduler/limiter.js';
 import type { ServedModel } from './served-model.js';
@@ -201,15 +201,53 @@ export interface ModelServer {
    * `authenticate` option. Resolves `'anonymous'` when auth is off.
    */
   authenticate(request: { apiKey: string | undefined }, scope: ApiKeyScope): Promise<string>;
+  /**
+   * Predicts in code exactly as `POST /v1/models/{model}/predict` would (validation, canary, shadow, batching, limits,
+   * metrics, prediction log under `requestId`), without HTTP. Errors are the predict routes' typed errors.
+   */
+  predict(model: string, inputs: Columns, options?: ServerPredictOptions): Promise<ServerPrediction>;
   /** Resolves once every model has a loaded version (rejects if a model cannot be loaded). */
   ready(): Promise<void>;
   /** Listens on a port, and drains on SIGTERM/SIGINT. */
   listen(options?: ListenOptions): Promise<ListeningServer>;
   /**
    * Stops taking requests (503 `SHUTTING_DOWN`), waits for in-flight requests, closes models, then flushes and
-   * closes the prediction log. Idempotent.
+   * closes the prediction log; also closes every listener opened by `listen()` (and removes its signal handlers).
+   * Idempotent.
    */
   close(): Promise<void>;
+}
+
+/** Options of {@link ModelServer.predict}. */
+export interface ServerPredictOptions {
+  /**
+   * The request id the predictions are logged under (letters, digits, `.`, `_`, `:`, `-`; at most 128).
+   * @default a random UUID
+   */
+  requestId?: string;
+  /**
+   * Run a specific served version (primary or canary) instead of the one the canary split picks.
+   * @default the version the canary split picks
+   */
+  version?: string;
+}
+
+/** What {@link ModelServer.predict} resolves to: a {@link RoutePrediction} plus the request id it was logged under. */
+export interface ServerPrediction extends RoutePrediction {
+  requestId: string;
+}
+
+type Prediction = RoutePrediction;
+
+/** The request a prediction belongs to (internal). */
+interface PredictCall {
+  requestId: string;
+  /** `performance.now()` when the request started: the timeout counts from here. */
+  start: number;
+  /** Aborted when the client goes away. */
+  signal: AbortSignal;
+  /** Told which version serves the call (for the request's metric labels). */
+  onVersion?: (version: string) => void;
 }
 
 interface RequestState {
@@ -314,7 +352,12 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
             [...slots.values()].flatMap((s) =>
               s.served
                 .filter((v) => v.role !== 'shadow')
-                .map((v) => ({ model: s.name, version: v.model.version, profile: () => s.profile(v.model.version) })),
+                .map((v) => ({
+                  model: s.name,
+                  version: v.model.version,
+                  profile: () => s.profile(v.model.version),
+                  tags: () => s.tags(v.model.version),
+                })),
             ),
           decisions: () =>
             [...slots.values()].flatMap((s) =>
@@ -349,6 +392,9 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
 
   let closing = false;
   let closed: Promise<void> | undefined;
+  let shutdownPromise: Promise<void> | undefined;
+  /** The `stop` of every listener opened by `listen()` and not yet closed. */
+  const listeners = new Set<() => Promise<void>>();
   let inFlight = 0;
   let drained: (() => void) | undefined;
   const extensionRoutes: RouteDefinition[] = [];
@@ -432,26 +478,37 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
       }
     };
 
-  const slotOf = (name: string, res: Response): ModelSlot => {
-    const slot = slots.get(name);
+  const findSlot = (name: string, path: string): ModelSlot => {
+    const slot = typeof name === 'string' ? slots.get(name) : undefined;
     if (!slot) {
       throw new MlopsError('NOT_FOUND', {
-        message: `Model "${name.slice(0, 200)}" is not served (served: ${[...slots.keys()].join(', ') || 'none'})`,
-        details: [{ path: 'name', message: 'Unknown model' }],
+        message: `Model "${String(name).slice(0, 200)}" is not served (served: ${[...slots.keys()].join(', ') || 'none'})`,
+        details: [{ path, message: 'Unknown model' }],
       });
     }
+    return slot;
+  };
+  const slotOf = (name: string, res: Response): ModelSlot => {
+    const slot = findSlot(name, 'name');
     state(res).model = slot.name;
     return slot;
   };
+  const callOf = (st: RequestState): PredictCall => ({
+    requestId: st.requestId,
+    start: st.start,
+    signal: st.abort.signal,
+    onVersion: (v) => {
+      st.version = v;
+    },
+  });
 
   /** Runs one prediction request through the limiter, the timeout and the model; logs it. */
   async function predictWith(
     slot: ModelSlot,
     pinned: string | undefined,
     decode: (model: ServedModel) => Columns,
-    res: Response,
+    st: PredictCall,
   ): Promise<{ model: ServedModel; inputs: Columns; outputs: Columns; ids: string[] }> {
-    const st = state(res);
     const picked = slot.acquire();
     if (!picked) {
       throw new ServeError('NOT_READY', {
@@ -480,7 +537,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     return await runOn(model, release);
 
     async function runOn(m: ServedModel, rel: () => void) {
-      st.version = m.version;
+      st.onVersion?.(m.version);
       let inputs: Columns;
       try {
         inputs = decode(m);
@@ -489,7 +546,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
         throw err;
       }
       const remaining = requestTimeoutMs - (performance.now() - st.start);
-      const signal = AbortSignal.any([st.abort.signal, AbortSignal.timeout(Math.max(1, Math.ceil(remaining)))]);
+      const signal = AbortSignal.any([st.signal, AbortSignal.timeout(Math.max(1, Math.ceil(remaining)))]);
       let slotRelease: () => void;
       try {
         slotRelease = await limiter.acquire(signal);
@@ -575,6 +632,22 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
       .finally(shadow.release);
   }
 
+  /** `ctx.predict` / `server.predict`: the v1 path with columns given in code. */
+  async function predictColumns(
+    model: string,
+    inputs: Columns,
+    version: string | undefined,
+    call: PredictCall,
+  ): Promise<Prediction> {
+    if (version !== undefined && typeof version !== 'string') {
+      throw invalid('invalid prediction', [{ path: 'version', message: 'Expected a string' }]);
+    }
+    const slot = findSlot(model, 'model');
+    const plain = toPlainInputs(inputs);
+    const r = await predictWith(slot, version, (m) => m.validate(plain, { maxRows, path: 'inputs' }), call);
+    return { model: slot.name, version: r.model.version, outputs: r.outputs, predictionIds: r.ids };
+  }
+
   // ---- v1 ----
   const v1Body = (body: unknown): { key: 'instances' | 'inputs'; value: unknown } => {
     if (!isPlainObject(body)) {
@@ -624,7 +697,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     const slot = slotOf(String(req.params.name), res);
     const { key, value } = v1Body(req.body);
     const st = state(res);
-    const r = await predictWith(slot, undefined, decodeV1(key, value), res);
+    const r = await predictWith(slot, undefined, decodeV1(key, value), callOf(st));
     const records = columnsToRecords(r.outputs);
     res.json({
       requestId: st.requestId,
@@ -640,8 +713,8 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     app.post('/v1/feedback', requireScope('feedback'), requireJson, async (req, res) => {
       const parsed = feedbackBodySchema.safeParse(req.body);
       if (!parsed.success) throw invalid('invalid feedback', issuesOf(parsed.error, []));
-      const { id } = await recordFeedback({ store: feedbackStore, ...parsed.data });
-      res.status(201).json({ id, requestId: state(res).requestId });
+      const { id, ids } = await recordFeedback({ store: feedbackStore, ...parsed.data });
+      res.status(201).json({ id, ids, requestId: state(res).requestId });
     });
   }
 
@@ -700,7 +773,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
         slot,
         v,
         (m) => decodeTensors(m.signature, body.inputs, { maxRows, validate: m.validate }),
-        res,
+        callOf(state(res)),
       );
       let names: string[] | undefined;
       if (body.outputs) {
@@ -815,6 +888,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
           principal: st.principal,
           req,
           res,
+          predict: (model, inputs, opts) => predictColumns(model, inputs, opts?.version, callOf(st)),
         });
         if (res.headersSent) return;
         if (d.response) {
@@ -843,6 +917,25 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
       const p = await verify({ apiKey: request.apiKey }, scope);
       return p.name;
     },
+    async predict(model, inputs, opts = {}) {
+      const requestId = opts.requestId ?? randomUUID();
+      if (typeof requestId !== 'string' || !REQUEST_ID_RE.test(requestId)) {
+        throw invalid('invalid prediction', [
+          { path: 'requestId', message: 'Letters, digits, ".", "_", ":", "-" (1 to 128)' },
+        ]);
+      }
+      if (closing) throw new ServeError('SHUTTING_DOWN', { message: 'The server is shutting down' });
+      inFlight++;
+      metrics.inFlight.inc();
+      try {
+        const call = { requestId, start: performance.now(), signal: new AbortController().signal };
+        return { ...(await predictColumns(model, inputs, opts.version, call)), requestId };
+      } finally {
+        inFlight--;
+        metrics.inFlight.dec();
+        if (inFlight === 0) drained?.();
+      }
+    },
     ready: () => readyPromise,
     async listen(opts = {}) {
       const port = opts.port ?? 8080;
@@ -863,12 +956,17 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
           for (const s of signals) process.off(s, onSignal);
           const closedHttp = new Promise<void>((r) => http.close(() => r()));
           http.closeIdleConnections();
-          await server.close();
-          http.closeAllConnections();
-          await closedHttp;
+          try {
+            await shutdown();
+          } finally {
+            http.closeAllConnections();
+            await closedHttp;
+            listeners.delete(stop);
+          }
         })();
         return stopping;
       };
+      listeners.add(stop);
       const onSignal = () => {
         void stop().catch((err) => onError(err, { where: 'shutdown' }));
       };
@@ -878,26 +976,35 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     },
     close() {
       closed ??= (async () => {
-        closing = true;
-        if (inFlight > 0) {
-          await new Promise<void>((resolve) => {
-            const t = setTimeout(resolve, drainTimeoutMs);
-            t.unref?.();
-            drained = () => {
-              clearTimeout(t);
-              resolve();
-            };
-          });
-        }
-        await Promise.allSettled([...slots.values()].map((s) => s.close()));
-        if (logger) {
-          if (ownsLogger) await logger.close();
-          else await logger.flush();
-        }
+        await Promise.allSettled([...listeners].map((stop) => stop()));
+        await shutdown();
       })();
       return closed;
     },
   };
+
+  /** Drains in-flight requests, closes the models, then flushes and closes the prediction log (once). */
+  function shutdown(): Promise<void> {
+    shutdownPromise ??= (async () => {
+      closing = true;
+      if (inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, drainTimeoutMs);
+          t.unref?.();
+          drained = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+      }
+      await Promise.allSettled([...slots.values()].map((s) => s.close()));
+      if (logger) {
+        if (ownsLogger) await logger.close();
+        else await logger.flush();
+      }
+    })();
+    return shutdownPromise;
+  }
   return server;
 }
 

@@ -7,6 +7,8 @@ export type {
   ModelServerOptions,
   ModelSource,
   ServerLimits,
+  ServerPrediction,
+  ServerPredictOptions,
 } from './create-model-server.js';
 export { createModelServer } from './create-model-server.js';
 export type {
@@ -22,7 +24,13 @@ export type { StaticModelSource } from './model-source.js';
 export type { MonitoringOptions } from './monitoring.js';
 export { SHADOW_ALIAS_PREFIX } from './monitoring.js';
 export type { RegistryLike, RegistryModelSource } from './registry-source.js';
-export type { RouteContext, RouteDefinition, RouteMethod } from './routes/route-definition.js';
+export type {
+  RouteContext,
+  RouteDefinition,
+  RouteMethod,
+  RoutePrediction,
+  RoutePredictOptions,
+} from './routes/route-definition.js';
 export type { BatchingOptions } from './scheduler/batcher.js';
 export type { V2Datatype, V2InferRequest, V2Tensor } from './v2/tensors.js';
 export {

@@ -27,6 +27,7 @@ export const METRIC_NAMES = {
   feedbackMetric: 'mlops_feedback_metric',
   monitoringSamples: 'mlops_monitoring_window_samples',
   monitoringEvaluated: 'mlops_monitoring_evaluated_timestamp_seconds',
+  monitoringWindow: 'mlops_monitoring_window_seconds',
   retrainDecision: 'mlops_retrain_decision',
   retrainDecisionTime: 'mlops_retrain_decision_timestamp_seconds',
 } as const;
@@ -289,8 +290,17 @@ function addMonitoringGauges(registry: Registry, read: () => MonitoringSnapshot)
     },
   );
   gauge(
+    METRIC_NAMES.monitoringWindow,
+    'Length of the monitoring window in use; source="version" when the model version stores its window settings',
+    ['model', 'version', 'source'],
+    (g, s) => {
+      for (const v of s.versions)
+        g.set({ model: v.model, version: v.version, source: v.settingsFrom }, v.windowMs / 1000);
+    },
+  );
+  gauge(
     METRIC_NAMES.retrainDecision,
-    'The latest retraining decision per model alias (pipelines_retrain_decisions): 1 with its status and triggered',
+    'The latest retraining decision per model alias (core_retrain_decisions): 1 with its status and triggered',
     ['model', 'alias', 'status', 'triggered'],
     (g, s) => {
       for (const d of s.decisions) {

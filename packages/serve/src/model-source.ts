@@ -52,6 +52,8 @@ export interface ModelSlot {
   acquireShadow(): { model: ServedModel; release: () => void } | undefined;
   /** The reference profile of a served version (any JSON, validated by the monitor), or null. */
   profile(version: string): Promise<unknown>;
+  /** A served version's tags (the monitoring window settings may be among them), or null. */
+  tags(version: string): Promise<Readonly<Record<string, string>> | null>;
   /** The registered model and alias whose retraining decisions are exported, when the slot follows a registry. */
   readonly registryRef?: { model: string; alias: string };
   /** Loads the first version and starts following changes. */
@@ -88,6 +90,7 @@ export function staticSlot(src: StaticModelSource, ctx: SlotContext): ModelSlot 
     acquire: () => ({ model, role: 'primary', release: model.use() }),
     acquireShadow: () => undefined,
     profile: async () => src.profile ?? null,
+    tags: async () => null,
     start: async () => {},
     close: () => model.retire(),
   };

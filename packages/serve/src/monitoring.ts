@@ -1,12 +1,15 @@
 import {
   evaluatePerformance,
   type LabelledPrediction,
+  latestRetrainDecision,
   type PerformanceEvaluation,
   type PerformanceMetric,
   type PredictionRecord,
   readLabelledWindow,
   readPredictions,
   type Store,
+  type WindowSettings,
+  windowSettingsFromTags,
 } from '@mlops/core';
 import { type DriftOptions, type DriftReport, detectDrift, type Profile, parseProfile } from '@mlops/drift';
 
@@ -16,6 +19,9 @@ export const SHADOW_ALIAS_PREFIX = 'shadow:';
 /**
  * Monitoring gauges on `/metrics`: a window of the server's own prediction log evaluated against the served
  * version's reference profile, with the same functions as the continuous-training policy (SPEC: one evaluator).
+ * The window settings stored with the model version (the registry version tag `mlops.monitoring`, core's
+ * `WINDOW_SETTINGS_TAG`: `windowMs`, `limit`, `minSamples`, `metrics`, `predictionOutput`, `features`) win field by
+ * field; these options are the fallback for versions without them.
  */
 export interface MonitoringOptions {
   /**
@@ -59,7 +65,7 @@ export interface MonitoringOptions {
    */
   drift?: DriftOptions;
   /**
-   * Export the latest row of `pipelines_retrain_decisions` per model (when the table exists).
+   * Export the latest retraining decision per model alias (core's `latestRetrainDecision`, table `core_retrain_decisions`).
    * @default true
    */
   retrainDecisions?: boolean;
@@ -77,6 +83,8 @@ export interface MonitorTarget {
   version: string;
   /** Loads the version's reference profile (any JSON; validated with `parseProfile`), or null. */
   profile: () => Promise<unknown>;
+  /** Loads the version's tags (window settings under `mlops.monitoring`), or null. */
+  tags?: () => Promise<Readonly<Record<string, string>> | null>;
 }
 
 /** A model alias whose retraining decisions are exported (internal). */
@@ -97,6 +105,10 @@ export interface VersionMonitoring {
   driftSkipped?: string;
   performance: PerformanceEvaluation | null;
   evaluatedAt: number;
+  /** The window length used, in milliseconds. */
+  windowMs: number;
+  /** Where the settings came from: the version's tags, or the server's options alone. */
+  settingsFrom: 'version' | 'server';
 }
 
 /** The latest retraining decision of a model alias (internal). */
@@ -200,15 +212,35 @@ export function createMonitor(args: {
     return p;
   };
 
+  // Tags may change (updateVersion): read them at every evaluation, at most once per refreshMs.
+  const settingsOf = async (t: MonitorTarget): Promise<WindowSettings | null> => {
+    if (!t.tags) return null;
+    try {
+      return windowSettingsFromTags((await t.tags()) ?? undefined);
+    } catch (err) {
+      args.onError(err, `monitoring settings of ${t.model}@${t.version} (using the server's)`);
+      return null;
+    }
+  };
+
   const evaluateTarget = async (t: MonitorTarget): Promise<VersionMonitoring> => {
     const to = now();
+    const v = await settingsOf(t);
+    const w = {
+      windowMs: v?.windowMs ?? windowMs,
+      limit: v?.limit ?? limit,
+      minSamples: v?.minSamples ?? minSamples,
+      metrics: v?.metrics ?? metrics,
+      predictionOutput: v?.predictionOutput ?? predictionOutput,
+      features: v?.features ?? o.features,
+    };
     const read = {
       store: args.store,
       model: t.model,
       version: t.version,
-      from: new Date(to - windowMs),
+      from: new Date(to - w.windowMs),
       to: new Date(to),
-      limit,
+      limit: w.limit,
       order: 'desc' as const,
     };
     const [reference, predictions, labelled] = await Promise.all([
@@ -223,36 +255,36 @@ export function createMonitor(args: {
       reference,
       predictions: predictions.filter((p) => !isShadow(p.alias)),
       labelled: labelled.filter((l) => !isShadow(l.prediction.alias)),
-      ...(o.features ? { features: o.features } : {}),
-      predictionOutput,
-      minSamples,
+      ...(w.features ? { features: w.features } : {}),
+      predictionOutput: w.predictionOutput,
+      minSamples: w.minSamples,
       drift: o.drift ?? {},
-      metrics,
+      metrics: w.metrics,
     });
-    return { model: t.model, version: t.version, ...r, evaluatedAt: to };
+    return {
+      model: t.model,
+      version: t.version,
+      ...r,
+      evaluatedAt: to,
+      windowMs: w.windowMs,
+      settingsFrom: v ? 'version' : 'server',
+    };
   };
 
   const readDecisions = async (): Promise<DecisionSnapshot[]> => {
     const targets = args.decisions();
     if (o.retrainDecisions === false || targets.length === 0) return [];
-    const [exists] = await args.store.query<{ t: string | null }>(
-      "SELECT to_regclass('pipelines_retrain_decisions')::text AS t",
-    );
-    if (!exists?.t) return [];
     const out: DecisionSnapshot[] = [];
     for (const d of targets) {
-      const [row] = await args.store.query<{ status: string; triggered: boolean; started_at: Date | string }>(
-        `SELECT status, triggered, started_at FROM pipelines_retrain_decisions
-         WHERE model = $1 AND alias = $2 ORDER BY id DESC LIMIT 1`,
-        [d.registryModel, d.alias],
-      );
+      // Core's reader: empty until a policy has recorded a decision in this store (it creates no table).
+      const row = await latestRetrainDecision({ store: args.store, model: d.registryModel, alias: d.alias });
       if (row) {
         out.push({
           model: d.model,
           alias: d.alias,
           status: row.status,
-          triggered: Boolean(row.triggered),
-          startedAt: new Date(row.started_at).getTime(),
+          triggered: row.triggered,
+          startedAt: Date.parse(row.startedAt),
         });
       }
     }

@@ -18,8 +18,23 @@ export const errorBodySchema = z.object({
 /** The body of `POST /v1/feedback` (internal). */
 export const feedbackBodySchema = z.strictObject({
   predictionId: z.string().min(1).max(200).optional().describe('A prediction id from a predict response'),
-  requestId: z.string().min(1).max(200).optional().describe('Applies to every prediction of the request'),
+  requestId: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('Applies to every prediction of the request (or only to `model`, or per model with `labels`)'),
+  model: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe("With requestId: apply only to this model's predictions of the request"),
   label: z.unknown().optional().describe('Ground truth: a class name, a number, any JSON'),
+  labels: z
+    .record(z.string().min(1).max(200), z.unknown())
+    .optional()
+    .describe('With requestId, instead of label/value/model: one label per model, e.g. { "topic": "vpn" }'),
   value: z.number().optional().describe('A numeric outcome'),
   time: z.string().optional().describe('When the truth was observed (ISO 8601); now when left out'),
 });
@@ -151,11 +166,20 @@ export function buildOpenApiDocument(input: OpenApiInput): Record<string, unknow
       method: 'post',
       path: '/v1/feedback',
       tags: ['feedback'],
-      summary: 'Record ground truth for a prediction id (or every prediction of a request id)',
+      summary: 'Record ground truth for a prediction id, a request id, one model of a request, or per model',
       ...(security ? { security } : {}),
       request: { body: { required: true, content: json(feedbackBodySchema) } },
       responses: {
-        201: { description: 'Recorded', content: json(z.object({ id: z.string() })) },
+        201: {
+          description: 'Recorded',
+          content: json(
+            z.object({
+              id: z.string().describe('The first feedback row'),
+              ids: z.array(z.string()).describe('Every feedback row written (one per model with `labels`)'),
+              requestId: z.string().describe('This HTTP request id'),
+            }),
+          ),
+        },
         ...ERROR_RESPONSES,
       },
     });

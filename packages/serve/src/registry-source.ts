@@ -14,6 +14,11 @@ export interface RegistryLike {
   ): Promise<() => Promise<void> | void>;
   /** A version's reference profile (for the monitoring gauges); without it, no drift gauges. */
   getProfile?(ref: { model: string; version: number }): Promise<unknown>;
+  /**
+   * A version's record: its `tags` may hold the monitoring window settings (core's `WINDOW_SETTINGS_TAG`); without
+   * it, the server's `monitoring` options apply.
+   */
+  getVersion?(ref: { model: string; version: number }): Promise<{ tags?: Record<string, string> }>;
 }
 
 /** A model served from a registry alias: loaded through its flavor, hot-swapped when the alias moves. */
@@ -187,6 +192,10 @@ export function registrySlot(src: RegistryModelSource, ctx: SlotContext): ModelS
     async profile(version) {
       if (!src.registry.getProfile) return null;
       return await src.registry.getProfile({ model: modelName, version: Number(version) });
+    },
+    async tags(version) {
+      if (!src.registry.getVersion) return null;
+      return (await src.registry.getVersion({ model: modelName, version: Number(version) })).tags ?? null;
     },
     acquireShadow() {
       const s = current.shadow;

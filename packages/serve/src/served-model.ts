@@ -1,5 +1,6 @@
 import {
   type Columns,
+  createInputValidator,
   MlopsError,
   type Predictor,
   parseSignature,
@@ -8,7 +9,6 @@ import {
   signatureToZod,
 } from '@mlops/core';
 import { concatColumns, rowCount, sliceColumns } from './_internal/columns.js';
-import { compileInputValidator, type InputValidator } from './_internal/input-validator.js';
 import { type Batcher, type BatchingOptions, createBatcher } from './scheduler/batcher.js';
 
 /** One loaded model version as the server runs it (internal). */
@@ -19,8 +19,11 @@ export interface ServedModel {
   readonly alias: string | undefined;
   readonly signature: Signature;
   readonly schemas: SignatureSchemas;
-  /** Validates records or columns against the signature (compiled once); typed columns out. */
-  readonly validate: InputValidator;
+  /**
+   * Validates records or columns against the signature (core's `createInputValidator`, compiled once); typed columns
+   * out, or `INVALID_INPUT` with field paths under `path`.
+   */
+  validate(inputs: unknown, opts: { maxRows: number; path: string }): Columns;
   readonly predictor: Predictor;
   /** Predicts a validated batch (through the batcher when the predictor is batchable and batching is on). */
   predict(inputs: Columns): Promise<Columns>;
@@ -99,7 +102,7 @@ export function createServedModel(opts: ServedModelOptions): ServedModel {
     alias: opts.alias,
     signature,
     schemas,
-    validate: compileInputValidator(signature),
+    validate: createInputValidator(signature, { raw: true }),
     predictor,
     predict: (inputs) => (batcher ? batcher.run(inputs) : direct(inputs)),
     get pendingRows() {

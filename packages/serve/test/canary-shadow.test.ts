@@ -5,6 +5,7 @@ import { createStore, type Flavor, fsObjectStore, readPredictions, type Store, s
 import { createRegistry, type Registry } from '@mlops/registry';
 import { createModelServer, type ListeningServer, type ModelServer } from '@mlops/serve';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { json, post } from './helpers.js';
 
 /** A model `y = k * x` saved as model.json; `k: null` is a model whose predictions always fail. */
@@ -185,5 +186,51 @@ describe('shadow', () => {
     const rows = await readPredictions({ store, model: 'failing', limit: 1000 });
     expect(rows.filter((r) => r.version === '4')).toEqual([]);
     expect(rows.filter((r) => r.version === '1')).toHaveLength(20);
+  });
+});
+
+describe('ctx.predict from an extension route', () => {
+  it('goes through the canary split and the shadow mirror, all under the route request id', async () => {
+    server.route({
+      method: 'post',
+      path: '/test/combo',
+      scope: 'predict',
+      body: z.object({ x: z.number() }),
+      handler: async (ctx) => {
+        const a = await ctx.predict('split', { x: [ctx.body.x] });
+        const b = await ctx.predict('mirrored', { x: new Float64Array([ctx.body.x]) });
+        return { split: a.version, splitY: (a.outputs.y as Float64Array)[0], mirrored: b.version };
+      },
+    });
+    const versions = new Set<string>();
+    const ids: string[] = [];
+    for (let i = 1; i <= 40; i++) {
+      const res = await post(`${http.url}/test/combo`, { x: i }, { 'x-request-id': `combo-${i}` });
+      expect(res.status).toBe(200);
+      const body = await json(res);
+      expect(body.splitY).toBe(K[body.split]! * i);
+      expect(body.mirrored).toBe('1');
+      versions.add(body.split);
+      ids.push(`combo-${i}`);
+    }
+    // 40 draws at share 0.3: both versions answer (P(no canary) = 0.7^40 ≈ 6e-7).
+    expect(versions).toEqual(new Set(['1', '2']));
+    const deadline = Date.now() + 10_000;
+    let rows = await store.query<{ request_id: string; model: string; alias: string }>(
+      "SELECT request_id, model, alias FROM core_predictions WHERE request_id LIKE 'combo-%'",
+    );
+    while (rows.length < 120 && Date.now() < deadline) {
+      await server.logger!.flush();
+      await new Promise((r) => setTimeout(r, 20));
+      rows = await store.query("SELECT request_id, model, alias FROM core_predictions WHERE request_id LIKE 'combo-%'");
+    }
+    // Per request: split (primary or canary), mirrored (primary), and the mirrored shadow.
+    expect(rows).toHaveLength(120);
+    for (const id of ids) {
+      const mine = rows.filter((r) => r.request_id === id).map((r) => `${r.model}/${r.alias}`);
+      expect(mine.sort()).toEqual(
+        [mine.find((m) => m.startsWith('split/'))!, 'mirrored/production', 'mirrored/shadow:candidate'].sort(),
+      );
+    }
   });
 });

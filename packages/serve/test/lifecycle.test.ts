@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createStore, type Store } from '@mlops/core';
 import { createModelServer } from '@mlops/serve';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -152,18 +154,42 @@ describe('graceful shutdown', () => {
   it('refuses new requests with 503 SHUTTING_DOWN while draining', async () => {
     const predictor = testPredictor();
     const server = createModelServer({ models: [{ name: 'm', predictor }], defaultMetrics: false });
-    const http = await listen(server);
-    predictor.hold();
-    const inFlight = post(`${http.url}/v1/models/m/predict`, row(1));
-    await until(() => predictor.calls.length === 1);
-    const closing = server.close();
-    const late = await post(`${http.url}/v1/models/m/predict`, row(2));
-    expect(late.status).toBe(503);
-    expect((await json(late)).code).toBe('SHUTTING_DOWN');
-    expect((await fetch(`${http.url}/v2/health/ready`)).status).toBe(503);
-    predictor.releaseHold();
-    expect((await inFlight).status).toBe(200);
-    await closing;
+    // A listener the server does not own (app.listen): it keeps accepting while the server drains.
+    const http = createServer(server.app);
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    try {
+      predictor.hold();
+      const inFlight = post(`${url}/v1/models/m/predict`, row(1));
+      await until(() => predictor.calls.length === 1);
+      const closing = server.close();
+      const late = await post(`${url}/v1/models/m/predict`, row(2));
+      expect(late.status).toBe(503);
+      expect((await json(late)).code).toBe('SHUTTING_DOWN');
+      expect((await fetch(`${url}/v2/health/ready`)).status).toBe(503);
+      predictor.releaseHold();
+      expect((await inFlight).status).toBe(200);
+      await closing;
+    } finally {
+      http.closeAllConnections();
+      await new Promise((r) => http.close(r));
+    }
+  });
+});
+
+describe('server.close()', () => {
+  it('also closes the listener opened by listen() and removes its signal handlers', async () => {
+    const server = createModelServer({ models: [{ name: 'm', predictor: testPredictor() }], defaultMetrics: false });
+    const before = process.listenerCount('SIGUSR2');
+    const http = await listen(server, ['SIGUSR2']);
+    expect(process.listenerCount('SIGUSR2')).toBe(before + 1);
+    const ok = await post(`${http.url}/v1/models/m/predict`, row(1));
+    expect(ok.status).toBe(200);
+    await server.close();
+    expect(http.server.listening).toBe(false);
+    expect(process.listenerCount('SIGUSR2')).toBe(before);
+    await expect(fetch(`${http.url}/v2/health/live`)).rejects.toThrow();
+    // The handle's close after the server's is a no-op, not an error.
     await http.close();
   });
 });

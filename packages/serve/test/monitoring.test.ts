@@ -1,7 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createStore, type Flavor, fsObjectStore, type Store, saveModelPackage } from '@mlops/core';
+import {
+  createStore,
+  type Flavor,
+  fsObjectStore,
+  migrateRetrainDecisions,
+  type Store,
+  saveModelPackage,
+} from '@mlops/core';
 import { createProfile } from '@mlops/drift';
 import { createRegistry, type Registry } from '@mlops/registry';
 import { createModelServer, type ListeningServer, type ModelServer } from '@mlops/serve';
@@ -155,16 +162,13 @@ describe('monitoring gauges', () => {
     expect(f1).toBeLessThan(1);
   });
 
-  it('exports the latest retraining decision when the pipelines table exists', async () => {
+  it('exports the latest retraining decision recorded in core', async () => {
     clock += 60_000;
     expect(await scrape()).not.toMatch(/mlops_retrain_decision\{/);
-    // The columns @mlops/pipelines writes (serve reads the table by SQL and never imports pipelines).
-    await store.query(`CREATE TABLE pipelines_retrain_decisions (
-      id bigserial PRIMARY KEY, model text NOT NULL, alias text NOT NULL, status text NOT NULL,
-      triggered boolean NOT NULL DEFAULT false, principal text NOT NULL,
-      started_at timestamptz NOT NULL DEFAULT now(), finished_at timestamptz)`);
+    // Decisions as a continuous-training policy records them (core's table; serve never imports pipelines).
+    await migrateRetrainDecisions(store);
     await store.query(
-      `INSERT INTO pipelines_retrain_decisions (model, alias, status, triggered, principal, started_at)
+      `INSERT INTO core_retrain_decisions (model, alias, status, triggered, principal, started_at)
        VALUES ('sign', 'production', 'no-action', false, 'ct', '2026-01-01T00:00:00Z'),
               ('sign', 'production', 'promoted', true, 'ct', '2026-01-02T00:00:00Z'),
               ('sign', 'staging', 'failed', true, 'ct', '2026-01-03T00:00:00Z')`,

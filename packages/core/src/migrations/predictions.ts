@@ -34,4 +34,10 @@ export const PREDICTIONS_MIGRATIONS: Migration[] = [
     CREATE INDEX core_feedback_prediction ON core_feedback (prediction_id, time) WHERE prediction_id IS NOT NULL;
     CREATE INDEX core_feedback_request ON core_feedback (request_id, time) WHERE request_id IS NOT NULL`,
   },
+  {
+    version: 2,
+    name: 'feedback for one model of a request',
+    // NULL: the feedback applies to every prediction of the request (as before); else only to that model's.
+    sql: 'ALTER TABLE core_feedback ADD COLUMN model text',
+  },
 ];

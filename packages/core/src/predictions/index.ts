@@ -18,3 +18,10 @@ export type {
   RecordFeedbackOptions,
 } from './reader.js';
 export { readLabelledWindow, readPredictions, recordFeedback } from './reader.js';
+export type { WindowSettings } from './window-settings.js';
+export {
+  WINDOW_SETTINGS_TAG,
+  windowSettingsFromTags,
+  windowSettingsSchema,
+  windowSettingsTags,
+} from './window-settings.js';

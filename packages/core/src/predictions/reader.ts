@@ -10,8 +10,11 @@ export interface FeedbackRecord {
   /** A numeric outcome (a reward, a regression target), or null. */
   value: number | null;
   time: Date;
-  /** How the feedback was attached: by this prediction's id or by its request id. */
-  matchedBy: 'prediction' | 'request';
+  /**
+   * How the feedback was attached: by this prediction's id, by its request id and model (`model` feedback), or by
+   * its request id alone (applies to every model of the request).
+   */
+  matchedBy: 'prediction' | 'model' | 'request';
 }
 
 /** One logged prediction. */
@@ -83,12 +86,15 @@ function parseArgs<S extends z.ZodType>(schema: S, args: unknown, what: string):
   return r.data;
 }
 
-// The latest feedback of prediction p: feedback given for this prediction id wins over feedback given for its request.
+// The latest feedback of prediction p, the most specific first: given for this prediction id, then for its request
+// and model, then for its whole request (model NULL). Feedback for another model of the request never applies.
 const FEEDBACK_LATERAL = `LATERAL (
-    SELECT f.label, f.value, f.time AS f_time, (f.prediction_id IS NOT NULL) AS by_prediction
+    SELECT f.label, f.value, f.time AS f_time,
+      CASE WHEN f.prediction_id IS NOT NULL THEN 'prediction' WHEN f.model IS NOT NULL THEN 'model' ELSE 'request' END
+        AS matched_by
     FROM core_feedback f
-    WHERE f.prediction_id = p.id OR f.request_id = p.request_id
-    ORDER BY (f.prediction_id IS NOT NULL) DESC, f.time DESC, f.id DESC
+    WHERE f.prediction_id = p.id OR (f.request_id = p.request_id AND (f.model IS NULL OR f.model = p.model))
+    ORDER BY (f.prediction_id IS NOT NULL) DESC, (f.model IS NOT NULL) DESC, f.time DESC, f.id DESC
     LIMIT 1
   ) fb`;
 
@@ -106,7 +112,7 @@ interface PredictionRow {
   label?: unknown;
   value?: number | string | null;
   f_time?: Date | string | null;
-  by_prediction?: boolean | null;
+  matched_by?: 'prediction' | 'model' | 'request' | null;
 }
 
 const toDate = (v: Date | string) => (v instanceof Date ? v : new Date(v));
@@ -133,7 +139,7 @@ function toFeedback(r: PredictionRow): FeedbackRecord | null {
     label: r.label ?? null,
     value: toNum(r.value),
     time: toDate(r.f_time),
-    matchedBy: r.by_prediction ? 'prediction' : 'request',
+    matchedBy: r.matched_by ?? 'request',
   };
 }
 
@@ -156,7 +162,7 @@ export async function readPredictions(opts: ReadPredictionsOptions): Promise<Pre
   const cond = where(a, params);
   const dir = a.order === 'desc' ? 'DESC' : 'ASC';
   const sql = a.withFeedback
-    ? `SELECT p.*, fb.label, fb.value, fb.f_time, fb.by_prediction FROM core_predictions p LEFT JOIN ${FEEDBACK_LATERAL} ON true`
+    ? `SELECT p.*, fb.label, fb.value, fb.f_time, fb.matched_by FROM core_predictions p LEFT JOIN ${FEEDBACK_LATERAL} ON true`
     : 'SELECT p.* FROM core_predictions p';
   const rows = await store.query<PredictionRow>(
     `${sql} WHERE ${cond} ORDER BY p.time ${dir}, p.request_id ${dir}, p.position ${dir} LIMIT $${params.push(a.limit)}`,
@@ -180,7 +186,7 @@ export async function readLabelledWindow(opts: ReadLabelledWindowOptions): Promi
   const cond = where(a, params);
   const dir = a.order === 'desc' ? 'DESC' : 'ASC';
   const rows = await store.query<PredictionRow>(
-    `SELECT p.*, fb.label, fb.value, fb.f_time, fb.by_prediction FROM core_predictions p CROSS JOIN ${FEEDBACK_LATERAL}
+    `SELECT p.*, fb.label, fb.value, fb.f_time, fb.matched_by FROM core_predictions p CROSS JOIN ${FEEDBACK_LATERAL}
      WHERE ${cond} ORDER BY p.time ${dir}, p.request_id ${dir}, p.position ${dir} LIMIT $${params.push(a.limit)}`,
     params,
   );
@@ -192,11 +198,19 @@ export async function readLabelledWindow(opts: ReadLabelledWindowOptions): Promi
   }));
 }
 
+const modelName = z.string().min(1).max(200);
+
 const feedbackSchema = z
   .object({
     predictionId: z.string().min(1).max(200).optional(),
     requestId: z.string().min(1).max(200).optional(),
+    model: modelName.optional(),
     label: z.json().optional(),
+    labels: z
+      .record(modelName, z.json())
+      .refine((m) => Object.keys(m).length > 0, 'Give at least one model')
+      .refine((m) => Object.keys(m).length <= 100, 'At most 100 models')
+      .optional(),
     value: z.number().optional(),
     time: timeArg.optional(),
   })
@@ -208,7 +222,19 @@ const feedbackSchema = z
         message: 'Give exactly one of predictionId or requestId',
       });
     }
-    if (f.label === undefined && f.value === undefined) {
+    if (f.model !== undefined && f.requestId === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['model'], message: 'model only goes with requestId' });
+    }
+    if (f.labels !== undefined) {
+      if (f.requestId === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['labels'], message: 'labels only go with requestId' });
+      }
+      for (const k of ['label', 'value', 'model'] as const) {
+        if (f[k] !== undefined) {
+          ctx.addIssue({ code: 'custom', path: [k], message: `Give either labels or ${k}, not both` });
+        }
+      }
+    } else if (f.label === undefined && f.value === undefined) {
       ctx.addIssue({ code: 'custom', path: ['label'], message: 'Give a label or a value' });
     }
   });
@@ -220,32 +246,62 @@ export interface RecordFeedbackOptions {
   predictionId?: string;
   /** Applies to every prediction of the request that has no feedback of its own (exclusive with `predictionId`). */
   requestId?: string;
+  /**
+   * With `requestId`: the feedback applies only to this model's predictions of the request (a request that called
+   * several models, e.g. topic and urgency).
+   * @default undefined (every model of the request)
+   */
+  model?: string;
   /** Ground truth: a class name, a number, any JSON. */
   label?: unknown;
+  /**
+   * With `requestId`, instead of `label`/`value`/`model`: one label per model (`{ topic: 'network', urgency: 'high' }`),
+   * stored as one feedback row per model in one transaction.
+   * @default undefined
+   */
+  labels?: Record<string, unknown>;
   /** A numeric outcome. */
   value?: number;
   /** When the truth was observed. @default now */
   time?: Date | string | number;
 }
 
+const INSERT_FEEDBACK = `INSERT INTO core_feedback (prediction_id, request_id, model, label, value, time)
+  VALUES ($1, $2, $3, $4::jsonb, $5, $6::timestamptz) RETURNING id`;
+
 /**
- * Records ground truth for a prediction (or every prediction of a request). The prediction need not be written yet
- * (it may still be in the logger's buffer): feedback is joined when read, and the latest feedback wins.
+ * Records ground truth for a prediction, for every prediction of a request, for one model's predictions of a request
+ * (`model`), or per model (`labels`, one row each, in one transaction). The prediction need not be written yet (it
+ * may still be in the logger's buffer): feedback is joined when read, the most specific match first (prediction id,
+ * then request and model, then request), and the latest of those wins. `ids` lists every row written; `id` is the
+ * first.
  */
-export async function recordFeedback(opts: RecordFeedbackOptions): Promise<{ id: string }> {
+export async function recordFeedback(opts: RecordFeedbackOptions): Promise<{ id: string; ids: string[] }> {
   const { store, ...rest } = opts;
   const f = parseArgs(feedbackSchema, rest, 'feedback');
   await migratePredictions(store);
-  const rows = await store.query<{ id: string | number }>(
-    `INSERT INTO core_feedback (prediction_id, request_id, label, value, time)
-     VALUES ($1, $2, $3::jsonb, $4, $5::timestamptz) RETURNING id`,
-    [
-      f.predictionId ?? null,
-      f.requestId ?? null,
-      f.label === undefined ? null : JSON.stringify(f.label),
-      f.value ?? null,
-      (f.time ?? new Date()).toISOString(),
-    ],
-  );
-  return { id: String(rows[0]!.id) };
+  const time = (f.time ?? new Date()).toISOString();
+  const rowsOf = (model: string | undefined, label: unknown, value: number | undefined) => [
+    f.predictionId ?? null,
+    f.requestId ?? null,
+    model ?? null,
+    label === undefined ? null : JSON.stringify(label),
+    value ?? null,
+    time,
+  ];
+  const labels = f.labels;
+  if (labels === undefined) {
+    const rows = await store.query<{ id: string | number }>(INSERT_FEEDBACK, rowsOf(f.model, f.label, f.value));
+    const id = String(rows[0]!.id);
+    return { id, ids: [id] };
+  }
+  const ids = await store.transaction(async (tx) => {
+    const out: string[] = [];
+    for (const [model, label] of Object.entries(labels)) {
+      const rows = await tx.query<{ id: string | number }>(INSERT_FEEDBACK, rowsOf(model, label, undefined));
+      out.push(String(rows[0]!.id));
+    }
+    return out;
+  });
+  return { id: ids[0]!, ids };
 }

@@ -234,3 +234,28 @@ describe('createInputValidator', () => {
     ).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
   });
 });
+
+describe('createInputValidator raw inputs and path prefix', () => {
+  it('takes the inputs without the { inputs } wrapper and prefixes field paths', () => {
+    const validate = createInputValidator(sig, { raw: true, path: 'instances', maxRows: 2 });
+    expect(validate([{ age: 31, city: 'Paris' }]).age).toEqual(new Float64Array([31]));
+    expect(() => validate([{ age: 'old', city: 'Paris' }])).toThrow(
+      expect.objectContaining({ details: [expect.objectContaining({ path: 'instances[0].age' })] }),
+    );
+    expect(() => validate('nope')).toThrow(
+      expect.objectContaining({ details: [expect.objectContaining({ path: 'instances' })] }),
+    );
+  });
+
+  it('lets one call override the path and maxRows, and splits dotted paths into segments', () => {
+    const validate = createInputValidator(sig, { raw: true });
+    expect(() => validate({ age: ['x'], city: ['a'] }, { path: 'body.inputs' })).toThrow(
+      expect.objectContaining({ details: [expect.objectContaining({ path: 'body.inputs.age[0]' })] }),
+    );
+    const three = { age: [1, 2, 3], city: ['a', 'b', 'c'] };
+    expect(validate(three).age).toHaveLength(3);
+    expect(() => validate(three, { maxRows: 2 })).toThrow(
+      expect.objectContaining({ message: expect.stringContaining('At most 2 rows') }),
+    );
+  });
+});

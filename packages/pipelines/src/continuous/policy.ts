@@ -1,12 +1,16 @@
 import {
   type AlertSink,
+  abandonStaleRetrainDecisions,
+  listRetrainDecisions as coreListRetrainDecisions,
   createAlert,
+  finishRetrainDecision,
   isMlopsError,
-  isUniqueViolation,
-  MlopsError,
+  latestRetrainDecision,
   type PerformanceMetric,
+  type RetrainDecisionStatus,
   readLabelledWindow,
   readPredictions,
+  recordRetrainDecision,
   type Store,
 } from '@mlops/core';
 import { type DriftOptions, isProfile, type Profile, parseProfile } from '@mlops/drift';
@@ -95,7 +99,7 @@ export interface RetrainContext {
   decisionId: string;
 }
 
-/** A recorded retraining decision (a row of `pipelines_retrain_decisions`). */
+/** A recorded retraining decision (a row of core's `core_retrain_decisions`, with this package's evaluation). */
 export interface RetrainDecision {
   id: string;
   model: string;
@@ -237,44 +241,6 @@ const optionsSchema = z.object({
   retrain: z.custom<(...a: unknown[]) => unknown>((v) => typeof v === 'function', 'a function'),
 });
 
-interface DecisionRow {
-  id: string | number;
-  model: string;
-  alias: string;
-  status: RetrainDecision['status'];
-  triggered: boolean;
-  reasons: RetrainReason[];
-  evaluation: RetrainEvaluation | null;
-  incumbent_version: number | null;
-  candidate_version: number | null;
-  promotion_decision_id: number | null;
-  error: string | null;
-  principal: string;
-  started_at: Date | string;
-  finished_at: Date | string | null;
-}
-
-const iso = (d: Date | string) => (d instanceof Date ? d : new Date(d)).toISOString();
-
-function toDecision(r: DecisionRow): RetrainDecision {
-  return {
-    id: String(r.id),
-    model: r.model,
-    alias: r.alias,
-    status: r.status,
-    triggered: r.triggered,
-    reasons: r.reasons,
-    evaluation: r.evaluation,
-    incumbentVersion: r.incumbent_version === null ? null : Number(r.incumbent_version),
-    candidateVersion: r.candidate_version === null ? null : Number(r.candidate_version),
-    promotionDecisionId: r.promotion_decision_id === null ? null : Number(r.promotion_decision_id),
-    error: r.error,
-    principal: r.principal,
-    startedAt: iso(r.started_at),
-    finishedAt: r.finished_at === null ? null : iso(r.finished_at),
-  };
-}
-
 /** Options of {@link listRetrainDecisions}. */
 export interface ListRetrainDecisionsOptions {
   store: Store;
@@ -286,20 +252,15 @@ export interface ListRetrainDecisionsOptions {
   limit?: number;
 }
 
-/** Recorded retraining decisions, newest first (what a server exports as gauges, what `mlops retrain` lists). */
+/**
+ * Recorded retraining decisions, newest first (what `mlops retrain` lists): core's `listRetrainDecisions`, after the
+ * pipelines migrations (which move decisions recorded by older versions into core's table), typed with this
+ * package's evaluation.
+ */
 export async function listRetrainDecisions(options: ListRetrainDecisionsOptions): Promise<RetrainDecision[]> {
   await migratePipelines(options.store);
-  const params: unknown[] = [];
-  const where: string[] = [];
-  if (options.model !== undefined) where.push(`model = $${params.push(options.model)}`);
-  if (options.alias !== undefined) where.push(`alias = $${params.push(options.alias)}`);
   const limit = Math.min(Math.max(1, Math.trunc(options.limit ?? 100)), 10_000);
-  const rows = await options.store.query<DecisionRow>(
-    `SELECT * FROM pipelines_retrain_decisions ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-     ORDER BY id DESC LIMIT $${params.push(limit)}`,
-    params,
-  );
-  return rows.map(toDecision);
+  return (await coreListRetrainDecisions({ ...options, limit })) as unknown as RetrainDecision[];
 }
 
 const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -308,7 +269,7 @@ const errorMessage = (err: unknown) => (err instanceof Error ? err.message : Str
  * Creates a continuous-training policy for one model alias: `evaluate()` reads a window of the prediction log and
  * feedback and decides (drift against the version's reference profile, accuracy from feedback, new labels,
  * schedule); `runOnce()` also retrains, registers, promotes through the gate, records the decision in
- * `pipelines_retrain_decisions` and alerts. One `runOnce` at a time per model alias, across processes.
+ * core's `core_retrain_decisions` and alerts. One `runOnce` at a time per model alias, across processes.
  *
  * @example
  * const policy = createContinuousTrainingPolicy({ store, registry, model: 'churn', triggers: { drift: true, accuracyBelow: 0.8 },
@@ -337,13 +298,13 @@ export function createContinuousTrainingPolicy(options: ContinuousTrainingOption
   if (options.reference !== undefined && !isProfile(options.reference)) parseProfile(options.reference);
 
   const lastRetrainAt = async (): Promise<Date | undefined> => {
-    const [row] = await store.query<{ finished_at: Date | string }>(
-      `SELECT finished_at FROM pipelines_retrain_decisions
-       WHERE model = $1 AND alias = $2 AND status IN ('promoted', 'rejected') AND finished_at IS NOT NULL
-       ORDER BY finished_at DESC LIMIT 1`,
-      [o.model, o.alias],
-    );
-    return row ? new Date(row.finished_at) : undefined;
+    const last = await latestRetrainDecision({
+      store,
+      model: o.model,
+      alias: o.alias,
+      status: ['promoted', 'rejected'],
+    });
+    return last?.finishedAt ? new Date(last.finishedAt) : undefined;
   };
 
   const evaluate = async (): Promise<RetrainEvaluation> => {
@@ -458,51 +419,41 @@ export function createContinuousTrainingPolicy(options: ContinuousTrainingOption
     );
   };
 
-  const finish = async (id: string, fields: Partial<Record<string, unknown>>) => {
-    const rows = await store.query<DecisionRow>(
-      `UPDATE pipelines_retrain_decisions SET status = $2, triggered = $3, reasons = $4::jsonb, evaluation = $5::jsonb,
-         incumbent_version = $6, candidate_version = $7, promotion_decision_id = $8, error = $9, finished_at = now()
-       WHERE id = $1 RETURNING *`,
-      [
-        id,
-        fields.status,
-        fields.triggered ?? false,
-        JSON.stringify(fields.reasons ?? []),
-        fields.evaluation === undefined ? null : JSON.stringify(fields.evaluation),
-        fields.incumbentVersion ?? null,
-        fields.candidateVersion ?? null,
-        fields.promotionDecisionId ?? null,
-        fields.error ?? null,
-      ],
-    );
-    return toDecision(rows[0]!);
+  const finish = async (
+    id: string,
+    fields: {
+      status: Exclude<RetrainDecisionStatus, 'running'>;
+      triggered?: boolean;
+      reasons?: RetrainReason[];
+      evaluation?: RetrainEvaluation | undefined;
+      incumbentVersion?: number | null;
+      candidateVersion?: number | null;
+      promotionDecisionId?: number | null;
+      error?: string | null;
+    },
+  ) => {
+    const { evaluation, ...rest } = fields;
+    const d = await finishRetrainDecision({
+      store,
+      id,
+      ...rest,
+      evaluation: evaluation === undefined ? null : (evaluation as unknown as Record<string, unknown>),
+    });
+    return d as unknown as RetrainDecision;
   };
 
   const runOnce = async (run: RunOnceOptions = {}): Promise<RetrainDecision> => {
     await migratePipelines(store);
     const principal = run.principal ?? o.principal;
-    await store.query(
-      `UPDATE pipelines_retrain_decisions SET status = 'abandoned', finished_at = now(),
-         error = 'abandoned: still running after ' || $3 || ' ms'
-       WHERE model = $1 AND alias = $2 AND status = 'running' AND started_at < now() - ($3 || ' milliseconds')::interval`,
-      [o.model, o.alias, String(o.staleAfterMs)],
-    );
-    let id: string;
-    try {
-      const [row] = await store.query<{ id: string | number }>(
-        `INSERT INTO pipelines_retrain_decisions (model, alias, status, principal) VALUES ($1, $2, 'running', $3) RETURNING id`,
-        [o.model, o.alias, principal],
-      );
-      id = String(row!.id);
-    } catch (err) {
-      if (isUniqueViolation(err) || isUniqueViolation((err as { cause?: unknown })?.cause)) {
-        throw new MlopsError('CONFLICT', {
-          message: `A retraining of ${o.model}@${o.alias} is already running`,
-          details: { model: o.model, alias: o.alias },
-        });
-      }
-      throw err;
-    }
+    await abandonStaleRetrainDecisions({ store, model: o.model, alias: o.alias, olderThanMs: o.staleAfterMs });
+    // A second running decision for this model alias (any process) is refused with CONFLICT.
+    const { id } = await recordRetrainDecision({
+      store,
+      model: o.model,
+      alias: o.alias,
+      status: 'running',
+      principal,
+    });
 
     let evaluation: RetrainEvaluation | undefined;
     let candidate: number | undefined;

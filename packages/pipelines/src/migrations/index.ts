@@ -3,7 +3,10 @@ import type { Migration } from '@mlops/core';
 /** The migration namespace of `@mlops/pipelines` (pipelines, tuning, continuous training). */
 export const PIPELINES_NAMESPACE = 'pipelines';
 
-/** Versioned schema of the `pipelines_*` tables: step cache, tuning studies and trials, retraining decisions. */
+/**
+ * Versioned schema of the `pipelines_*` tables: step cache, tuning studies and trials (with leases since #2). Retraining
+ * decisions lived in `pipelines_retrain_decisions` until #3 moved them to core's `core_retrain_decisions`.
+ */
 export const PIPELINES_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -75,6 +78,55 @@ CREATE INDEX pipelines_retrain_decisions_model ON pipelines_retrain_decisions (m
 -- One retraining at a time per (model, alias), across processes: a second runOnce gets CONFLICT.
 CREATE UNIQUE INDEX pipelines_retrain_decisions_running ON pipelines_retrain_decisions (model, alias)
   WHERE status = 'running';
+`,
+  },
+  {
+    version: 2,
+    name: 'trial leases and heartbeats',
+    sql: `
+-- A running trial belongs to its worker while its lease lasts; the worker renews it (heartbeat). A trial whose lease
+-- expired (its process died) is claimed again by another worker, with the same number and params.
+ALTER TABLE pipelines_trials ADD COLUMN attempt integer NOT NULL DEFAULT 1;
+ALTER TABLE pipelines_trials ADD COLUMN heartbeat_at timestamptz;
+ALTER TABLE pipelines_trials ADD COLUMN lease_expires_at timestamptz;
+CREATE INDEX pipelines_trials_lease ON pipelines_trials (study, lease_expires_at) WHERE status = 'running';
+`,
+  },
+  {
+    version: 3,
+    name: 'retrain decisions move to core_retrain_decisions',
+    // Needs core's table (namespace core.retrain-decisions), which migratePipelines applies first. Ids are kept when
+    // core's table is still empty, so alerts and logs that name a decision id stay valid.
+    sql: `
+DO $$
+DECLARE
+  keep_ids boolean;
+BEGIN
+  IF to_regclass('pipelines_retrain_decisions') IS NULL THEN
+    RETURN;
+  END IF;
+  IF to_regclass('core_retrain_decisions') IS NULL THEN
+    RAISE EXCEPTION 'core_retrain_decisions does not exist: apply the core.retrain-decisions migrations first';
+  END IF;
+  SELECT NOT EXISTS (SELECT 1 FROM core_retrain_decisions) INTO keep_ids;
+  IF keep_ids THEN
+    INSERT INTO core_retrain_decisions (id, model, alias, status, triggered, reasons, evaluation, incumbent_version,
+      candidate_version, promotion_decision_id, error, principal, started_at, finished_at)
+    SELECT id, model, alias, status, triggered, reasons, evaluation, incumbent_version, candidate_version,
+      promotion_decision_id, error, principal, started_at, finished_at
+    FROM pipelines_retrain_decisions ORDER BY id;
+    PERFORM setval(pg_get_serial_sequence('core_retrain_decisions', 'id'),
+      (SELECT coalesce(max(id), 0) + 1 FROM core_retrain_decisions), false);
+  ELSE
+    INSERT INTO core_retrain_decisions (model, alias, status, triggered, reasons, evaluation, incumbent_version,
+      candidate_version, promotion_decision_id, error, principal, started_at, finished_at)
+    SELECT model, alias, status, triggered, reasons, evaluation, incumbent_version, candidate_version,
+      promotion_decision_id, error, principal, started_at, finished_at
+    FROM pipelines_retrain_decisions ORDER BY id;
+  END IF;
+  DROP TABLE pipelines_retrain_decisions;
+END
+$$;
 `,
   },
 ];

@@ -47,3 +47,26 @@ export function rowCount(columns: Columns): number {
   }
   return n ?? 0;
 }
+
+function plainValue(v: unknown): unknown {
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'number' && Number.isNaN(v)) return null;
+  if (Array.isArray(v)) return v.map(plainValue);
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView))
+    return Array.from(v as unknown as ArrayLike<unknown>, plainValue);
+  return v;
+}
+
+/**
+ * Columns given in code (typed arrays, bigints, `NaN` for missing) as the JSON-shaped columns the signature validator
+ * takes: typed arrays become arrays, bigints decimal strings, `NaN` null. Anything else passes through untouched, so
+ * the validator reports it with a field path.
+ */
+export function toPlainInputs(inputs: unknown): unknown {
+  if (inputs === null || typeof inputs !== 'object' || Array.isArray(inputs)) return inputs;
+  const out: Record<string, unknown> = {};
+  for (const [name, col] of Object.entries(inputs)) {
+    out[name] = Array.isArray(col) || (ArrayBuffer.isView(col) && !(col instanceof DataView)) ? plainValue(col) : col;
+  }
+  return out;
+}

@@ -1,9 +1,30 @@
-import type { ApiKeyPrincipal, ApiKeyScope } from '@mlops/core';
+import type { ApiKeyPrincipal, ApiKeyScope, Columns } from '@mlops/core';
 import type { Request, Response } from 'express';
 import type { z } from 'zod';
 
 /** HTTP methods an extension route may use. */
 export type RouteMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/** Options of {@link RouteContext.predict}. */
+export interface RoutePredictOptions {
+  /**
+   * Run a specific served version (primary or canary) instead of the one the canary split picks.
+   * @default the version the canary split picks
+   */
+  version?: string;
+}
+
+/** What {@link RouteContext.predict} resolves to. */
+export interface RoutePrediction {
+  /** The served model name. */
+  model: string;
+  /** The version that made the predictions. */
+  version: string;
+  /** The model's output columns, one row per input row. */
+  outputs: Columns;
+  /** The prediction log id of each row (use them for feedback). */
+  predictionIds: string[];
+}
 
 /** What a route handler receives: validated params, query and body, plus the raw request and response. */
 export interface RouteContext<P = unknown, Q = unknown, B = unknown> {
@@ -16,6 +37,13 @@ export interface RouteContext<P = unknown, Q = unknown, B = unknown> {
   principal: ApiKeyPrincipal | undefined;
   req: Request;
   res: Response;
+  /**
+   * Predicts with a served model exactly as `POST /v1/models/{model}/predict` would: signature validation (400 with
+   * field paths under `inputs`), canary split, shadow mirror, micro-batching, the concurrency limit and timeout,
+   * metrics, and the prediction log under this request's `requestId` (several calls log several predictions with
+   * the same request id). Errors are the predict routes' typed errors (404 unknown model, 503 overloaded, ...).
+   */
+  predict(model: string, inputs: Columns, options?: RoutePredictOptions): Promise<RoutePrediction>;
 }
 
 /**

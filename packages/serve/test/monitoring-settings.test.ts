@@ -1,0 +1,109 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createStore, type Flavor, fsObjectStore, type Store, saveModelPackage, windowSettingsTags } from '@mlops/core';
+import { createRegistry, type Registry } from '@mlops/registry';
+import { createModelServer, type ListeningServer, type ModelServer } from '@mlops/serve';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { post } from './helpers.js';
+
+// The monitoring window settings stored with the model version (tag `mlops.monitoring`) win over the server's
+// `monitoring` options, which stay the fallback for versions without them.
+
+const flavor: Flavor<Record<string, never>> = {
+  name: 'test/sign',
+  save: async () => ({ files: { 'model.json': new TextEncoder().encode('{}') } }),
+  load: async (_files, ctx) => ({
+    signature: ctx.signature,
+    batchable: true,
+    predict: async (inputs) => ({
+      label: Array.from((inputs as Record<string, Float64Array>).a!, (v) => (v > 0 ? 'pos' : 'neg')),
+    }),
+  }),
+};
+const signature = {
+  inputs: [{ name: 'a', type: 'float64' as const }],
+  outputs: [{ name: 'label', type: 'string' as const }],
+};
+
+let store: Store;
+let registry: Registry;
+let dir: string;
+let server: ModelServer;
+let http: ListeningServer;
+const errors: string[] = [];
+
+const scrape = async () => (await fetch(`${http.url}/metrics`)).text();
+const gauge = (text: string, name: string, labels: string): number | undefined => {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+};
+
+beforeAll(async () => {
+  store = await createStore('memory://');
+  dir = await mkdtemp(join(tmpdir(), 'serve-window-'));
+  const objects = fsObjectStore({ dir });
+  registry = await createRegistry({ store });
+  const saved = await saveModelPackage({ objects, flavor, model: {}, signature, lineage: {} });
+  for (const name of ['tagged', 'plain']) {
+    await registry.createModel({ name });
+    await registry.createVersion({
+      model: name,
+      packageDigest: saved.digest,
+      flavor: flavor.name,
+      signature,
+      ...(name === 'tagged' ? { tags: windowSettingsTags({ windowMs: 60_000, limit: 3 }) } : {}),
+    });
+    await registry.setAlias({ model: name, alias: 'production', version: 1 });
+  }
+  const source = (name: string) => ({
+    name,
+    registry,
+    alias: 'production',
+    objects,
+    flavors: [flavor as Flavor<never>],
+  });
+  server = createModelServer({
+    models: [source('tagged'), source('plain')],
+    store,
+    defaultMetrics: false,
+    monitoring: { refreshMs: 0, minSamples: 1, limit: 10_000 },
+    onError: (err, c) => errors.push(`${c.where}: ${(err as Error).message}`),
+  });
+  await server.ready();
+  http = await server.listen({ port: 0, host: '127.0.0.1', signals: [] });
+  for (const name of ['tagged', 'plain']) {
+    const res = await post(`${http.url}/v1/models/${name}/predict`, { inputs: { a: [1, -1, 2, -2, 3] } });
+    expect(res.status).toBe(200);
+  }
+  await server.logger!.flush();
+});
+afterAll(async () => {
+  await http?.close();
+  await registry?.close();
+  await store?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('window settings stored with the model version', () => {
+  it('reads limit and window length from the version tag, and the server options otherwise', async () => {
+    const text = await scrape();
+    const samples = 'mlops_monitoring_window_samples';
+    expect(gauge(text, samples, 'model="tagged",version="1",kind="predictions"')).toBe(3);
+    expect(gauge(text, samples, 'model="plain",version="1",kind="predictions"')).toBe(5);
+    const win = 'mlops_monitoring_window_seconds';
+    expect(gauge(text, win, 'model="tagged",version="1",source="version"')).toBe(60);
+    expect(gauge(text, win, 'model="plain",version="1",source="server"')).toBe(86_400);
+  });
+
+  it('follows a change of the tag, and falls back to the server options (reporting it) when it is invalid', async () => {
+    await registry.updateVersion({ model: 'tagged', version: 1, tags: windowSettingsTags({ limit: 4 }) });
+    let text = await scrape();
+    expect(gauge(text, 'mlops_monitoring_window_samples', 'model="tagged",version="1",kind="predictions"')).toBe(4);
+    await registry.updateVersion({ model: 'tagged', version: 1, tags: { 'mlops.monitoring': '{"limit": -1}' } });
+    text = await scrape();
+    expect(gauge(text, 'mlops_monitoring_window_samples', 'model="tagged",version="1",kind="predictions"')).toBe(5);
+    expect(gauge(text, 'mlops_monitoring_window_seconds', 'model="tagged",version="1",source="server"')).toBe(86_400);
+    expect(errors.some((e) => e.includes('monitoring settings of tagged@1') && e.includes('limit'))).toBe(true);
+  });
+});
