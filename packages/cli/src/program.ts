@@ -524,6 +524,36 @@ export function createProgram(io: RunOptions, state: { exitCode: number; json: b
       ),
     );
 
+  // ui
+  program
+    .command('ui')
+    .description('web dashboard over the store: runs (compare with charts), models (promote/rollback), monitoring')
+    .option('-p, --port <port>', 'port (0 picks a free one)', '8090')
+    .option('--host <host>', 'address to bind (API keys are required off loopback)', '127.0.0.1')
+    .addOption(new Option('--auth <mode>', 'API-key auth').choices(['auto', 'required', 'disabled']).default('auto'))
+    .addHelpText(
+      'after',
+      examples([
+        ['mlops ui', 'open http://127.0.0.1:8090/ui/ over the embedded store (this process owns it)'],
+        ['mlops ui --store postgres://mlops@db/mlops --port 9000', 'beside a running server, on PostgreSQL'],
+      ]),
+    )
+    .action(
+      action(
+        lazy(
+          () => import('./commands/ui.js'),
+          (m) => m.uiCommand,
+        ),
+        (_args, o) => {
+          const port = Number(o.port);
+          if (!Number.isInteger(port) || port < 0 || port > 65535) {
+            throw usageError(`Invalid --port "${String(o.port)}": expected 0-65535`);
+          }
+          return { port, host: o.host as string, auth: o.auth as 'auto' | 'required' | 'disabled' };
+        },
+      ),
+    );
+
   // retrain
   program
     .command('retrain')
