@@ -15,6 +15,8 @@ import {
   recordFeedback,
   type Store,
   saveModelPackage,
+  WINDOW_SETTINGS_TAG,
+  windowSettingsTags,
 } from '@mlops/core';
 import { createProfile } from '@mlops/drift';
 import {
@@ -259,6 +261,36 @@ describe('continuous training', () => {
     expect(decision.evaluation!.performance!.metrics.accuracy).toBeGreaterThan(0.9);
     expect(calls).toBe(0);
     expect(sent).toEqual([]);
+  });
+
+  it('reads the window settings stored with the incumbent version (the tag the server gauges read) over its own', async () => {
+    const model = 'ct-window-tag';
+    const v1 = await setupModel(model);
+    await serveTraffic(model, v1.version, v1.predictor, makeData(40, 11, 2.5), false);
+    const policy = createContinuousTrainingPolicy({
+      store,
+      registry,
+      model,
+      triggers: { drift: true },
+      window: { minSamples: 1000 },
+      retrain: async () => ({ version: 99 }),
+    });
+    // The policy's own minSamples (1000) is above the 40 logged predictions: drift is not evaluated.
+    const before = await policy.evaluate();
+    expect(before.window.settings).toBe('policy');
+    expect(before.drift).toBeNull();
+    // Stored with the version, minSamples 20 wins: the shifted traffic is evaluated and drifts.
+    await registry.updateVersion({ model, version: v1.version, tags: windowSettingsTags({ minSamples: 20 }) });
+    const after = await policy.evaluate();
+    expect(after.window.settings).toBe('version');
+    expect(after.drift?.drifted).toBe(true);
+    expect(after.triggered).toBe(true);
+    // An invalid tag falls back to the policy's options and says why.
+    await registry.updateVersion({ model, version: v1.version, tags: { [WINDOW_SETTINGS_TAG]: '{"minSamples":-1}' } });
+    const invalid = await policy.evaluate();
+    expect(invalid.window.settings).toBe('policy');
+    expect(invalid.window.settingsError).toMatch(/minSamples/);
+    expect(invalid.drift).toBeNull();
   });
 
   it('accuracy from feedback below the threshold triggers, with the same evaluator as the monitors', async () => {

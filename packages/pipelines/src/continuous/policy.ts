@@ -12,6 +12,8 @@ import {
   readPredictions,
   recordRetrainDecision,
   type Store,
+  type WindowSettings,
+  windowSettingsFromTags,
 } from '@mlops/core';
 import { type DriftOptions, isProfile, type Profile, parseProfile } from '@mlops/drift';
 import type { Decision, Gate, ModelVersion, Registry } from '@mlops/registry';
@@ -75,7 +77,11 @@ export interface RetrainEvaluation {
   alias: string;
   /** The version the alias points at (the incumbent). */
   version: number;
-  window: { from: string; to: string };
+  /**
+   * The evaluated window; `settings` says whether the incumbent version's stored window settings (tag
+   * `mlops.monitoring`) or this policy's options applied, `settingsError` why a stored tag was ignored.
+   */
+  window: { from: string; to: string; settings: 'version' | 'policy'; settingsError?: string };
   counts: { predictions: number; labelled: number; newLabels: number };
   drift: { drifted: boolean; share: number; driftedColumns: string[] } | null;
   driftSkipped?: string;
@@ -315,15 +321,32 @@ export function createContinuousTrainingPolicy(options: ContinuousTrainingOption
       const stored = await registry.getProfile({ model: o.model, version: incumbent.version });
       reference = stored ? parseProfile(stored) : null;
     }
+    // The window settings stored with the incumbent version (core's WINDOW_SETTINGS_TAG, the same tag the server's
+    // gauges read) win field by field over this policy's options; an invalid tag falls back to the options, and
+    // the evaluation says so.
+    let stored: WindowSettings | null = null;
+    let settingsError: string | undefined;
+    try {
+      stored = windowSettingsFromTags(incumbent.tags);
+    } catch (err) {
+      settingsError = err instanceof Error ? err.message : String(err);
+    }
+    const win = {
+      durationMs: stored?.windowMs ?? o.window.durationMs,
+      limit: stored?.limit ?? o.window.limit,
+      minSamples: stored?.minSamples ?? o.window.minSamples,
+    };
+    const features = stored?.features ?? o.features;
+    const predictionOutput = stored?.predictionOutput ?? o.predictionOutput;
     const to = now();
-    const from = new Date(to.getTime() - o.window.durationMs);
+    const from = new Date(to.getTime() - win.durationMs);
     const read = {
       store,
       model: o.model,
       version: String(incumbent.version),
       from,
       to,
-      limit: o.window.limit,
+      limit: win.limit,
       order: 'desc' as const,
     };
     const [predictions, labelled] = await Promise.all([readPredictions(read), readLabelledWindow(read)]);
@@ -332,9 +355,9 @@ export function createContinuousTrainingPolicy(options: ContinuousTrainingOption
       reference,
       predictions,
       labelled,
-      ...(o.features ? { features: o.features } : {}),
-      predictionOutput: o.predictionOutput,
-      minSamples: o.window.minSamples,
+      ...(features ? { features } : {}),
+      predictionOutput,
+      minSamples: win.minSamples,
       drift: {
         ...(options.drift ?? {}),
         ...(typeof o.triggers.drift === 'object' ? { datasetDriftShare: o.triggers.drift.share } : {}),
@@ -378,7 +401,12 @@ export function createContinuousTrainingPolicy(options: ContinuousTrainingOption
       model: o.model,
       alias: o.alias,
       version: incumbent.version,
-      window: { from: from.toISOString(), to: to.toISOString() },
+      window: {
+        from: from.toISOString(),
+        to: to.toISOString(),
+        settings: stored ? 'version' : 'policy',
+        ...(settingsError ? { settingsError } : {}),
+      },
       counts: { ...w.counts, newLabels },
       drift: w.drift
         ? {
