@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { FeatureMatrix, Predictor } from '@mlops/core';
 import { createStore, fsObjectStore, preprocessingPipeline, saveModelPackage, tfidfVectorizer } from '@mlops/core';
 import { linearFlavor, linearOutputSignature, linearTrainer } from '@mlops/plugin-linear';
@@ -17,6 +17,7 @@ import { Ajv2019 } from 'ajv/dist/2019.js';
 import addFormats from 'ajv-formats';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
+import { CronJob } from 'kubernetes-models/batch/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, PersistentVolumeClaim, Service } from 'kubernetes-models/v1';
 import { describe, expect, it } from 'vitest';
@@ -41,6 +42,7 @@ const MODELS: Record<string, ModelCtor> = {
   'v1/PersistentVolumeClaim': PersistentVolumeClaim,
   'apps/v1/Deployment': Deployment,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+  'batch/v1/CronJob': CronJob,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
 };
 const CLUSTER_SCOPED = new Set<string>();
@@ -177,8 +179,9 @@ function kustomize(dir: string): K8sObject[] {
   for (const img of k.images ?? []) {
     let used = false;
     for (const o of objects) {
-      const pod = (o.spec as { template?: { spec?: { containers?: { image: string }[] } } } | undefined)?.template
-        ?.spec;
+      type PodTemplate = { template?: { spec?: { containers?: { image: string }[] } } };
+      const spec = o.spec as (PodTemplate & { jobTemplate?: { spec?: PodTemplate } }) | undefined;
+      const pod = (spec?.jobTemplate?.spec ?? spec)?.template?.spec; // a CronJob's pod sits one level deeper
       for (const c of pod?.containers ?? []) {
         const [name] = c.image.split(':');
         if (name !== img.name) continue;
@@ -225,6 +228,8 @@ describe('Kubernetes manifests', () => {
       const objects = kustomize(join(k8s, dir));
       expect(objects.map((o) => o.kind).sort()).toEqual([
         'ConfigMap',
+        'ConfigMap',
+        'CronJob',
         'Deployment',
         'HorizontalPodAutoscaler',
         'PersistentVolumeClaim',
@@ -267,6 +272,47 @@ describe('Kubernetes manifests', () => {
     expect(get(prod, 'Deployment').spec.template.spec.containers[0].readinessProbe.httpGet.path).toBe(
       '/v2/health/ready',
     );
+  });
+
+  it('the retraining CronJob runs deploy/retrain.config.mjs with the server image, store secret and writable objects', async () => {
+    const cronOf = (objs: K8sObject[]) => objs.find((o) => o.kind === 'CronJob') as Yaml;
+    const base = kustomize(join(k8s, 'base'));
+    const cron = cronOf(base);
+    expect(cron.spec.schedule.split(' ')).toHaveLength(5);
+    expect(cron.spec.concurrencyPolicy).toBe('Forbid');
+    const pod = cron.spec.jobTemplate.spec.template.spec;
+    expect(pod.restartPolicy).toBe('Never');
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    const c = pod.containers[0];
+    expect(c.command).toEqual(['node', 'packages/cli/dist/bin.js', 'retrain', 'deploy/retrain.config.mjs', '--json']);
+    expect(existsSync(join(root, c.command[3]))).toBe(true);
+    // the image contains the config: the Dockerfile copies it next to server.mjs
+    expect(readFileSync(join(deploy, 'Dockerfile'), 'utf8')).toMatch(/^COPY .* \/app\/deploy\/retrain\.config\.mjs /m);
+    expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
+    const env = Object.fromEntries(c.env.map((e: { name: string }) => [e.name, e]));
+    expect(env.MLOPS_STORE.valueFrom.secretKeyRef).toMatchObject({ name: 'mlops-secrets', key: 'MLOPS_STORE' });
+    expect(env.MLOPS_OBJECTS.valueFrom.configMapKeyRef).toMatchObject({ key: 'MLOPS_OBJECTS_DIR' });
+    const objectsMount = c.volumeMounts.find((m: { mountPath: string }) => m.mountPath === '/data/objects');
+    expect(objectsMount.readOnly).toBeFalsy();
+    // the exit code of a gate rejection (4) fails the Job without a retry
+    expect(cron.spec.jobTemplate.spec.podFailurePolicy.rules[0]).toMatchObject({
+      action: 'FailJob',
+      onExitCodes: { operator: 'In', values: [4] },
+    });
+    // every setting in its ConfigMap is one the config module reads
+    const config = (await import(pathToFileURL(join(deploy, 'retrain.config.mjs')).href)) as {
+      retrainEnvSchema: { shape: Record<string, unknown> };
+      readRetrainEnv: (env: Record<string, string>) => Record<string, unknown>;
+    };
+    const settings = base.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'mlops-retrain-config') as Yaml;
+    for (const k of Object.keys(settings.data)) expect(Object.keys(config.retrainEnvSchema.shape), k).toContain(k);
+    expect(() => config.readRetrainEnv(settings.data)).not.toThrow();
+    expect(pod.containers[0].envFrom.map((e: { configMapRef: { name: string } }) => e.configMapRef.name)).toContain(
+      'mlops-retrain-config',
+    );
+    // overlays retag the CronJob's image like the Deployment's
+    const prod = kustomize(join(k8s, 'overlays/prod'));
+    expect(cronOf(prod).spec.jobTemplate.spec.template.spec.containers[0].image).toBe('ghcr.io/mlops-ts/server:0.1.0');
   });
 
   it('a misspelled field passes kubernetes-models validate() but is caught by the unknown-field check', () => {
@@ -324,7 +370,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs the server, PostgreSQL 15, Prometheus and Grafana, and every mounted file exists', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['grafana', 'postgres', 'prometheus', 'server']);
+    expect(Object.keys(compose.services).sort()).toEqual(['grafana', 'postgres', 'prometheus', 'retrain', 'server']);
     expect(compose.services.postgres.image).toMatch(/^postgres:15/);
     expect(existsSync(join(deploy, '..', compose.services.server.build.dockerfile))).toBe(true);
     for (const svc of Object.values(compose.services) as { volumes?: string[] }[]) {
@@ -333,6 +379,28 @@ describe('docker-compose.yml', () => {
         if (src.startsWith('.')) expect(existsSync(join(deploy, src)), v).toBe(true);
       }
     }
+  });
+  it('the retrain service runs the retraining config on demand against the same store and objects as the server', async () => {
+    const server = compose.services.server;
+    const retrain = compose.services.retrain;
+    expect(retrain.profiles).toEqual(['retrain']);
+    expect(retrain.image).toBe(server.image);
+    expect(retrain.command).toEqual([
+      'node',
+      'packages/cli/dist/bin.js',
+      'retrain',
+      'deploy/retrain.config.mjs',
+      '--json',
+    ]);
+    expect(retrain.environment.MLOPS_STORE).toBe(server.environment.MLOPS_STORE);
+    expect(retrain.environment.MLOPS_OBJECTS).toBe(server.environment.MLOPS_OBJECTS_DIR);
+    expect(retrain.volumes).toEqual(server.volumes);
+    expect(retrain.depends_on.postgres.condition).toBe('service_healthy');
+    const config = (await import(pathToFileURL(join(deploy, 'retrain.config.mjs')).href)) as {
+      retrainEnvSchema: { shape: Record<string, unknown> };
+    };
+    const known = [...Object.keys(config.retrainEnvSchema.shape), 'MLOPS_STORE', 'MLOPS_OBJECTS', 'MLOPS_PROGRESS'];
+    for (const k of Object.keys(retrain.environment)) expect(known, k).toContain(k);
   });
 });
 

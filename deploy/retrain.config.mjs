@@ -1,0 +1,236 @@
+// The retraining job of the deployed stack: `mlops retrain deploy/retrain.config.mjs` (the Kubernetes CronJob, the
+// compose `retrain` service and .github/workflows/retrain.yml run exactly this). It builds a continuous-training
+// policy (@mlops/pipelines) for a text classifier served by deploy/server.mjs:
+//
+//   triggers  dataset drift of the logged text inputs against the served version's reference profile, and accuracy
+//             from feedback below a threshold (both over the prediction log window);
+//   retrain   TF-IDF (core) + softmax regression (@mlops/plugin-linear) on the latest version of a dataset in the store
+//             plus every prediction that received a feedback label, 80/20 split, evaluated on the held-out part;
+//   register  a model package with its fitted TF-IDF, a reference profile of its training texts, metrics and lineage;
+//   gate      accuracy ≥ a floor, and not worse than the incumbent by more than a margin; the policy promotes on pass.
+//
+// Plain ESM JavaScript using published packages only, so the image runs it without a TypeScript toolchain.
+// Configuration (environment; every variable is optional except that the model and the dataset must exist):
+//
+//   MLOPS_MODEL                 registered model to retrain                        default it-tickets
+//   MLOPS_MODEL_ALIAS           alias that is served and promoted                  default production
+//   MLOPS_RETRAIN_DATASET       dataset name (`mlops data add … --name`), a CSV    default = MLOPS_MODEL
+//   MLOPS_RETRAIN_TEXT_COLUMN   text column of the CSV and model input             default text
+//   MLOPS_RETRAIN_LABEL_COLUMN  label column of the CSV                            default label
+//   MLOPS_RETRAIN_DRIFT_SHARE   share of drifted input columns that is drift, 0–1  default 0.5 (text is the only one)
+//   MLOPS_RETRAIN_ACCURACY_BELOW retrain when accuracy from feedback is below      default 0.8
+//   MLOPS_RETRAIN_MIN_SAMPLES   fewer predictions/labels than this: trigger skipped default 30
+//   MLOPS_RETRAIN_WINDOW_HOURS  prediction-log window evaluated                    default 24
+//   MLOPS_RETRAIN_FEEDBACK_DAYS feedback-labelled predictions used for training   default 30
+//   MLOPS_RETRAIN_MIN_ACCURACY  gate: held-out accuracy of the candidate ≥         default 0.7
+//   MLOPS_RETRAIN_MAX_REGRESSION gate: accuracy not below the incumbent's by more  default 0.02
+//   MLOPS_RETRAIN_C             inverse regularisation strength                    default 10
+//   MLOPS_RETRAIN_SEED          seed of the train/test split and the profile       default 42
+import {
+  classificationReport,
+  listDatasetVersions,
+  preprocessingPipeline,
+  readLabelledWindow,
+  saveModelPackage,
+  tfidfVectorizer,
+} from '@mlops/core';
+import { createProfile } from '@mlops/drift';
+import { createContinuousTrainingPolicy } from '@mlops/pipelines';
+import { linearFlavor, linearOutputSignature, linearTrainer } from '@mlops/plugin-linear';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { z } from 'zod';
+
+const unit = z.coerce.number().min(0).max(1);
+const positiveInt = z.coerce.number().int().min(1);
+
+/** The configuration read from the environment (zod: a typo'd threshold fails the job with the variable's name). */
+export const retrainEnvSchema = z.object({
+  MLOPS_MODEL: z.string().min(1).default('it-tickets'),
+  MLOPS_MODEL_ALIAS: z.string().min(1).default('production'),
+  MLOPS_RETRAIN_DATASET: z.string().min(1).optional(),
+  MLOPS_RETRAIN_TEXT_COLUMN: z.string().min(1).default('text'),
+  MLOPS_RETRAIN_LABEL_COLUMN: z.string().min(1).default('label'),
+  MLOPS_RETRAIN_DRIFT_SHARE: unit.default(0.5),
+  MLOPS_RETRAIN_ACCURACY_BELOW: unit.default(0.8),
+  MLOPS_RETRAIN_MIN_SAMPLES: positiveInt.default(30),
+  MLOPS_RETRAIN_WINDOW_HOURS: z.coerce.number().positive().default(24),
+  MLOPS_RETRAIN_FEEDBACK_DAYS: z.coerce.number().positive().default(30),
+  MLOPS_RETRAIN_MIN_ACCURACY: unit.default(0.7),
+  MLOPS_RETRAIN_MAX_REGRESSION: unit.default(0.02),
+  MLOPS_RETRAIN_C: z.coerce.number().positive().default(10),
+  MLOPS_RETRAIN_SEED: z.coerce.number().int().default(42),
+});
+
+/** Parses the configuration; an empty variable counts as unset (compose passes `${X:-}` as ''). */
+export function readRetrainEnv(env = process.env) {
+  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const r = retrainEnvSchema.safeParse(set);
+  if (!r.success) {
+    const issues = r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid retrain configuration: ${issues}`);
+  }
+  return r.data;
+}
+
+/** A small deterministic PRNG (mulberry32) for the split. */
+function random(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Stratified split: about `testShare` of each class goes to test (at least one row when a class has two or more). */
+export function stratifiedSplit(labels, testShare, seed) {
+  const rand = random(seed);
+  const byClass = new Map();
+  for (const [i, l] of labels.entries()) byClass.set(l, [...(byClass.get(l) ?? []), i]);
+  const train = [];
+  const test = [];
+  for (const idx of byClass.values()) {
+    for (let i = idx.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [idx[i], idx[j]] = [idx[j], idx[i]];
+    }
+    const n = idx.length < 2 ? 0 : Math.max(1, Math.round(idx.length * testShare));
+    test.push(...idx.slice(0, n));
+    train.push(...idx.slice(n));
+  }
+  return { train: train.sort((a, b) => a - b), test: test.sort((a, b) => a - b) };
+}
+
+/** The rows of the newest version of `name` (a single CSV file in the object store, verified on read). */
+export async function loadLatestDataset({ store, objects, name, textColumn, labelColumn }) {
+  const [latest] = await listDatasetVersions(store, name);
+  if (!latest) throw new Error(`dataset "${name}" has no version in the store (version one with: mlops data add)`);
+  if (latest.type !== 'file') throw new Error(`dataset ${name}@${latest.version} is a directory; expected one CSV`);
+  const rows = parseCsv(await objects.readBytes(latest.digest), { columns: true, skip_empty_lines: true, bom: true });
+  const texts = [];
+  const labels = [];
+  for (const r of rows) {
+    const text = r[textColumn];
+    const label = r[labelColumn];
+    if (text === undefined || label === undefined) {
+      throw new Error(`dataset ${name}@${latest.version} has no "${textColumn}" and "${labelColumn}" columns`);
+    }
+    if (text.trim() === '' || label.trim() === '') continue;
+    texts.push(text);
+    labels.push(label);
+  }
+  return { version: latest.version, digest: latest.digest, texts, labels };
+}
+
+/** Predictions of `model` with a feedback label in the last `days` days: their text input and the true label. */
+export async function loadFeedback({ store, model, textColumn, days, now = new Date() }) {
+  const labelled = await readLabelledWindow({
+    store,
+    model,
+    from: new Date(now.getTime() - days * 86_400_000),
+    limit: 1_000_000,
+  });
+  const texts = [];
+  const labels = [];
+  for (const l of labelled) {
+    const text = l.prediction.inputs[textColumn];
+    if (typeof text !== 'string' || (typeof l.label !== 'string' && typeof l.label !== 'number')) continue;
+    texts.push(text);
+    labels.push(String(l.label));
+  }
+  return { texts, labels };
+}
+
+/**
+ * The policy factory `mlops retrain` calls with the resources it opened from its flags (`--store`, `--objects`).
+ * @param {{ store: import('@mlops/core').Store, registry: import('@mlops/registry').Registry, objects: import('@mlops/core').ObjectStore }} ctx
+ */
+export function createPolicy({ store, registry, objects }, env = readRetrainEnv()) {
+  const model = env.MLOPS_MODEL;
+  const alias = env.MLOPS_MODEL_ALIAS;
+  const dataset = env.MLOPS_RETRAIN_DATASET ?? model;
+  const textColumn = env.MLOPS_RETRAIN_TEXT_COLUMN;
+  const labelColumn = env.MLOPS_RETRAIN_LABEL_COLUMN;
+  const tfidf = { column: textColumn, ngramRange: [1, 2], sublinearTf: true };
+
+  return createContinuousTrainingPolicy({
+    store,
+    registry,
+    model,
+    alias,
+    triggers: { drift: { share: env.MLOPS_RETRAIN_DRIFT_SHARE }, accuracyBelow: env.MLOPS_RETRAIN_ACCURACY_BELOW },
+    window: {
+      durationMs: Math.round(env.MLOPS_RETRAIN_WINDOW_HOURS * 3_600_000),
+      minSamples: env.MLOPS_RETRAIN_MIN_SAMPLES,
+    },
+    features: [textColumn],
+    drift: { columnMapping: { text: [textColumn] } },
+    gate: {
+      all: [
+        { metric: 'accuracy', op: 'gte', value: env.MLOPS_RETRAIN_MIN_ACCURACY },
+        { metric: 'accuracy', notWorseThanIncumbentBy: env.MLOPS_RETRAIN_MAX_REGRESSION, direction: 'max' },
+      ],
+    },
+    principal: 'retrain-job',
+    retrain: async (ctx) => {
+      const data = await loadLatestDataset({ store, objects, name: dataset, textColumn, labelColumn });
+      const feedback = await loadFeedback({ store, model, textColumn, days: env.MLOPS_RETRAIN_FEEDBACK_DAYS });
+      const texts = [...data.texts, ...feedback.texts];
+      const labels = [...data.labels, ...feedback.labels];
+      if (new Set(labels).size < 2) throw new Error(`need at least two classes to train, got ${new Set(labels).size}`);
+      const split = stratifiedSplit(labels, 0.2, env.MLOPS_RETRAIN_SEED);
+      const pick = (idx, xs) => idx.map((i) => xs[i]);
+      const trainTexts = pick(split.train, texts);
+      const { fitted, output } = preprocessingPipeline([tfidfVectorizer(tfidf)]).fitTransform({
+        [textColumn]: trainTexts,
+      });
+      const trained = await linearTrainer({ C: env.MLOPS_RETRAIN_C, maxIter: 200 }).fit(
+        { x: output, y: pick(split.train, labels) },
+        {},
+      );
+      const testTexts = pick(split.test, texts);
+      const predicted = Array.from(trained.predict(fitted.transform({ [textColumn]: testTexts })), String);
+      const report = classificationReport(pick(split.test, labels), predicted);
+      const metrics = { accuracy: report.accuracy, macro_f1: report.macro.f1 };
+      const signature = {
+        inputs: [{ name: textColumn, type: 'string' }],
+        outputs: linearOutputSignature(trained),
+      };
+      const pkg = await saveModelPackage({
+        objects,
+        store,
+        flavor: linearFlavor(),
+        model: trained,
+        signature,
+        preprocessing: fitted,
+        metrics,
+        lineage: { datasetVersions: [`${dataset}@${data.version}`] },
+      });
+      const trainPredicted = Array.from(trained.predict(output), String);
+      const profile = createProfile(
+        { [textColumn]: trainTexts, label: trainPredicted },
+        { seed: env.MLOPS_RETRAIN_SEED, columnMapping: { text: [textColumn], prediction: 'label' } },
+      );
+      const v = await registry.createVersion({
+        model,
+        packageDigest: pkg.digest,
+        flavor: linearFlavor().name,
+        signature,
+        profile,
+        metrics,
+        datasetVersions: [{ name: dataset, version: data.version }],
+        tags: {
+          trigger: ctx.reasons.map((r) => r.trigger).join(','),
+          retrainDecision: ctx.decisionId,
+          trainRows: String(split.train.length),
+          testRows: String(split.test.length),
+          feedbackRows: String(feedback.texts.length),
+        },
+        description: `retrained by ${ctx.reasons.map((r) => r.trigger).join(', ')} on ${dataset}@${data.version.slice(0, 12)} + ${feedback.texts.length} feedback labels`,
+      });
+      return { version: v.version };
+    },
+  });
+}
