@@ -5,7 +5,7 @@
 //   MLOPS_MODEL        registered model to serve (required)
 //   MLOPS_MODEL_ALIAS  alias to follow (default: production); the server hot-swaps when it moves
 //   MLOPS_STORE        store URL (default: pglite://.mlops/db); postgres://… when more than one replica runs
-//   MLOPS_OBJECTS_DIR  directory of model packages (default: .mlops/objects)
+//   MLOPS_OBJECTS      directory of model packages, as for the mlops CLI (MLOPS_OBJECTS_DIR also read; default: .mlops/objects)
 //   MLOPS_AUTH         auto | required | disabled (default: auto: API keys required on a non-loopback HOST)
 //   PORT               default 8080
 //   HOST               default 0.0.0.0
@@ -52,7 +52,7 @@ async function loadFlavors() {
 }
 
 const store = await createStore(env.MLOPS_STORE || DEFAULT_STORE_URL);
-const objects = fsObjectStore({ dir: env.MLOPS_OBJECTS_DIR || '.mlops/objects' });
+const objects = fsObjectStore({ dir: env.MLOPS_OBJECTS || env.MLOPS_OBJECTS_DIR || '.mlops/objects' });
 const registry = await createRegistry({ store, objects });
 const flavors = await loadFlavors();
 

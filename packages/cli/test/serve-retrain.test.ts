@@ -145,6 +145,13 @@ describe('mlops serve and mlops retrain (subprocess)', () => {
         incumbentVersion: 2,
         candidateVersion: 4,
       });
+      // A missing config is NOT_FOUND (exit 3) however its path is written, never a raw module error.
+      for (const missingConfig of ['./missing.config.mjs', '../missing.config.mjs', join(dir, 'missing.config.mjs')]) {
+        const missing = await mlops(['--store', store, '--objects', objects, 'retrain', missingConfig], { cwd: dir });
+        expect(missing.code).toBe(3);
+        expect(missing.stderr).toContain('[NOT_FOUND]');
+        expect(missing.stderr).not.toContain('ERR_MODULE_NOT_FOUND');
+      }
       const aliases = await mlops(['--store', store, 'models', 'aliases', 'toy', '--json'], { cwd: dir });
       expect(jsonOf<{ aliases: { version: number }[] }>(aliases).aliases).toEqual([
         expect.objectContaining({ alias: 'production', version: 4 }),

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { MlopsError, type ObjectStore, type Store } from '@mlops/core';
 import type { Registry } from '@mlops/registry';
 import type { CliContext } from '../context.js';
@@ -80,7 +81,9 @@ export async function retrainCommand(opts: RetrainCommandOptions, ctx: CliContex
   try {
     mod = (await load(specifier)) as Record<string, unknown>;
   } catch (cause) {
-    if (!isModuleNotFound(cause, opts.config.replace(/^\.\//, ''))) throw cause;
+    // The config itself is missing (not a module it imports): the error names its resolved path.
+    const missing = specifier.startsWith('file:') ? fileURLToPath(specifier) : opts.config;
+    if (!isModuleNotFound(cause, missing)) throw cause;
     throw new MlopsError('NOT_FOUND', {
       message: `Retrain config ${opts.config} not found`,
       details: { config: opts.config },
