@@ -4,7 +4,7 @@
 //   npm run example:secom -- --quick --simulate    fewer and smaller forests (CI)
 //   npm run example:secom                          the real feature file (secom.data) when it can be found
 import { parseArgs } from 'node:util';
-import { log } from './log.js';
+import { log } from '@mlops/example-kit';
 import { runSecom } from './run.js';
 
 const { values: args } = parseArgs({

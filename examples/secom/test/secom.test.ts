@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createStore } from '@mlops/core';
+import { createStore, readLabelledWindow } from '@mlops/core';
 import { createRegistry } from '@mlops/registry';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runSecom } from '../src/run.js';
@@ -18,21 +18,49 @@ describe('SECOM example (--quick --simulate)', () => {
     expect(html).toContain('SIMULATED features');
     expect(html).toContain('<svg');
     expect(html).toContain('precision–recall curve');
+    expect(html).toContain('metrics over time');
+    expect(html).toContain('Continuous training');
+    expect(html).not.toMatch(/<script|https?:\/\/cdn/);
     expect(existsSync(join(home, 'reports', 'secom-drift-injected.html'))).toBe(true);
     // ONNX parity held on the test runs, and the metrics are real numbers.
     expect(result.metrics.pr_auc).toBeGreaterThan(0);
     expect(result.metrics.pr_auc).toBeLessThanOrEqual(1);
 
+    // Served over HTTP: every test run replayed in six windows, each with feedback found in the prediction log.
+    expect(result.windows).toHaveLength(6);
+    expect(result.windows.map((w) => w.injected)).toEqual([false, false, false, true, true, true]);
+    for (const w of result.windows) expect(w.labelled).toBe(w.runs);
+    const replayedRuns = result.windows.reduce((a, w) => a + w.runs, 0);
+    // Continuous training looked twice: the injected sensors are what it found drifted the second time.
+    expect(result.checks.map((c) => c.afterWindow)).toEqual([3, 6]);
+    const last = result.checks[1]!;
+    expect(last.driftedSensors).toEqual(expect.arrayContaining([result.injected.shifted, result.injected.stuck]));
+    expect(['promoted', 'rejected']).toContain(last.status);
+    expect(result.retrain?.status).toBe(last.status);
+    expect(result.alerts).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(`Sensor drift on ${result.injected.shifted}`),
+        expect.stringContaining(`Sensor drift on ${result.injected.stuck}`),
+      ]),
+    );
+    if (last.status === 'promoted') expect(result.retrain?.rolledBackTo).toBe(result.version);
+
     const store = await createStore(`pglite://${join(home, 'db')}`);
     const registry = await createRegistry({ store });
     try {
+      const labelled = await readLabelledWindow({ store, model: result.model, limit: 10_000 });
+      expect(labelled.length).toBeGreaterThanOrEqual(replayedRuns);
+      // After the rollback (or the refusal) production is the version this run registered first.
+      const prod = await registry.resolve({ model: result.model, alias: 'production' });
+      expect(prod.version).toBe(result.version);
       const versions = await registry.listVersions({ model: result.model, tags: { simulated: 'true' } });
       expect(versions.items.map((v) => v.version)).toContain(result.version);
+      if (result.retrain) expect(versions.items.map((v) => v.version)).toContain(result.retrain.version);
       expect(versions.items[0]!.tags.features).toBe('simulated');
       expect(versions.items[0]!.flavor).toBe('mlops.onnx');
     } finally {
       await registry.close();
       await store.close();
     }
-  }, 180_000);
+  }, 400_000);
 });

@@ -11,6 +11,11 @@ export const remoteSourceSchema = z.object({
       size: z.number().int().positive().optional(),
       /** Name of the file inside the zip (matched on the base name). */
       entry: z.string().min(1),
+      /**
+       * Who pinned `sha256`: the publisher (a different archive is refused) or a third party (a different archive is
+       * a warning, its own sha256 is recorded, and the extracted entry is still checked). Default `publisher`.
+       */
+      pinnedBy: z.enum(['publisher', 'third-party']).optional(),
     })
     .optional(),
 });
@@ -83,7 +88,7 @@ export const SECOM_LABELS_FILE: DatasetFileSpec = {
     { url: 'https://archive.ics.uci.edu/ml/machine-learning-databases/secom/secom_labels.data' },
     {
       url: UCI_SECOM_ZIP,
-      archive: { sha256: UCI_SECOM_ZIP_SHA256, size: 1_964_989, entry: 'secom_labels.data' },
+      archive: { sha256: UCI_SECOM_ZIP_SHA256, size: 1_964_989, entry: 'secom_labels.data', pinnedBy: 'third-party' },
     },
     {
       url: 'https://raw.githubusercontent.com/yeshudanbora/Secom-Wafer-Analytics/92614da178c25ffe53391021816bf5f0df3136a2/secom_labels.data',
@@ -102,7 +107,7 @@ export const SECOM_FEATURES_FILE: DatasetFileSpec = {
     { url: 'https://archive.ics.uci.edu/ml/machine-learning-databases/secom/secom.data' },
     {
       url: UCI_SECOM_ZIP,
-      archive: { sha256: UCI_SECOM_ZIP_SHA256, size: 1_964_989, entry: 'secom.data' },
+      archive: { sha256: UCI_SECOM_ZIP_SHA256, size: 1_964_989, entry: 'secom.data', pinnedBy: 'third-party' },
     },
   ],
 };

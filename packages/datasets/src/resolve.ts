@@ -25,6 +25,8 @@ export interface DatasetSource {
   verified: boolean;
   /** The URL it came from, when `origin` is `download`. */
   url?: string;
+  /** When downloaded inside a zip: the archive's own sha256 and whether it matched the pinned one. */
+  archive?: { sha256: string; matchedPin: boolean };
 }
 
 /** Options for finding (and if needed downloading) a dataset file. */
@@ -196,6 +198,7 @@ export async function resolveDatasetFile(spec: DatasetFileSpec, options: Resolve
     simulated: false,
     verified: spec.sha256 !== undefined,
     url: got.url,
+    ...(got.archive ? { archive: got.archive } : {}),
   };
 }
 

@@ -179,6 +179,32 @@ describe('download against a local HTTP server', () => {
     expect(await cacheFiles()).toEqual([]);
   });
 
+  it('an archive digest pinned by a third party is a warning: the archive digest is recorded, the entry still checked', async () => {
+    const zip = zipSync({ 'x/third.csv': BODY });
+    server.route('/owner/repo/0123abcd/third.zip', serve(zip));
+    const source = {
+      url: 'https://pinned.invalid/owner/repo/0123abcd/third.zip',
+      archive: { sha256: '0'.repeat(64), entry: 'third.csv', pinnedBy: 'third-party' as const },
+    };
+    const lines: string[] = [];
+    const got = await resolveDatasetFile(spec('third', { sources: [source] }), {
+      ...opts(),
+      progress: 'auto',
+      progressStream: { isTTY: false, write: (s: string) => lines.push(s) },
+    });
+    expect(got.sha256).toBe(DIGEST);
+    expect(got.archive).toEqual({ sha256: sha256(zip), matchedPin: false });
+    expect(lines.join('')).toContain(`has sha256 ${sha256(zip)}, not the third-party pin`);
+
+    // The entry inside is still verified against its own digest.
+    await rm(got.path);
+    const other = zipSync({ 'third.csv': new TextEncoder().encode('id,value\n1,2\n') });
+    server.route('/owner/repo/0123abcd/third.zip', serve(other));
+    const err = await resolveDatasetFile(spec('third', { sources: [source] }), opts()).catch((e: unknown) => e);
+    expect(isDatasetError(err, 'CHECKSUM_MISMATCH')).toBe(true);
+    expect((err as Error).message).toContain('extracted from third.zip');
+  });
+
   it('writes JSON progress lines when not on a TTY', async () => {
     server.route('/owner/repo/0123abcd/logged.csv', serve(BODY));
     const lines: string[] = [];

@@ -104,3 +104,78 @@ export function curveChart(
 <text x="${left + size / 2}" y="${top + size + 34}" text-anchor="middle" font-size="12" fill="#555">${esc(opts.xLabel)}</text>
 <text transform="translate(12,${top + size / 2}) rotate(-90)" text-anchor="middle" font-size="12" fill="#555">${esc(opts.yLabel)}</text></svg>`;
 }
+
+/** One series of {@link lineChart}: a value in [0, max] per x category, `null` where there is none. */
+export interface LineSeries {
+  label: string;
+  values: readonly (number | null)[];
+  color: string;
+  dashed?: boolean;
+}
+
+/**
+ * Lines over ordered categories (time windows), values in [0, max]; a gap where a value is null, a dot on every
+ * point, a legend, and an optional vertical marker before category `marker.at`.
+ */
+export function lineChart(
+  categories: readonly string[],
+  series: readonly LineSeries[],
+  opts: { title?: string; yLabel?: string; max?: number; marker?: { at: number; label: string } } = {},
+): string {
+  const w = 520;
+  const h = 240;
+  const left = 50;
+  const top = opts.title ? 30 : 10;
+  const max = opts.max ?? 1;
+  const n = Math.max(1, categories.length);
+  const sx = (i: number) => left + (n === 1 ? w / 2 : (i * w) / (n - 1));
+  const sy = (v: number) => top + (1 - Math.min(Math.max(v / max, 0), 1)) * h;
+  const f = (v: number) => v.toFixed(1);
+  const grid = [0, 0.25, 0.5, 0.75, 1]
+    .map(
+      (t) => `<line x1="${left}" y1="${f(sy(t * max))}" x2="${left + w}" y2="${f(sy(t * max))}" stroke="#eee"/>
+<text x="${left - 6}" y="${f(sy(t * max) + 4)}" text-anchor="end" font-size="11">${+(t * max).toFixed(2)}</text>`,
+    )
+    .join('');
+  const xLabels = categories
+    .map((c, i) => `<text x="${f(sx(i))}" y="${top + h + 16}" text-anchor="middle" font-size="11">${esc(c)}</text>`)
+    .join('');
+  const lines = series
+    .map((s) => {
+      // Split into runs of consecutive non-null points, so a missing value leaves a gap.
+      const runs: string[][] = [[]];
+      s.values.forEach((v, i) => {
+        if (v === null || !Number.isFinite(v)) runs.push([]);
+        else runs.at(-1)!.push(`${f(sx(i))},${f(sy(v))}`);
+      });
+      const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
+      const paths = runs
+        .filter((r) => r.length > 1)
+        .map((r) => `<polyline fill="none" stroke="${s.color}" stroke-width="2"${dash} points="${r.join(' ')}"/>`)
+        .join('');
+      const dots = s.values
+        .map((v, i) =>
+          v === null || !Number.isFinite(v)
+            ? ''
+            : `<circle cx="${f(sx(i))}" cy="${f(sy(v))}" r="3" fill="${s.color}"><title>${esc(`${s.label} ${categories[i]}: ${v.toFixed(3)}`)}</title></circle>`,
+        )
+        .join('');
+      return paths + dots;
+    })
+    .join('\n');
+  const legend = series
+    .map(
+      (s, k) =>
+        `<rect x="${left + w + 16}" y="${top + 4 + k * 20}" width="12" height="12" fill="${s.color}"/><text x="${left + w + 34}" y="${top + 14 + k * 20}" font-size="12">${esc(s.label)}</text>`,
+    )
+    .join('');
+  const m = opts.marker
+    ? `<line x1="${f(sx(opts.marker.at - 0.5))}" y1="${top}" x2="${f(sx(opts.marker.at - 0.5))}" y2="${top + h}" stroke="#c0392b" stroke-dasharray="3 3"/><text x="${f(sx(opts.marker.at - 0.5) + 4)}" y="${top + 12}" font-size="11" fill="#c0392b">${esc(opts.marker.label)}</text>`
+    : '';
+  const title = opts.title ? `<text x="0" y="16" font-size="13" font-weight="600">${esc(opts.title)}</text>` : '';
+  const yLabel = opts.yLabel
+    ? `<text transform="translate(12,${top + h / 2}) rotate(-90)" text-anchor="middle" font-size="12" fill="#555">${esc(opts.yLabel)}</text>`
+    : '';
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${left + w + 260}" height="${top + h + 30}" role="img">${title}${grid}
+<rect x="${left}" y="${top}" width="${w}" height="${h}" fill="none" stroke="#999"/>${xLabels}${lines}${legend}${m}${yLabel}</svg>`;
+}
