@@ -14,8 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createStore } from '@mlops/core';
 import { loadTicketTopics } from '@mlops/datasets';
+import { stratifiedSplit } from '@mlops/example-kit';
 import { runTicketsFlow } from '@mlops/pipelines';
-import { stratifiedSplit } from './split.js';
 import { evaluateTextModel, TFIDF, trainTextModel } from './text-model.js';
 
 const { values: args } = parseArgs({

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { type ObjectStore, type Store, versionDataset } from '@mlops/core';
 import { loadTicketTopics, loadTicketUrgency, type TicketUrgencyRow } from '@mlops/datasets';
 import { dataQualityReport, type QualityReport } from '@mlops/drift';
+import { log } from '@mlops/example-kit';
 import {
   assertValid,
   expectColumn,
@@ -16,7 +17,6 @@ import {
   type ValidationReport,
   validateData,
 } from '@mlops/pipelines';
-import { log } from './log.js';
 
 /** One validated ticket of the topic file, as `features.tickets` holds it. */
 export interface TopicTicket {

@@ -21,14 +21,13 @@ import {
   type Store,
 } from '@mlops/core';
 import { createProfile, type DriftReport, detectDrift, renderDriftReportHtml } from '@mlops/drift';
+import { log, seededRandom, shuffle, stratifiedSample, stratifiedSplit } from '@mlops/example-kit';
 import { createContinuousTrainingPolicy } from '@mlops/pipelines';
 import { ONNX_FLAVOR_NAME } from '@mlops/plugin-onnx';
 import { createRegistry, type Registry } from '@mlops/registry';
 import { createModelServer } from '@mlops/serve';
 import { prepareData } from './data.js';
-import { log } from './log.js';
 import { describeColumn, renderReport } from './report.js';
-import { seededRandom, shuffle, stratifiedSample, stratifiedSplit } from './split.js';
 import {
   evaluateTextModel,
   packageTextModel,

@@ -1,7 +1,7 @@
 // The example's HTML report: one self-contained page (inline CSS and SVG, no scripts, no CDN).
 import type { ClassificationReport } from '@mlops/core';
 import type { DriftReport } from '@mlops/drift';
-import { barChart, confusionHeatmap, esc } from './charts.js';
+import { barChart, confusionHeatmap, esc } from '@mlops/example-kit';
 
 /** Everything the report shows. */
 export interface ReportInput {

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStore, fsObjectStore, loadModelPackage, type Store } from '@mlops/core';
 import { loadTicketTopics, loadTicketUrgency } from '@mlops/datasets';
+import { stratifiedSample, stratifiedSplit } from '@mlops/example-kit';
 import { ONNX_FLAVOR_NAME } from '@mlops/plugin-onnx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { urgencyText } from '../src/data.js';
-import { stratifiedSample, stratifiedSplit } from '../src/split.js';
 import {
   evaluateTextModel,
   packageTextModel,
