@@ -36,7 +36,8 @@ import {
   textModelFlavors,
   trainTextModel,
 } from './text-model.js';
-import { predictOnce, replay, waitFor } from './traffic.js';
+import { postJson, predictOnce, replay, waitFor } from './traffic.js';
+import { createTriage, registryClasses, type TriageResponse as TriageResult } from './triage/index.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -238,7 +239,7 @@ async function run(store: Store, objects: ObjectStore, tracker: Tracker, registr
   let shiftedDrift: DriftReport | undefined;
   let retrainStatus = 'not run';
   let rolledBackTo: number | undefined;
-  const triageExample: unknown = undefined;
+  let triageExample: unknown;
 
   // 7. Serve both production aliases over HTTP (the server follows the registry aliases), replay the test tickets as
   //    live traffic with ground-truth feedback, then an injected shift: a surge of one topic and new vocabulary.
@@ -247,6 +248,15 @@ async function run(store: Store, objects: ObjectStore, tracker: Tracker, registr
     served.push({ name: URGENCY, registry, alias: 'production', objects, flavors: textModelFlavors() });
   }
   const server = createModelServer({ models: served, store });
+  // POST /tickets/triage: both models, knowledge-base articles and a drafted reply (an LLM when a key is configured,
+  // else a template built from the articles), listed in /openapi.json like every route.
+  const triage = urgencyPromoted
+    ? createTriage({
+        topicModel: { name: TOPIC, classes: registryClasses(registry, TOPIC) },
+        urgencyModel: { name: URGENCY, classes: registryClasses(registry, URGENCY) },
+      })
+    : undefined;
+  if (triage) server.route(triage.route);
   const listening = await server.listen({ port: 0, host: '127.0.0.1', signals: [] });
   const { url } = listening;
   log('serve', `serving ${served.map((s) => `${s.name}@production`).join(', ')}`, { url });
@@ -262,6 +272,24 @@ async function run(store: Store, objects: ObjectStore, tracker: Tracker, registr
       predictions: live.n,
       accuracy: live.accuracy,
     });
+    if (triage) {
+      // One triage as a help-desk form would send it, then the agent's feedback for both models by triage id.
+      const t = await postJson<TriageResult>(`${url}/tickets/triage`, {
+        title: 'laptop does not start',
+        body: 'my laptop does not power on since this morning, the charger light is off. i need it for a meeting',
+      });
+      await postJson(`${url}/v1/feedback`, {
+        requestId: t.triageId,
+        labels: { [TOPIC]: 'Hardware', [URGENCY]: t.urgency.label },
+      });
+      triageExample = t;
+      log('triage', `POST /tickets/triage → ${t.topic.label}, urgency ${t.urgency.label}`, {
+        triageId: t.triageId,
+        articles: t.articles.map((a) => a.id).join(','),
+        reply: t.reply.source,
+        ...(t.reply.reason ? { fallback: t.reply.reason } : {}),
+      });
+    }
 
     const surgeTopic = 'Hardware';
     const surge = liveIdx.filter((i) => topics[i]!.topic === surgeTopic);
@@ -398,10 +426,9 @@ async function run(store: Store, objects: ObjectStore, tracker: Tracker, registr
     }),
   );
   log('done', `report: ${file}`, { dataQuality: 'data-quality.html', drift: 'drift-shifted.html' });
-  log(
-    'done',
-    'serve the production models: npx mlops serve --store pglite://.mlops/db --model ticket-topic@production',
-  );
+  log('done', 'serve both production models with the triage endpoint', {
+    command: `npm run serve -w @mlops/example-it-tickets -- --home ${HOME}`,
+  });
 }
 
 /** Promotes `version` to production through `gate`; a refusal is logged, not thrown. Returns whether it passed. */

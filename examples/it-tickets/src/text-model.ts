@@ -27,6 +27,13 @@ import { exportToOnnx, onnxFlavor } from '@mlops/plugin-onnx';
 /** TF-IDF settings shared by both models (the sklearn comparison uses the same ones). */
 export const TFIDF = { ngramRange: [1, 2] as [number, number], minDf: 2, maxDf: 0.9, sublinearTf: true };
 
+/**
+ * L-BFGS iterations per fit. Measured on the full topic data (38k tickets, 144k terms, C=8, seed-42 split): 100
+ * iterations give macro-F1 0.861, 200 give 0.864 at twice the time (about 1 s per iteration on 2 busy cores); the
+ * example trains three times (tuning aside), so it takes 100 to stay within minutes.
+ */
+export const MAX_ITER = 100;
+
 /** A trained text classifier: the fitted TF-IDF and the model on its output. */
 export interface TextModel {
   features: FittedPipeline<CsrMatrix>;
@@ -46,7 +53,7 @@ export async function trainTextModel(
   const { fitted, output } = preprocessingPipeline<CsrMatrix>([
     tfidfVectorizer({ ...TFIDF, column: 'text' }),
   ]).fitTransform({ text: [...texts] });
-  const model = await linearTrainer({ maxIter: 200, ...params }).fit(
+  const model = await linearTrainer({ maxIter: MAX_ITER, ...params }).fit(
     { x: output, y: [...labels] },
     {},
     run ? { run } : {},
