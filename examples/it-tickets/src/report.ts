@@ -66,7 +66,7 @@ export function renderReport(r: ReportInput): string {
 <style>body{font-family:system-ui,sans-serif;max-width:980px;margin:2rem auto;padding:0 1rem;color:#222}
 table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left}h2{margin-top:2rem}
 .kpi{display:inline-block;margin-right:2rem}.kpi b{font-size:1.6rem;display:block}.note{background:#fff6dd;padding:.5rem 1rem}
-pre{background:#f6f6f6;padding:.5rem;overflow:auto;font-size:12px}</style></head><body>
+pre{background:#f6f6f6;padding:.5rem;overflow:auto;font-size:12px;white-space:pre-wrap;overflow-wrap:anywhere}</style></head><body>
 <h1>IT ticket triage</h1>
 <p>${r.quick ? '<b>Quick run</b> on a stratified slice. ' : ''}Data versions: ${Object.entries(r.versions)
     .map(([k, v]) => `<code>${esc(k)}@${esc(v.slice(0, 12))}</code>`)
