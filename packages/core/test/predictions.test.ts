@@ -79,11 +79,64 @@ describeStores('prediction log', (getStore) => {
   it('writes exactly one INSERT per batch when flushed', async () => {
     const model = uniq('batches');
     const { store, transactions } = flakyStore(getStore());
-    const logger = createPredictionLogger({ store, batchSize: 100, flushIntervalMs: HOUR, maxBuffer: 10_000 });
+    const logger = createPredictionLogger({
+      store,
+      batchSize: 100,
+      maxRowsPerStatement: 100,
+      flushIntervalMs: HOUR,
+      maxBuffer: 10_000,
+    });
     for (let i = 0; i < 1000; i++) logger.log({ requestId: 'r', position: i, model, inputs: { i } });
     await logger.flush();
     expect(transactions()).toBe(10);
     expect(await countRows(getStore(), model)).toBe(1000);
+    await logger.close();
+  });
+
+  it('writes a batch in statements of maxRowsPerStatement, letting the event loop run between them', async () => {
+    const model = uniq('statements');
+    const { store, transactions } = flakyStore(getStore());
+    const logger = createPredictionLogger({ store, batchSize: 120, maxRowsPerStatement: 50, flushIntervalMs: HOUR });
+    for (let i = 0; i < 120; i++) logger.log({ requestId: 'r', position: i, model, inputs: { i } });
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 0);
+    const stats = await logger.flush();
+    clearInterval(ticker);
+    expect(transactions()).toBe(3); // 50 + 50 + 20
+    expect(stats).toMatchObject({ written: 120, pending: 0 });
+    expect(ticks).toBeGreaterThan(0);
+    expect(await countRows(getStore(), model)).toBe(120);
+    await logger.close();
+  });
+
+  it('retries a batch that failed after some of its statements committed without writing a row twice', async () => {
+    const model = uniq('partial');
+    let n = 0;
+    const base = getStore();
+    const store = new Proxy(base, {
+      get(target, key, receiver) {
+        if (key === 'transaction') {
+          return async <T>(fn: (tx: Store) => Promise<T>) => {
+            n++;
+            if (n === 2) throw new Error('injected failure in the second statement');
+            return target.transaction(fn);
+          };
+        }
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const logger = createPredictionLogger({
+      store,
+      batchSize: 100,
+      maxRowsPerStatement: 40,
+      flushIntervalMs: HOUR,
+      retryDelayMs: 1,
+      onError: () => {},
+    });
+    for (let i = 0; i < 100; i++) logger.log({ requestId: 'r', position: i, model, inputs: { i } });
+    const stats = await logger.flush();
+    expect(stats).toMatchObject({ written: 100, failures: 1, abandoned: 0, pending: 0 });
+    expect(await countRows(base, model)).toBe(100);
     await logger.close();
   });
 

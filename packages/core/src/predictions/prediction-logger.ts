@@ -82,6 +82,14 @@ export interface PredictionLoggerOptions {
    */
   flushIntervalMs?: number;
   /**
+   * Most rows per INSERT statement: a larger batch is written as several statements, each in its own transaction,
+   * yielding to the event loop in between. PGlite runs SQL on the calling thread, so one 500-row INSERT would stall
+   * every request of a server for its whole duration; small statements bound the stall. Rows are keyed by id
+   * (`ON CONFLICT DO NOTHING`), so a retried batch never writes a row twice.
+   * @default 50 on PGlite, `batchSize` on PostgreSQL
+   */
+  maxRowsPerStatement?: number;
+  /**
    * Write attempts per batch before it is abandoned (counted in `abandoned`).
    * @default 5
    */
@@ -193,7 +201,8 @@ export function createPredictionLogger(opts: PredictionLoggerOptions): Predictio
   const flushIntervalMs = opts.flushIntervalMs ?? 1000;
   const maxAttempts = opts.maxAttempts ?? 5;
   const retryDelayMs = opts.retryDelayMs ?? 200;
-  for (const [k, v] of Object.entries({ maxBuffer, batchSize, maxAttempts })) {
+  const maxRowsPerStatement = opts.maxRowsPerStatement ?? (store.driver === 'pglite' ? 50 : batchSize);
+  for (const [k, v] of Object.entries({ maxBuffer, batchSize, maxAttempts, maxRowsPerStatement })) {
     if (!Number.isInteger(v) || v < 1) throw new MlopsError('INVALID_INPUT', `${k} must be a positive integer`);
   }
   const onError =
@@ -239,12 +248,17 @@ export function createPredictionLogger(opts: PredictionLoggerOptions): Predictio
     }
   };
 
-  async function writeBatch(batch: Row[]): Promise<number> {
+  /** Writes a batch in statements of at most `maxRowsPerStatement` rows; `written` grows as each one commits. */
+  async function writeBatch(batch: Row[]): Promise<void> {
     await migratePredictions(store);
-    return store.transaction(async (tx) => {
-      const rows = await tx.query<{ n: number }>(INSERT_SQL, [JSON.stringify(batch)]);
-      return Number(rows[0]?.n ?? 0);
-    });
+    for (let i = 0; i < batch.length; i += maxRowsPerStatement) {
+      if (i > 0) await new Promise<void>((r) => setImmediate(r)); // let requests run between statements
+      const part = i === 0 && batch.length <= maxRowsPerStatement ? batch : batch.slice(i, i + maxRowsPerStatement);
+      written += await store.transaction(async (tx) => {
+        const rows = await tx.query<{ n: number }>(INSERT_SQL, [JSON.stringify(part)]);
+        return Number(rows[0]?.n ?? 0);
+      });
+    }
   }
 
   async function drainLoop(): Promise<void> {
@@ -254,7 +268,7 @@ export function createPredictionLogger(opts: PredictionLoggerOptions): Predictio
       inFlight = batch.length;
       for (let attempt = 1; ; attempt++) {
         try {
-          written += await writeBatch(batch);
+          await writeBatch(batch);
           break;
         } catch (err) {
           failures++;
