@@ -8,53 +8,15 @@ import {
 import { type Profile, parseProfile } from '@mlops/drift';
 import { evaluateWindow, listRetrainDecisions } from '@mlops/pipelines';
 import type { Registry } from '@mlops/registry';
+import type { MonitoringAlert, MonitoringBucket, MonitoringSeriesOf } from './api-types.js';
 
 /** Serve marks shadow predictions with this alias prefix; they are not what users were answered with. */
 const SHADOW_PREFIX = 'shadow:';
 
-/** One time bucket of a model's prediction log. */
-export interface MonitoringBucket {
-  from: string;
-  to: string;
-  /** Distinct request ids. */
-  requests: number;
-  predictions: number;
-  /** Latency percentiles in milliseconds (null without latencies). */
-  latencyP50: number | null;
-  latencyP95: number | null;
-  /** The version that served most predictions of the bucket. */
-  version: string | null;
-  /** Predictions with feedback. */
-  labelled: number;
-  /** Accuracy from feedback (core's `evaluatePerformance`), null when nothing is labelled. */
-  accuracy: number | null;
-  /** Drift score per input column against the version's reference profile (`@mlops/drift`). */
-  drift: { column: string; score: number; drifted: boolean; test: string }[];
-  /** True when the dataset drifted in this bucket. */
-  datasetDrift: boolean | null;
-  /** Why drift was not evaluated. */
-  driftSkipped: string | null;
-}
-
-/** An alert the monitoring view shows: drift or an accuracy breach in a bucket, or a retraining decision. */
-export interface MonitoringAlert {
-  time: string;
-  kind: 'drift' | 'retrain';
-  severity: 'warning' | 'info' | 'critical';
-  message: string;
-}
+export type { MonitoringAlert, MonitoringBucket } from './api-types.js';
 
 /** What `GET /api/monitoring` returns. */
-export interface MonitoringSeries {
-  model: string;
-  from: string | null;
-  to: string | null;
-  total: { requests: number; predictions: number; labelled: number };
-  buckets: MonitoringBucket[];
-  columns: string[];
-  decisions: Awaited<ReturnType<typeof listRetrainDecisions>>;
-  alerts: MonitoringAlert[];
-}
+export type MonitoringSeries = MonitoringSeriesOf<Awaited<ReturnType<typeof listRetrainDecisions>>[number]>;
 
 function percentile(sorted: number[], p: number): number | null {
   if (sorted.length === 0) return null;

@@ -1,21 +1,8 @@
 import type { MetricPoint, NumberCondition, OrderBy, RunDetails, RunFilter, TextCondition, Tracker } from '@mlops/core';
 import type { Registry } from '@mlops/registry';
 import type { z } from 'zod';
+import type { RunRow } from './api-types.js';
 import type { runsQuerySchema } from './schemas.js';
-
-/** One row of the runs list. */
-export interface RunRow {
-  id: string;
-  name: string | null;
-  experiment: string;
-  status: string;
-  parentRunId: string | null;
-  startTime: string;
-  endTime: string | null;
-  params: Record<string, string>;
-  metrics: Record<string, number>;
-  tags: Record<string, string>;
-}
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 

@@ -70,3 +70,103 @@ export function KeyValues(props: { caption: string; entries: [string, ComponentC
     </table>
   );
 }
+
+/** Extra attributes for a table cell or row (`class`, `data-testid`, `aria-sort`, …). */
+export type CellAttrs = Record<string, string | undefined>;
+
+/** One column of a {@link DataTable}. */
+export interface Column<T> {
+  /** The header cell's content (inside `<th scope="col">`). */
+  header: ComponentChildren;
+  /** The body cell's content for a row. */
+  cell: (row: T) => ComponentChildren;
+  /** Stable key for columns that come and go (metric keys, compared runs). @default the column's index */
+  key?: string;
+  /** Class of the body cells (`num`, `params`). @default none */
+  class?: string;
+  /** Extra attributes of the header cell. @default none */
+  headerAttrs?: CellAttrs;
+  /** Extra attributes of a body cell. @default none */
+  cellAttrs?: (row: T) => CellAttrs;
+}
+
+/** Options of {@link DataTable}. */
+export interface DataTableProps<T> {
+  caption: ComponentChildren;
+  columns: Column<T>[];
+  rows: T[];
+  rowKey: (row: T) => string | number;
+  /** Shown as a muted paragraph instead of the table when there are no rows. @default the table, empty */
+  empty?: ComponentChildren;
+  /** The table's `data-testid`. @default none */
+  testId?: string;
+  /** Which column heads its row (`<th scope="row">`). @default 0 */
+  rowHeader?: number;
+  /** Extra attributes of a body row. @default none */
+  rowAttrs?: (row: T) => CellAttrs;
+}
+
+/** A captioned `table.data`: column headers, one row per item, one column as the row header. */
+export function DataTable<T>(props: DataTableProps<T>) {
+  if (props.empty !== undefined && props.rows.length === 0) return <p class="muted">{props.empty}</p>;
+  const head = props.rowHeader ?? 0;
+  return (
+    <table class="data" data-testid={props.testId}>
+      <caption>{props.caption}</caption>
+      <thead>
+        <tr>
+          {props.columns.map((c, i) => (
+            <th key={c.key ?? i} scope="col" {...c.headerAttrs}>
+              {c.header}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((row) => (
+          <tr key={props.rowKey(row)} {...props.rowAttrs?.(row)}>
+            {props.columns.map((c, i) => {
+              const Cell = i === head ? 'th' : 'td';
+              return (
+                <Cell key={c.key ?? i} scope={i === head ? 'row' : undefined} class={c.class} {...c.cellAttrs?.(row)}>
+                  {c.cell(row)}
+                </Cell>
+              );
+            })}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** A small pill: `badge alias`, `badge ok`, `badge status-finished`. */
+export function Badge(props: { kind: string; children: ComponentChildren }) {
+  return <span class={`badge ${props.kind}`}>{props.children}</span>;
+}
+
+/** A labelled `<select>` over string options, with an optional first "any" option whose value is empty. */
+export function SelectField(props: {
+  label: string;
+  value: string;
+  options: readonly string[];
+  onChange: (value: string) => void;
+  /** Text of a leading `value=""` option. @default none */
+  any?: string;
+  /** Class of the label (`inline`). @default none */
+  class?: string;
+}) {
+  return (
+    <label class={props.class}>
+      {props.label}
+      <select value={props.value} onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)}>
+        {props.any === undefined ? null : <option value="">{props.any}</option>}
+        {props.options.map((o) => (
+          <option key={o} value={o}>
+            {o}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api } from './api.js';
 import { fmt } from './chart.js';
-import { ErrorBox, Section, Status, when } from './common.js';
+import { Badge, DataTable, ErrorBox, Section, SelectField, Status, when } from './common.js';
 import { useApi } from './hooks.js';
 import type { ModelDetail, ModelSummary } from './types.js';
 
@@ -13,41 +13,28 @@ export function ModelsPage() {
       <h1>Registered models</h1>
       <Status error={models.error} loading={models.loading} />
       {models.data ? (
-        models.data.models.length === 0 ? (
-          <p class="muted">No registered models yet.</p>
-        ) : (
-          <table class="data">
-            <caption>{models.data.models.length} models</caption>
-            <thead>
-              <tr>
-                <th scope="col">Model</th>
-                <th scope="col">Latest version</th>
-                <th scope="col">Aliases</th>
-                <th scope="col">Updated</th>
-              </tr>
-            </thead>
-            <tbody>
-              {models.data.models.map((m) => (
-                <tr key={m.name}>
-                  <th scope="row">
-                    <a href={`#/models/${encodeURIComponent(m.name)}`}>{m.name}</a>
-                  </th>
-                  <td class="num">{m.latestVersion ?? '–'}</td>
-                  <td>
-                    {m.aliases.length === 0
-                      ? '–'
-                      : m.aliases.map((a) => (
-                          <span key={a.alias} class="badge alias">
-                            {a.alias} → v{a.version}
-                          </span>
-                        ))}
-                  </td>
-                  <td>{when(m.updatedAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )
+        <DataTable
+          caption={`${models.data.models.length} models`}
+          empty="No registered models yet."
+          rows={models.data.models}
+          rowKey={(m) => m.name}
+          columns={[
+            { header: 'Model', cell: (m) => <a href={`#/models/${encodeURIComponent(m.name)}`}>{m.name}</a> },
+            { header: 'Latest version', class: 'num', cell: (m) => m.latestVersion ?? '–' },
+            {
+              header: 'Aliases',
+              cell: (m) =>
+                m.aliases.length === 0
+                  ? '–'
+                  : m.aliases.map((a) => (
+                      <Badge key={a.alias} kind="alias">
+                        {a.alias} → v{a.version}
+                      </Badge>
+                    )),
+            },
+            { header: 'Updated', cell: (m) => when(m.updatedAt) },
+          ]}
+        />
       ) : null}
     </div>
   );
@@ -109,159 +96,118 @@ export function ModelPage(props: { name: string }) {
         <>
           {d.model.description ? <p>{d.model.description}</p> : null}
           <Section title="Aliases" id="model-aliases">
-            {d.aliases.length === 0 ? (
-              <p class="muted">No aliases yet: promote a version below.</p>
-            ) : (
-              <table class="data" data-testid="aliases">
-                <caption>Aliases and the versions they point at</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Alias</th>
-                    <th scope="col">Version</th>
-                    <th scope="col">Changed by</th>
-                    <th scope="col">Changed</th>
-                    <th scope="col">Action</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {d.aliases.map((a) => (
-                    <tr key={a.alias} data-alias={a.alias}>
-                      <th scope="row">{a.alias}</th>
-                      <td class="num" data-testid={`alias-${a.alias}`}>
-                        v{a.version}
-                      </td>
-                      <td>{a.updatedBy}</td>
-                      <td>{when(a.updatedAt)}</td>
-                      <td>
-                        <button type="button" disabled={busy} onClick={() => rollback(a.alias)}>
-                          Roll back {a.alias}
-                        </button>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
+            <DataTable
+              caption="Aliases and the versions they point at"
+              testId="aliases"
+              empty="No aliases yet: promote a version below."
+              rows={d.aliases}
+              rowKey={(a) => a.alias}
+              rowAttrs={(a) => ({ 'data-alias': a.alias })}
+              columns={[
+                { header: 'Alias', cell: (a) => a.alias },
+                {
+                  header: 'Version',
+                  class: 'num',
+                  cellAttrs: (a) => ({ 'data-testid': `alias-${a.alias}` }),
+                  cell: (a) => `v${a.version}`,
+                },
+                { header: 'Changed by', cell: (a) => a.updatedBy },
+                { header: 'Changed', cell: (a) => when(a.updatedAt) },
+                {
+                  header: 'Action',
+                  cell: (a) => (
+                    <button type="button" disabled={busy} onClick={() => rollback(a.alias)}>
+                      Roll back {a.alias}
+                    </button>
+                  ),
+                },
+              ]}
+            />
           </Section>
           <Section title="Versions" id="model-versions">
-            <label class="inline">
-              Alias to promote to{' '}
-              <select value={alias} onChange={(e) => setAlias((e.target as HTMLSelectElement).value)}>
-                {aliasNames.map((a) => (
-                  <option key={a} value={a}>
-                    {a}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <table class="data">
-              <caption>Versions, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Version</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Aliases</th>
-                  <th scope="col">Metrics</th>
-                  <th scope="col">Source run</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Action</th>
-                </tr>
-              </thead>
-              <tbody>
-                {d.versions.map((v) => (
-                  <tr key={v.version}>
-                    <th scope="row">v{v.version}</th>
-                    <td>{v.status}</td>
-                    <td>{v.aliases.join(', ') || '–'}</td>
-                    <td>
-                      {Object.entries(v.metrics)
-                        .map(([k, x]) => `${k} ${fmt(x)}`)
-                        .join(', ') || '–'}
-                    </td>
-                    <td>{v.sourceRunId ? <a href={`#/runs/${v.sourceRunId}`}>{v.sourceRunId.slice(0, 8)}</a> : '–'}</td>
-                    <td>{when(v.createdAt)}</td>
-                    <td>
-                      <button
-                        type="button"
-                        disabled={busy || incumbent === v.version}
-                        onClick={() => promote(v.version)}
-                      >
-                        Promote v{v.version} to {alias}
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <SelectField
+              class="inline"
+              label="Alias to promote to "
+              value={alias}
+              options={aliasNames}
+              onChange={setAlias}
+            />
+            <DataTable
+              caption="Versions, newest first"
+              rows={d.versions}
+              rowKey={(v) => v.version}
+              columns={[
+                { header: 'Version', cell: (v) => `v${v.version}` },
+                { header: 'Status', cell: (v) => v.status },
+                { header: 'Aliases', cell: (v) => v.aliases.join(', ') || '–' },
+                {
+                  header: 'Metrics',
+                  cell: (v) =>
+                    Object.entries(v.metrics)
+                      .map(([k, x]) => `${k} ${fmt(x)}`)
+                      .join(', ') || '–',
+                },
+                {
+                  header: 'Source run',
+                  cell: (v) =>
+                    v.sourceRunId ? <a href={`#/runs/${v.sourceRunId}`}>{v.sourceRunId.slice(0, 8)}</a> : '–',
+                },
+                { header: 'Created', cell: (v) => when(v.createdAt) },
+                {
+                  header: 'Action',
+                  cell: (v) => (
+                    <button type="button" disabled={busy || incumbent === v.version} onClick={() => promote(v.version)}>
+                      Promote v{v.version} to {alias}
+                    </button>
+                  ),
+                },
+              ]}
+            />
           </Section>
           <Section title="Gate decisions" id="model-decisions">
-            {d.decisions.length === 0 ? (
-              <p class="muted">No promotion decisions yet.</p>
-            ) : (
-              <table class="data">
-                <caption>Promotion decisions, newest first</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">When</th>
-                    <th scope="col">Alias</th>
-                    <th scope="col">Candidate</th>
-                    <th scope="col">Incumbent</th>
-                    <th scope="col">Result</th>
-                    <th scope="col">By</th>
-                    <th scope="col">Evidence</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {d.decisions.map((x) => (
-                    <tr key={x.id}>
-                      <th scope="row">{when(x.at)}</th>
-                      <td>{x.alias}</td>
-                      <td>v{x.candidateVersion}</td>
-                      <td>{x.incumbentVersion === null ? '–' : `v${x.incumbentVersion}`}</td>
-                      <td>
-                        <span class={`badge ${x.passed ? 'ok' : 'bad'}`}>{x.passed ? 'passed' : 'failed'}</span>
-                      </td>
-                      <td>{x.principal}</td>
-                      <td>
-                        <details>
-                          <summary>Evidence</summary>
-                          <pre>{JSON.stringify(x.evidence, null, 2)}</pre>
-                        </details>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
+            <DataTable
+              caption="Promotion decisions, newest first"
+              empty="No promotion decisions yet."
+              rows={d.decisions}
+              rowKey={(x) => x.id}
+              columns={[
+                { header: 'When', cell: (x) => when(x.at) },
+                { header: 'Alias', cell: (x) => x.alias },
+                { header: 'Candidate', cell: (x) => `v${x.candidateVersion}` },
+                { header: 'Incumbent', cell: (x) => (x.incumbentVersion === null ? '–' : `v${x.incumbentVersion}`) },
+                {
+                  header: 'Result',
+                  cell: (x) => <Badge kind={x.passed ? 'ok' : 'bad'}>{x.passed ? 'passed' : 'failed'}</Badge>,
+                },
+                { header: 'By', cell: (x) => x.principal },
+                {
+                  header: 'Evidence',
+                  cell: (x) => (
+                    <details>
+                      <summary>Evidence</summary>
+                      <pre>{JSON.stringify(x.evidence, null, 2)}</pre>
+                    </details>
+                  ),
+                },
+              ]}
+            />
           </Section>
           <Section title="Audit log" id="model-audit">
-            <table class="data" data-testid="audit">
-              <caption>Every change to this model, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">Version</th>
-                  <th scope="col">Alias</th>
-                  <th scope="col">From</th>
-                  <th scope="col">By</th>
-                  <th scope="col">Reason</th>
-                </tr>
-              </thead>
-              <tbody>
-                {d.audit.map((a) => (
-                  <tr key={a.id}>
-                    <th scope="row">{when(a.at)}</th>
-                    <td>{a.action}</td>
-                    <td>{a.version ?? '–'}</td>
-                    <td>{a.alias ?? '–'}</td>
-                    <td>{a.fromVersion ?? '–'}</td>
-                    <td>{a.principal}</td>
-                    <td>{a.reason ?? ''}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DataTable
+              caption="Every change to this model, newest first"
+              testId="audit"
+              rows={d.audit}
+              rowKey={(a) => a.id}
+              columns={[
+                { header: 'When', cell: (a) => when(a.at) },
+                { header: 'Action', cell: (a) => a.action },
+                { header: 'Version', cell: (a) => a.version ?? '–' },
+                { header: 'Alias', cell: (a) => a.alias ?? '–' },
+                { header: 'From', cell: (a) => a.fromVersion ?? '–' },
+                { header: 'By', cell: (a) => a.principal },
+                { header: 'Reason', cell: (a) => a.reason ?? '' },
+              ]}
+            />
           </Section>
         </>
       ) : null}

@@ -1,6 +1,6 @@
 import { qs } from './api.js';
 import { fmt, LineChart } from './chart.js';
-import { Section, Status, when } from './common.js';
+import { DataTable, Section, SelectField, Status, when } from './common.js';
 import { useApi } from './hooks.js';
 import type { MonitoringSeries } from './types.js';
 
@@ -8,6 +8,11 @@ const time = (ms: number) => {
   const d = new Date(ms);
   return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}:${String(d.getSeconds()).padStart(2, '0')}`;
 };
+
+/** A chart over the monitoring window: time on the x axis, tight to the data. */
+function TimeChart(props: Omit<Parameters<typeof LineChart>[0], 'xLabel' | 'xFormat' | 'tightX'>) {
+  return <LineChart xLabel="time" xFormat={time} tightX {...props} />;
+}
 
 /** Requests, latency, drift per column, accuracy from feedback, alerts and retraining decisions of a model. */
 export function MonitoringPage(props: { query: URLSearchParams }) {
@@ -18,6 +23,12 @@ export function MonitoringPage(props: { query: URLSearchParams }) {
   const s = series.data;
   const mid = (b: { from: string; to: string }) => (new Date(b.from).getTime() + new Date(b.to).getTime()) / 2;
   const used = s?.buckets.filter((b) => b.predictions > 0) ?? [];
+  /** One point per used bucket that has a value for `key`. */
+  const points = (key: 'requests' | 'latencyP50' | 'latencyP95' | 'accuracy') =>
+    used.flatMap((b) => {
+      const y = b[key];
+      return y === null ? [] : [{ x: mid(b), y }];
+    });
   return (
     <div>
       <h1>Monitoring</h1>
@@ -27,36 +38,22 @@ export function MonitoringPage(props: { query: URLSearchParams }) {
       ) : null}
       {models.data && models.data.models.length > 0 ? (
         <form class="filters" aria-label="Choose a model" onSubmit={(e) => e.preventDefault()}>
-          <label>
-            Model
-            <select
-              value={chosen ?? ''}
-              onChange={(e) => {
-                location.hash = `#/monitoring${qs({ model: (e.target as HTMLSelectElement).value, buckets })}`;
-              }}
-            >
-              {models.data.models.map((m) => (
-                <option key={m} value={m}>
-                  {m}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Time buckets
-            <select
-              value={buckets}
-              onChange={(e) => {
-                location.hash = `#/monitoring${qs({ model: chosen, buckets: (e.target as HTMLSelectElement).value })}`;
-              }}
-            >
-              {['6', '12', '24', '48'].map((b) => (
-                <option key={b} value={b}>
-                  {b}
-                </option>
-              ))}
-            </select>
-          </label>
+          <SelectField
+            label="Model"
+            value={chosen ?? ''}
+            options={models.data.models}
+            onChange={(model) => {
+              location.hash = `#/monitoring${qs({ model, buckets })}`;
+            }}
+          />
+          <SelectField
+            label="Time buckets"
+            value={buckets}
+            options={['6', '12', '24', '48']}
+            onChange={(b) => {
+              location.hash = `#/monitoring${qs({ model: chosen, buckets: b })}`;
+            }}
+          />
         </form>
       ) : null}
       <Status error={series.error} loading={series.loading && !s} />
@@ -96,43 +93,34 @@ export function MonitoringPage(props: { query: URLSearchParams }) {
             )}
           </Section>
           <Section title="Traffic and latency" id="mon-traffic">
-            <LineChart
+            <TimeChart
               id="requests"
               title="Requests per time bucket"
-              xLabel="time"
-              xFormat={time}
-              tightX
-              series={[{ label: 'requests', points: used.map((b) => ({ x: mid(b), y: b.requests })) }]}
+              series={[{ label: 'requests', points: points('requests') }]}
             />
-            <LineChart
+            <TimeChart
               id="latency"
               title="Latency (ms)"
-              xLabel="time"
-              xFormat={time}
-              tightX
               series={[
                 {
                   label: 'p50',
-                  points: used.filter((b) => b.latencyP50 !== null).map((b) => ({ x: mid(b), y: b.latencyP50! })),
+                  points: points('latencyP50'),
                 },
                 {
                   label: 'p95',
-                  points: used.filter((b) => b.latencyP95 !== null).map((b) => ({ x: mid(b), y: b.latencyP95! })),
+                  points: points('latencyP95'),
                 },
               ]}
             />
           </Section>
           <Section title="Accuracy from feedback" id="mon-accuracy">
-            <LineChart
+            <TimeChart
               id="accuracy"
               title="Accuracy from feedback"
-              xLabel="time"
-              xFormat={time}
-              tightX
               series={[
                 {
                   label: 'accuracy',
-                  points: used.filter((b) => b.accuracy !== null).map((b) => ({ x: mid(b), y: b.accuracy! })),
+                  points: points('accuracy'),
                 },
               ]}
             />
@@ -144,12 +132,9 @@ export function MonitoringPage(props: { query: URLSearchParams }) {
                 {used.map((b) => b.driftSkipped).find(Boolean) ?? 'no reference profile or too few predictions'}.
               </p>
             ) : (
-              <LineChart
+              <TimeChart
                 id="drift"
                 title="Drift score per column (p-value for p-value tests, distance otherwise)"
-                xLabel="time"
-                xFormat={time}
-                tightX
                 series={s.columns.map((c) => ({
                   label: c,
                   points: used.flatMap((b) => {
@@ -161,37 +146,23 @@ export function MonitoringPage(props: { query: URLSearchParams }) {
             )}
           </Section>
           <Section title="Retraining decisions" id="mon-decisions">
-            {s.decisions.length === 0 ? (
-              <p class="muted">No retraining decisions recorded.</p>
-            ) : (
-              <table class="data">
-                <caption>Continuous-training decisions, newest first</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Started</th>
-                    <th scope="col">Alias</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Triggered</th>
-                    <th scope="col">Reasons</th>
-                    <th scope="col">Incumbent → candidate</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {s.decisions.map((d) => (
-                    <tr key={d.id}>
-                      <th scope="row">{when(d.startedAt)}</th>
-                      <td>{d.alias}</td>
-                      <td>{d.status}</td>
-                      <td>{d.triggered ? 'yes' : 'no'}</td>
-                      <td>{d.reasons.map((r) => r.message).join('; ') || '–'}</td>
-                      <td>
-                        {fmt(d.incumbentVersion)} → {fmt(d.candidateVersion)}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
+            <DataTable
+              caption="Continuous-training decisions, newest first"
+              empty="No retraining decisions recorded."
+              rows={s.decisions}
+              rowKey={(d) => d.id}
+              columns={[
+                { header: 'Started', cell: (d) => when(d.startedAt) },
+                { header: 'Alias', cell: (d) => d.alias },
+                { header: 'Status', cell: (d) => d.status },
+                { header: 'Triggered', cell: (d) => (d.triggered ? 'yes' : 'no') },
+                { header: 'Reasons', cell: (d) => d.reasons.map((r) => r.message).join('; ') || '–' },
+                {
+                  header: 'Incumbent → candidate',
+                  cell: (d) => `${fmt(d.incumbentVersion)} → ${fmt(d.candidateVersion)}`,
+                },
+              ]}
+            />
           </Section>
         </>
       ) : null}

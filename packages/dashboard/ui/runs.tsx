@@ -1,9 +1,9 @@
 import { useState } from 'preact/hooks';
 import { qs } from './api.js';
 import { fmt, LineChart } from './chart.js';
-import { KeyValues, Section, Status, when } from './common.js';
+import { Badge, type Column, DataTable, KeyValues, Section, SelectField, Status, when } from './common.js';
 import { useApi } from './hooks.js';
-import type { Comparison, RunDetail, RunRow } from './types.js';
+import type { Comparison, ComparisonRow, RunDetail, RunRow } from './types.js';
 
 const STATUSES = ['running', 'finished', 'failed', 'killed'];
 
@@ -34,17 +34,32 @@ export function RunsPage(props: { query: URLSearchParams }) {
     const nextDir = sort === key && dir === 'desc' ? 'asc' : 'desc';
     setQuery('/runs', { ...current, sort: key, dir: nextDir });
   };
-  const SortHeader = (p: { label: string; k: string; num?: boolean }) => (
-    <th
-      scope="col"
-      class={p.num ? 'num' : undefined}
-      aria-sort={sort === p.k ? (dir === 'asc' ? 'ascending' : 'descending') : 'none'}
-    >
-      <button type="button" class="sort" onClick={() => sortBy(p.k)}>
-        {p.label}
-        <span aria-hidden="true">{sort === p.k ? (dir === 'asc' ? ' ▲' : ' ▼') : ''}</span>
+  /** A column whose header sorts the list by `k` (toggling the direction), with `aria-sort` for screen readers. */
+  const sortable = (label: string, k: string, cell: Column<RunRow>['cell'], num = false): Column<RunRow> => ({
+    key: k,
+    header: (
+      <button type="button" class="sort" onClick={() => sortBy(k)}>
+        {label}
+        <span aria-hidden="true">{sort === k ? (dir === 'asc' ? ' ▲' : ' ▼') : ''}</span>
       </button>
-    </th>
+    ),
+    headerAttrs: {
+      class: num ? 'num' : undefined,
+      'aria-sort': sort === k ? (dir === 'asc' ? 'ascending' : 'descending') : 'none',
+    },
+    class: num ? 'num' : undefined,
+    cell,
+  });
+  const textFilter = (label: string, field: 'param' | 'metric', placeholder: string) => (
+    <label>
+      {label}
+      <input
+        type="text"
+        placeholder={placeholder}
+        value={draft[field]}
+        onInput={(e) => setDraft({ ...draft, [field]: (e.target as HTMLInputElement).value })}
+      />
+    </label>
   );
   const toggle = (id: string) => setSelected((s) => (s.includes(id) ? s.filter((x) => x !== id) : [...s, id]));
 
@@ -59,52 +74,22 @@ export function RunsPage(props: { query: URLSearchParams }) {
           setQuery('/runs', { ...draft, sort, dir });
         }}
       >
-        <label>
-          Experiment
-          <select
-            value={draft.experiment}
-            onChange={(e) => setDraft({ ...draft, experiment: (e.target as HTMLSelectElement).value })}
-          >
-            <option value="">All experiments</option>
-            {(runs.data?.experiments ?? []).map((x) => (
-              <option key={x} value={x}>
-                {x}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Status
-          <select
-            value={draft.status}
-            onChange={(e) => setDraft({ ...draft, status: (e.target as HTMLSelectElement).value })}
-          >
-            <option value="">Any status</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Param
-          <input
-            type="text"
-            placeholder="lr=0.1"
-            value={draft.param}
-            onInput={(e) => setDraft({ ...draft, param: (e.target as HTMLInputElement).value })}
-          />
-        </label>
-        <label>
-          Metric
-          <input
-            type="text"
-            placeholder="accuracy>=0.9"
-            value={draft.metric}
-            onInput={(e) => setDraft({ ...draft, metric: (e.target as HTMLInputElement).value })}
-          />
-        </label>
+        <SelectField
+          label="Experiment"
+          any="All experiments"
+          value={draft.experiment}
+          options={runs.data?.experiments ?? []}
+          onChange={(experiment) => setDraft({ ...draft, experiment })}
+        />
+        <SelectField
+          label="Status"
+          any="Any status"
+          value={draft.status}
+          options={STATUSES}
+          onChange={(status) => setDraft({ ...draft, status })}
+        />
+        {textFilter('Param', 'param', 'lr=0.1')}
+        {textFilter('Metric', 'metric', 'accuracy>=0.9')}
         <button type="submit">Apply filters</button>
       </form>
       <Status error={runs.error} loading={runs.loading && !runs.data} />
@@ -121,61 +106,45 @@ export function RunsPage(props: { query: URLSearchParams }) {
         <span class="muted">Select two or more runs to compare their metrics over steps.</span>
       </div>
       {runs.data ? (
-        <table class="data">
-          <caption>
-            {runs.data.runs.length} run{runs.data.runs.length === 1 ? '' : 's'}
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">
-                <span class="visually-hidden">Compare</span>
-              </th>
-              <SortHeader label="Run" k="name" />
-              <th scope="col">Experiment</th>
-              <th scope="col">Params</th>
-              <SortHeader label="Status" k="status" />
-              <SortHeader label="Started" k="startTime" />
-              {metricKeys.map((k) => (
-                <SortHeader key={k} label={k} k={`metric:${k}`} num />
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {runs.data.runs.map((r) => (
-              <tr key={r.id}>
-                <td>
-                  <input
-                    type="checkbox"
-                    id={`sel-${r.id}`}
-                    checked={selected.includes(r.id)}
-                    onChange={() => toggle(r.id)}
-                    aria-label={`Select run ${r.name ?? r.id} for comparison`}
-                  />
-                </td>
-                <th scope="row">
-                  <a href={`#/runs/${encodeURIComponent(r.id)}`}>{r.name ?? r.id.slice(0, 8)}</a>
-                  {r.parentRunId ? <span class="muted"> (step)</span> : null}
-                </th>
-                <td>{r.experiment}</td>
-                <td class="params">
-                  {Object.entries(r.params)
-                    .filter(([k]) => !k.startsWith('step.'))
-                    .map(([k, v]) => `${k}=${v}`)
-                    .join(', ') || '–'}
-                </td>
-                <td>
-                  <span class={`badge status-${r.status}`}>{r.status}</span>
-                </td>
-                <td>{when(r.startTime)}</td>
-                {metricKeys.map((k) => (
-                  <td key={k} class="num">
-                    {fmt(r.metrics[k])}
-                  </td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          caption={`${runs.data.runs.length} run${runs.data.runs.length === 1 ? '' : 's'}`}
+          rows={runs.data.runs}
+          rowKey={(r) => r.id}
+          rowHeader={1}
+          columns={[
+            {
+              header: <span class="visually-hidden">Compare</span>,
+              cell: (r) => (
+                <input
+                  type="checkbox"
+                  id={`sel-${r.id}`}
+                  checked={selected.includes(r.id)}
+                  onChange={() => toggle(r.id)}
+                  aria-label={`Select run ${r.name ?? r.id} for comparison`}
+                />
+              ),
+            },
+            sortable('Run', 'name', (r) => (
+              <>
+                <a href={`#/runs/${encodeURIComponent(r.id)}`}>{r.name ?? r.id.slice(0, 8)}</a>
+                {r.parentRunId ? <span class="muted"> (step)</span> : null}
+              </>
+            )),
+            { header: 'Experiment', cell: (r) => r.experiment },
+            {
+              header: 'Params',
+              class: 'params',
+              cell: (r) =>
+                Object.entries(r.params)
+                  .filter(([k]) => !k.startsWith('step.'))
+                  .map(([k, v]) => `${k}=${v}`)
+                  .join(', ') || '–',
+            },
+            sortable('Status', 'status', (r) => <Badge kind={`status-${r.status}`}>{r.status}</Badge>),
+            sortable('Started', 'startTime', (r) => when(r.startTime)),
+            ...metricKeys.map((k) => sortable(k, `metric:${k}`, (r) => fmt(r.metrics[k]), true)),
+          ]}
+        />
       ) : null}
     </div>
   );
@@ -194,7 +163,7 @@ export function RunPage(props: { id: string }) {
       {r ? (
         <>
           <h1>
-            Run {r.name ?? r.id} <span class={`badge status-${r.status}`}>{r.status}</span>
+            Run {r.name ?? r.id} <Badge kind={`status-${r.status}`}>{r.status}</Badge>
           </h1>
           <KeyValues
             caption="Run"
@@ -229,60 +198,35 @@ export function RunPage(props: { id: string }) {
             <KeyValues caption="Tags" entries={Object.entries(r.tags)} />
           </Section>
           <Section title="Artifacts" id="run-artifacts">
-            {r.artifacts.length === 0 ? (
-              <p class="muted">No artifacts.</p>
-            ) : (
-              <table class="data">
-                <caption>Artifacts</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Size (bytes)</th>
-                    <th scope="col">Digest</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {r.artifacts.map((a) => (
-                    <tr key={a.name}>
-                      <th scope="row">
-                        <a href={`api/runs/${encodeURIComponent(r.id)}/artifact${qs({ name: a.name })}`}>{a.name}</a>
-                      </th>
-                      <td class="num">{a.size}</td>
-                      <td>
-                        <code>{a.digest.slice(0, 20)}…</code>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
+            <DataTable
+              caption="Artifacts"
+              empty="No artifacts."
+              rows={r.artifacts}
+              rowKey={(a) => a.name}
+              columns={[
+                {
+                  header: 'Name',
+                  cell: (a) => (
+                    <a href={`api/runs/${encodeURIComponent(r.id)}/artifact${qs({ name: a.name })}`}>{a.name}</a>
+                  ),
+                },
+                { header: 'Size (bytes)', class: 'num', cell: (a) => a.size },
+                { header: 'Digest', cell: (a) => <code>{a.digest.slice(0, 20)}…</code> },
+              ]}
+            />
           </Section>
           <Section title="Dataset lineage" id="run-datasets">
-            {r.datasets.length === 0 ? (
-              <p class="muted">No dataset versions recorded.</p>
-            ) : (
-              <table class="data">
-                <caption>Dataset versions used</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Dataset</th>
-                    <th scope="col">Version</th>
-                    <th scope="col">Role</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {r.datasets.map((d) => (
-                    <tr key={`${d.name}${d.version}${d.role}`}>
-                      <th scope="row">{d.name}</th>
-                      <td>
-                        <code>{d.version.slice(0, 24)}</code>
-                      </td>
-                      <td>{d.role}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
+            <DataTable
+              caption="Dataset versions used"
+              empty="No dataset versions recorded."
+              rows={r.datasets}
+              rowKey={(d) => `${d.name}${d.version}${d.role}`}
+              columns={[
+                { header: 'Dataset', cell: (d) => d.name },
+                { header: 'Version', cell: (d) => <code>{d.version.slice(0, 24)}</code> },
+                { header: 'Role', cell: (d) => d.role },
+              ]}
+            />
           </Section>
         </>
       ) : null}
@@ -332,34 +276,33 @@ export function ComparePage(props: { query: URLSearchParams }) {
           </Section>
           {(['metrics', 'params'] as const).map((kind) => (
             <Section key={kind} title={kind === 'metrics' ? 'Latest metrics' : 'Params'} id={`cmp-${kind}`}>
-              <table class="data">
-                <caption>{kind === 'metrics' ? 'Latest metrics' : 'Params'} (rows that differ are marked ≠)</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Key</th>
-                    {c.runs.map((r, i) => (
-                      <th key={r.id} scope="col" class="num">
-                        <a href={`#/runs/${r.id}`}>{label(i)}</a>
-                      </th>
-                    ))}
-                  </tr>
-                </thead>
-                <tbody>
-                  {c[kind].map((row) => (
-                    <tr key={row.key} class={row.differs ? 'differs' : ''}>
-                      <th scope="row">
+              <DataTable
+                caption={`${kind === 'metrics' ? 'Latest metrics' : 'Params'} (rows that differ are marked ≠)`}
+                rows={c[kind] as ComparisonRow<string | number>[]}
+                rowKey={(row) => row.key}
+                rowAttrs={(row) => ({ class: row.differs ? 'differs' : '' })}
+                columns={[
+                  {
+                    header: 'Key',
+                    cell: (row) => (
+                      <>
                         {row.key}
                         {row.differs ? <span title="values differ"> ≠</span> : null}
-                      </th>
-                      {row.values.map((v, i) => (
-                        <td key={c.runs[i]!.id} class="num">
-                          {typeof v === 'number' ? fmt(v) : (v ?? '–')}
-                        </td>
-                      ))}
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                      </>
+                    ),
+                  },
+                  ...c.runs.map((r, i) => ({
+                    key: r.id,
+                    header: <a href={`#/runs/${r.id}`}>{label(i)}</a>,
+                    headerAttrs: { class: 'num' },
+                    class: 'num',
+                    cell: (row: ComparisonRow<string | number>) => {
+                      const v = row.values[i];
+                      return typeof v === 'number' ? fmt(v) : (v ?? '–');
+                    },
+                  })),
+                ]}
+              />
             </Section>
           ))}
         </>

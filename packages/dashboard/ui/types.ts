@@ -1,17 +1,9 @@
-// Shapes of the JSON API responses the pages read (see src/queries.ts and src/monitoring.ts).
+// Shapes of the JSON API responses the pages read (see src/queries.ts and src/monitoring.ts). Shapes the server
+// declares in src/api-types.ts (import-free) are imported from there: `import type` is erased by esbuild, so no server
+// code reaches the bundle.
+import type { MonitoringAlert, MonitoringBucket, MonitoringSeriesOf, RunRow } from '../src/api-types.js';
 
-export interface RunRow {
-  id: string;
-  name: string | null;
-  experiment: string;
-  status: string;
-  parentRunId: string | null;
-  startTime: string;
-  endTime: string | null;
-  params: Record<string, string>;
-  metrics: Record<string, number>;
-  tags: Record<string, string>;
-}
+export type { MonitoringAlert, MonitoringBucket, RunRow };
 
 export interface MetricPoint {
   value: number;
@@ -105,37 +97,14 @@ export interface ModelDetail {
   audit: AuditEntry[];
 }
 
-export interface MonitoringBucket {
-  from: string;
-  to: string;
-  requests: number;
-  predictions: number;
-  latencyP50: number | null;
-  latencyP95: number | null;
-  version: string | null;
-  labelled: number;
-  accuracy: number | null;
-  drift: { column: string; score: number; drifted: boolean; test: string }[];
-  datasetDrift: boolean | null;
-  driftSkipped: string | null;
-}
-
-export interface MonitoringSeries {
-  model: string;
-  from: string | null;
-  to: string | null;
-  total: { requests: number; predictions: number; labelled: number };
-  buckets: MonitoringBucket[];
-  columns: string[];
-  decisions: {
-    id: string;
-    alias: string;
-    status: string;
-    triggered: boolean;
-    reasons: { trigger: string; message: string }[];
-    incumbentVersion: number | null;
-    candidateVersion: number | null;
-    startedAt: string;
-  }[];
-  alerts: { time: string; kind: string; severity: string; message: string }[];
-}
+/** What `GET /api/monitoring` returns, with the decision fields the page reads. */
+export type MonitoringSeries = MonitoringSeriesOf<{
+  id: string;
+  alias: string;
+  status: string;
+  triggered: boolean;
+  reasons: { trigger: string; message: string }[];
+  incumbentVersion: number | null;
+  candidateVersion: number | null;
+  startedAt: string;
+}>;
