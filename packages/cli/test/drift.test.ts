@@ -16,11 +16,22 @@ function csv(rows: number, shift: number, planB: number): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** {@link csv} plus a `label` column (`churn` for a `churned` share of rows). */
+function labelledCsv(rows: number, shift: number, planB: number, churned: number): string {
+  const [header, ...lines] = csv(rows, shift, planB).trimEnd().split('\n');
+  const label = (i: number) => ((i * 17) % 100 < churned * 100 ? 'churn' : 'stay');
+  return `${[`${header},label`, ...lines.map((l, i) => `${l},${label(i)}`)].join('\n')}\n`;
+}
+
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mlops-cli-drift-'));
   await writeFile(join(dir, 'ref.csv'), csv(400, 0, 0.3));
   await writeFile(join(dir, 'same.csv'), csv(400, 0, 0.3));
   await writeFile(join(dir, 'cur.csv'), csv(400, 15, 0.8));
+  // Only `age` (of the features age, plan) and the target `label` shift.
+  await writeFile(join(dir, 'ref-labelled.csv'), labelledCsv(400, 0, 0.3, 0.2));
+  await writeFile(join(dir, 'cur-labelled.csv'), labelledCsv(400, 15, 0.3, 0.7));
+  await writeFile(join(dir, 'same-labelled.csv'), labelledCsv(400, 15, 0.3, 0.2));
 });
 
 afterAll(async () => {
@@ -66,6 +77,51 @@ describe('mlops drift (subprocess)', () => {
       const missing = await mlops(['drift', 'ref.csv', 'nope.csv'], { cwd: dir });
       expect(missing.code).toBe(3);
       expect(missing.stderr).toContain('nope.csv does not exist');
+    },
+    CHILD_TIMEOUT,
+  );
+
+  it(
+    'counts feature columns in the dataset verdict and reports the target column separately, as --json does',
+    async () => {
+      const args = ['drift', 'ref-labelled.csv', 'cur-labelled.csv', '--exclude', 'id', '--target', 'label'];
+      const r = await mlops(args, { cwd: dir });
+      expect(r.code).toBe(0);
+      const [summary, header, ...rows] = r.stdout.trimEnd().split('\n');
+      expect(summary).toBe(
+        'Dataset drift: DETECTED (1 of 2 feature columns drifted, share 0.50, threshold 0.5); target drift: yes',
+      );
+      expect(header!.split(/\s+/)).toEqual(['COLUMN', 'ROLE', 'TYPE', 'TEST', 'SCORE', 'THRESHOLD', 'DRIFT']);
+      // Two rows say drifted (a feature and the target); the summary's "1 of 2" counts only the feature.
+      const table = rows.map((row) => row.split(/\s+/)).map((c) => [c[0], c[1], c.at(-1)]);
+      expect(table.sort()).toEqual([
+        ['age', 'feature', 'yes'],
+        ['label', 'target', 'yes'],
+        ['plan', 'feature', 'no'],
+      ]);
+
+      const json = jsonOf<{
+        dataset: { drifted: boolean; driftedColumns: number; columns: number; share: number };
+        targetDrift: boolean | null;
+        columns: { column: string; role: string; drifted: boolean }[];
+      }>(await mlops([...args, '--json'], { cwd: dir }));
+      expect(json.dataset).toMatchObject({ drifted: true, driftedColumns: 1, columns: 2, share: 0.5 });
+      expect(json.targetDrift).toBe(true);
+      expect(
+        json.columns
+          .filter((c) => c.drifted)
+          .map((c) => [c.column, c.role])
+          .sort(),
+      ).toEqual([
+        ['age', 'feature'],
+        ['label', 'target'],
+      ]);
+
+      const stable = await mlops(
+        ['drift', 'ref-labelled.csv', 'same-labelled.csv', '--exclude', 'id', '--target', 'label'],
+        { cwd: dir },
+      );
+      expect(stable.stdout.split('\n')[0]).toMatch(/\(1 of 2 feature columns drifted, .*\); target drift: no$/);
     },
     CHILD_TIMEOUT,
   );

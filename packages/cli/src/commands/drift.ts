@@ -46,6 +46,20 @@ export interface DriftCommandOptions {
 }
 
 /**
+ * The summary line of `mlops drift`. The dataset verdict counts feature columns only (as `report.dataset` does); the
+ * target and prediction columns, when mapped, get their own verdicts: `yes`, `no`, or `not tested` (skipped).
+ */
+function driftSummary(report: ReturnType<typeof detectDrift>, opts: DriftCommandOptions): string {
+  const d = report.dataset;
+  const verdict = (x: boolean | null) => (x === null ? 'not tested' : x ? 'yes' : 'no');
+  return [
+    `Dataset drift: ${d.drifted ? 'DETECTED' : 'not detected'} (${d.driftedColumns} of ${d.columns} feature columns drifted, share ${d.share.toFixed(2)}, threshold ${d.threshold})`,
+    ...(opts.target ? [`target drift: ${verdict(report.targetDrift)}`] : []),
+    ...(opts.prediction ? [`prediction drift: ${verdict(report.predictionDrift)}`] : []),
+  ].join('; ');
+}
+
+/**
  * `mlops drift`: per-column drift between two data files with the test Evidently would pick, a dataset verdict,
  * an optional self-contained HTML report and the JSON report with `--json`. Returns the exit code.
  */
@@ -82,16 +96,14 @@ export async function driftCommand(opts: DriftCommandOptions, ctx: CliContext, o
     );
     if (out.json) out.note(`HTML report written to ${opts.html}`);
   }
-  const d = report.dataset;
   out.result(report, () =>
     [
-      `Dataset drift: ${d.drifted ? 'DETECTED' : 'not detected'} (${d.driftedColumns} of ${d.columns} columns drifted, share ${d.share.toFixed(
-        2,
-      )}, threshold ${d.threshold})`,
+      driftSummary(report, opts),
       formatTable(
-        ['COLUMN', 'TYPE', 'TEST', 'SCORE', 'THRESHOLD', 'DRIFT'],
+        ['COLUMN', 'ROLE', 'TYPE', 'TEST', 'SCORE', 'THRESHOLD', 'DRIFT'],
         sortByDrift(report.columns).map((c) => [
           c.column,
+          c.role,
           c.type,
           c.test,
           Number.isFinite(c.score) ? String(Number(c.score.toPrecision(4))) : String(c.score),
@@ -103,5 +115,5 @@ export async function driftCommand(opts: DriftCommandOptions, ctx: CliContext, o
       ...(opts.html ? [`HTML report: ${opts.html}`] : []),
     ].join('\n'),
   );
-  return opts.failOnDrift && d.drifted ? EXIT_CODES.DRIFT_DETECTED : EXIT_CODES.OK;
+  return opts.failOnDrift && report.dataset.drifted ? EXIT_CODES.DRIFT_DETECTED : EXIT_CODES.OK;
 }
