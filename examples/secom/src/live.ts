@@ -1,19 +1,24 @@
-// The HTTP side of the example: production runs replayed against the model server (the JSON predict API), with the
-// true outcome of every run sent back as feedback, and small polling helpers for hot-swaps.
+// The HTTP side of the example: production runs replayed against the model server (Open Inference Protocol v2,
+// missing readings as `null`), with the true outcome of every run sent back as feedback, and small polling helpers
+// for hot-swaps.
 import type { Frame } from '@mlops/core';
 
-/** One prediction of the server's JSON predict API. */
-export interface ServedPrediction {
-  id: string;
-  outputs: { probabilities: number[]; label?: unknown };
+/** One tensor of a v2 inference response. */
+export interface InferTensor {
+  name: string;
+  shape: number[];
+  datatype: string;
+  data: unknown[];
 }
 
-/** The response of `POST /v1/models/{name}/predict`. */
-export interface PredictResponse {
-  requestId: string;
-  model: string;
-  version: string;
-  predictions: ServedPrediction[];
+/** The response of `POST /v2/models/{name}/infer`. */
+export interface InferResponse {
+  model_name: string;
+  model_version: string;
+  id: string;
+  /** `request_id` and the comma-separated `prediction_ids` (one per run, in order) of the prediction log. */
+  parameters: { request_id: string; prediction_ids: string };
+  outputs: InferTensor[];
 }
 
 /** What one replayed stream gave: P(fail) per run, the versions that answered, request and feedback counts. */
@@ -28,7 +33,7 @@ export interface ReplayResult {
 
 /** Options of {@link replayRuns}. */
 export interface ReplayOptions {
-  /** Runs per predict request (590 optional sensors each: ~6 KB per run). @default 40 */
+  /** Runs per inference request (one FP64 tensor per sensor, ~6 KB per run). @default 40 */
   batchSize?: number;
   /** Column of `probabilities` holding P(fail). @default 1 */
   failColumn?: number;
@@ -45,24 +50,34 @@ export async function postJson<T>(url: string, body: unknown): Promise<T> {
   return (await res.json()) as T;
 }
 
-/** Instances of the JSON predict API from a frame: one object per run, missing readings as `null`. */
-export function instancesOf(frame: Frame, inputs: readonly string[], from = 0, to?: number): Record<string, unknown>[] {
+/**
+ * v2 input tensors from a frame: one FP64 tensor of shape `[runs]` per sensor, a missing reading as `null` (the
+ * server takes it for the signature's optional inputs and decodes it to `NaN`, as the JSON predict API does).
+ */
+export function tensorsOf(frame: Frame, inputs: readonly string[], from = 0, to?: number): InferTensor[] {
   const first = frame[inputs[0]!] as ArrayLike<number | null>;
   const end = Math.min(to ?? first.length, first.length);
-  const out: Record<string, unknown>[] = [];
-  for (let i = from; i < end; i++) {
-    const row: Record<string, unknown> = {};
-    for (const name of inputs) {
-      const v = (frame[name] as ArrayLike<number | null>)[i];
-      row[name] = v === null || v === undefined || Number.isNaN(v) ? null : v;
+  return inputs.map((name) => {
+    const col = frame[name] as ArrayLike<number | null>;
+    const data: (number | null)[] = [];
+    for (let i = from; i < end; i++) {
+      const v = col[i];
+      data.push(v === null || v === undefined || Number.isNaN(v) ? null : v);
     }
-    out.push(row);
-  }
-  return out;
+    return { name, shape: [data.length], datatype: 'FP64', data };
+  });
+}
+
+/** The server's inference of runs `from`..`to` of `frame`, P(fail) only. */
+function infer(url: string, model: string, frame: Frame, inputs: readonly string[], from: number, to: number) {
+  return postJson<InferResponse>(`${url}/v2/models/${model}/infer`, {
+    inputs: tensorsOf(frame, inputs, from, to),
+    outputs: [{ name: 'probabilities' }],
+  });
 }
 
 /**
- * Sends the runs of `frame` to the server in time order, in batches, then the true outcome of each run
+ * Sends the runs of `frame` to the server's v2 `infer` in time order, in batches, then the true outcome of each run
  * (`truth[i]`, 1 = fail, -1 = pass) as feedback on its prediction id, as a fab's test station would.
  */
 export async function replayRuns(
@@ -81,17 +96,17 @@ export async function replayRuns(
   let requests = 0;
   let feedback = 0;
   for (let i = 0; i < truth.length; i += batch) {
-    const res = await postJson<PredictResponse>(`${url}/v1/models/${model}/predict`, {
-      instances: instancesOf(frame, inputs, i, i + batch),
-    });
+    const res = await infer(url, model, frame, inputs, i, Math.min(i + batch, truth.length));
     requests++;
-    versions.add(res.version);
-    scores.push(...res.predictions.map((p) => Number(p.outputs.probabilities[j])));
-    ids.push(...res.predictions.map((p) => p.id));
-    await Promise.all(
-      res.predictions.map((p, k) => postJson(`${url}/v1/feedback`, { predictionId: p.id, label: truth[i + k] })),
-    );
-    feedback += res.predictions.length;
+    versions.add(res.model_version);
+    const probs = res.outputs.find((o) => o.name === 'probabilities');
+    if (!probs) throw new Error(`${model}: no probabilities tensor in the inference response`);
+    const width = probs.shape.slice(1).reduce((a, b) => a * b, 1);
+    const runIds = res.parameters.prediction_ids.split(',');
+    for (let k = 0; k < runIds.length; k++) scores.push(Number(probs.data[k * width + j]));
+    ids.push(...runIds);
+    await Promise.all(runIds.map((id, k) => postJson(`${url}/v1/feedback`, { predictionId: id, label: truth[i + k] })));
+    feedback += runIds.length;
   }
   return { ids, scores, versions: [...versions], requests, feedback };
 }
@@ -103,10 +118,7 @@ export async function servedVersion(
   frame: Frame,
   inputs: readonly string[],
 ): Promise<string> {
-  const res = await postJson<PredictResponse>(`${url}/v1/models/${model}/predict`, {
-    instances: instancesOf(frame, inputs, 0, 1),
-  });
-  return res.version;
+  return (await infer(url, model, frame, inputs, 0, 1)).model_version;
 }
 
 /** Polls `check` until it is true (every 200 ms, up to `timeoutMs`). */

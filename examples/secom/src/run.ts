@@ -482,7 +482,7 @@ export async function runSecom(options: SecomOptions = {}): Promise<SecomResult>
         await waitFor(async () => (await fetch(`${url}/v2/health/ready`)).ok, 'the server to load production');
         log('serve', `serving ${MODEL}@production v${prod.version} over HTTP (${SIM})`, {
           url,
-          predict: `POST ${url}/v1/models/${MODEL}/predict`,
+          infer: `POST ${url}/v2/models/${MODEL}/infer`,
           feedback: `POST ${url}/v1/feedback`,
         });
         const windowSize = Math.ceil(testIdx.length / N_WINDOWS);
@@ -1244,7 +1244,7 @@ ${curveChart([{ label: 'test runs', points: rocCurve(r.testPoints), color: '#4f7
 <h2>ONNX parity</h2><p>${r.parity.rows} test runs scored by the ONNX graph (raw float32 sensor columns in, preprocessing inside) and by the JS forest package: max |ΔP(fail)| = ${r.parity.maxAbsDiff.toExponential(2)}, ${r.parity.labelMismatches} label mismatches.</p>
 <h2>Registry</h2><p>Registered v${r.version} with tags <code>simulated=${r.simulated}</code>; gated promotion to <code>production</code>: ${r.promoted ? 'passed' : 'refused'}.</p>
 <h2>Served over HTTP: replayed traffic with feedback</h2>
-<p>Production was served by <code>@mlops/serve</code> (following the registry alias); the test runs were replayed in time order in ${r.windows.length} windows through <code>POST /v1/models/${MODEL}/predict</code>, and the true outcome of every run went back through <code>POST /v1/feedback</code>. The figures per window are computed from the server's prediction log joined with that feedback, at the decision threshold.</p>
+<p>Production was served by <code>@mlops/serve</code> (following the registry alias); the test runs were replayed in time order in ${r.windows.length} windows through <code>POST /v2/models/${MODEL}/infer</code> (Open Inference Protocol v2, a missing reading as <code>null</code>), and the true outcome of every run went back through <code>POST /v1/feedback</code>. The figures per window are computed from the server's prediction log joined with that feedback, at the decision threshold.</p>
 ${overTime}
 <table><tr><th>#</th><th>window</th><th>runs</th><th>with feedback</th><th>fails</th><th>flagged</th><th>caught</th><th>recall</th><th>precision</th><th>accuracy</th><th>drifted sensors</th><th>monitored drifted</th><th>served by</th></tr>${windowRows}</table>
 <h2>Sensor drift</h2>

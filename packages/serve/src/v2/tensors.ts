@@ -40,7 +40,11 @@ export const v2RequestTensorSchema = z.object({
   shape: z.array(z.int().nonnegative()).min(1).max(9),
   datatype: z.enum(V2_DATATYPES),
   parameters: parametersSchema.optional(),
-  data: z.array(z.unknown()).describe('Tensor elements in row-major order, flat or nested'),
+  data: z
+    .array(z.unknown())
+    .describe(
+      'Tensor elements in row-major order, flat or nested; `null` is a missing value, accepted only in FP16/FP32/FP64 data of an input the signature marks optional',
+    ),
 });
 
 /** A tensor of an inference response. */
@@ -56,7 +60,8 @@ export const v2ResponseTensorSchema = z.object({
 export const v2InferRequestSchema = z.object({
   id: z.string().max(200).optional(),
   parameters: parametersSchema.optional(),
-  inputs: z.array(v2RequestTensorSchema).min(1).max(256),
+  // One tensor per feature is common (SECOM: 590 sensors); the body size limit bounds the rest.
+  inputs: z.array(v2RequestTensorSchema).min(1).max(4096),
   outputs: z
     .array(z.object({ name: z.string().min(1).max(200), parameters: parametersSchema.optional() }))
     .max(256)
@@ -123,6 +128,35 @@ function elementProblem(datatype: V2Datatype, v: unknown): string | undefined {
   }
   const max = FLOAT_MAX[datatype]!;
   return Math.abs(v) <= max ? undefined : `Out of ${datatype} range`;
+}
+
+const FLOAT_DATATYPES: ReadonlySet<V2Datatype> = new Set(['FP16', 'FP32', 'FP64']);
+
+/**
+ * Why a `null` element is refused, or undefined when it is a missing value: only FP16/FP32/FP64 data of an optional
+ * input takes `null` (decoded like v1's `null`: `NaN` in a float column); in a tensor-shaped input the whole row must
+ * be `null`.
+ */
+function nullProblem(
+  t: { name: string; datatype: V2Datatype },
+  field: { optional?: boolean | undefined; shape: readonly number[] },
+  nullable: boolean,
+  flat: readonly unknown[],
+  i: number,
+  rowSize: number,
+): string | undefined {
+  if (!FLOAT_DATATYPES.has(t.datatype)) {
+    return `null is not a ${t.datatype} value (a missing value needs an FP16/FP32/FP64 tensor of an optional input)`;
+  }
+  if (!nullable) return `Input "${t.name}" is required: null (a missing value) is accepted only for optional inputs`;
+  if (field.shape.length === 0 || rowSize === 0) return undefined;
+  const start = i - (i % rowSize);
+  for (let k = start; k < start + rowSize; k++) {
+    if (flat[k] !== null) {
+      return `Input "${t.name}" has shape [${field.shape.join(', ')}]: a missing value is a whole row of nulls`;
+    }
+  }
+  return undefined;
 }
 
 const MAX_NESTING = 32;
@@ -246,15 +280,21 @@ export function decodeTensors(
       });
       return;
     }
+    const nullable = field.optional === true && FLOAT_DATATYPES.has(t.datatype);
     for (let i = 0; i < flat.length; i++) {
-      const problem = elementProblem(t.datatype, flat[i]);
+      const problem =
+        flat[i] === null ? nullProblem(t, field, nullable, flat, i, rowSize) : elementProblem(t.datatype, flat[i]);
       if (problem) {
         issues.push({ path: `${p}.data[${i}]`, message: problem });
         if (issues.length >= 20) return;
       }
     }
     const col: unknown[] = new Array(n);
-    for (let r = 0; r < n; r++) col[r] = rowSize === 1 && dims.length === 0 ? flat[r] : nest(flat, r * rowSize, dims);
+    for (let r = 0; r < n; r++) {
+      if (dims.length === 0) col[r] = flat[r];
+      // A tensor-shaped optional input: a row of nulls is a missing row (v1's `null`).
+      else col[r] = nullable && flat[r * rowSize] === null ? null : nest(flat, r * rowSize, dims);
+    }
     columns[t.name] = col;
   });
   for (const f of signature.inputs) {
