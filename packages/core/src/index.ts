@@ -305,6 +305,8 @@ export {
   retrainDecisionSchema,
   retrainReasonSchema,
 } from './retrain-decisions/index.js';
+export type { Backoff } from './retry.js';
+export { backoffDelay, isRetryableStatus, parseRetryAfter, retryAfterOf } from './retry.js';
 export type {
   FieldSpec,
   FieldSpecInput,

@@ -1,7 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Alert, type AlertSink, alertSchema, MlopsError } from '@mlops/core';
+import {
+  type Alert,
+  type AlertSink,
+  alertSchema,
+  type Backoff,
+  backoffDelay,
+  isRetryableStatus,
+  MlopsError,
+  parseRetryAfter,
+} from '@mlops/core';
 import { z } from 'zod';
-import { type Backoff, backoffDelay, isRetryableStatus, parseRetryAfter } from './_internal/retry.js';
 import { type AlertDeliveryContext, toJsonPayload, toSlackPayload } from './payload.js';
 import { createSuppressor } from './suppression.js';
 

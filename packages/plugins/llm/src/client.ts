@@ -1,8 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MlopsError, type MlopsErrorCode } from '@mlops/core';
+import {
+  type Backoff,
+  backoffDelay,
+  isRetryableStatus,
+  MlopsError,
+  type MlopsErrorCode,
+  retryAfterOf,
+} from '@mlops/core';
 import { createParser } from 'eventsource-parser';
 import { z } from 'zod';
-import { type Backoff, backoffDelay, isRetryableStatus, retryAfterOf } from './_internal/retry.js';
 import {
   type LlmConfig,
   type LlmConnectionOptions,
