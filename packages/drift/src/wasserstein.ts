@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cdfDistance, populationStd } from './_internal/cdf-distance.js';
+import { populationStd } from './_internal/cdf-distance.js';
 import { parseOptions } from './_internal/options.js';
 import { sortedCopy } from './_internal/sort.js';
 import { cleanPair, type DroppedCounts, type NumericSample } from './clean-sample.js';
@@ -25,6 +25,31 @@ export interface DistanceResult {
   dropped: DroppedCounts;
 }
 
+/**
+ * First Wasserstein distance ∫|F − G| of two sorted, NaN-free, non-empty samples (shared by `wassersteinDistance` and
+ * `detectDrift`): one walk over the merged values, adding |F − G|·(gap to the next value). Same value as scipy's
+ * `_cdf_distance` (relative difference ~1e-13) with no per-value bookkeeping: ties are zero-width gaps.
+ */
+export function wassersteinSorted(reference: Float64Array, current: Float64Array): number {
+  const n = reference.length;
+  const m = current.length;
+  let i = 0;
+  let j = 0;
+  let sum = 0;
+  let prev = Math.min(reference[0] as number, current[0] as number);
+  while (i < n || j < m) {
+    const takeRef = j >= m || (i < n && (reference[i] as number) <= (current[j] as number));
+    const x = takeRef ? (reference[i] as number) : (current[j] as number);
+    const gap = x - prev;
+    // |i/n − j/m| = |i·m − j·n| / (n·m): integer products are exact, and the division happens once at the end.
+    if (gap !== 0) sum += Math.abs(i * m - j * n) * gap;
+    if (takeRef) i++;
+    else j++;
+    prev = x;
+  }
+  return sum / (n * m);
+}
+
 /** First Wasserstein (earth mover's) distance with the dropped counts: value in [0, ∞). */
 export function wassersteinDistanceDetailed(
   reference: NumericSample,
@@ -33,7 +58,7 @@ export function wassersteinDistanceDetailed(
 ): DistanceResult {
   const opts = parseOptions(wassersteinOptionsSchema, options, 'wassersteinDistance');
   const { ref, cur, dropped } = cleanPair(reference, current, 'wassersteinDistance');
-  const w = cdfDistance(1, sortedCopy(ref), sortedCopy(cur));
+  const w = wassersteinSorted(sortedCopy(ref), sortedCopy(cur));
   return { value: opts.normalize ? w / Math.max(populationStd(ref), 0.001) : w, dropped };
 }
 

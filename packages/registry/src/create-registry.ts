@@ -359,9 +359,13 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
 
   const push = (stack: number[], v: number) => [...stack, v].slice(-maxDepth);
 
-  /** Writes the alias row (or deletes it when `to` is null) and its history row. */
+  /**
+   * Moves a locked alias: writes the alias row (or deletes it when `to` is null), its history row and the audit
+   * record (which publishes the change event).
+   */
   async function moveAlias(
     tx: Store,
+    audit: (entry: AuditInput) => Promise<AuditEntry>,
     m: {
       model: string;
       alias: string;
@@ -372,6 +376,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       principal: string;
       reason: string | undefined;
       decisionId?: number;
+      details?: Record<string, unknown>;
     },
   ): Promise<Alias | null> {
     let alias: Alias | null = null;
@@ -392,6 +397,16 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
          principal, reason) VALUES ($1, $2, $3, $4, $5, $6::integer[], $7, $8, $9)`,
       [m.model, m.alias, m.action, m.from, m.to, m.stack, m.decisionId ?? null, m.principal, m.reason ?? null],
     );
+    await audit({
+      action: ALIAS_AUDIT_ACTIONS[m.action],
+      model: m.model,
+      alias: m.alias,
+      ...(m.to === null ? {} : { version: m.to }),
+      fromVersion: m.from,
+      principal: m.principal,
+      reason: m.reason,
+      ...(m.details === undefined ? {} : { details: m.details }),
+    });
     return alias;
   }
 
@@ -425,6 +440,34 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       ],
     );
     return toDecision(row!);
+  }
+
+  /**
+   * One newest-first page of an append-only table, its `id` as the cursor, filtered by equality on each column
+   * whose value is neither undefined nor empty.
+   */
+  async function pageById<T extends { id: number }>(
+    table: 'registry_alias_history' | 'registry_decisions' | 'registry_audit',
+    filters: Record<string, string | boolean | undefined>,
+    input: { cursor?: string | undefined; limit?: number | undefined },
+    toItem: (row: Record<string, unknown>) => T,
+  ): Promise<Page<T>> {
+    const limit = input.limit ?? DEFAULT_LIMIT;
+    const params: unknown[] = [];
+    const where: string[] = [];
+    const add = (condition: string, v: unknown) => {
+      params.push(v);
+      where.push(`${condition} $${params.length}`);
+    };
+    for (const [col, v] of Object.entries(filters)) if (v !== undefined && v !== '') add(`${col} =`, v);
+    if (input.cursor) add('id <', decodeCursor(input.cursor, ['number'] as const)[0]);
+    params.push(limit + 1);
+    const rows = await store.query<Record<string, unknown>>(
+      `SELECT * FROM ${table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC
+       LIMIT $${params.length}`,
+      params,
+    );
+    return page(rows.map(toItem), limit, (item) => [item.id]);
   }
 
   const summary = (v: ModelVersion | null) => (v ? { version: v.version, metrics: v.metrics } : null);
@@ -756,22 +799,13 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
         const { current, stack } = await lockAlias(tx, input.model, input.alias);
         await requireReadyVersion(tx, input.model, input.version);
         const next = current !== null && current !== input.version ? push(stack, current) : stack;
-        const alias = await moveAlias(tx, {
+        const alias = await moveAlias(tx, audit, {
           model: input.model,
           alias: input.alias,
           from: current,
           to: input.version,
           action: 'set',
           stack: next,
-          principal,
-          reason: input.reason,
-        });
-        await audit({
-          action: 'alias.set',
-          model: input.model,
-          alias: input.alias,
-          version: input.version,
-          fromVersion: current,
           principal,
           reason: input.reason,
         });
@@ -790,21 +824,13 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
             details: { model: input.model, alias: input.alias },
           });
         }
-        await moveAlias(tx, {
+        await moveAlias(tx, audit, {
           model: input.model,
           alias: input.alias,
           from: current,
           to: null,
           action: 'delete',
           stack: push(stack, current),
-          principal,
-          reason: input.reason,
-        });
-        await audit({
-          action: 'alias.deleted',
-          model: input.model,
-          alias: input.alias,
-          fromVersion: current,
           principal,
           reason: input.reason,
         });
@@ -838,24 +864,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
 
     async aliasHistory(raw) {
       const input = parseInput(aliasHistoryInputSchema, raw);
-      const limit = input.limit ?? DEFAULT_LIMIT;
-      const params: unknown[] = [input.model];
-      const where = ['model = $1'];
-      if (input.alias) {
-        params.push(input.alias);
-        where.push(`alias = $${params.length}`);
-      }
-      if (input.cursor) {
-        const [id] = decodeCursor(input.cursor, ['number'] as const);
-        params.push(id);
-        where.push(`id < $${params.length}`);
-      }
-      params.push(limit + 1);
-      const rows = await store.query<Record<string, unknown>>(
-        `SELECT * FROM registry_alias_history WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $${params.length}`,
-        params,
-      );
-      return page(rows.map(toHistory), limit, (h) => [h.id]);
+      return pageById('registry_alias_history', { model: input.model, alias: input.alias }, input, toHistory);
     },
 
     async promote(raw) {
@@ -935,7 +944,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
             });
             return { retry: false as const, decision, evidence, current, alias: null };
           }
-          const moved = await moveAlias(tx, {
+          const moved = await moveAlias(tx, audit, {
             model,
             alias,
             from: current,
@@ -945,15 +954,6 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
             principal,
             reason: input.reason,
             decisionId: decision.id,
-          });
-          await audit({
-            action: 'alias.promoted',
-            model,
-            alias,
-            version,
-            fromVersion: current,
-            principal,
-            reason: input.reason,
             details: { decisionId: decision.id, gate: gateJson },
           });
           return { retry: false as const, decision, evidence, current, alias: moved! };
@@ -1005,22 +1005,13 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
             details: { model, alias, current, skipped },
           });
         }
-        const moved = await moveAlias(tx, {
+        const moved = await moveAlias(tx, audit, {
           model,
           alias,
           from: current,
           to: target,
           action: 'rollback',
           stack: remaining,
-          principal,
-          reason: input.reason,
-        });
-        await audit({
-          action: 'alias.rolled-back',
-          model,
-          alias,
-          version: target,
-          fromVersion: current,
           principal,
           reason: input.reason,
           details: { skipped },
@@ -1031,54 +1022,14 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
 
     async listDecisions(raw) {
       const input = parseInput(listDecisionsInputSchema, raw);
-      const limit = input.limit ?? DEFAULT_LIMIT;
-      const params: unknown[] = [input.model];
-      const where = ['model = $1'];
-      if (input.alias) {
-        params.push(input.alias);
-        where.push(`alias = $${params.length}`);
-      }
-      if (input.passed !== undefined) {
-        params.push(input.passed);
-        where.push(`passed = $${params.length}`);
-      }
-      if (input.cursor) {
-        const [id] = decodeCursor(input.cursor, ['number'] as const);
-        params.push(id);
-        where.push(`id < $${params.length}`);
-      }
-      params.push(limit + 1);
-      const rows = await store.query<Record<string, unknown>>(
-        `SELECT * FROM registry_decisions WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $${params.length}`,
-        params,
-      );
-      return page(rows.map(toDecision), limit, (d) => [d.id]);
+      const filters = { model: input.model, alias: input.alias, passed: input.passed };
+      return pageById('registry_decisions', filters, input, toDecision);
     },
 
     async listAudit(raw = {}) {
       const input = parseInput(listAuditInputSchema, raw);
-      const limit = input.limit ?? DEFAULT_LIMIT;
-      const params: unknown[] = [];
-      const where: string[] = [];
-      const add = (col: string, v: unknown) => {
-        params.push(v);
-        where.push(`${col} = $${params.length}`);
-      };
-      if (input.model) add('model', input.model);
-      if (input.action) add('action', input.action);
-      if (input.principal) add('principal', input.principal);
-      if (input.cursor) {
-        const [id] = decodeCursor(input.cursor, ['number'] as const);
-        params.push(id);
-        where.push(`id < $${params.length}`);
-      }
-      params.push(limit + 1);
-      const rows = await store.query<Record<string, unknown>>(
-        `SELECT * FROM registry_audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC
-         LIMIT $${params.length}`,
-        params,
-      );
-      return page(rows.map(toAudit), limit, (a) => [a.id]);
+      const filters = { model: input.model, action: input.action, principal: input.principal };
+      return pageById('registry_audit', filters, input, toAudit);
     },
 
     async subscribe(fn, filter = {}) {
@@ -1092,6 +1043,14 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
   };
   return registry;
 }
+
+/** The audit action recorded for each alias-history action. */
+const ALIAS_AUDIT_ACTIONS = {
+  set: 'alias.set',
+  promote: 'alias.promoted',
+  rollback: 'alias.rolled-back',
+  delete: 'alias.deleted',
+} as const satisfies Record<AliasHistoryEntry['action'], AuditAction>;
 
 interface AuditInput {
   action: AuditAction;

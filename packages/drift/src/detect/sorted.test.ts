@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { normalSample } from '../../test/helpers.js';
 import { seededRandom } from '../profile/rng.js';
 import { equalEdges, histogram } from '../profile/summary.js';
-import { wassersteinDistance } from '../wasserstein.js';
-import { sortedHistogram, sortFloat64, wasserstein1Sorted } from './sorted.js';
+import { sortedHistogram, sortFloat64 } from './sorted.js';
 
 describe('sortedHistogram', () => {
   it('matches the linear histogram, last bin closed', () => {
@@ -17,26 +16,6 @@ describe('sortedHistogram', () => {
 
   it('counts values on inner edges in the upper bin', () => {
     expect(sortedHistogram(Float64Array.from([0, 1, 1, 2]), [0, 1, 2])).toEqual([1, 3]);
-  });
-});
-
-describe('wasserstein1Sorted', () => {
-  it.each([
-    { n: 50, m: 80, seed: 1, ties: false },
-    { n: 1567, m: 1567, seed: 2, ties: false },
-    { n: 300, m: 200, seed: 3, ties: true },
-  ])('matches wassersteinDistance (n=$n, m=$m, ties=$ties)', ({ n, m, seed, ties }) => {
-    const round = (a: number[]) => (ties ? a.map((x) => Math.round(x * 2) / 2) : a);
-    const u = round(normalSample(n, 0, 1, seed));
-    const v = round(normalSample(m, 0.3, 1.2, seed + 100));
-    const expected = wassersteinDistance(u, v);
-    const got = wasserstein1Sorted(Float64Array.from(u).sort(), Float64Array.from(v).sort());
-    expect(Math.abs(got - expected) / expected).toBeLessThan(1e-12);
-  });
-
-  it('is zero for identical samples', () => {
-    const a = Float64Array.from([1, 2, 2, 3]);
-    expect(wasserstein1Sorted(a, a)).toBe(0);
   });
 });
 

@@ -107,28 +107,3 @@ export function sortedHistogram(a: Float64Array, edges: readonly number[]): numb
   }
   return counts;
 }
-
-/**
- * First Wasserstein distance ∫|F − G| of two sorted samples: one walk over the merged values, adding
- * |F − G|·(gap to the next value). Same value as `wassersteinDistance` (scipy's `_cdf_distance`), with a plain sum
- * (relative difference ~1e-15) and no per-value bookkeeping: ties are zero-width gaps, so they need no special case.
- */
-export function wasserstein1Sorted(u: Float64Array, v: Float64Array): number {
-  const n = u.length;
-  const m = v.length;
-  let i = 0;
-  let j = 0;
-  let sum = 0;
-  let prev = Math.min(u[0] as number, v[0] as number);
-  while (i < n || j < m) {
-    const takeU = j >= m || (i < n && (u[i] as number) <= (v[j] as number));
-    const x = takeU ? (u[i] as number) : (v[j] as number);
-    const gap = x - prev;
-    // |i/n − j/m| = |i·m − j·n| / (n·m): integer products are exact, and the division happens once at the end.
-    if (gap !== 0) sum += Math.abs(i * m - j * n) * gap;
-    if (takeU) i++;
-    else j++;
-    prev = x;
-  }
-  return sum / (n * m);
-}

@@ -13,9 +13,10 @@ import { DriftError } from '../errors.js';
 import { ksTestSorted } from '../ks.js';
 import type { TypedColumn } from '../profile/input.js';
 import { psi } from '../psi.js';
+import { wassersteinSorted } from '../wasserstein.js';
 import { zTestProportions } from '../z-test.js';
 import type { DriftTestName } from './schema.js';
-import { sortedValues, wasserstein1Sorted } from './sorted.js';
+import { sortedValues } from './sorted.js';
 
 /** Statistic and, for p-value tests, the p-value of one column's drift test. */
 export interface StatOutcome {
@@ -92,7 +93,7 @@ export function runStatTest(test: DriftTestName, ref: TypedColumn, cur: TypedCol
     case 'wasserstein': {
       // = wassersteinDistance(ref, cur, { normalize: true }), on the cached sorted samples and reference std
       ref.std ??= populationStd(numbers(ref, test));
-      const w = wasserstein1Sorted(sorted(ref, test), sorted(cur, test));
+      const w = wassersteinSorted(sorted(ref, test), sorted(cur, test));
       return { statistic: w / Math.max(ref.std, 0.001), pValue: null };
     }
     case 'energy':
