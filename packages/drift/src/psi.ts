@@ -4,11 +4,10 @@ import {
   constantFloor,
   countOpenBins,
   evidentlyFloor,
-  quantileInnerEdges,
+  quantileInnerEdgesUnsorted,
   toShares,
 } from './_internal/binning.js';
 import { parseOptions } from './_internal/options.js';
-import { sortedCopy } from './_internal/sort.js';
 import { cleanPair, type NumericSample } from './clean-sample.js';
 
 /** Options of {@link psi}. */
@@ -43,7 +42,8 @@ export function psiBins(reference: NumericSample, current: NumericSample, option
   const opts = parseOptions(psiOptionsSchema, options, 'psi');
   const { ref, cur } = cleanPair(reference, current, 'psi');
   if (opts.binning === 'quantile') {
-    const inner = quantileInnerEdges(sortedCopy(ref), opts.bins);
+    // Only the reference's quantiles are needed: selected, not sorted (the costly part at 1e6 values).
+    const inner = quantileInnerEdgesUnsorted(ref, opts.bins);
     return {
       reference: constantFloor(toShares(countOpenBins(ref, inner), ref.length), 1e-4),
       current: constantFloor(toShares(countOpenBins(cur, inner), cur.length), 1e-4),
