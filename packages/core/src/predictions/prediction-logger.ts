@@ -253,7 +253,7 @@ export function createPredictionLogger(opts: PredictionLoggerOptions): Predictio
     await migratePredictions(store);
     for (let i = 0; i < batch.length; i += maxRowsPerStatement) {
       if (i > 0) await new Promise<void>((r) => setImmediate(r)); // let requests run between statements
-      const part = i === 0 && batch.length <= maxRowsPerStatement ? batch : batch.slice(i, i + maxRowsPerStatement);
+      const part = batch.length <= maxRowsPerStatement ? batch : batch.slice(i, i + maxRowsPerStatement);
       written += await store.transaction(async (tx) => {
         const rows = await tx.query<{ n: number }>(INSERT_SQL, [JSON.stringify(part)]);
         return Number(rows[0]?.n ?? 0);
