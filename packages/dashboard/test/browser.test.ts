@@ -115,7 +115,8 @@ describe.skipIf(SKIP)('dashboard in chromium', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: `Model ${seeded.model}` }).waitFor();
     // Focus moved to the new page's content.
-    expect(await page.evaluate<string>('document.activeElement?.id')).toBe('main');
+    // The page moves focus after it renders: wait for it rather than read it once.
+    await expect.poll(() => page.evaluate<string>('document.activeElement?.id'), { timeout: 5000 }).toBe('main');
   });
 
   it('promotes a version and rolls it back: the alias moves in the UI and in the registry', async () => {
