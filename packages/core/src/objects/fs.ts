@@ -28,6 +28,16 @@ export interface FsObjectStoreOptions {
    * @default true
    */
   fsync?: boolean;
+  /**
+   * When the store is first used (its first operation of any kind), remove the temp files of interrupted writes
+   * (`<dir>/tmp/*.partial`, left by a writer that was killed or crashed mid-put) whose modification time is older than
+   * this many milliseconds; `false` leaves them to `collectGarbage`. A live writer touches its temp file with
+   * every chunk it writes, so only a writer that has written nothing for this long can lose its temp file (its put
+   * then fails, nothing visible is damaged); writers in this process are never swept, whatever their age. Keep it
+   * well above the longest stall of a writer sharing the folder (e.g. over a network file system).
+   * @default 3_600_000 (one hour, as the garbage collector's grace period)
+   */
+  cleanTempOlderThanMs?: number | false;
 }
 
 /** An {@link ObjectStore} on the local file system. */
@@ -36,7 +46,10 @@ export interface FsObjectStore extends ObjectStore {
   readonly dir: string;
   /** Where the object with this digest lives (`<dir>/ab/cdef…`), whether or not it exists. */
   pathOf(digest: string): string;
-  /** Removes temp files of interrupted writes (`<dir>/tmp/*.partial`) older than `olderThanMs`. */
+  /**
+   * Removes temp files of interrupted writes (`<dir>/tmp/*.partial`) older than `olderThanMs` (by modification time),
+   * never those of puts in progress in this process.
+   */
   cleanTemp(opts: CleanTempOptions): Promise<CleanTempResult>;
 }
 
@@ -45,6 +58,13 @@ const TMP_DIR = 'tmp';
 const TMP_SUFFIX = '.partial';
 const SHARD_RE = /^[0-9a-f]{2}$/;
 const REST_RE = /^[0-9a-f]{62}$/;
+const DEFAULT_CLEAN_TEMP_MS = 3_600_000;
+
+/**
+ * Temp files of puts in progress in this process (absolute paths), shared by every store handle on any folder: no
+ * sweep removes them, whatever their age.
+ */
+const liveTemps = new Set<string>();
 
 type FileHandle = Awaited<ReturnType<typeof open>>;
 
@@ -82,6 +102,19 @@ export function fsObjectStore(opts: FsObjectStoreOptions = {}): FsObjectStore {
   const doFsync = opts.fsync ?? true;
   const tmpDir = join(dir, TMP_DIR);
   const name = `fs:${dir}`;
+  const sweepOlderThanMs = opts.cleanTempOlderThanMs ?? DEFAULT_CLEAN_TEMP_MS;
+  let opened: Promise<void> | undefined;
+  /** Runs once, before the first operation: removes abandoned temp files. A failure here never fails an operation. */
+  const sweepOnce = (): Promise<void> => {
+    opened ??=
+      sweepOlderThanMs === false
+        ? Promise.resolve()
+        : cleanTemp({ olderThanMs: sweepOlderThanMs }).then(
+            () => {},
+            () => {},
+          );
+    return opened;
+  };
 
   const pathOf = (digest: string): string => {
     const hex = digestHex(parseDigest(digest));
@@ -106,9 +139,11 @@ export function fsObjectStore(opts: FsObjectStoreOptions = {}): FsObjectStore {
   async function put(body: ObjectBody, putOpts: PutOptions = {}): Promise<PutResult> {
     const expected = putOpts.expectedDigest === undefined ? undefined : parseDigest(putOpts.expectedDigest);
     putOpts.signal?.throwIfAborted();
+    await sweepOnce();
     await mkdir(tmpDir, { recursive: true });
     const tmpPath = join(tmpDir, `${process.pid}-${randomUUID()}${TMP_SUFFIX}`);
     let renamed = false;
+    liveTemps.add(tmpPath);
     try {
       const hasher = createHashingTransform();
       const fh = await open(tmpPath, 'wx', 0o644);
@@ -143,6 +178,7 @@ export function fsObjectStore(opts: FsObjectStoreOptions = {}): FsObjectStore {
       throw err;
     } finally {
       if (!renamed) await unlink(tmpPath).catch(() => {});
+      liveTemps.delete(tmpPath);
     }
   }
 
@@ -151,6 +187,7 @@ export function fsObjectStore(opts: FsObjectStoreOptions = {}): FsObjectStore {
     const file = pathOf(d);
     async function* read(): AsyncGenerator<Buffer> {
       let fh: FileHandle;
+      await sweepOnce();
       try {
         fh = await open(file, 'r');
       } catch (err) {
@@ -176,6 +213,7 @@ export function fsObjectStore(opts: FsObjectStoreOptions = {}): FsObjectStore {
 
   async function readBytes(digest: string): Promise<Buffer> {
     const d = parseDigest(digest);
+    await sweepOnce();
     let buf: Buffer;
     try {
       buf = await readFile(pathOf(d));
@@ -190,6 +228,7 @@ export function fsObjectStore(opts: FsObjectStoreOptions = {}): FsObjectStore {
 
   async function statObject(digest: string): Promise<ObjectStat | undefined> {
     const d = parseDigest(digest);
+    await sweepOnce();
     const s = await stat(pathOf(d)).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined;
       throw err;
@@ -200,6 +239,7 @@ export function fsObjectStore(opts: FsObjectStoreOptions = {}): FsObjectStore {
 
   async function del(digest: string): Promise<boolean> {
     const file = pathOf(digest);
+    await sweepOnce();
     try {
       await unlink(file);
       return true;
@@ -210,6 +250,7 @@ export function fsObjectStore(opts: FsObjectStoreOptions = {}): FsObjectStore {
   }
 
   async function* list(): AsyncGenerator<Digest> {
+    await sweepOnce();
     const shards = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return [] as string[];
       throw err;
@@ -230,6 +271,7 @@ export function fsObjectStore(opts: FsObjectStoreOptions = {}): FsObjectStore {
     let bytes = 0;
     for (const n of names.sort()) {
       const p = join(tmpDir, n);
+      if (liveTemps.has(p)) continue;
       const s = await stat(p).catch(() => undefined);
       if (!s?.isFile() || s.mtimeMs > cutoff) continue;
       if (!o.dryRun) {
