@@ -194,6 +194,8 @@ export {
   recordObjectRefs,
   removeObjectRefs,
 } from './objects/refs.js';
+export type { PgJsonIssue, PgJsonOptions } from './pg-text.js';
+export { isPgText, MAX_JSON_DEPTH, pgJson, pgJsonIssues, pgText, pgTextProblem } from './pg-text.js';
 export type {
   FeedbackRecord,
   LabelledPrediction,

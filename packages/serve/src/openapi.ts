@@ -1,5 +1,5 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
-import { type Signature, signatureToJsonSchema } from '@mlops/core';
+import { pgJson, pgText, type Signature, signatureToJsonSchema } from '@mlops/core';
 import { z } from 'zod';
 import type { RouteDefinition } from './routes/route-definition.js';
 import { v2InferRequestSchema, v2InferResponseSchema } from './v2/tensors.js';
@@ -15,28 +15,26 @@ export const errorBodySchema = z.object({
   requestId: z.string().optional(),
 });
 
-/** The body of `POST /v1/feedback` (internal). */
+/** The body of `POST /v1/feedback` (internal). Strings PostgreSQL cannot hold and labels over 64 deep are 400s. */
 export const feedbackBodySchema = z.strictObject({
-  predictionId: z.string().min(1).max(200).optional().describe('A prediction id from a predict response'),
-  requestId: z
-    .string()
+  predictionId: pgText().min(1).max(200).optional().describe('A prediction id from a predict response'),
+  requestId: pgText()
     .min(1)
     .max(200)
     .optional()
     .describe('Applies to every prediction of the request (or only to `model`, or per model with `labels`)'),
-  model: z
-    .string()
+  model: pgText()
     .min(1)
     .max(200)
     .optional()
     .describe("With requestId: apply only to this model's predictions of the request"),
-  label: z.unknown().optional().describe('Ground truth: a class name, a number, any JSON'),
+  label: pgJson().optional().describe('Ground truth: a class name, a number, any JSON (at most 64 levels deep)'),
   labels: z
-    .record(z.string().min(1).max(200), z.unknown())
+    .record(pgText().min(1).max(200), pgJson())
     .optional()
     .describe('With requestId, instead of label/value/model: one label per model, e.g. { "topic": "vpn" }'),
   value: z.number().optional().describe('A numeric outcome'),
-  time: z.string().optional().describe('When the truth was observed (ISO 8601); now when left out'),
+  time: pgText().optional().describe('When the truth was observed (ISO 8601); now when left out'),
 });
 
 const json = (schema: unknown) => ({ 'application/json': { schema: schema as z.ZodType } });

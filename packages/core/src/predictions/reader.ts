@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MlopsError } from '../errors.js';
+import { pgJson, pgText } from '../pg-text.js';
 import type { Store } from '../store/store.js';
 import { migratePredictions } from './migrate.js';
 
@@ -198,16 +199,18 @@ export async function readLabelledWindow(opts: ReadLabelledWindowOptions): Promi
   }));
 }
 
-const modelName = z.string().min(1).max(200);
+// Every string is one PostgreSQL text/jsonb can hold, and labels are walked without recursion (at most 64 deep), so
+// client input is an INVALID_INPUT with its path, never a failed INSERT.
+const modelName = pgText().min(1).max(200);
 
 const feedbackSchema = z
   .object({
-    predictionId: z.string().min(1).max(200).optional(),
-    requestId: z.string().min(1).max(200).optional(),
+    predictionId: pgText().min(1).max(200).optional(),
+    requestId: pgText().min(1).max(200).optional(),
     model: modelName.optional(),
-    label: z.json().optional(),
+    label: pgJson().optional(),
     labels: z
-      .record(modelName, z.json())
+      .record(modelName, pgJson())
       .refine((m) => Object.keys(m).length > 0, 'Give at least one model')
       .refine((m) => Object.keys(m).length <= 100, 'At most 100 models')
       .optional(),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Columns, ColumnValues, InputRecord } from '../contracts/columns.js';
 import { type FieldIssue, MlopsError } from '../errors.js';
+import { pgText } from '../pg-text.js';
 
 /** The element types a signature field may have. */
 export const FIELD_TYPES = [
@@ -145,7 +146,8 @@ function elementSchema(type: FieldType): z.ZodType {
     case 'bool':
       return z.boolean();
     case 'string':
-      return z.string();
+      // Inputs go to the prediction log (jsonb): a string it cannot hold is the client's mistake, refused here.
+      return pgText();
   }
 }
 
