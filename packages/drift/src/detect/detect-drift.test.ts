@@ -25,7 +25,14 @@ describe('detectDrift', () => {
     const r = detectDrift(reference, same);
     expect(r.columns.map((c) => c.test)).toEqual(['ks', 'ks', 'ks', 'ks']);
     expect(r.columns.every((c) => !c.drifted)).toBe(true);
-    expect(r.dataset).toEqual({ drifted: false, share: 0, driftedColumns: 0, columns: 4, threshold: 0.5 });
+    expect(r.dataset).toEqual({
+      status: 'ok',
+      drifted: false,
+      share: 0,
+      driftedColumns: 0,
+      columns: 4,
+      threshold: 0.5,
+    });
   });
 
   it('finds drift in shifted columns and decides dataset drift by share', () => {
@@ -77,7 +84,7 @@ describe('detectDrift', () => {
   it('returns a versioned report that validates against its schema', () => {
     const r = detectDrift(reference, same, { createdAt: '2026-01-01T00:00:00Z' });
     expect(r.kind).toBe('mlops.drift/report');
-    expect(r.schemaVersion).toBe(1);
+    expect(r.schemaVersion).toBe(2);
     expect(driftReportSchema.parse(JSON.parse(JSON.stringify(r)))).toEqual(r);
   });
 

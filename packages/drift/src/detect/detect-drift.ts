@@ -6,11 +6,11 @@ import {
   type DataInput,
   type TypedColumn,
   toRawColumns,
-  typeColumn,
   typeData,
 } from '../profile/input.js';
 import { ensureProfile, isProfile, type Profile } from '../profile/schema.js';
 import { equalEdges } from '../profile/summary.js';
+import { readCurrentColumn } from './read-current.js';
 import {
   type ColumnDrift,
   DRIFT_REPORT_KIND,
@@ -19,6 +19,7 @@ import {
   type DriftHistogram,
   type DriftReport,
   type DriftTestName,
+  type SchemaCheck,
 } from './schema.js';
 import { DEFAULT_THRESHOLDS, selectDriftTest, TEST_KIND } from './select-test.js';
 import { sortedHistogram, sortedValues } from './sorted.js';
@@ -160,23 +161,60 @@ export function detectDriftPrepared(
       }
     }
   }
+  const excluded = new Set(options.columnMapping?.exclude ?? []);
+  const referenceNames = new Set(ref.columns.map((c) => c.name));
+  const schema: SchemaCheck = {
+    missing: [],
+    new: raw.columns.map((c) => c.name).filter((name) => !referenceNames.has(name) && !excluded.has(name)),
+    typeChanged: [],
+    empty: [],
+    converted: [],
+  };
   const todo = ref.columns.filter((c) => selected === null || selected.has(c.name));
   const results: ColumnDrift[] = [];
   const skipped: DriftReport['skipped'] = [];
   let done = 0;
   for (const r of todo) {
+    // A target may be absent or unlabelled in live data (labels arrive later): skipped, not a broken feed.
+    const optional = r.role === 'target';
     const values = currentByName.get(r.name);
-    if (values === undefined) skipped.push({ column: r.name, reason: 'missing from current data' });
-    else if (r.type === 'datetime' && !options.columns?.[r.name]?.test) {
-      skipped.push({ column: r.name, reason: 'datetime columns are not tested for drift' });
+    if (raw.rows === 0) {
+      if (!optional) schema.empty.push(r.name);
+      skipped.push({ column: r.name, reason: 'the current data has no rows' });
+    } else if (values === undefined) {
+      if (!optional) schema.missing.push(r.name);
+      skipped.push({ column: r.name, reason: 'missing from current data' });
     } else {
-      const c = typeColumn(r.name, r.type, r.role, values);
-      try {
-        results.push(columnDrift(r, c, ref.sizes.get(r.name) ?? r.rows - r.missing, options));
-      } catch (err) {
-        // Data that cannot be tested (empty, too small) is reported; a misconfiguration (INVALID_INPUT) throws.
-        if (!(err instanceof DriftError) || err.code === 'INVALID_INPUT') throw err;
-        skipped.push({ column: r.name, reason: err.message.replace(/^\[@mlops\/drift\] /, '') });
+      const { column: c, census } = readCurrentColumn(r.name, r.type, r.role, values);
+      for (const [from, count] of census.converted) schema.converted.push({ column: r.name, from, to: r.type, count });
+      const refN = r.numbers?.length ?? r.strings?.length ?? 0;
+      if (census.invalid > 0) {
+        const found = [...census.invalidKinds].sort();
+        schema.typeChanged.push({
+          column: r.name,
+          expected: r.type,
+          found,
+          invalid: census.invalid,
+          examples: census.examples,
+        });
+        skipped.push({
+          column: r.name,
+          reason: `type changed: expected ${r.type}, found ${found.join('/')} (${census.invalid} of ${c.rows} values cannot be read as ${r.type})`,
+        });
+      } else if (refN > 0 && c.rows === c.missing) {
+        if (!optional) schema.empty.push(r.name);
+        skipped.push({ column: r.name, reason: 'no non-missing values in the current data' });
+      } else if (r.type === 'datetime' && !options.columns?.[r.name]?.test) {
+        skipped.push({ column: r.name, reason: 'datetime columns are not tested for drift' });
+      } else {
+        try {
+          results.push(columnDrift(r, c, ref.sizes.get(r.name) ?? r.rows - r.missing, options));
+        } catch (err) {
+          // Data that cannot be tested (too small, a degenerate reference) is reported; a misconfiguration
+          // (INVALID_INPUT) throws.
+          if (!(err instanceof DriftError) || err.code === 'INVALID_INPUT') throw err;
+          skipped.push({ column: r.name, reason: err.message.replace(/^\[@mlops\/drift\] /, '') });
+        }
       }
     }
     done++;
@@ -187,16 +225,20 @@ export function detectDriftPrepared(
   const share = features.length > 0 ? drifted / features.length : 0;
   const threshold = options.datasetDriftShare ?? 0.5;
   const roleDrift = (role: ColumnRole) => results.find((c) => c.role === role)?.drifted ?? null;
+  const broken = schema.missing.length + schema.typeChanged.length + schema.empty.length > 0;
+  const datasetDrifted = features.length > 0 && share >= threshold;
   const report: DriftReport = {
     kind: DRIFT_REPORT_KIND,
     schemaVersion: DRIFT_REPORT_SCHEMA_VERSION,
     dataset: {
-      drifted: features.length > 0 && share >= threshold,
+      status: broken ? 'broken' : datasetDrifted ? 'drifted' : 'ok',
+      drifted: broken ? null : datasetDrifted,
       share,
       driftedColumns: drifted,
       columns: features.length,
       threshold,
     },
+    schema,
     targetDrift: roleDrift('target'),
     predictionDrift: roleDrift('prediction'),
     reference: { rows: ref.rows },

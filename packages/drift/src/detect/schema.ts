@@ -3,8 +3,21 @@ import { COLUMN_TYPES } from '../profile/input.js';
 
 /** The envelope `kind` of a drift report. */
 export const DRIFT_REPORT_KIND = 'mlops.drift/report';
-/** The drift report schema version written by this release. */
-export const DRIFT_REPORT_SCHEMA_VERSION = 1;
+/**
+ * The drift report schema version written by this release. Version 2 added `dataset.status`, the `schema` account
+ * of the current data's columns, and made `dataset.drifted` null for a broken feed.
+ */
+export const DRIFT_REPORT_SCHEMA_VERSION = 2;
+
+/**
+ * The dataset verdicts: `ok` (tested, no dataset drift), `drifted` (the share of drifted features reached the
+ * threshold) and `broken` (a column the reference has could not be tested because of the current data: missing,
+ * type changed or empty, or no rows at all). A broken feed is an alert of its own, never "no drift" and never a
+ * reason to retrain.
+ */
+export const DATASET_STATUSES = ['ok', 'drifted', 'broken'] as const;
+/** One of {@link DATASET_STATUSES}. */
+export type DatasetStatus = (typeof DATASET_STATUSES)[number];
 
 /** Names of the drift tests `detectDrift` can run on a column. */
 export const DRIFT_TEST_NAMES = [
@@ -78,20 +91,59 @@ export const columnDriftSchema = z.object({
   text: textDriftSchema.optional(),
 });
 
-/** The versioned result of `detectDrift`: `{ kind: 'mlops.drift/report', schemaVersion: 1, ... }`. */
+/**
+ * How the current data's columns compare with the reference's (the columns in scope: `include`, minus `exclude`).
+ * `missing`, `typeChanged` and `empty` make the feed broken; `new` and `converted` are warnings.
+ */
+export const schemaCheckSchema = z.object({
+  /** Reference columns absent from the current data (a renamed column shows here and in `new`). */
+  missing: z.array(z.string()),
+  /** Current columns the reference does not have: not tested, and harmless by themselves. */
+  new: z.array(z.string()),
+  /** Columns with values that cannot be read as the reference type; they are not tested. */
+  typeChanged: z.array(
+    z.object({
+      column: z.string(),
+      /** The reference type. */
+      expected: z.enum(COLUMN_TYPES),
+      /** JavaScript kinds of the unreadable values (`string`, `object`, `array`, `date`, `boolean`, …). */
+      found: z.array(z.string()),
+      /** Present values that could not be read as `expected`. */
+      invalid: count,
+      /** Up to three of them, as text. */
+      examples: z.array(z.string()),
+    }),
+  ),
+  /** Columns present with no non-missing value (all null/NaN), or every column when the current data has no rows. */
+  empty: z.array(z.string()),
+  /** Values converted to the reference type and tested (e.g. numbers that arrived as decimal strings), by column and kind. */
+  converted: z.array(z.object({ column: z.string(), from: z.string(), to: z.enum(COLUMN_TYPES), count })),
+});
+
+/** The versioned result of `detectDrift`: `{ kind: 'mlops.drift/report', schemaVersion: 2, ... }`. */
 export const driftReportSchema = z.object({
   kind: z.literal(DRIFT_REPORT_KIND),
   schemaVersion: z.literal(DRIFT_REPORT_SCHEMA_VERSION),
   createdAt: z.string().optional(),
-  dataset: z.object({
-    /** True when `share ≥ threshold`. */
-    drifted: z.boolean(),
-    /** Drifted feature columns over tested feature columns. */
-    share: z.number(),
-    driftedColumns: count,
-    columns: count,
-    threshold: z.number(),
-  }),
+  dataset: z
+    .object({
+      /** The verdict: `ok`, `drifted` or `broken` (see {@link DATASET_STATUSES}). Read this, not `drifted` alone. */
+      status: z.enum(DATASET_STATUSES),
+      /** True when `share ≥ threshold`; null when the feed is broken (no verdict on a feed that could not be tested). */
+      drifted: z.boolean().nullable(),
+      /** Drifted feature columns over tested feature columns. */
+      share: z.number(),
+      driftedColumns: count,
+      /** Feature columns tested. */
+      columns: count,
+      threshold: z.number(),
+    })
+    .refine(
+      (d) => (d.status === 'broken' ? d.drifted === null : d.drifted === (d.status === 'drifted')),
+      'dataset.drifted must be null when broken, true when drifted and false when ok',
+    ),
+  /** The current data's columns against the reference's: what is missing, new, retyped, empty or converted. */
+  schema: schemaCheckSchema,
   /** Drift of the target column, when one is mapped and present in both datasets. */
   targetDrift: z.boolean().nullable(),
   /** Drift of the prediction column, when one is mapped and present in both datasets. */
@@ -99,12 +151,14 @@ export const driftReportSchema = z.object({
   reference: z.object({ rows: count }),
   current: z.object({ rows: count }),
   columns: z.array(columnDriftSchema),
-  /** Columns that were not tested, with the reason (missing from current data, datetime, empty). */
+  /** Columns that were not tested, with the reason (missing from current data, type changed, empty, datetime, too little data). */
   skipped: z.array(z.object({ column: z.string(), reason: z.string() })),
 });
 
 /** A drift report (see {@link driftReportSchema}). */
 export type DriftReport = z.infer<typeof driftReportSchema>;
+/** The current data's columns against the reference's (see {@link schemaCheckSchema}). */
+export type SchemaCheck = z.infer<typeof schemaCheckSchema>;
 /** Drift result of one column. */
 export type ColumnDrift = z.infer<typeof columnDriftSchema>;
 /** Reference and current histograms of one column. */

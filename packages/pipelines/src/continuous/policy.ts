@@ -410,7 +410,8 @@ export function createContinuousTrainingPolicy(options: ContinuousTrainingOption
       counts: { ...w.counts, newLabels },
       drift: w.drift
         ? {
-            drifted: w.drift.dataset.drifted,
+            // null when the feed is broken (@mlops/drift 2): a broken feed is not drift and no reason to retrain
+            drifted: w.drift.dataset.drifted === true,
             share: w.drift.dataset.share,
             driftedColumns: w.drift.columns.filter((c) => c.drifted).map((c) => c.column),
           }
