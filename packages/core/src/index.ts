@@ -60,10 +60,12 @@ export {
 export type {
   ColumnStats,
   ColumnType,
+  DatasetCorruptedObject,
   DatasetFileState,
   DatasetFileStatus,
   DatasetLineageFilter,
   DatasetManifest,
+  DatasetObjectLocation,
   DatasetPointer,
   DatasetProgressOptions,
   DatasetSchemaSnapshot,

@@ -12,8 +12,10 @@ export {
   writePointer,
 } from './pointer.js';
 export type {
+  DatasetCorruptedObject,
   DatasetFileState,
   DatasetFileStatus,
+  DatasetObjectLocation,
   DatasetStatus,
   DatasetStatusOptions,
   PullDatasetOptions,

@@ -5,6 +5,7 @@ import { dirname, join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isMlopsError, MlopsError } from '../errors.js';
+import { checkObject, type ObjectState } from '../objects/check.js';
 import { createHashingTransform, tapBytes } from '../objects/digest.js';
 import type { Digest, ObjectStore } from '../objects/object-store.js';
 import { createProgress, type Progress, SILENT_PROGRESS } from '../progress.js';
@@ -26,7 +27,11 @@ interface Loaded {
   pointer: DatasetPointer;
   dataPath: string;
   files: TrackedFile[];
+  /** For a folder: the stores whose copy of the manifest was damaged (it was read from a later one). */
+  manifestDamaged: ObjectStore[];
 }
+
+const manifestLabel = (p: DatasetPointer) => `the manifest of ${p.path}/`;
 
 const notFoundObject = (digest: string, path: string, where: string, cause?: unknown) =>
   new MlopsError('NOT_FOUND', {
@@ -35,7 +40,10 @@ const notFoundObject = (digest: string, path: string, where: string, cause?: unk
     ...(cause ? { cause } : {}),
   });
 
-/** Reads the pointer and the file list (a folder's manifest from the first store that has it, verified). */
+/**
+ * Reads the pointer and the file list: a folder's manifest comes from the first store with an intact copy (each read is
+ * verified); damaged copies are skipped and reported in `manifestDamaged`.
+ */
 async function load(pointerPath: string, sources: ObjectStore[]): Promise<Loaded> {
   const pointer = await readPointer(pointerPath);
   const dataPath = dataPathOf(pointerPath, pointer);
@@ -44,22 +52,40 @@ async function load(pointerPath: string, sources: ObjectStore[]): Promise<Loaded
       pointer,
       dataPath,
       files: [{ path: pointer.path, target: dataPath, digest: pointer.digest as Digest, size: pointer.size }],
+      manifestDamaged: [],
     };
   }
-  let source: ObjectStore | undefined;
+  const manifestDamaged: ObjectStore[] = [];
+  let manifest: Awaited<ReturnType<typeof readManifest>> | undefined;
+  let damage: unknown;
   for (const s of sources) {
-    if (await s.has(pointer.digest)) {
-      source = s;
+    if (!(await s.has(pointer.digest))) continue;
+    try {
+      manifest = await readManifest(s, pointer.digest);
       break;
+    } catch (err) {
+      if (!isMlopsError(err, 'CHECKSUM_MISMATCH')) throw err;
+      manifestDamaged.push(s);
+      damage ??= err;
     }
   }
-  if (!source) {
-    throw notFoundObject(pointer.digest, `the manifest of ${pointer.path}/`, sources.map((s) => s.name).join(', '));
+  if (!manifest) {
+    const where = sources.map((s) => s.name).join(', ');
+    if (!damage) throw notFoundObject(pointer.digest, manifestLabel(pointer), where);
+    throw new MlopsError('CHECKSUM_MISMATCH', {
+      message: `${manifestLabel(pointer)} (${pointer.digest}) is damaged in ${manifestDamaged
+        .map((s) => s.name)
+        .join(', ')} and no intact copy is available${
+        sources.length > manifestDamaged.length ? ` (searched ${where})` : ''
+      }: pull it from a remote that has it, or version the folder again`,
+      details: { digest: pointer.digest, path: manifestLabel(pointer), store: where },
+      cause: damage,
+    });
   }
-  const manifest = await readManifest(source, pointer.digest);
   return {
     pointer,
     dataPath,
+    manifestDamaged,
     files: manifest.files.map((f) => ({
       path: posix.join(pointer.path, f.path),
       target: join(dataPath, ...f.path.split('/')),
@@ -85,6 +111,13 @@ export interface PushDatasetOptions {
   /** The remote to upload to (another fsObjectStore folder, S3 through a plugin…). */
   remote: ObjectStore;
   /**
+   * Re-hash the remote's copies of the version's objects (one full download of each) and upload again those whose
+   * bytes are wrong. Without it, a remote copy of the wrong size is uploaded again and one of the right size is
+   * trusted.
+   * @default false
+   */
+  verify?: boolean;
+  /**
    * Upload progress in bytes; `false` for none.
    * @default `{ mode: 'auto' }` for 32 MiB or more
    */
@@ -95,17 +128,19 @@ export interface PushDatasetOptions {
 export interface PushDatasetResult {
   name: string;
   version: string;
-  /** Objects uploaded. */
+  /** Objects uploaded (including `repaired` ones). */
   uploaded: Digest[];
-  /** Objects the remote already had. */
+  /** Objects the remote already had, intact. */
   present: Digest[];
+  /** Objects the remote had damaged (wrong size, or wrong bytes with `verify`): uploaded again. */
+  repaired: Digest[];
   /** Bytes uploaded. */
   bytes: number;
 }
 
 /**
- * Uploads the objects of a dataset version that the remote lacks (files first, a folder's manifest last), each
- * verified on both sides. `NOT_FOUND` names the digest and path of an object missing locally.
+ * Uploads the objects of a dataset version that the remote lacks or holds damaged (files first, a folder's manifest
+ * last), each verified on both sides. `NOT_FOUND` names the digest and path of an object missing locally.
  *
  * @example
  * await pushDataset({ pointer: 'data/tickets.csv.mlops.json', objects, remote: fsObjectStore({ dir: '/mnt/remote' }) });
@@ -113,16 +148,22 @@ export interface PushDatasetResult {
 export async function pushDataset(opts: PushDatasetOptions): Promise<PushDatasetResult> {
   const { objects, remote } = opts;
   const loaded = await load(opts.pointer, [objects, remote]);
-  const wanted = new Map<Digest, { path: string; size: number }>();
+  const wanted = new Map<Digest, { path: string; size?: number }>();
   for (const f of loaded.files) wanted.set(f.digest, { path: f.path, size: f.size });
   if (loaded.pointer.type === 'directory') {
-    wanted.set(loaded.pointer.digest as Digest, { path: `the manifest of ${loaded.pointer.path}/`, size: 0 });
+    wanted.set(loaded.pointer.digest as Digest, { path: manifestLabel(loaded.pointer) });
   }
   const missing: Digest[] = [];
   const present: Digest[] = [];
-  for (const d of wanted.keys()) {
-    if (await remote.has(d)) present.push(d);
+  const repaired: Digest[] = [];
+  for (const [d, w] of wanted) {
+    const state = await checkObject(remote, d, {
+      ...(w.size === undefined ? {} : { size: w.size }),
+      verify: opts.verify ?? false,
+    });
+    if (state === 'intact') present.push(d);
     else missing.push(d);
+    if (state === 'corrupted') repaired.push(d);
   }
   for (const d of missing) {
     if (!(await objects.has(d))) throw notFoundObject(d, wanted.get(d)?.path ?? d, objects.name);
@@ -132,6 +173,7 @@ export async function pushDataset(opts: PushDatasetOptions): Promise<PushDataset
   let bytes = 0;
   try {
     for (const d of missing) {
+      // A put of bytes the remote already has rewrites its copy: this is what repairs a damaged one.
       const res = await remote.put(counted(objects.get(d), p), { expectedDigest: d });
       bytes += res.size;
     }
@@ -140,7 +182,7 @@ export async function pushDataset(opts: PushDatasetOptions): Promise<PushDataset
     p.fail(err);
     throw err;
   }
-  return { name: loaded.pointer.name, version: loaded.pointer.version, uploaded: missing, present, bytes };
+  return { name: loaded.pointer.name, version: loaded.pointer.version, uploaded: missing, present, repaired, bytes };
 }
 
 /** Options of {@link pullDataset}. */
@@ -151,6 +193,7 @@ export interface PullDatasetOptions {
   remote: ObjectStore;
   /**
    * A local object store used as a cache: objects found there are not downloaded, downloaded ones are kept there.
+   * A damaged cached object is replaced by the remote's copy (listed in `repaired`).
    * @default undefined (restore straight from the remote)
    */
   objects?: ObjectStore;
@@ -171,6 +214,8 @@ export interface PullDatasetResult {
   unchanged: string[];
   /** Objects downloaded from the remote. */
   fetched: Digest[];
+  /** Objects of the local cache that were damaged (wrong size or bytes), replaced by the remote's copy. */
+  repaired: Digest[];
   /** Bytes written to the working copy. */
   bytes: number;
 }
@@ -202,6 +247,8 @@ async function restoreFile(source: AsyncIterable<Uint8Array>, target: string): P
  * left alone; the others are downloaded (through the local cache when given), verified, and atomically replaced.
  * Every object is checked to exist before any file is touched (`NOT_FOUND` names the digest and path); a tampered
  * object fails with `CHECKSUM_MISMATCH` and leaves its file as it was; a corrupt pointer file is `INVALID_INPUT`.
+ * A damaged object of the local cache (the manifest or a file's) is not an error when the remote has an intact copy:
+ * the cache is repaired from the remote and the file restored from it.
  *
  * @example
  * await pullDataset({ pointer: 'data/tickets.csv.mlops.json', remote, objects });
@@ -209,8 +256,13 @@ async function restoreFile(source: AsyncIterable<Uint8Array>, target: string): P
 export async function pullDataset(opts: PullDatasetOptions): Promise<PullDatasetResult> {
   const { remote, objects } = opts;
   const loaded = await load(opts.pointer, objects ? [objects, remote] : [remote]);
-  if (objects && loaded.pointer.type === 'directory' && !(await objects.has(loaded.pointer.digest))) {
-    await objects.put(remote.get(loaded.pointer.digest), { expectedDigest: loaded.pointer.digest });
+  const repaired: Digest[] = [];
+  if (objects && loaded.pointer.type === 'directory') {
+    const damaged = loaded.manifestDamaged.includes(objects);
+    if (damaged || !(await objects.has(loaded.pointer.digest))) {
+      await objects.put(remote.get(loaded.pointer.digest), { expectedDigest: loaded.pointer.digest });
+      if (damaged) repaired.push(loaded.pointer.digest as Digest);
+    }
   }
   const todo: TrackedFile[] = [];
   const unchanged: string[] = [];
@@ -218,33 +270,48 @@ export async function pullDataset(opts: PullDatasetOptions): Promise<PullDataset
     if ((await fileMatches(f.target, f.digest, f.size)) === true) unchanged.push(f.path);
     else todo.push(f);
   }
-  const fromLocal = new Set<Digest>();
+  // Where each needed object comes from: the cache when it holds a copy of the right size, else the remote.
+  const local = new Map<Digest, ObjectState>();
   for (const f of todo) {
-    if (objects && (await objects.has(f.digest))) fromLocal.add(f.digest);
-    else if (!(await remote.has(f.digest))) throw notFoundObject(f.digest, f.path, remote.name);
+    if (objects && !local.has(f.digest)) local.set(f.digest, await checkObject(objects, f.digest, { size: f.size }));
+    if (local.get(f.digest) === 'intact') continue;
+    if (!(await remote.has(f.digest))) {
+      if (local.get(f.digest) === 'corrupted') throw damagedEverywhere(f, objects as ObjectStore, remote);
+      throw notFoundObject(f.digest, f.path, remote.name);
+    }
   }
   const total = todo.reduce((a, f) => a + f.size, 0);
   const p = progressFor(opts.progress, `pull ${loaded.pointer.name}`, total);
   const fetched: Digest[] = [];
   const restored: string[] = [];
   let bytes = 0;
+  /** Downloads an object into the cache (rewriting a damaged copy there). */
+  const fetchIntoCache = async (cache: ObjectStore, f: TrackedFile, damaged: boolean) => {
+    await cache.put(remote.get(f.digest), { expectedDigest: f.digest }).catch((err) => {
+      throw isMlopsError(err, 'NOT_FOUND') ? notFoundObject(f.digest, f.path, remote.name, err) : err;
+    });
+    fetched.push(f.digest);
+    if (damaged) repaired.push(f.digest);
+    local.set(f.digest, 'intact');
+  };
   try {
     for (const f of todo) {
-      let source: Readable;
-      if (objects) {
-        if (!fromLocal.has(f.digest)) {
-          await objects.put(remote.get(f.digest), { expectedDigest: f.digest }).catch((err) => {
-            throw isMlopsError(err, 'NOT_FOUND') ? notFoundObject(f.digest, f.path, remote.name, err) : err;
-          });
-          fetched.push(f.digest);
-          fromLocal.add(f.digest);
-        }
-        source = objects.get(f.digest);
-      } else {
-        source = remote.get(f.digest);
+      if (!objects) {
+        bytes += await restoreFile(counted(remote.get(f.digest), p), f.target);
         fetched.push(f.digest);
+      } else {
+        const state = local.get(f.digest);
+        if (state !== 'intact') await fetchIntoCache(objects, f, state === 'corrupted');
+        try {
+          bytes += await restoreFile(counted(objects.get(f.digest), p), f.target);
+        } catch (err) {
+          // The cached copy had the right size but not the right bytes: repair it from the remote, then restore.
+          if (!isMlopsError(err, 'CHECKSUM_MISMATCH') || state !== 'intact') throw err;
+          if (!(await remote.has(f.digest))) throw damagedEverywhere(f, objects, remote, err);
+          await fetchIntoCache(objects, f, true);
+          bytes += await restoreFile(counted(objects.get(f.digest), p), f.target);
+        }
       }
-      bytes += await restoreFile(counted(source, p), f.target);
       restored.push(f.path);
     }
     p.done();
@@ -252,11 +319,21 @@ export async function pullDataset(opts: PullDatasetOptions): Promise<PullDataset
     p.fail(err);
     throw err;
   }
-  return { name: loaded.pointer.name, version: loaded.pointer.version, restored, unchanged, fetched, bytes };
+  return { name: loaded.pointer.name, version: loaded.pointer.version, restored, unchanged, fetched, repaired, bytes };
 }
+
+const damagedEverywhere = (f: TrackedFile, objects: ObjectStore, remote: ObjectStore, cause?: unknown) =>
+  new MlopsError('CHECKSUM_MISMATCH', {
+    message: `object ${f.digest} for ${f.path} is damaged in ${objects.name} and missing from ${remote.name}`,
+    details: { digest: f.digest, path: f.path, store: objects.name },
+    ...(cause ? { cause } : {}),
+  });
 
 /** State of one file of the working copy against the version: `added` is in the folder but not in the version. */
 export type DatasetFileState = 'unchanged' | 'modified' | 'missing' | 'added';
+
+/** Which copy of an object is damaged: the local object store's or the remote's. */
+export type DatasetObjectLocation = 'local' | 'remote';
 
 /** Status of one file. */
 export interface DatasetFileStatus {
@@ -266,10 +343,20 @@ export interface DatasetFileStatus {
   /** The version's digest of the file (absent for `added`). */
   digest?: Digest;
   size?: number;
-  /** The version's object is in the local object store. */
+  /** The version's object is in the local object store, intact (by size; by content with `verify`). */
   local: boolean;
-  /** The version's object is on the remote (only when a remote is given). */
+  /** The version's object is on the remote, intact (only when a remote is given). */
   remote?: boolean;
+  /** Where the version's object is stored damaged (only when it is). */
+  corrupted?: DatasetObjectLocation[];
+}
+
+/** One damaged stored object found by {@link datasetStatus}. */
+export interface DatasetCorruptedObject {
+  /** The file it holds (relative to the pointer's folder), or `the manifest of <folder>/`. */
+  path: string;
+  digest: Digest;
+  store: DatasetObjectLocation;
 }
 
 /** Options of {@link datasetStatus}. */
@@ -283,6 +370,13 @@ export interface DatasetStatusOptions {
    * @default undefined
    */
   remote?: ObjectStore;
+  /**
+   * Re-hash every object of the version in the local store (and on the remote, when given: one full download of
+   * each) and report those whose bytes do not match their digest in `corrupted`. Without it, objects are checked by
+   * size only. The working copy is always hashed.
+   * @default false
+   */
+  verify?: boolean;
 }
 
 /** The status of a working copy, like `dvc status`. */
@@ -293,31 +387,69 @@ export interface DatasetStatus {
   /** `missing` when the data is absent, `modified` when any file differs (or was added/removed), else `unchanged`. */
   state: 'unchanged' | 'modified' | 'missing';
   files: DatasetFileStatus[];
-  /** Every object of the version is in the local store. */
+  /** Every object of the version is in the local store, intact. */
   local: boolean;
-  /** Every object of the version is on the remote (only when a remote is given). */
+  /** Every object of the version is on the remote, intact (only when a remote is given). */
   remote?: boolean;
+  /** Whether the stored objects' bytes were checked (`verify`), not just their sizes. */
+  verified: boolean;
+  /** Damaged stored objects: wrong size, or (with `verify`) wrong bytes. Empty when none was found. */
+  corrupted: DatasetCorruptedObject[];
 }
 
 /**
  * Compares the working copy with the version its pointer file names (`unchanged | modified | missing` per file, plus
- * `added` files in a folder) and reports where the version's objects are: local store, remote.
+ * `added` files in a folder) and reports where the version's objects are (local store, remote) and which stored
+ * copies are damaged: by size always, by content with `verify`. The working copy's files are always hashed.
  */
 export async function datasetStatus(opts: DatasetStatusOptions): Promise<DatasetStatus> {
   const { objects, remote } = opts;
+  const verify = opts.verify ?? false;
   const loaded = await load(opts.pointer, remote ? [objects, remote] : [objects]);
   const { pointer } = loaded;
+  const corrupted: DatasetCorruptedObject[] = [];
+  // Each object is checked once per store, even when several files hold the same bytes.
+  const checks = new Map<string, Promise<ObjectState>>();
+  const check = (where: DatasetObjectLocation, store: ObjectStore, digest: Digest, size?: number) => {
+    const key = `${where}:${digest}`;
+    let c = checks.get(key);
+    if (!c) {
+      c = checkObject(store, digest, { verify, ...(size === undefined ? {} : { size }) });
+      checks.set(key, c);
+    }
+    return c;
+  };
+  let manifestLocal = true;
+  let manifestRemote = true;
+  if (pointer.type === 'directory') {
+    const d = pointer.digest as Digest;
+    const label = manifestLabel(pointer);
+    const localState = loaded.manifestDamaged.includes(objects) ? 'corrupted' : await check('local', objects, d);
+    manifestLocal = localState === 'intact';
+    if (localState === 'corrupted') corrupted.push({ path: label, digest: d, store: 'local' });
+    if (remote) {
+      const remoteState = loaded.manifestDamaged.includes(remote) ? 'corrupted' : await check('remote', remote, d);
+      manifestRemote = remoteState === 'intact';
+      if (remoteState === 'corrupted') corrupted.push({ path: label, digest: d, store: 'remote' });
+    }
+  }
   const files: DatasetFileStatus[] = [];
   for (const f of loaded.files) {
     const m = await fileMatches(f.target, f.digest, f.size);
     const state: DatasetFileState = m === 'missing' ? 'missing' : m ? 'unchanged' : 'modified';
+    const localState = await check('local', objects, f.digest, f.size);
+    const remoteState = remote ? await check('remote', remote, f.digest, f.size) : undefined;
+    const damagedIn: DatasetObjectLocation[] = [];
+    if (localState === 'corrupted') damagedIn.push('local');
+    if (remoteState === 'corrupted') damagedIn.push('remote');
     files.push({
       path: f.path,
       state,
       digest: f.digest,
       size: f.size,
-      local: await objects.has(f.digest),
-      ...(remote ? { remote: await remote.has(f.digest) } : {}),
+      local: localState === 'intact',
+      ...(remote ? { remote: remoteState === 'intact' } : {}),
+      ...(damagedIn.length ? { corrupted: damagedIn } : {}),
     });
   }
   const dataStat = await stat(loaded.dataPath).catch(() => undefined);
@@ -327,13 +459,16 @@ export async function datasetStatus(opts: DatasetStatusOptions): Promise<Dataset
       const path = posix.join(pointer.path, rel);
       if (!tracked.has(path)) files.push({ path, state: 'added', local: false, ...(remote ? { remote: false } : {}) });
     }
-    files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  for (const where of ['local', 'remote'] as const) {
+    for (const f of files) {
+      if (f.corrupted?.includes(where)) corrupted.push({ path: f.path, digest: f.digest as Digest, store: where });
+    }
   }
   const dataMissing = pointer.type === 'file' ? !dataStat?.isFile() : !dataStat?.isDirectory();
   const state = dataMissing ? 'missing' : files.every((f) => f.state === 'unchanged') ? 'unchanged' : 'modified';
   const tracked = files.filter((f) => f.state !== 'added');
-  const manifestLocal = pointer.type === 'directory' ? await objects.has(pointer.digest) : true;
-  const manifestRemote = remote && pointer.type === 'directory' ? await remote.has(pointer.digest) : true;
   return {
     name: pointer.name,
     version: pointer.version,
@@ -342,5 +477,7 @@ export async function datasetStatus(opts: DatasetStatusOptions): Promise<Dataset
     files,
     local: manifestLocal && tracked.every((f) => f.local),
     ...(remote ? { remote: manifestRemote && tracked.every((f) => f.remote) } : {}),
+    verified: verify,
+    corrupted,
   };
 }

@@ -4,6 +4,7 @@ import { basename, resolve } from 'node:path';
 import { z } from 'zod';
 import { isMlopsError, MlopsError } from '../errors.js';
 import { DATASETS_MIGRATIONS } from '../migrations/datasets.js';
+import { checkObject } from '../objects/check.js';
 import { digestHex, digestOf, tapBytes } from '../objects/digest.js';
 import type { Digest, ObjectStore } from '../objects/object-store.js';
 import { recordObjectRef } from '../objects/refs.js';
@@ -101,6 +102,13 @@ export interface VersionDatasetOptions {
    */
   maxTabularFiles?: number;
   /**
+   * Re-hash objects the store already has before trusting them (one full read of each). A stored copy that is damaged
+   * (wrong size or wrong bytes) is rewritten from the source file and listed in `repaired`. With `false`, an object
+   * of the right size is trusted as is (a damaged one of the wrong size is still rewritten).
+   * @default true
+   */
+  verifyStored?: boolean;
+  /**
    * Cancels hashing and storing.
    * @default undefined
    */
@@ -112,6 +120,8 @@ export interface VersionDatasetResult extends DatasetVersion {
   pointerPath: string;
   /** False when this content was already recorded under this name (versioning is idempotent). */
   created: boolean;
+  /** Objects that were in the object store but damaged (wrong size or bytes), rewritten from the source files. */
+  repaired: Digest[];
 }
 
 const PROGRESS_MIN_BYTES = 32 << 20;
@@ -143,22 +153,28 @@ async function withProgress<T>(p: Progress, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Copies a file into the object store unless it is there; fails with `CONFLICT` if it changed since it was hashed. */
+/**
+ * Copies a file into the object store unless an intact copy is there (checked by size, and by its bytes when
+ * `verify`); a damaged copy is rewritten. Fails with `CONFLICT` if the file changed since it was hashed.
+ * Returns `'repaired'` when a damaged copy was rewritten.
+ */
 async function ensureStored(
   objects: ObjectStore,
   file: string,
   digest: Digest,
+  size: number,
+  verify: boolean,
   onBytes: (n: number) => void,
   signal?: AbortSignal,
-): Promise<void> {
-  if (await objects.has(digest)) {
-    return;
-  }
+): Promise<'present' | 'stored' | 'repaired'> {
+  const state = await checkObject(objects, digest, { size, verify, onBytes, ...(signal ? { signal } : {}) });
+  if (state === 'intact') return 'present';
   try {
     await objects.put(tapBytes(createReadStream(file, { highWaterMark: 1 << 20 }), onBytes), {
       expectedDigest: digest,
       ...(signal ? { signal } : {}),
     });
+    return state === 'corrupted' ? 'repaired' : 'stored';
   } catch (err) {
     if (isMlopsError(err, 'CHECKSUM_MISMATCH')) {
       throw new MlopsError('CONFLICT', {
@@ -257,14 +273,17 @@ export async function versionDataset(opts: VersionDatasetOptions): Promise<Versi
   let schema: DatasetSchemaSnapshot;
   let stats: DatasetStats;
   const refs = new Set<Digest>();
+  const repaired: Digest[] = [];
+  const verifyStored = opts.verifyStored ?? true;
 
   if (st.isFile()) {
     const hashing = makeProgress(opts, `hash ${name}`, st.size);
     const snap = await withProgress(hashing, () => fileSnapshot(opts, path, (n) => hashing.tick(n), withStats));
     const storing = makeProgress(opts, `store ${name}`, snap.size);
-    await withProgress(storing, () =>
-      ensureStored(objects, path, snap.digest as Digest, (n) => storing.tick(n), opts.signal),
+    const stored = await withProgress(storing, () =>
+      ensureStored(objects, path, snap.digest as Digest, snap.size, verifyStored, (n) => storing.tick(n), opts.signal),
     );
+    if (stored === 'repaired') repaired.push(snap.digest as Digest);
     digest = snap.digest as Digest;
     size = snap.size;
     schema = schemaOf(snap) ?? null;
@@ -294,13 +313,24 @@ export async function versionDataset(opts: VersionDatasetOptions): Promise<Versi
     const storing = makeProgress(opts, `store ${name}/`, total);
     await withProgress(storing, async () => {
       for (const e of entries) {
-        await ensureStored(objects, resolve(path, e.path), e.digest as Digest, (n) => storing.tick(n), opts.signal);
-        refs.add(e.digest as Digest);
+        const d = e.digest as Digest;
+        // A folder may hold the same bytes twice: check and store each object once.
+        if (refs.has(d)) continue;
+        const file = resolve(path, e.path);
+        const stored = await ensureStored(objects, file, d, e.size, verifyStored, (n) => storing.tick(n), opts.signal);
+        if (stored === 'repaired') repaired.push(d);
+        refs.add(d);
       }
     });
     const manifest = formatManifest(entries);
     digest = digestOf(manifest);
+    // The manifest is small: always rewritten (which also repairs a damaged copy); say so when it was damaged.
+    const manifestState = await checkObject(objects, digest, {
+      size: Buffer.byteLength(manifest),
+      verify: verifyStored,
+    });
     await objects.put(manifest, { expectedDigest: digest });
+    if (manifestState === 'corrupted') repaired.push(digest);
     refs.add(digest);
     size = total;
     fileCount = entries.length;
@@ -359,7 +389,7 @@ export async function versionDataset(opts: VersionDatasetOptions): Promise<Versi
   };
   const pointerPath = pointerPathFor(path, name);
   await writePointer(pointerPath, pointer);
-  return { ...recorded, pointerPath, created: row.created };
+  return { ...recorded, pointerPath, created: row.created, repaired };
 }
 
 /** Options naming one version: `version` is the full hex id or a unique prefix of at least 7 characters. */

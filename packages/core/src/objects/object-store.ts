@@ -62,7 +62,10 @@ export interface CleanTempResult {
 export interface ObjectStore {
   /** Short description for messages, e.g. `fs:/data/.mlops/objects`. */
   readonly name: string;
-  /** Streams `body` into the store and returns its digest and size. Idempotent: the same bytes give the same digest. */
+  /**
+   * Streams `body` into the store and returns its digest and size. Idempotent: the same bytes give the same digest.
+   * Putting bytes that are already stored rewrites the stored copy (atomically), which repairs a damaged one.
+   */
   put(body: ObjectBody, opts?: PutOptions): Promise<PutResult>;
   /**
    * Streams an object. The stream is verified as it flows: it fails with `CHECKSUM_MISMATCH` at the end when the
