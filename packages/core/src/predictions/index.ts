@@ -2,11 +2,15 @@
 
 export { migratePredictions } from './migrate.js';
 export type {
+  LoggedBatch,
+  LoggedPrediction,
   PredictionBatchEntry,
   PredictionEntry,
+  PredictionLogDurability,
   PredictionLogger,
   PredictionLoggerOptions,
   PredictionLoggerStats,
+  QuarantinedPrediction,
 } from './prediction-logger.js';
 export { createPredictionLogger, predictionEntrySchema } from './prediction-logger.js';
 export type {

@@ -45,19 +45,44 @@ export interface PredictionBatchEntry {
   ids?: readonly string[];
 }
 
-/** Counters of a {@link PredictionLogger}. `logged = written + pending + abandoned (+ duplicates skipped)`. */
+/**
+ * When a prediction handed to the logger counts as kept:
+ * - `'buffered'` (default): at once; rows are written in the background every `flushIntervalMs` (or `batchSize`
+ *   rows). A clean shutdown (`close()`, SIGTERM) loses nothing; a crash (SIGKILL, OOM kill) loses what was still
+ *   buffered: at most about `flushIntervalMs` of predictions (plus any batch still being retried).
+ * - `'acknowledged'`: `log`/`logBatch` also return a `committed` promise that resolves once the transaction holding
+ *   the rows has committed in the store (group commit: the rows of every caller waiting at that moment share one
+ *   write), and rejects when they cannot be written. A process crash then loses no row whose promise resolved.
+ */
+export type PredictionLogDurability = 'buffered' | 'acknowledged';
+
+/**
+ * Counters of a {@link PredictionLogger}. Every accepted entry ends in exactly one of the outcomes:
+ * `logged = written + duplicates + abandoned + quarantined + pending`.
+ */
 export interface PredictionLoggerStats {
   /** Entries accepted into the buffer. */
   logged: number;
   /** Rows inserted. */
   written: number;
+  /**
+   * Entries whose id was already in the table (`ON CONFLICT (id) DO NOTHING`): an id logged twice, or a statement
+   * retried after its commit went through but its acknowledgement was lost.
+   */
+  duplicates: number;
   /** Entries refused because the buffer was full (or the logger closed): never logged. */
   dropped: number;
-  /** Entries accepted but given up after `maxAttempts` failed writes. */
+  /** Entries accepted but given up after `maxAttempts` failed writes (the store unreachable or failing). */
   abandoned: number;
+  /**
+   * Entries the store refused for their own data (SQLSTATE class 22, 23 or 54: a string or a time PostgreSQL cannot
+   * hold, …), isolated from their batch by splitting it and set aside, so the other rows are written. Each one is
+   * reported to `onQuarantine`.
+   */
+  quarantined: number;
   /** Entries buffered or being written. */
   pending: number;
-  /** Failed write attempts (each retried until `maxAttempts`). */
+  /** Failed write attempts (statements; a transient failure is retried until `maxAttempts`). */
   failures: number;
   /** Message of the last write failure. */
   lastError?: string;
@@ -104,6 +129,49 @@ export interface PredictionLoggerOptions {
    * @default a console warning
    */
   onError?: (err: unknown, info: { attempt: number; batchSize: number; abandoned: boolean }) => void;
+  /**
+   * Called once for each quarantined entry (see {@link PredictionLoggerStats.quarantined}), with the store's error
+   * and the entry's identifiers (never its inputs or outputs).
+   * @default a console warning naming the prediction id, request id and model
+   */
+  onQuarantine?: (err: unknown, entry: QuarantinedPrediction) => void;
+  /**
+   * When a logged prediction counts as kept: see {@link PredictionLogDurability}.
+   * @default 'buffered'
+   */
+  durability?: PredictionLogDurability;
+}
+
+/** The identifiers of a quarantined entry, given to {@link PredictionLoggerOptions.onQuarantine}. */
+export interface QuarantinedPrediction {
+  id: string;
+  requestId: string;
+  model: string;
+}
+
+/** What {@link PredictionLogger.log} returns. */
+export interface LoggedPrediction {
+  id: string;
+  /** False when the buffer was full or the logger closed: the entry is dropped and counted. */
+  accepted: boolean;
+  /**
+   * With `durability: 'acknowledged'` only: resolves once the row is committed in the store; rejects with an
+   * `MlopsError` when it never will be (dropped, abandoned, or quarantined: `details.outcome`).
+   */
+  committed?: Promise<void>;
+}
+
+/** What {@link PredictionLogger.logBatch} returns. */
+export interface LoggedBatch {
+  /** One id per row, accepted or not. */
+  ids: string[];
+  /** How many rows were accepted (the others were dropped and counted). */
+  accepted: number;
+  /**
+   * With `durability: 'acknowledged'` only: resolves once every row of the batch is committed in the store; rejects
+   * with an `MlopsError` as soon as one of them never will be (dropped, abandoned, or quarantined).
+   */
+  committed?: Promise<void>;
 }
 
 /** A batched, bounded writer of the prediction log. */
@@ -111,11 +179,14 @@ export interface PredictionLogger {
   /**
    * Buffers one prediction and returns at once (never waits for the database). `accepted` is false when the
    * buffer was full or the logger closed: the entry is dropped and counted. Throws `INVALID_INPUT` for a malformed
-   * entry (a programming error).
+   * entry (a programming error). With `durability: 'acknowledged'`, `committed` settles when the row is committed.
    */
-  log(entry: PredictionEntry): { id: string; accepted: boolean };
-  /** Logs each row of a batch as one prediction (position = row index); returns the ids and how many were accepted. */
-  logBatch(entry: PredictionBatchEntry): { ids: string[]; accepted: number };
+  log(entry: PredictionEntry): LoggedPrediction;
+  /**
+   * Logs each row of a batch as one prediction (position = row index); returns the ids and how many were accepted,
+   * and with `durability: 'acknowledged'` a `committed` promise for the whole batch.
+   */
+  logBatch(entry: PredictionBatchEntry): LoggedBatch;
   /** Writes everything logged before the call (with retries). Never throws; see `stats()`. */
   flush(): Promise<PredictionLoggerStats>;
   /** Stops the timer, writes everything still buffered, and refuses further entries. */
@@ -124,7 +195,20 @@ export interface PredictionLogger {
   stats(): PredictionLoggerStats;
 }
 
+/** Settles the `committed` promise of one `log`/`logBatch` call (acknowledged mode). */
+interface Ack {
+  /** Rows of the call not yet committed. */
+  remaining: number;
+  done: boolean;
+  resolve: () => void;
+  reject: (err: MlopsError) => void;
+}
+
+// A symbol key: JSON.stringify leaves it out of the rows sent to the database.
+const ACK: unique symbol = Symbol('ack');
+
 interface Row {
+  [ACK]?: Ack;
   id: string;
   request_id: string;
   position: number;
@@ -137,10 +221,33 @@ interface Row {
   outputs: unknown;
 }
 
-// PostgreSQL's jsonb cannot hold U+0000; a text input containing one would poison its whole batch.
-const sanitizeString = (s: string) => (s.includes('\u0000') ? s.replaceAll('\u0000', '\uFFFD') : s);
+type WellFormed = { isWellFormed(): boolean; toWellFormed(): string };
 
-/** JSON-safe copy for the log: typed arrays → arrays, bigint → number/string, NaN/Infinity → null, no U+0000. */
+/**
+ * PostgreSQL's text and jsonb cannot hold U+0000 nor a lone UTF-16 surrogate (half of an emoji cut by a `slice`,
+ * say); either would make the store refuse the value. Both become U+FFFD, as UTF-8 encoders do for surrogates.
+ */
+function sanitizeString(s: string): string {
+  const t = s.includes('\u0000') ? s.replaceAll('\u0000', '\uFFFD') : s;
+  return (t as unknown as WellFormed).isWellFormed() ? t : (t as unknown as WellFormed).toWellFormed();
+}
+
+/**
+ * True for errors caused by the data of the rows written (SQLSTATE class 22 data exception, 23 integrity constraint
+ * violation, 54 program limit exceeded): writing the same rows again fails again, so the statement is split instead
+ * of retried. Everything else (connection lost, server restarting, lock timeout, …) is retried as a whole.
+ */
+function isRowDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23') || code.startsWith('54'));
+}
+
+const errorMessage = (err: unknown) => (err as Error)?.message ?? String(err);
+
+/**
+ * JSON-safe copy for the log: typed arrays → arrays, bigint → number/string, NaN/Infinity → null, U+0000 and lone
+ * surrogates → U+FFFD.
+ */
 function logJson(v: unknown): unknown {
   if (v === null || v === undefined) return null;
   switch (typeof v) {
@@ -188,11 +295,15 @@ const INSERT_SQL = `WITH ins AS (
 
 const MAX_RETRY_DELAY_MS = 30_000;
 
+const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
+
 /**
  * Creates the prediction log writer: `log()` appends to a bounded in-memory buffer and returns at once; batches are
- * written with one multi-row INSERT each, in a transaction, when `batchSize` entries are waiting or every
- * `flushIntervalMs`. A full buffer drops (and counts) new entries; a failed write is retried with backoff and
- * never reaches the caller. `close()` drains the buffer, so a clean shutdown loses nothing.
+ * written with multi-row INSERTs, each in a transaction, when `batchSize` entries are waiting or every
+ * `flushIntervalMs` (in `acknowledged` mode, as soon as the writer is free). A full buffer drops (and counts) new
+ * entries; a failed write is retried with backoff and never reaches the caller; a statement the store refuses for
+ * its data is split until the refused rows are isolated and quarantined, so they cost no other row. `close()` drains
+ * the buffer, so a clean shutdown loses nothing.
  */
 export function createPredictionLogger(opts: PredictionLoggerOptions): PredictionLogger {
   const store = opts.store;
@@ -202,16 +313,36 @@ export function createPredictionLogger(opts: PredictionLoggerOptions): Predictio
   const maxAttempts = opts.maxAttempts ?? 5;
   const retryDelayMs = opts.retryDelayMs ?? 200;
   const maxRowsPerStatement = opts.maxRowsPerStatement ?? (store.driver === 'pglite' ? 50 : batchSize);
+  const durability = opts.durability ?? 'buffered';
   for (const [k, v] of Object.entries({ maxBuffer, batchSize, maxAttempts, maxRowsPerStatement })) {
     if (!Number.isInteger(v) || v < 1) throw new MlopsError('INVALID_INPUT', `${k} must be a positive integer`);
   }
+  if (durability !== 'buffered' && durability !== 'acknowledged') {
+    throw new MlopsError('INVALID_INPUT', {
+      message: `durability must be 'buffered' or 'acknowledged', got ${JSON.stringify(durability)}`,
+      details: [{ path: 'durability', message: "Expected 'buffered' or 'acknowledged'" }],
+    });
+  }
+  const acknowledged = durability === 'acknowledged';
   const onError =
     opts.onError ??
     ((err: unknown, info: { attempt: number; batchSize: number; abandoned: boolean }) => {
       console.warn(
         `[mlops] prediction log: writing ${info.batchSize} rows failed (attempt ${info.attempt}/${maxAttempts}${
           info.abandoned ? ', abandoned' : ', will retry'
-        }): ${(err as Error)?.message ?? String(err)}`,
+        }): ${errorMessage(err)}`,
+      );
+    });
+  const onQuarantine =
+    opts.onQuarantine ??
+    ((err: unknown, e: QuarantinedPrediction) => {
+      const code = (err as { code?: unknown } | null)?.code;
+      // Identifiers are JSON-quoted: they may hold the very characters the store refused, or line breaks.
+      console.warn(
+        `[mlops] prediction log: prediction ${JSON.stringify(e.id)} of request ${JSON.stringify(e.requestId)} ` +
+          `(model ${JSON.stringify(e.model)}) quarantined: the store refused it (${
+            typeof code === 'string' ? `${code} ` : ''
+          }${errorMessage(err)}); the other rows of its batch were written`,
       );
     });
 
@@ -219,9 +350,11 @@ export function createPredictionLogger(opts: PredictionLoggerOptions): Predictio
   let inFlight = 0;
   let logged = 0;
   let written = 0;
+  let duplicates = 0;
   let dropped = 0;
   let abandoned = 0;
-  let settled = 0; // entries whose batch finished: written, skipped as duplicates, or abandoned
+  let quarantined = 0;
+  let settled = 0; // entries whose write finished: written, skipped as duplicates, abandoned or quarantined
   let failures = 0;
   let lastError: string | undefined;
   let closed = false;
@@ -235,8 +368,10 @@ export function createPredictionLogger(opts: PredictionLoggerOptions): Predictio
   const stats = (): PredictionLoggerStats => ({
     logged,
     written,
+    duplicates,
     dropped,
     abandoned,
+    quarantined,
     pending: buffer.length + inFlight,
     failures,
     ...(lastError === undefined ? {} : { lastError }),
@@ -248,47 +383,139 @@ export function createPredictionLogger(opts: PredictionLoggerOptions): Predictio
     }
   };
 
-  /** Writes a batch in statements of at most `maxRowsPerStatement` rows; `written` grows as each one commits. */
-  async function writeBatch(batch: Row[]): Promise<void> {
-    await migratePredictions(store);
-    for (let i = 0; i < batch.length; i += maxRowsPerStatement) {
-      if (i > 0) await new Promise<void>((r) => setImmediate(r)); // let requests run between statements
-      const part = batch.length <= maxRowsPerStatement ? batch : batch.slice(i, i + maxRowsPerStatement);
-      written += await store.transaction(async (tx) => {
-        const rows = await tx.query<{ n: number }>(INSERT_SQL, [JSON.stringify(part)]);
-        return Number(rows[0]?.n ?? 0);
-      });
+  const fail = (ack: Ack | undefined, err: MlopsError) => {
+    if (!ack || ack.done) return;
+    ack.done = true;
+    ack.reject(err);
+  };
+
+  /** Marks the rows of a finished statement (or of a single row given up) as settled. */
+  const settle = (rows: readonly Row[]) => {
+    settled += rows.length;
+    inFlight -= rows.length;
+  };
+
+  const committed = (rows: readonly Row[], inserted: number) => {
+    written += inserted;
+    duplicates += rows.length - inserted;
+    settle(rows);
+    if (!acknowledged) return;
+    for (const row of rows) {
+      const ack = row[ACK];
+      if (ack && !ack.done && --ack.remaining === 0) {
+        ack.done = true;
+        ack.resolve();
+      }
     }
+  };
+
+  const quarantine = (row: Row, err: unknown) => {
+    quarantined++;
+    settle([row]);
+    try {
+      onQuarantine(err, { id: row.id, requestId: row.request_id, model: row.model });
+    } catch {
+      // A failing callback must not stop the writer.
+    }
+    fail(
+      row[ACK],
+      new MlopsError('INVALID_INPUT', {
+        message: `prediction ${row.id} was refused by the store and quarantined: ${errorMessage(err)}`,
+        cause: err,
+        details: { outcome: 'quarantined', id: row.id, requestId: row.request_id },
+      }),
+    );
+  };
+
+  const abandon = (rows: readonly Row[], err: unknown) => {
+    abandoned += rows.length;
+    settle(rows);
+    if (!acknowledged) return;
+    const e = new MlopsError('UPSTREAM_ERROR', {
+      message: `the prediction log gave up writing after ${maxAttempts} attempts: ${errorMessage(err)}`,
+      cause: err,
+      details: { outcome: 'abandoned' },
+    });
+    for (const row of rows) fail(row[ACK], e);
+  };
+
+  /** One INSERT in its own transaction; returns the rows inserted. Marks errors caused by the rows' data. */
+  async function insert(rows: readonly Row[]): Promise<{ n: number } | { error: unknown; rowData: boolean }> {
+    let rowData = false;
+    try {
+      await migratePredictions(store);
+      const n = await store.transaction(async (tx) => {
+        try {
+          const res = await tx.query<{ n: number }>(INSERT_SQL, [JSON.stringify(rows)]);
+          return Number(res[0]?.n ?? 0);
+        } catch (err) {
+          rowData = isRowDataError(err);
+          throw err;
+        }
+      });
+      return { n };
+    } catch (error) {
+      return { error, rowData };
+    }
+  }
+
+  /**
+   * Writes a batch as statements of at most `maxRowsPerStatement` rows, in order; the counters move as each one
+   * commits, and a retry resumes at the first statement not committed. A statement refused for its rows' data is
+   * replaced by its two halves (bisection), down to the single rows at fault, which are quarantined: k bad rows
+   * among n cost about 2·k·log2(n) extra statements, and no good row is lost. Other failures are retried with
+   * backoff; after `maxAttempts` failures in the batch, its rows not yet written are abandoned.
+   */
+  async function writeBatch(batch: Row[]): Promise<void> {
+    const todo: Row[][] = [];
+    for (let i = 0; i < batch.length; i += maxRowsPerStatement) {
+      todo.push(batch.length <= maxRowsPerStatement ? batch : batch.slice(i, i + maxRowsPerStatement));
+    }
+    let attempt = 1;
+    for (let first = true; todo.length > 0; first = false) {
+      if (!first) await yieldToEventLoop(); // let requests run between statements
+      const rows = todo[0]!;
+      const r = await insert(rows);
+      if ('n' in r) {
+        todo.shift();
+        committed(rows, r.n);
+        wake();
+        continue;
+      }
+      failures++;
+      lastError = errorMessage(r.error);
+      if (r.rowData) {
+        todo.shift();
+        if (rows.length === 1) quarantine(rows[0]!, r.error);
+        else todo.unshift(rows.slice(0, rows.length >>> 1), rows.slice(rows.length >>> 1));
+        continue;
+      }
+      const giveUp = attempt >= maxAttempts;
+      try {
+        onError(r.error, {
+          attempt,
+          batchSize: todo.reduce((n, t) => n + t.length, 0),
+          abandoned: giveUp,
+        });
+      } catch {
+        // A failing error callback must not stop the writer.
+      }
+      if (giveUp) {
+        for (const t of todo.splice(0)) abandon(t, r.error);
+        break;
+      }
+      await new Promise((res) => setTimeout(res, Math.min(retryDelayMs * 2 ** (attempt - 1), MAX_RETRY_DELAY_MS)));
+      attempt++;
+    }
+    wake();
   }
 
   async function drainLoop(): Promise<void> {
     while (buffer.length > 0) {
       const batch = buffer.length <= batchSize ? buffer : buffer.slice(0, batchSize);
       buffer = batch === buffer ? [] : buffer.slice(batchSize);
-      inFlight = batch.length;
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await writeBatch(batch);
-          break;
-        } catch (err) {
-          failures++;
-          lastError = (err as Error)?.message ?? String(err);
-          const giveUp = attempt >= maxAttempts;
-          try {
-            onError(err, { attempt, batchSize: batch.length, abandoned: giveUp });
-          } catch {
-            // A failing error callback must not stop the writer.
-          }
-          if (giveUp) {
-            abandoned += batch.length;
-            break;
-          }
-          await new Promise((r) => setTimeout(r, Math.min(retryDelayMs * 2 ** (attempt - 1), MAX_RETRY_DELAY_MS)));
-        }
-      }
-      inFlight = 0;
-      settled += batch.length;
-      wake();
+      inFlight += batch.length;
+      await writeBatch(batch);
     }
   }
 
@@ -296,8 +523,8 @@ export function createPredictionLogger(opts: PredictionLoggerOptions): Predictio
     if (!draining) {
       draining = drainLoop().finally(() => {
         draining = undefined;
-        // Entries may have arrived between the loop's last check and this callback: don't leave a flush waiting.
-        if (buffer.length > 0 && (waiters.length > 0 || buffer.length >= batchSize)) void drain();
+        // Entries may have arrived between the loop's last check and this callback: don't leave them waiting.
+        if (buffer.length > 0 && (acknowledged || waiters.length > 0 || buffer.length >= batchSize)) void drain();
         wake();
       });
     }
@@ -311,7 +538,9 @@ export function createPredictionLogger(opts: PredictionLoggerOptions): Predictio
     }
     buffer.push(row);
     logged++;
-    if (buffer.length >= batchSize && !draining && !scheduled) {
+    // Group commit: in acknowledged mode every entry wakes the writer; entries arriving while it writes share its
+    // next statement.
+    if ((acknowledged || buffer.length >= batchSize) && !draining && !scheduled) {
       scheduled = true;
       setImmediate(() => {
         scheduled = false;
@@ -319,6 +548,31 @@ export function createPredictionLogger(opts: PredictionLoggerOptions): Predictio
       });
     }
     return true;
+  }
+
+  /** The `committed` promise of one call in acknowledged mode, or undefined. Never an unhandled rejection. */
+  function newAck(rows: number, accepted: number): { ack?: Ack; promise?: Promise<void> } {
+    if (!acknowledged) return {};
+    let ack: Ack | undefined;
+    const promise = new Promise<void>((resolve, reject) => {
+      ack = { remaining: rows, done: false, resolve, reject };
+    });
+    promise.catch(() => {}); // the caller may not await it; a rejection must not crash the process
+    if (accepted < rows) {
+      fail(
+        ack,
+        new MlopsError('UPSTREAM_ERROR', {
+          message: closed
+            ? 'the prediction log is closed'
+            : `the prediction log's buffer is full (${maxBuffer} entries): the store is not keeping up`,
+          details: { outcome: 'dropped' },
+        }),
+      );
+    } else if (rows === 0) {
+      ack!.done = true;
+      ack!.resolve();
+    }
+    return { ack, promise };
   }
 
   function parseEntry(entry: PredictionEntry): z.output<typeof predictionEntrySchema> {
@@ -347,7 +601,7 @@ export function createPredictionLogger(opts: PredictionLoggerOptions): Predictio
     log(entry) {
       const e = parseEntry(entry);
       const id = e.id ?? randomUUID();
-      const accepted = accept({
+      const row: Row = {
         id,
         request_id: e.requestId,
         position: e.position ?? 0,
@@ -358,8 +612,13 @@ export function createPredictionLogger(opts: PredictionLoggerOptions): Predictio
         latency_ms: e.latencyMs ?? null,
         inputs: logJson(e.inputs),
         outputs: e.outputs == null ? null : logJson(e.outputs),
-      });
-      return { id, accepted };
+      };
+      if (!acknowledged) return { id, accepted: accept(row) };
+      const willAccept = !closed && buffer.length < maxBuffer;
+      const { ack, promise } = newAck(1, willAccept ? 1 : 0);
+      if (willAccept) row[ACK] = ack;
+      const accepted = accept(row);
+      return { id, accepted, committed: promise! };
     },
     logBatch(b) {
       const head = parseEntry({ ...b, inputs: {}, outputs: null, time: b.time ?? new Date() });
@@ -380,6 +639,9 @@ export function createPredictionLogger(opts: PredictionLoggerOptions): Predictio
       const inNames = Object.keys(b.inputs);
       const outNames = b.outputs ? Object.keys(b.outputs) : [];
       const ids: string[] = new Array(n);
+      // Acknowledged mode: the rows that fit share one promise; a row that does not fit fails it at once.
+      const room = closed ? 0 : Math.max(0, Math.min(n, maxBuffer - buffer.length));
+      const { ack, promise } = newAck(n, room);
       let accepted = 0;
       for (let i = 0; i < n; i++) {
         const inputs: Record<string, unknown> = {};
@@ -391,7 +653,7 @@ export function createPredictionLogger(opts: PredictionLoggerOptions): Predictio
         }
         const id = b.ids?.[i] ?? randomUUID();
         ids[i] = id;
-        const ok = accept({
+        const row: Row = {
           id,
           request_id: head.requestId,
           position: i,
@@ -402,10 +664,11 @@ export function createPredictionLogger(opts: PredictionLoggerOptions): Predictio
           latency_ms: head.latencyMs ?? null,
           inputs: logJson(inputs),
           outputs: outputs === null ? null : logJson(outputs),
-        });
-        if (ok) accepted++;
+        };
+        if (ack) row[ACK] = ack;
+        if (accept(row)) accepted++;
       }
-      return { ids, accepted };
+      return promise ? { ids, accepted, committed: promise } : { ids, accepted };
     },
     flush,
     async close() {
