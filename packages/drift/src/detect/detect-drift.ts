@@ -10,7 +10,7 @@ import {
 } from '../profile/input.js';
 import { ensureProfile, isProfile, type Profile } from '../profile/schema.js';
 import { equalEdges } from '../profile/summary.js';
-import { readCurrentColumn } from './read-current.js';
+import { type CurrentCensus, readCurrentColumn } from './read-current.js';
 import {
   type ColumnDrift,
   DRIFT_REPORT_KIND,
@@ -145,13 +145,25 @@ export function detectDrift(reference: ReferenceInput, current: DataInput, optio
   return detectDriftPrepared(prepareReference(reference, options.columnMapping), current, options);
 }
 
+/** What a caller that typed the current values itself (the streaming monitor) knows about the raw feed. */
+export interface FeedFacts {
+  /** Per column: conversions and unreadable values counted when the raw values were read; replaces the census. */
+  census?: ReadonlyMap<string, CurrentCensus>;
+  /** Raw columns the reference lacks, which the caller did not pass as data. */
+  newColumns?: readonly string[];
+  /** Rows of the raw feed, when the data passed may hold no column (records none of which had a reference key). */
+  rows?: number;
+}
+
 /** {@link detectDrift} against an already prepared reference (what monitors call on every window). */
 export function detectDriftPrepared(
   ref: PreparedReference,
   current: DataInput,
   options: DriftOptions = {},
+  feed: FeedFacts = {},
 ): DriftReport {
   const raw = toRawColumns(current);
+  const rows = raw.columns.length > 0 ? raw.rows : (feed.rows ?? raw.rows);
   const currentByName = new Map(raw.columns.map((c) => [c.name, c.values]));
   const selected = options.include ? new Set(options.include) : null;
   if (selected) {
@@ -165,7 +177,9 @@ export function detectDriftPrepared(
   const referenceNames = new Set(ref.columns.map((c) => c.name));
   const schema: SchemaCheck = {
     missing: [],
-    new: raw.columns.map((c) => c.name).filter((name) => !referenceNames.has(name) && !excluded.has(name)),
+    new: [...new Set([...raw.columns.map((c) => c.name), ...(feed.newColumns ?? [])])].filter(
+      (name) => !referenceNames.has(name) && !excluded.has(name),
+    ),
     typeChanged: [],
     empty: [],
     converted: [],
@@ -178,14 +192,16 @@ export function detectDriftPrepared(
     // A target may be absent or unlabelled in live data (labels arrive later): skipped, not a broken feed.
     const optional = r.role === 'target';
     const values = currentByName.get(r.name);
-    if (raw.rows === 0) {
+    if (rows === 0) {
       if (!optional) schema.empty.push(r.name);
       skipped.push({ column: r.name, reason: 'the current data has no rows' });
     } else if (values === undefined) {
       if (!optional) schema.missing.push(r.name);
       skipped.push({ column: r.name, reason: 'missing from current data' });
     } else {
-      const { column: c, census } = readCurrentColumn(r.name, r.type, r.role, values);
+      const read = readCurrentColumn(r.name, r.type, r.role, values);
+      const c = read.column;
+      const census = feed.census?.get(r.name) ?? read.census;
       for (const [from, count] of census.converted) schema.converted.push({ column: r.name, from, to: r.type, count });
       const refN = r.numbers?.length ?? r.strings?.length ?? 0;
       if (census.invalid > 0) {
@@ -242,7 +258,7 @@ export function detectDriftPrepared(
     targetDrift: roleDrift('target'),
     predictionDrift: roleDrift('prediction'),
     reference: { rows: ref.rows },
-    current: { rows: raw.rows },
+    current: { rows },
     columns: results,
     skipped,
   };

@@ -55,6 +55,123 @@ function exampleOf(v: unknown): string {
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
+/** How {@link readNumber} / {@link readText} read their last value. */
+export const READ = { native: 0, missing: 1, converted: 2, invalid: 3 } as const;
+let lastRead: number = READ.native;
+
+/** How the last {@link readNumber} or {@link readText} call read its value: one of {@link READ}. */
+export function lastReadCode(): number {
+  return lastRead;
+}
+
+/**
+ * Reads one value of a numerical or datetime column: the number (epoch ms for datetime), or NaN when missing or
+ * unreadable; {@link lastReadCode} then tells which. Allocation-free, for the per-value loops.
+ */
+export function readNumber(type: 'numerical' | 'datetime', v: unknown): number {
+  lastRead = READ.native;
+  let x: number;
+  if (v === null || v === undefined) {
+    lastRead = READ.missing;
+    return Number.NaN;
+  }
+  if (typeof v === 'number') x = v;
+  else if (typeof v === 'bigint') x = Number(v);
+  else if (typeof v === 'string') {
+    const t = v.trim();
+    if (MISSING_MARKERS.has(t)) {
+      lastRead = READ.missing;
+      return Number.NaN;
+    }
+    if (type === 'numerical') {
+      if (!NUMBER_TEXT.test(t)) {
+        lastRead = READ.invalid;
+        return Number.NaN;
+      }
+      lastRead = READ.converted;
+      x = Number(t);
+    } else {
+      x = Date.parse(t);
+      if (Number.isNaN(x)) {
+        lastRead = READ.invalid;
+        return Number.NaN;
+      }
+    }
+  } else if (v instanceof Date && type === 'datetime') x = v.getTime();
+  else if (typeof v === 'boolean' && type === 'numerical') {
+    lastRead = READ.converted;
+    x = v ? 1 : 0;
+  } else {
+    lastRead = READ.invalid;
+    return Number.NaN;
+  }
+  if (!Number.isFinite(x)) {
+    lastRead = READ.missing;
+    return Number.NaN;
+  }
+  return x;
+}
+
+/**
+ * Reads one value of a categorical, boolean or text column as its label (`"true"`/`"false"` for booleans), or null
+ * when missing or unreadable; {@link lastReadCode} then tells which.
+ */
+export function readText(type: 'categorical' | 'boolean' | 'text', v: unknown): string | null {
+  lastRead = READ.native;
+  if (v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v))) {
+    lastRead = READ.missing;
+    return null;
+  }
+  if (type === 'boolean') {
+    if (typeof v === 'boolean') return v ? 'true' : 'false';
+    if (typeof v === 'string') {
+      const t = v.trim();
+      if (MISSING_MARKERS.has(t)) {
+        lastRead = READ.missing;
+        return null;
+      }
+      const lower = t.toLowerCase();
+      if (lower === 'true' || lower === 'false') {
+        lastRead = READ.converted;
+        return lower;
+      }
+    } else if (v === 0 || v === 1) {
+      lastRead = READ.converted;
+      return v === 1 ? 'true' : 'false';
+    }
+    lastRead = READ.invalid;
+    return null;
+  }
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  if (v instanceof Date) {
+    if (Number.isNaN(v.getTime())) {
+      lastRead = READ.missing;
+      return null;
+    }
+    return v.toISOString();
+  }
+  lastRead = READ.invalid;
+  return null;
+}
+
+/** An empty {@link CurrentCensus}. */
+export function emptyCensus(): CurrentCensus {
+  return { converted: new Map(), invalid: 0, invalidKinds: new Set(), examples: [] };
+}
+
+/** Counts a value in a census by how it was read ({@link READ}); native and missing values are not counted. */
+export function countRead(census: CurrentCensus, code: number, v: unknown): void {
+  if (code === READ.converted) {
+    const k = kindOf(v);
+    census.converted.set(k, (census.converted.get(k) ?? 0) + 1);
+  } else if (code === READ.invalid) {
+    census.invalid++;
+    census.invalidKinds.add(kindOf(v));
+    if (census.examples.length < 3) census.examples.push(exampleOf(v));
+  }
+}
+
 /**
  * Reads a current column as the reference column's type, counting what was converted and what could not be read.
  *
@@ -74,89 +191,37 @@ export function readCurrentColumn(
   role: ColumnRole,
   values: ArrayLike<unknown>,
 ): { column: TypedColumn; census: CurrentCensus } {
-  const census: CurrentCensus = { converted: new Map(), invalid: 0, invalidKinds: new Set(), examples: [] };
-  const isTyped = ArrayBuffer.isView(values);
-  if (isTyped && type !== 'boolean') {
+  const census = emptyCensus();
+  if (ArrayBuffer.isView(values) && type !== 'boolean') {
     // Typed arrays hold numbers only: read exactly as the reference (epoch ms for datetime, labels for categories).
     return { column: typeColumn(name, type, role, values), census };
   }
   const rows = values.length;
-  const invalid = (v: unknown) => {
-    census.invalid++;
-    census.invalidKinds.add(kindOf(v));
-    if (census.examples.length < 3) census.examples.push(exampleOf(v));
-  };
-  const converted = (v: unknown) => {
-    const k = kindOf(v);
-    census.converted.set(k, (census.converted.get(k) ?? 0) + 1);
-  };
-
   if (type === 'numerical' || type === 'datetime') {
     const out = new Float64Array(rows);
     let n = 0;
     for (let i = 0; i < rows; i++) {
       const v = values[i];
-      if (v === null || v === undefined) continue;
-      let x: number;
-      if (typeof v === 'number') x = v;
-      else if (typeof v === 'bigint') x = Number(v);
-      else if (typeof v === 'string') {
-        const t = v.trim();
-        if (MISSING_MARKERS.has(t)) continue;
-        if (type === 'numerical') {
-          if (!NUMBER_TEXT.test(t)) {
-            invalid(v);
-            continue;
-          }
-          converted(v);
-          x = Number(t);
-        } else {
-          x = Date.parse(t);
-          if (Number.isNaN(x)) {
-            invalid(v);
-            continue;
-          }
-        }
-      } else if (v instanceof Date && type === 'datetime') x = v.getTime();
-      else if (typeof v === 'boolean' && type === 'numerical') {
-        converted(v);
-        x = v ? 1 : 0;
-      } else {
-        invalid(v);
+      if (typeof v === 'number') {
+        // the common case, inline: a number is native (NaN/±∞ missing)
+        if (Number.isFinite(v)) out[n++] = v;
         continue;
       }
-      if (Number.isFinite(x)) out[n++] = x;
+      const x = readNumber(type, v);
+      if (lastRead === READ.native || lastRead === READ.converted) out[n++] = x;
+      countRead(census, lastRead, v);
     }
     return {
       column: { name, type, role, rows, missing: rows - n, numbers: n === rows ? out : out.slice(0, n) },
       census,
     };
   }
-
   const out: string[] = [];
   for (let i = 0; i < rows; i++) {
     const v = values[i];
-    if (v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v))) continue;
-    if (type === 'boolean') {
-      if (typeof v === 'boolean') out.push(v ? 'true' : 'false');
-      else if (typeof v === 'string') {
-        const t = v.trim();
-        if (MISSING_MARKERS.has(t)) continue;
-        const lower = t.toLowerCase();
-        if (lower === 'true' || lower === 'false') {
-          converted(v);
-          out.push(lower);
-        } else invalid(v);
-      } else if (v === 0 || v === 1) {
-        converted(v);
-        out.push(v === 1 ? 'true' : 'false');
-      } else invalid(v);
-    } else if (typeof v === 'string') out.push(v);
-    else if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') out.push(String(v));
-    else if (v instanceof Date) {
-      if (Number.isNaN(v.getTime())) continue;
-      out.push(v.toISOString());
-    } else invalid(v);
+    const t = readText(type, v);
+    if (t !== null) out.push(t);
+    countRead(census, lastRead, v);
   }
   return { column: { name, type, role, rows, missing: rows - out.length, strings: out }, census };
 }

@@ -72,6 +72,55 @@ describe('createDriftMonitor', () => {
     expect(monitor.flush()).toBeNull();
   });
 
+  it('reports a window of a broken feed as broken, not as "no drift", and calls onBroken instead of onDrift', () => {
+    const broken: DriftEvent[] = [];
+    const drifts: DriftEvent[] = [];
+    const monitor = createDriftMonitor({
+      reference: createProfile(reference),
+      window: { type: 'tumbling', size: 200 },
+      onBroken: (e) => broken.push(e),
+      onDrift: (e) => drifts.push(e),
+    });
+    // window 0 healthy; window 1: y renamed to y2; window 2: x as words; window 3: x as decimal strings
+    const ok = monitor.updateBatch(records(200, 0, 60));
+    const renamed = monitor.updateBatch(records(200, 0, 61).map(({ x, y }) => ({ x, y2: y })));
+    const words = monitor.updateBatch(records(200, 0, 62).map(({ x, y }) => ({ x: `${x} cm`, y })));
+    const strings = monitor.updateBatch(records(200, 0, 63).map(({ x, y }) => ({ x: String(x), y })));
+    expect(ok[0]!.status).toBe('ok');
+    expect(renamed[0]!.status).toBe('broken');
+    expect(renamed[0]!.report.dataset.drifted).toBeNull();
+    expect(renamed[0]!.report.schema).toMatchObject({ missing: ['y'], new: ['y2'], empty: [] });
+    expect(words[0]!.report.schema.typeChanged).toEqual([
+      { column: 'x', expected: 'numerical', found: ['string'], invalid: 200, examples: expect.any(Array) },
+    ]);
+    expect(words[0]!.report.schema.typeChanged[0]!.examples[0]).toMatch(/ cm$/);
+    expect(words[0]!.report.schema.new).toEqual([]);
+    expect(strings[0]!.status).toBe('ok');
+    expect(strings[0]!.report.schema.converted).toEqual([{ column: 'x', from: 'string', to: 'numerical', count: 200 }]);
+    // records that carry none of the reference's keys: every column missing, not an empty feed
+    const none = monitor.updateBatch(records(200, 0, 64).map(({ x, y }) => ({ a: x, b: y })));
+    expect(none[0]!.report.schema).toMatchObject({ missing: ['x', 'y'], empty: [], new: ['a', 'b'] });
+    expect(none[0]!.report.current.rows).toBe(200);
+    expect(monitor.stats().lastStatus).toBe('broken');
+    const fixed = monitor.updateBatch(records(200, 0, 65));
+    expect(fixed[0]!.report.schema.new).toEqual([]); // a and b left with the last tumbling window
+    expect(broken.map((e) => e.index)).toEqual([1, 2, 4]);
+    expect(drifts).toEqual([]);
+    expect(monitor.stats()).toMatchObject({ evaluations: 6, brokenEvents: 3, driftEvents: 0, lastStatus: 'ok' });
+  });
+
+  it('counts schema problems per sliding window: a fixed feed recovers once the bad records leave the window', () => {
+    const monitor = createDriftMonitor({ reference, window: { type: 'sliding', size: 100, step: 50 } });
+    const events = monitor.updateBatch([
+      ...records(100, 0, 70),
+      ...records(50, 0, 71).map(({ x, y }) => ({ x: { value: x }, y })),
+      ...records(150, 0, 72),
+    ]);
+    expect(events.map((e) => e.status)).toEqual(['ok', 'broken', 'broken', 'ok', 'ok']);
+    expect(events[1]!.report.schema.typeChanged[0]).toMatchObject({ column: 'x', found: ['object'], invalid: 50 });
+    expect(events[2]!.report.schema.typeChanged[0]).toMatchObject({ invalid: 50 });
+  });
+
   it('rejects invalid windows', () => {
     expect(() => createDriftMonitor({ reference, window: { type: 'tumbling', size: 1 } })).toThrow(/window.size/);
     expect(() => createDriftMonitor({ reference, window: { type: 'sliding', size: 10, step: 0 } })).toThrow(/step/);

@@ -77,3 +77,50 @@ export function stringRing(capacity: number): StringRing {
     },
   };
 }
+
+/** A fixed-capacity ring of small codes (0–255) that keeps a count of each code among its values. */
+export interface CodeRing {
+  readonly capacity: number;
+  readonly length: number;
+  push(code: number): void;
+  /** How many buffered values hold `code`. */
+  count(code: number): number;
+  /** Codes present in the buffer, with their counts. */
+  counts(): Map<number, number>;
+  clear(): void;
+}
+
+/** Creates a {@link CodeRing} backed by one preallocated Uint8Array and a 256-entry count table. */
+export function codeRing(capacity: number): CodeRing {
+  const data = new Uint8Array(capacity);
+  const tally = new Uint32Array(256);
+  let start = 0;
+  let length = 0;
+  return {
+    capacity,
+    get length() {
+      return length;
+    },
+    push(code) {
+      if (length < capacity) data[(start + length++) % capacity] = code;
+      else {
+        const evicted = data[start] as number;
+        tally[evicted] = (tally[evicted] as number) - 1;
+        data[start] = code;
+        start = (start + 1) % capacity;
+      }
+      tally[code] = (tally[code] as number) + 1;
+    },
+    count: (code) => tally[code] as number,
+    counts() {
+      const out = new Map<number, number>();
+      for (let c = 0; c < 256; c++) if ((tally[c] as number) > 0) out.set(c, tally[c] as number);
+      return out;
+    },
+    clear() {
+      tally.fill(0);
+      start = 0;
+      length = 0;
+    },
+  };
+}

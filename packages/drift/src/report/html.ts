@@ -35,6 +35,9 @@ main{max-width:1120px;margin:0 auto;padding:24px}h1{font-size:22px;margin:0 0 4p
 .tag.bad{background:#ffebee}.tag.good{background:#e8f5e9}
 table{border-collapse:collapse;background:#fff;width:100%;font-size:13px}th,td{border-bottom:1px solid #e4e7eb;padding:5px 8px;text-align:left}
 th{background:#f0f4f8}td.num{text-align:right;font-variant-numeric:tabular-nums}
+.alert,.warn{border-radius:8px;padding:12px 16px;margin:16px 0}.alert h2,.warn h2{margin:0 0 6px}
+.alert{background:#ffebee;border:2px solid #c62828;color:#7f1d1d}.warn{background:#fff8e1;border:1px solid #f9a825}
+.alert ul,.warn ul{margin:4px 0 0;padding-left:20px}.alert li,.warn li{margin:2px 0}
 .legend span{display:inline-block;width:10px;height:10px;border-radius:2px;margin:0 4px 0 10px;vertical-align:middle}
 svg{display:block;max-width:100%}svg text{font:10px system-ui,sans-serif;fill:#616e7c}
 `;

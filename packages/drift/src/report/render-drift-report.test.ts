@@ -44,6 +44,48 @@ describe('renderDriftReportHtml', () => {
   });
 });
 
+describe('renderDriftReportHtml on a broken feed', () => {
+  const { calm, mild } = current;
+  const broken = detectDrift(reference, {
+    calm: calm.map(() => null),
+    mild: mild.map((x) => `${x.toFixed(2)} kg`),
+    renamed: current[evil],
+  });
+  const html = renderDriftReportHtml(broken);
+
+  it('shows the broken verdict first, never "not detected"', () => {
+    expect(broken.dataset.status).toBe('broken');
+    expect(html).toContain('<div class="alert" role="alert">');
+    expect(html.indexOf('role="alert"')).toBeLessThan(html.indexOf('<div class="cards">'));
+    expect(html).toMatch(/<b class="bad">broken feed<\/b>/);
+    expect(html).not.toContain('not detected');
+  });
+
+  it('lists every schema problem with its column, escaped', () => {
+    const alert = html.slice(html.indexOf('role="alert"'), html.indexOf('<div class="cards">'));
+    expect(alert).toContain('Missing columns');
+    expect(alert).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
+    expect(alert).toContain('New columns');
+    expect(alert).toContain('renamed');
+    expect(alert).toContain('Type changed');
+    expect(alert).toMatch(/mild.*expected numerical, found string.*300 of 300 values/s);
+    expect(alert).toContain('Empty columns');
+    expect(alert).toContain('calm');
+  });
+
+  it('shows conversions as a warning on an ok feed', () => {
+    const ok = renderDriftReportHtml(detectDrift(reference, { ...current, calm: current.calm.map(String) }));
+    expect(ok).not.toContain('role="alert"');
+    expect(ok).toContain('Converted to the reference type');
+    expect(ok).toMatch(/calm: 300 string values converted to numerical/);
+  });
+
+  it('says "no rows" for an empty feed', () => {
+    const empty = renderDriftReportHtml(detectDrift(reference, []));
+    expect(empty).toContain('The current data has no rows');
+  });
+});
+
 describe('driftReportJson', () => {
   it('is the report as validated JSON', () => {
     const json = driftReportJson(result);

@@ -34,11 +34,20 @@ export function renderDriftReportHtml(result: DriftReport, options: { title?: st
     `<div class="card"><span class="muted">${escapeHtml(label)}</span><b class="${cls}">${escapeHtml(value)}</b></div>`;
   const yesNo = (x: boolean | null) => (x === null ? null : x ? 'drift' : 'no drift');
   const columns = sortByDrift(result.columns);
+  const verdictCard =
+    d.status === 'broken'
+      ? card('dataset drift', 'broken feed', 'bad')
+      : card(
+          'dataset drift',
+          d.status === 'drifted' ? 'detected' : 'not detected',
+          d.status === 'drifted' ? 'bad' : 'good',
+        );
   const parts = [
     `<h1>${escapeHtml(title)}</h1>`,
     result.createdAt ? `<p class="muted">${escapeHtml(result.createdAt)}</p>` : '',
+    schemaHtml(result),
     '<div class="cards">',
-    card('dataset drift', d.drifted ? 'detected' : 'not detected', d.drifted ? 'bad' : 'good'),
+    verdictCard,
     card('drifted columns', `${d.driftedColumns} of ${d.columns}`, d.driftedColumns > 0 ? 'bad' : 'good'),
     card('share drifted', `${formatPercent(d.share)} (threshold ${formatPercent(d.threshold)})`),
     card('reference rows', String(result.reference.rows)),
@@ -66,6 +75,46 @@ export function renderDriftReportHtml(result: DriftReport, options: { title?: st
     );
   }
   return htmlPage(title, parts.join('\n'));
+}
+
+/**
+ * The schema account of the report: a red alert when the feed is broken (missing, retyped or empty columns, no
+ * rows), listing every problem; a yellow note for warnings only (new columns, converted values); nothing otherwise.
+ */
+function schemaHtml(result: DriftReport): string {
+  const s = result.schema;
+  const list = (label: string, items: string[]) =>
+    items.length > 0 ? `<li><b>${escapeHtml(label)}</b>: ${items.map(escapeHtml).join(', ')}</li>` : '';
+  const problems = [
+    result.current.rows === 0 ? '<li><b>The current data has no rows</b></li>' : '',
+    list('Missing columns', s.missing),
+    list(
+      'Type changed',
+      s.typeChanged.map(
+        (t) =>
+          `${t.column}: expected ${t.expected}, found ${t.found.join('/')} (${t.invalid} of ${result.current.rows} values cannot be read${
+            t.examples.length > 0 ? `, e.g. ${t.examples.map((e) => JSON.stringify(e)).join(', ')}` : ''
+          })`,
+      ),
+    ),
+    result.current.rows === 0 ? '' : list('Empty columns', s.empty),
+  ].join('');
+  const warnings = [
+    list('New columns', s.new),
+    list(
+      'Converted to the reference type',
+      s.converted.map((c) => `${c.column}: ${c.count} ${c.from} values converted to ${c.to}`),
+    ),
+  ].join('');
+  if (result.dataset.status === 'broken') {
+    return (
+      '<div class="alert" role="alert"><h2>Broken feed: no drift verdict</h2>' +
+      '<p>Columns of the reference could not be tested in the current data, so this report draws no dataset ' +
+      'verdict: fix the feed before reading drift. The columns that could be tested are shown below.</p>' +
+      `<ul>${problems}${warnings}</ul></div>`
+    );
+  }
+  return warnings ? `<div class="warn"><h2>Schema warnings</h2><ul>${warnings}</ul></div>` : '';
 }
 
 function verdict(c: ColumnDrift): string {
