@@ -153,17 +153,19 @@ export function createProgram(io: RunOptions, state: { exitCode: number; json: b
     .description('compare the working copy with its version; say where the objects are')
     .argument('<target>', 'pointer file (*.mlops.json) or the data path beside it')
     .addOption(remoteOption())
+    .option('--verify', 're-hash the stored objects (local, and remote when given); exit 7 if any is damaged')
     .addHelpText(
       'after',
       examples([
         ['mlops data status data/train.csv', 'unchanged | modified | missing, per file'],
         ['mlops data status data/train.csv --remote /mnt/remote --json', 'also check the remote, as JSON'],
+        ['mlops data status data/train.csv --verify', 'also re-hash the stored objects, report damaged ones'],
       ]),
     )
     .action(
       action(
         lazy(data, (m) => m.dataStatus),
-        ([target], o) => ({ target: target as string, remote: o.remote as string }),
+        ([target], o) => ({ target: target as string, remote: o.remote as string, verify: o.verify === true }),
       ),
     );
   dataCmd
@@ -171,11 +173,12 @@ export function createProgram(io: RunOptions, state: { exitCode: number; json: b
     .description('upload the objects of a version that the remote lacks')
     .argument('<target>', 'pointer file (*.mlops.json) or the data path beside it')
     .addOption(remoteOption())
+    .option('--verify', "re-hash the remote's copies and upload damaged ones again")
     .addHelpText('after', examples([['mlops data push data/train.csv --remote /mnt/remote', 'push to a folder']]))
     .action(
       action(
         lazy(data, (m) => m.dataPush),
-        ([target], o) => ({ target: target as string, remote: o.remote as string }),
+        ([target], o) => ({ target: target as string, remote: o.remote as string, verify: o.verify === true }),
       ),
     );
   dataCmd

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStore, type Store } from '@mlops/core';
@@ -63,6 +63,48 @@ describe('mlops data (subprocess)', () => {
       expect(pull.code).toBe(0);
       expect(pull.stdout).toContain('1 file(s) restored');
       expect(await readFile(join(fresh, 'train.csv'), 'utf8')).toBe(await readFile(join(work, 'train.csv'), 'utf8'));
+    },
+    CHILD_TIMEOUT,
+  );
+
+  it(
+    'status --verify finds a damaged stored object (exit 7); data add repairs it from the working copy',
+    async () => {
+      const here = join(dir, 'damaged');
+      await mkdir(here);
+      await writeFile(join(here, 'w.csv'), 'a,b\n1,2\n3,4\n');
+      const store = `pglite://${join(dir, 'db-damaged')}`;
+      const add = await mlops(['--store', store, 'data', 'add', 'w.csv', '--json'], { cwd: here });
+      expect(add.code).toBe(0);
+      const { version } = jsonOf<{ version: string }>(add);
+      // Bit rot in the local object store: same size, other bytes.
+      const object = join(here, '.mlops', 'objects', version.slice(0, 2), version.slice(2));
+      await chmod(object, 0o644);
+      await writeFile(object, Buffer.alloc((await stat(object)).size, 0x58));
+
+      const quick = await mlops(['data', 'status', 'w.csv', '--json'], { cwd: here });
+      expect(quick.code).toBe(0); // by size, the copy looks intact
+      expect(jsonOf(quick)).toMatchObject({ state: 'unchanged', local: true, verified: false, corrupted: [] });
+
+      const verified = await mlops(['data', 'status', 'w.csv', '--verify'], { cwd: here });
+      expect(verified.code).toBe(7);
+      expect(verified.stdout).toContain('DAMAGED');
+      expect(verified.stdout).toContain(`damaged: w.csv (sha256:${version}) in the local store`);
+      const asJson = await mlops(['data', 'status', 'w.csv', '--verify', '--json'], { cwd: here });
+      expect(asJson.code).toBe(7);
+      expect(jsonOf(asJson)).toMatchObject({
+        state: 'unchanged',
+        local: false,
+        verified: true,
+        corrupted: [{ path: 'w.csv', digest: `sha256:${version}`, store: 'local' }],
+      });
+
+      const repair = await mlops(['--store', store, 'data', 'add', 'w.csv', '--json'], { cwd: here });
+      expect(repair.code).toBe(0);
+      expect(jsonOf(repair)).toMatchObject({ version, created: false, repaired: [`sha256:${version}`] });
+      const after = await mlops(['data', 'status', 'w.csv', '--verify', '--json'], { cwd: here });
+      expect(after.code).toBe(0);
+      expect(jsonOf(after)).toMatchObject({ local: true, verified: true, corrupted: [] });
     },
     CHILD_TIMEOUT,
   );

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,6 +59,39 @@ describe('data command functions', () => {
     await freshCtx.close();
     expect(pulled.read()).toMatchObject({ restored: ['d.csv'] });
     expect(await readFile(join(fresh, 'd.csv'), 'utf8')).toBe('n,c,label\n1,a,x\n2,b,y\n,a,x\n4,a,y\n');
+  });
+
+  it('status --verify reports damaged stored objects (exit 7); pull repairs them from the remote', async () => {
+    await writeFile(join(dir, 'v.csv'), 'k\n1\n2\n');
+    const a = json();
+    await dataAdd({ path: 'v.csv' }, ctx, a.out);
+    const { digest } = a.read();
+    const remote = join(dir, 'remote-v');
+    await dataPush({ target: 'v.csv', remote }, ctx, json().out);
+    const object = ctx.objects().pathOf(digest);
+    await chmod(object, 0o644);
+    await writeFile(object, Buffer.alloc((await stat(object)).size, 0x58));
+
+    const quick = json();
+    expect(await dataStatus({ target: 'v.csv', remote }, ctx, quick.out)).toBe(0);
+    expect(quick.read()).toMatchObject({ local: true, remote: true, corrupted: [] });
+
+    const stdout = bufferSink();
+    const human = createOutput({ stdout, stderr: bufferSink() });
+    expect(await dataStatus({ target: 'v.csv', remote, verify: true }, ctx, human)).toBe(7);
+    expect(stdout.text).toContain('objects (verified): local incomplete (1 damaged), remote complete');
+    expect(stdout.text).toMatch(/v\.csv\s+unchanged\s+DAMAGED\s+yes/);
+    expect(stdout.text).toContain('repair: mlops data add');
+
+    // The working file is damaged too: pull restores it from the remote and replaces the cached copy.
+    await writeFile(join(dir, 'v.csv'), 'k\n9\n9\n');
+    const pulled = json();
+    await dataPull({ target: 'v.csv', remote }, ctx, pulled.out);
+    expect(pulled.read()).toMatchObject({ restored: ['v.csv'], repaired: [digest] });
+    expect(await readFile(join(dir, 'v.csv'), 'utf8')).toBe('k\n1\n2\n');
+    const after = json();
+    expect(await dataStatus({ target: 'v.csv', remote, verify: true }, ctx, after.out)).toBe(0);
+    expect(after.read()).toMatchObject({ state: 'unchanged', local: true, remote: true, corrupted: [] });
   });
 
   it('report: quality JSON on stdout, HTML file when asked', async () => {

@@ -13,6 +13,7 @@ import {
 } from '@mlops/core';
 import { dataQualityReport, renderQualityReportHtml } from '@mlops/drift';
 import type { CliContext } from '../context.js';
+import { EXIT_CODES } from '../exit-codes.js';
 import { formatTable, type Output } from '../output.js';
 import { readTabularFile } from '../tabular.js';
 
@@ -59,6 +60,7 @@ export async function dataAdd(opts: DataAddOptions, ctx: CliContext, out: Output
       size: v.size,
       files: v.files ?? null,
       created: v.created,
+      repaired: v.repaired,
       createdAt: v.createdAt,
       pointer,
       schema: v.schema,
@@ -68,6 +70,7 @@ export async function dataAdd(opts: DataAddOptions, ctx: CliContext, out: Output
         `${v.created ? 'Versioned' : 'Already versioned'} ${v.name} (${v.type}, ${formatBytes(v.size)}${
           v.files !== undefined ? `, ${v.files} files` : ''
         }) as ${short(v.version)}`,
+        ...(v.repaired.length ? [`Repaired ${v.repaired.length} damaged stored object(s) from the source files`] : []),
         `Pointer file: ${pointer} (commit it to git)`,
         `Next: mlops data push ${pointer} --remote <folder | s3://bucket/prefix>`,
       ].join('\n'),
@@ -85,42 +88,75 @@ export interface DataTargetOptions {
   remote?: string;
 }
 
-/** `mlops data status`: compares the working copy with its version and says where the objects are. */
-export async function dataStatus(opts: DataTargetOptions, ctx: CliContext, out: Output): Promise<void> {
+/** Options of {@link dataStatus} and {@link dataPush}. */
+export interface DataVerifyOptions extends DataTargetOptions {
+  /**
+   * Re-hash the version's stored objects (the local store's, and the remote's when one is given).
+   * @default false
+   */
+  verify?: boolean;
+}
+
+/**
+ * `mlops data status`: compares the working copy with its version and says where the objects are. Damaged stored
+ * objects (wrong size; wrong bytes with `--verify`) are listed, and make the exit code 7 (`CHECKSUM`).
+ */
+export async function dataStatus(opts: DataVerifyOptions, ctx: CliContext, out: Output): Promise<number> {
   const remote = await ctx.optionalRemote(opts.remote);
   const s = await datasetStatus({
     pointer: pointerOf(opts.target, ctx.cwd),
     objects: ctx.objects(),
     ...(remote ? { remote } : {}),
+    ...(opts.verify ? { verify: true } : {}),
   });
+  const objectsLine = (where: 'local' | 'remote', complete: boolean) => {
+    const damaged = s.corrupted.filter((c) => c.store === where).length;
+    return `${where} ${complete ? 'complete' : 'incomplete'}${damaged ? ` (${damaged} damaged)` : ''}`;
+  };
+  const yesNo = (present: boolean | undefined, damaged: boolean) => (damaged ? 'DAMAGED' : present ? 'yes' : 'no');
   out.result({ ...s, remote: s.remote ?? null }, () =>
     [
       `${s.name} ${short(s.version)} (${s.type}): ${s.state}`,
-      `objects: local ${s.local ? 'complete' : 'incomplete'}${
-        s.remote === undefined ? '' : `, remote ${s.remote ? 'complete' : 'incomplete'}`
+      `objects${s.verified ? ' (verified)' : ''}: ${objectsLine('local', s.local)}${
+        s.remote === undefined ? '' : `, ${objectsLine('remote', s.remote)}`
       }`,
       formatTable(
         s.remote === undefined ? ['FILE', 'STATE', 'LOCAL'] : ['FILE', 'STATE', 'LOCAL', 'REMOTE'],
         s.files.map((f) => [
           f.path,
           f.state,
-          f.local ? 'yes' : 'no',
-          ...(s.remote === undefined ? [] : [f.remote ? 'yes' : 'no']),
+          yesNo(f.local, f.corrupted?.includes('local') ?? false),
+          ...(s.remote === undefined ? [] : [yesNo(f.remote, f.corrupted?.includes('remote') ?? false)]),
         ]),
       ),
+      ...s.corrupted.map(
+        (c) =>
+          `damaged: ${c.path} (${c.digest}) in the ${c.store} store; ${
+            c.store === 'local'
+              ? 'repair: mlops data add (from an intact working copy) or mlops data pull (from the remote)'
+              : 'repair: mlops data push'
+          }`,
+      ),
+      ...(s.verified ? [] : ['(stored objects checked by size; --verify re-hashes them)']),
     ].join('\n'),
   );
+  return s.corrupted.length > 0 ? EXIT_CODES.CHECKSUM : EXIT_CODES.OK;
 }
 
-/** `mlops data push`: uploads the objects of a version that the remote lacks. */
-export async function dataPush(opts: DataTargetOptions, ctx: CliContext, out: Output): Promise<void> {
+/** `mlops data push`: uploads the objects of a version that the remote lacks or holds damaged. */
+export async function dataPush(opts: DataVerifyOptions, ctx: CliContext, out: Output): Promise<void> {
   const remote = await ctx.remote(opts.remote);
-  const r = await pushDataset({ pointer: pointerOf(opts.target, ctx.cwd), objects: ctx.objects(), remote });
+  const r = await pushDataset({
+    pointer: pointerOf(opts.target, ctx.cwd),
+    objects: ctx.objects(),
+    remote,
+    ...(opts.verify ? { verify: true } : {}),
+  });
   out.result(
     { ...r, remote: remote.name },
     `Pushed ${r.name} ${short(r.version)} to ${remote.name}: ${r.uploaded.length} object(s) uploaded (${formatBytes(
       r.bytes,
-    )}), ${r.present.length} already there`,
+    )}), ${r.present.length} already there${r.repaired.length ? `, ${r.repaired.length} damaged there replaced` : ''}`,
   );
 }
 
@@ -132,7 +168,7 @@ export async function dataPull(opts: DataTargetOptions, ctx: CliContext, out: Ou
     { ...r, remote: remote.name },
     `Pulled ${r.name} ${short(r.version)}: ${r.restored.length} file(s) restored (${formatBytes(r.bytes)}), ${
       r.unchanged.length
-    } unchanged`,
+    } unchanged${r.repaired.length ? `, ${r.repaired.length} damaged cached object(s) replaced from the remote` : ''}`,
   );
 }
 
