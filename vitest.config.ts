@@ -20,5 +20,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Nothing beyond 127.0.0.1: a test that tries fails (scripts/network-guard.mjs).
+    setupFiles: ['./scripts/vitest-setup.mjs'],
   },
 });

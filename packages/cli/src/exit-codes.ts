@@ -18,6 +18,8 @@ export const EXIT_CODES = {
   CHECKSUM: 7,
   /** `mlops drift --fail-on-drift` found dataset drift. */
   DRIFT_DETECTED: 8,
+  /** `mlops drift --fail-on-drift` found a broken feed (missing, retyped or empty columns, no rows): not drift. */
+  FEED_BROKEN: 9,
   /** Interrupted (Ctrl-C). */
   INTERRUPTED: 130,
 } as const;

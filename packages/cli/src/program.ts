@@ -66,7 +66,8 @@ Environment:
 
 Exit codes:
   0 ok · 1 error · 2 usage/invalid input · 3 not found · 4 conflict or gate failed · 5 store locked
-  6 unauthorized/forbidden · 7 checksum mismatch · 8 drift detected (--fail-on-drift) · 130 interrupted
+  6 unauthorized/forbidden · 7 checksum mismatch · 8 drift detected (--fail-on-drift)
+  9 broken feed: missing/retyped/empty columns (--fail-on-drift) · 130 interrupted
 `;
 
 /**
@@ -451,7 +452,7 @@ export function createProgram(io: RunOptions, state: { exitCode: number; json: b
     .option('--prediction <column>', 'the prediction column')
     .option('--exclude <columns>', 'columns to leave out, comma-separated (repeatable)', list)
     .option('--share <x>', 'share of drifted columns from which the dataset counts as drifted', '0.5')
-    .option('--fail-on-drift', 'exit 8 when the dataset drifted')
+    .option('--fail-on-drift', 'exit 8 when the dataset drifted, 9 when the feed is broken')
     .addHelpText(
       'after',
       examples([

@@ -32,6 +32,11 @@ beforeAll(async () => {
   await writeFile(join(dir, 'ref-labelled.csv'), labelledCsv(400, 0, 0.3, 0.2));
   await writeFile(join(dir, 'cur-labelled.csv'), labelledCsv(400, 15, 0.3, 0.7));
   await writeFile(join(dir, 'same-labelled.csv'), labelledCsv(400, 15, 0.3, 0.2));
+  // Broken feeds: `age` renamed to `age_years`; `age` as text with units; `age` empty.
+  const same = csv(400, 0, 0.3);
+  await writeFile(join(dir, 'renamed.csv'), same.replace(/^id,age,plan/, 'id,age_years,plan'));
+  await writeFile(join(dir, 'as-text.csv'), same.replace(/^(\d+),([\d.]+),/gm, '$1,$2 years,'));
+  await writeFile(join(dir, 'empty-age.csv'), same.replace(/^(\d+),([\d.]+),/gm, '$1,,'));
 });
 
 afterAll(async () => {
@@ -122,6 +127,43 @@ describe('mlops drift (subprocess)', () => {
         { cwd: dir },
       );
       expect(stable.stdout.split('\n')[0]).toMatch(/\(1 of 2 feature columns drifted, .*\); target drift: no$/);
+    },
+    CHILD_TIMEOUT,
+  );
+
+  it(
+    'a broken feed says BROKEN FEED with its problems, exits 9 with --fail-on-drift, and --json has status broken',
+    async () => {
+      const renamed = await mlops(['drift', 'ref.csv', 'renamed.csv', '--exclude', 'id', '--fail-on-drift'], {
+        cwd: dir,
+      });
+      expect(renamed.code).toBe(9);
+      const lines = renamed.stdout.trimEnd().split('\n');
+      expect(lines[0]).toBe(
+        'Dataset drift: BROKEN FEED, no verdict (1 column could not be tested; 0 of 1 tested feature columns drifted)',
+      );
+      expect(lines).toContain('broken: column age is missing from the current data');
+      expect(lines).toContain('warning: column age_years is not in the reference (not tested)');
+      expect(renamed.stdout).not.toContain('not detected');
+      expect(renamed.stdout).not.toContain('skipped age');
+
+      const text = await mlops(['drift', 'ref.csv', 'as-text.csv', '--exclude', 'id', '--fail-on-drift'], { cwd: dir });
+      expect(text.code).toBe(9);
+      expect(text.stdout).toMatch(
+        /broken: column age changed type: expected numerical, found string \(400 of 400 values cannot be read, e\.g\. "30 years"/,
+      );
+      const empty = await mlops(['drift', 'ref.csv', 'empty-age.csv', '--exclude', 'id', '--json'], { cwd: dir });
+      expect(empty.code).toBe(0); // without --fail-on-drift the report is the result
+      const report = jsonOf<{ dataset: { status: string; drifted: boolean | null }; schema: { empty: string[] } }>(
+        empty,
+      );
+      expect(report.dataset).toMatchObject({ status: 'broken', drifted: null });
+      expect(report.schema.empty).toEqual(['age']);
+      const html = await mlops(['drift', 'ref.csv', 'renamed.csv', '--exclude', 'id', '--html', 'broken.html'], {
+        cwd: dir,
+      });
+      expect(html.code).toBe(0);
+      expect(await readFile(join(dir, 'broken.html'), 'utf8')).toContain('Broken feed: no drift verdict');
     },
     CHILD_TIMEOUT,
   );

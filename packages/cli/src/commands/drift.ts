@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createProgress, SILENT_PROGRESS } from '@mlops/core';
-import { type DriftOptions, detectDrift, renderDriftReportHtml, sortByDrift } from '@mlops/drift';
+import { type DriftOptions, type DriftReport, detectDrift, renderDriftReportHtml, sortByDrift } from '@mlops/drift';
 import type { CliContext } from '../context.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { formatTable, type Output } from '../output.js';
@@ -39,7 +39,8 @@ export interface DriftCommandOptions {
    */
   share?: number;
   /**
-   * Exit with code 8 when the dataset drifted (for CI jobs and CronJobs).
+   * Exit with code 8 when the dataset drifted, and 9 when the feed is broken (a reference column missing, retyped
+   * or empty, or no rows), for CI jobs and CronJobs. A broken feed is not drift: retrain on 8, fix the feed on 9.
    * @default false
    */
   failOnDrift?: boolean;
@@ -47,16 +48,44 @@ export interface DriftCommandOptions {
 
 /**
  * The summary line of `mlops drift`. The dataset verdict counts feature columns only (as `report.dataset` does); the
- * target and prediction columns, when mapped, get their own verdicts: `yes`, `no`, or `not tested` (skipped).
+ * target and prediction columns, when mapped, get their own verdicts: `yes`, `no`, or `not tested` (skipped). A
+ * broken feed (`report.dataset.status === 'broken'`) says so first and draws no verdict.
  */
-function driftSummary(report: ReturnType<typeof detectDrift>, opts: DriftCommandOptions): string {
+function driftSummary(report: DriftReport, opts: DriftCommandOptions): string {
   const d = report.dataset;
   const verdict = (x: boolean | null) => (x === null ? 'not tested' : x ? 'yes' : 'no');
+  const s = report.schema;
+  const untested = new Set([...s.missing, ...s.empty, ...s.typeChanged.map((t) => t.column)]).size;
   return [
-    `Dataset drift: ${d.drifted ? 'DETECTED' : 'not detected'} (${d.driftedColumns} of ${d.columns} feature columns drifted, share ${d.share.toFixed(2)}, threshold ${d.threshold})`,
+    d.status === 'broken'
+      ? `Dataset drift: BROKEN FEED, no verdict (${untested} ${untested === 1 ? 'column' : 'columns'} could not be tested; ${d.driftedColumns} of ${d.columns} tested feature columns drifted)`
+      : `Dataset drift: ${d.status === 'drifted' ? 'DETECTED' : 'not detected'} (${d.driftedColumns} of ${d.columns} feature columns drifted, share ${d.share.toFixed(2)}, threshold ${d.threshold})`,
     ...(opts.target ? [`target drift: ${verdict(report.targetDrift)}`] : []),
     ...(opts.prediction ? [`prediction drift: ${verdict(report.predictionDrift)}`] : []),
   ].join('; ');
+}
+
+/** One line per schema problem (`broken: …`) and warning (`warning: …`), then the other untested columns. */
+function schemaLines(report: DriftReport): string[] {
+  const s = report.schema;
+  const lines = [
+    ...(report.current.rows === 0 ? ['broken: the current data has no rows'] : []),
+    ...s.missing.map((c) => `broken: column ${c} is missing from the current data`),
+    ...s.typeChanged.map(
+      (t) =>
+        `broken: column ${t.column} changed type: expected ${t.expected}, found ${t.found.join('/')} (${t.invalid} of ${report.current.rows} values cannot be read${
+          t.examples.length > 0 ? `, e.g. ${t.examples.map((e) => JSON.stringify(e)).join(', ')}` : ''
+        })`,
+    ),
+    ...(report.current.rows === 0 ? [] : s.empty.map((c) => `broken: column ${c} is empty (no non-missing value)`)),
+    ...s.new.map((c) => `warning: column ${c} is not in the reference (not tested)`),
+    ...s.converted.map((c) => `warning: column ${c.column}: ${c.count} ${c.from} values converted to ${c.to}`),
+  ];
+  const covered = new Set([...s.missing, ...s.empty, ...s.typeChanged.map((t) => t.column)]);
+  return [
+    ...lines,
+    ...report.skipped.filter((x) => !covered.has(x.column)).map((x) => `skipped ${x.column}: ${x.reason}`),
+  ];
 }
 
 /**
@@ -76,7 +105,7 @@ export async function driftCommand(opts: DriftCommandOptions, ctx: CliContext, o
     ...(opts.prediction ? { prediction: opts.prediction } : {}),
     ...(opts.exclude?.length ? { exclude: opts.exclude } : {}),
   };
-  let report: ReturnType<typeof detectDrift>;
+  let report: DriftReport;
   try {
     report = detectDrift(reference, current, {
       columnMapping: mapping,
@@ -111,9 +140,11 @@ export async function driftCommand(opts: DriftCommandOptions, ctx: CliContext, o
           c.drifted ? 'yes' : 'no',
         ]),
       ),
-      ...report.skipped.map((s) => `skipped ${s.column}: ${s.reason}`),
+      ...schemaLines(report),
       ...(opts.html ? [`HTML report: ${opts.html}`] : []),
     ].join('\n'),
   );
-  return opts.failOnDrift && report.dataset.drifted ? EXIT_CODES.DRIFT_DETECTED : EXIT_CODES.OK;
+  if (!opts.failOnDrift) return EXIT_CODES.OK;
+  if (report.dataset.status === 'broken') return EXIT_CODES.FEED_BROKEN;
+  return report.dataset.status === 'drifted' ? EXIT_CODES.DRIFT_DETECTED : EXIT_CODES.OK;
 }

@@ -16,7 +16,39 @@ export interface StoreBackend {
   dispose(store: Store): Promise<void>;
 }
 
-let warned = false;
+/** The environment variable that makes a missing {@link TEST_POSTGRES_ENV} an error instead of a skip (CI sets `1`). */
+export const TEST_REQUIRE_POSTGRES_ENV = 'MLOPS_TEST_REQUIRE_POSTGRES';
+
+/** True when the environment variable is set to `1`, `true` or `yes`. */
+export function envFlag(name: string): boolean {
+  return ['1', 'true', 'yes'].includes((process.env[name] ?? '').toLowerCase());
+}
+
+const warned = new Set<string>();
+
+/**
+ * The PostgreSQL URL for suites that need a server of their own (several processes, a killed writer), named
+ * `… [postgres]` and skipped with `describe.skipIf(!url)`. Without `MLOPS_TEST_POSTGRES_URL` it prints why `what`
+ * is skipped and returns `undefined`; under `MLOPS_TEST_REQUIRE_POSTGRES=1` (CI) it throws instead, so the file fails.
+ *
+ * @example
+ * const url = testPostgresUrl('two processes racing');
+ * describe.skipIf(!url)('two processes racing [postgres]', () => { … });
+ */
+export function testPostgresUrl(what: string): string | undefined {
+  const url = process.env[TEST_POSTGRES_ENV];
+  if (url) return url;
+  if (envFlag(TEST_REQUIRE_POSTGRES_ENV)) {
+    throw new Error(
+      `${TEST_POSTGRES_ENV} is not set, but ${TEST_REQUIRE_POSTGRES_ENV}=1 requires the PostgreSQL suites (${what})`,
+    );
+  }
+  if (!warned.has(what)) {
+    warned.add(what);
+    console.warn(`[mlops] ${TEST_POSTGRES_ENV} is not set: ${what} is skipped.`);
+  }
+  return undefined;
+}
 
 /**
  * The backends to test on: PGlite always; PostgreSQL when `MLOPS_TEST_POSTGRES_URL` is set. Without it, a reason is
@@ -24,7 +56,7 @@ let warned = false;
  */
 export function testBackends(): StoreBackend[] {
   const backends: StoreBackend[] = [{ name: 'pglite', open: () => createStore('memory://'), dispose: async () => {} }];
-  const url = process.env[TEST_POSTGRES_ENV];
+  const url = testPostgresUrl('the [postgres] variant of each store suite (PGlite only)');
   if (url) {
     const schemas = new WeakMap<Store, string>();
     backends.push({
@@ -47,13 +79,6 @@ export function testBackends(): StoreBackend[] {
         }
       },
     });
-  } else if (process.env.MLOPS_TEST_REQUIRE_POSTGRES === '1') {
-    throw new Error(
-      `${TEST_POSTGRES_ENV} is not set, but MLOPS_TEST_REQUIRE_POSTGRES=1 requires the PostgreSQL suites`,
-    );
-  } else if (!warned) {
-    warned = true;
-    console.warn(`[mlops] ${TEST_POSTGRES_ENV} is not set: PostgreSQL suites are skipped (PGlite only).`);
   }
   return backends;
 }
