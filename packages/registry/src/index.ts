@@ -24,6 +24,7 @@ export { REGISTRY_HTTP_STATUS, toErrorResponse } from './http/errors.js';
 export type {
   RegistryAuthenticate,
   RegistryAuthRequest,
+  RegistryErrorContext,
   RegistryRouterOptions,
   RegistryScope,
 } from './http/router.js';

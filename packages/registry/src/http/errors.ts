@@ -17,9 +17,27 @@ export const REGISTRY_HTTP_STATUS: Partial<Record<MlopsErrorCode, number>> = {
   STORE_CLOSED: 503,
 };
 
-/** The JSON body of every error response: `{ error: { code, message, details } }`. */
+/** The JSON body of every error response: `{ error: { code, message, details, requestId } }`. */
 export interface ErrorBody {
-  error: { code: string; message: string; details?: unknown };
+  error: { code: string; message: string; details?: unknown; requestId?: string };
+}
+
+/**
+ * An HTTP-level refusal that has no {@link MlopsErrorCode}: 415 `UNSUPPORTED_MEDIA_TYPE` (a write without a JSON
+ * body) and 413 (a body over the limit, refused before it is read). Internal to the router and its error table.
+ */
+export class RegistryHttpError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details: { path: string; message: string }[] | undefined;
+
+  constructor(status: number, code: string, opts: { message: string; details?: { path: string; message: string }[] }) {
+    super(opts.message);
+    this.name = 'RegistryHttpError';
+    this.status = status;
+    this.code = code;
+    this.details = opts.details;
+  }
 }
 
 /**
@@ -39,8 +57,28 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
       },
     };
   }
+  if (err instanceof RegistryHttpError) {
+    return {
+      status: err.status,
+      body: {
+        error: { code: err.code, message: err.message, ...(err.details === undefined ? {} : { details: err.details }) },
+      },
+    };
+  }
   // body-parser errors carry `type` and `status`.
   const e = err as { type?: unknown; status?: unknown; message?: unknown } | null;
+  if (e && (e.type === 'charset.unsupported' || e.type === 'encoding.unsupported')) {
+    return {
+      status: 415,
+      body: {
+        error: {
+          code: 'UNSUPPORTED_MEDIA_TYPE',
+          message: `Unsupported content encoding or charset: ${String(e.message)}`,
+          details: [{ path: '(headers).content-type', message: 'expected UTF-8 JSON' }],
+        },
+      },
+    };
+  }
   if (e && e.type === 'entity.parse.failed') {
     return {
       status: 400,

@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { MlopsError } from '@mlops/core';
+import { isMlopsError, MlopsError, pgJsonIssues } from '@mlops/core';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { parseInput } from '../_internal/validate.js';
 import { DEFAULT_MAX_PROFILE_BYTES } from '../profile.js';
@@ -15,7 +16,7 @@ import {
   versionRefSchema,
 } from '../schemas.js';
 import type { Registry, RegistryEvent } from '../types.js';
-import { toErrorResponse } from './errors.js';
+import { RegistryHttpError, toErrorResponse } from './errors.js';
 
 /** The scopes the router asks for: reads need `registry:read`, writes `registry:write`. */
 export type RegistryScope = 'registry:read' | 'registry:write';
@@ -47,10 +48,18 @@ export interface RegistryRouterOptions {
    */
   authenticate?: RegistryAuthenticate;
   /**
-   * Largest JSON body accepted, in bytes (a version's reference profile travels in the body).
+   * Largest JSON body accepted, in bytes (a version's reference profile travels in the body). A write's body is read
+   * only after authentication and the content-type check; a `Content-Length` over this limit is a 413 at once,
+   * without reading the body.
    * @default 17 MiB (the default profile limit plus 1 MiB)
    */
   maxBodyBytes?: number;
+  /**
+   * Receives server faults (the 500s: never client mistakes, nor the 503s of a locked or closed store) with the
+   * request id the client got in `x-request-id` and in the error body.
+   * @default a `console.error` line with the request id, method and path
+   */
+  onError?: (err: unknown, context: RegistryErrorContext) => void;
   /**
    * Interval between SSE keep-alive comments on `/events`, in milliseconds.
    * @default 15000
@@ -58,7 +67,58 @@ export interface RegistryRouterOptions {
   heartbeatMs?: number;
 }
 
+/** Where a server fault happened (see {@link RegistryRouterOptions.onError}). */
+export interface RegistryErrorContext {
+  /** The request id: the client's `x-request-id` when valid (or the one a model server gave), else a new UUID. */
+  requestId: string;
+  method: string;
+  /** The path, without the query string. */
+  path: string;
+}
+
 type Handler = (req: Request, res: Response) => Promise<void>;
+
+/** Request ids accepted from clients (as `@mlops/serve`): 1–128 letters, digits, `.`, `_`, `:`, `-`. */
+const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The request id of a request: the one already answered (a model server sets it), the client's, or a new one. */
+function requestIdOf(req: Request, res: Response): string {
+  const set = res.getHeader('x-request-id');
+  if (typeof set === 'string' && set !== '') return set;
+  const given = req.headers['x-request-id'];
+  const id = typeof given === 'string' && REQUEST_ID_RE.test(given) ? given : randomUUID();
+  if (!res.headersSent) res.setHeader('x-request-id', id);
+  return id;
+}
+
+/** True when the request announces a body (`Content-Length` above 0, or chunked). */
+function announcesBody(req: Request): boolean {
+  if (req.headers['transfer-encoding'] !== undefined) return true;
+  const len = req.headers['content-length'];
+  return len !== undefined && len !== '0';
+}
+
+/**
+ * Throws `INVALID_INPUT` with the field paths of strings PostgreSQL text/jsonb cannot hold (U+0000, lone surrogates)
+ * and of JSON nested over 64 levels, in the URL parameters, the query and the body.
+ */
+function assertStorable(parts: { params?: unknown; query?: unknown; body?: unknown }): void {
+  const details: { path: string; message: string }[] = [];
+  for (const [where, value] of Object.entries(parts)) {
+    if (value === undefined) continue;
+    for (const i of pgJsonIssues(value)) {
+      const path = i.path.map(String).join('.');
+      details.push({ path: path || (where === 'body' ? '(body)' : `(${where})`), message: i.message });
+    }
+  }
+  if (details.length > 0) {
+    const first = details[0]!;
+    throw new MlopsError('INVALID_INPUT', {
+      message: `Invalid input: ${first.path}: ${first.message}${details.length > 1 ? ` (and ${details.length - 1} more)` : ''}`,
+      details,
+    });
+  }
+}
 
 function apiKeyOf(req: Request): string | undefined {
   const auth = req.headers.authorization;
@@ -138,8 +198,37 @@ function queryOf(req: Request): Record<string, unknown> {
 export function createRegistryRouter(options: RegistryRouterOptions): Router {
   const { registry, authenticate } = options;
   const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_PROFILE_BYTES + 1024 * 1024;
+  const onError =
+    options.onError ??
+    ((err: unknown, context: RegistryErrorContext) => console.error('[mlops] registry error', context, err));
   const router = express.Router();
-  router.use(express.json({ limit: options.maxBodyBytes ?? DEFAULT_MAX_PROFILE_BYTES + 1024 * 1024 }));
+  // The content type is checked before parsing (readBody), so any type reaching the parser is JSON.
+  const parseJson = express.json({ limit: maxBodyBytes, type: () => true });
+
+  /**
+   * Reads a write's JSON body, after authentication: `application/json` (or `application/*+json`) is required
+   * (415 otherwise: a cross-site form or `text/plain` "simple request" must not reach a write), except for a DELETE
+   * without a body; a `Content-Length` over the limit is a 413 before anything is read.
+   */
+  function readBody(req: Request, res: Response): Promise<void> {
+    if (req.method === 'DELETE' && !announcesBody(req)) return Promise.resolve();
+    if (!req.is(['application/json', 'application/*+json'])) {
+      const type = req.headers['content-type'];
+      throw new RegistryHttpError(415, 'UNSUPPORTED_MEDIA_TYPE', {
+        message: `Writes take a JSON body: expected Content-Type: application/json, got ${type ? `"${type.slice(0, 100)}"` : 'none'}`,
+        details: [{ path: '(headers).content-type', message: 'expected application/json' }],
+      });
+    }
+    const length = Number(req.headers['content-length']);
+    if (Number.isFinite(length) && length > maxBodyBytes) {
+      throw new RegistryHttpError(413, 'INVALID_INPUT', {
+        message: `The request body is too large (${length} bytes; at most ${maxBodyBytes})`,
+        details: [{ path: '(body)', message: 'too large' }],
+      });
+    }
+    return new Promise((resolve, reject) => parseJson(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
+  }
 
   /** Authenticates for `scope`; returns the principal to record, or undefined when auth is off. */
   async function principalFor(req: Request, scope: RegistryScope): Promise<string | undefined> {
@@ -154,15 +243,21 @@ export function createRegistryRouter(options: RegistryRouterOptions): Router {
     (fn: (req: Request) => Promise<unknown>): Handler =>
     async (req, res) => {
       await principalFor(req, 'registry:read');
+      assertStorable({ params: req.params, query: queryOf(req) });
       res.json(await fn(req));
     };
 
-  /** A write: authenticated principal (when auth is on) replaces whatever the body says. */
+  /**
+   * A write: authenticated first, then its JSON body is read; the authenticated principal (when auth is on)
+   * replaces whatever the body says.
+   */
   const write =
     (fn: (req: Request, body: Record<string, unknown>) => Promise<unknown>, status = 200): Handler =>
     async (req, res) => {
       const principal = await principalFor(req, 'registry:write');
+      await readBody(req, res);
       const body = bodyOf(req);
+      assertStorable({ params: req.params, query: queryOf(req), body });
       const result = await fn(req, principal === undefined ? body : { ...body, principal });
       if (result === undefined) res.status(204).end();
       else res.status(status).json(result);
@@ -283,6 +378,7 @@ export function createRegistryRouter(options: RegistryRouterOptions): Router {
   );
   router.get('/events', async (req, res) => {
     await principalFor(req, 'registry:read');
+    assertStorable({ query: queryOf(req) });
     const filter = parseInput(subscribeFilterSchema, queryOf(req));
     const send = (event: RegistryEvent) => {
       res.write(`id: ${event.id}\nevent: change\ndata: ${JSON.stringify(event)}\n\n`);
@@ -320,13 +416,24 @@ export function createRegistryRouter(options: RegistryRouterOptions): Router {
     });
   });
 
-  router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+  router.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+    const requestId = requestIdOf(req, res);
+    const { status, body } = toErrorResponse(err);
+    if (status >= 500 && !isMlopsError(err, 'STORE_LOCKED') && !isMlopsError(err, 'STORE_CLOSED')) {
+      try {
+        onError(err, { requestId, method: req.method, path: req.originalUrl.split('?')[0]! });
+      } catch {
+        // A failing reporter must not turn the answer into something else.
+      }
+    }
     if (res.headersSent) {
       next(err);
       return;
     }
-    const { status, body } = toErrorResponse(err);
-    res.status(status).json(body);
+    // Answered before the body was read (401, 403, 415, 413): close the connection rather than read it.
+    if (!req.complete) res.setHeader('connection', 'close');
+    if (status === 401) res.setHeader('www-authenticate', 'Bearer');
+    res.status(status).json({ error: { ...body.error, requestId } });
   });
   return router;
 }
