@@ -60,9 +60,12 @@ export async function readManifest(objects: ObjectStore, digest: string): Promis
 
 const SKIP_DIRS = new Set(['.git', '.mlops']);
 
+/** The temp file a restore writes beside its target before renaming it into place: `<name>.<uuid>.mlops-tmp`. */
+export const RESTORE_TEMP_RE = /\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.mlops-tmp$/;
+
 /**
  * The regular files under `root`, as sorted relative POSIX paths. Skips `.git` and `.mlops` folders, pointer files
- * (`*.mlops.json`) and symbolic links.
+ * (`*.mlops.json`), temp files of interrupted restores (`<name>.<uuid>.mlops-tmp`) and symbolic links.
  */
 export async function listDatasetFiles(root: string): Promise<string[]> {
   const out: string[] = [];
@@ -72,7 +75,7 @@ export async function listDatasetFiles(root: string): Promise<string[]> {
       const relPath = rel ? posix.join(rel, e.name) : e.name;
       if (e.isDirectory()) {
         if (!SKIP_DIRS.has(e.name)) await walk(relPath);
-      } else if (e.isFile() && !e.name.endsWith(POINTER_SUFFIX)) {
+      } else if (e.isFile() && !e.name.endsWith(POINTER_SUFFIX) && !RESTORE_TEMP_RE.test(e.name)) {
         out.push(relPath);
       }
     }

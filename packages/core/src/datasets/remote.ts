@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, stat, unlink } from 'node:fs/promises';
-import { dirname, join, posix } from 'node:path';
+import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isMlopsError, MlopsError } from '../errors.js';
@@ -10,7 +10,7 @@ import { createHashingTransform, tapBytes } from '../objects/digest.js';
 import type { Digest, ObjectStore } from '../objects/object-store.js';
 import { createProgress, type Progress, SILENT_PROGRESS } from '../progress.js';
 import { hashFile } from './hash.js';
-import { listDatasetFiles, readManifest } from './manifest.js';
+import { listDatasetFiles, RESTORE_TEMP_RE, readManifest } from './manifest.js';
 import { type DatasetPointer, dataPathOf, readPointer } from './pointer.js';
 import type { DatasetProgressOptions } from './version.js';
 
@@ -227,6 +227,32 @@ async function fileMatches(target: string, digest: Digest, size: number): Promis
   return (await hashFile(target)).digest === digest;
 }
 
+/** Temp files of restores older than this are abandoned (a pull killed mid-file): the next pull removes them. */
+const RESTORE_TEMP_MAX_AGE_MS = 3_600_000;
+
+/**
+ * Removes the temp files that interrupted restores left beside these targets (`<name>.<uuid>.mlops-tmp`), when their
+ * modification time is older than an hour (so a pull running at the same time keeps its own). Best effort.
+ */
+async function removeStaleRestoreTemps(targets: string[]): Promise<void> {
+  const byDir = new Map<string, Set<string>>();
+  for (const t of targets) {
+    const names = byDir.get(dirname(t)) ?? new Set<string>();
+    names.add(basename(t));
+    byDir.set(dirname(t), names);
+  }
+  const cutoff = Date.now() - RESTORE_TEMP_MAX_AGE_MS;
+  for (const [dir, names] of byDir) {
+    const entries = await readdir(dir).catch(() => [] as string[]);
+    for (const e of entries) {
+      const m = RESTORE_TEMP_RE.exec(e);
+      if (!m || !names.has(e.slice(0, m.index))) continue;
+      const st = await stat(join(dir, e)).catch(() => undefined);
+      if (st?.isFile() && st.mtimeMs <= cutoff) await unlink(join(dir, e)).catch(() => {});
+    }
+  }
+}
+
 /** Streams a verified object to `target` through a temp file + rename, so a bad object never replaces the file. */
 async function restoreFile(source: AsyncIterable<Uint8Array>, target: string): Promise<number> {
   await mkdir(dirname(target), { recursive: true });
@@ -280,6 +306,7 @@ export async function pullDataset(opts: PullDatasetOptions): Promise<PullDataset
       throw notFoundObject(f.digest, f.path, remote.name);
     }
   }
+  await removeStaleRestoreTemps(loaded.files.map((f) => f.target));
   const total = todo.reduce((a, f) => a + f.size, 0);
   const p = progressFor(opts.progress, `pull ${loaded.pointer.name}`, total);
   const fetched: Digest[] = [];

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fsObjectStore } from '@mlops/core';
+import { createStore, datasetStatus, fsObjectStore, pullDataset, pushDataset, versionDataset } from '@mlops/core';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const root = mkdtempSync(join(tmpdir(), 'mlops-temp-cleanup-'));
@@ -136,5 +136,41 @@ describe('abandoned temp files of the object store', () => {
     release();
     const res = await put;
     expect((await other.readBytes(res.digest)).toString()).toBe('first half, second half');
+  });
+});
+
+describe('temp files of an interrupted pull in the working copy', () => {
+  it('are never versioned or reported as added, and the next pull removes those older than an hour', async () => {
+    const dir = join(root, `pull-${n++}`);
+    const data = join(dir, 'corpus');
+    mkdirSync(data, { recursive: true });
+    writeFileSync(join(data, 'a.txt'), 'alpha');
+    writeFileSync(join(data, 'b.txt'), 'bravo');
+    const store = await createStore('memory://');
+    try {
+      const objects = fsObjectStore({ dir: join(dir, 'objects') });
+      const remote = fsObjectStore({ dir: join(dir, 'remote') });
+      const v = await versionDataset({ path: data, store, objects });
+      await pushDataset({ pointer: v.pointerPath, objects, remote });
+      // What a pull killed while restoring a.txt leaves beside it (restoreFile's temp name), long ago and just now.
+      const old = 'a.txt.0b5e1f8c-3a41-4c4e-9d1e-6f1f2a3b4c5d.mlops-tmp';
+      const fresh = 'b.txt.7c9d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f.mlops-tmp';
+      writeFileSync(join(data, old), 'alp');
+      utimesSync(join(data, old), hoursAgo(2), hoursAgo(2));
+      writeFileSync(join(data, fresh), 'bra');
+
+      const st = await datasetStatus({ pointer: v.pointerPath, objects });
+      expect(st.state).toBe('unchanged');
+      expect(st.files.map((f) => f.path)).toEqual(['corpus/a.txt', 'corpus/b.txt']);
+      const again = await versionDataset({ path: data, store, objects });
+      expect(again).toMatchObject({ version: v.version, created: false });
+
+      rmSync(join(data, 'a.txt'));
+      const pulled = await pullDataset({ pointer: v.pointerPath, remote, objects });
+      expect(pulled.restored).toEqual(['corpus/a.txt']);
+      expect(readdirSync(data).sort()).toEqual(['a.txt', 'b.txt', fresh]);
+    } finally {
+      await store.close();
+    }
   });
 });
