@@ -68,7 +68,8 @@ const columnMapping = { text: ['purpose'], target: 'defaulted', exclude: ['appli
 const createdAt = '2026-03-01T09:00:00.000Z';
 
 const profile = createProfile(reference, { columnMapping });
-const result = detectDrift(profile, current, { createdAt });
+// A profile does not remember excluded columns: pass `exclude` again, or application_id shows as a new column.
+const result = detectDrift(profile, current, { createdAt, columnMapping: { exclude: columnMapping.exclude } });
 writeFileSync(join(here, 'drift-report.html'), renderDriftReportHtml(result, { title: 'Loan applications: drift' }));
 writeFileSync(join(here, 'drift-report.json'), driftReportJson(result));
 const quality = dataQualityReport(current, { columnMapping, createdAt });
@@ -77,7 +78,7 @@ writeFileSync(
   renderQualityReportHtml(quality, { title: 'Loan applications: data quality' }),
 );
 console.log(
-  `dataset drift: ${result.dataset.drifted} (${result.dataset.driftedColumns}/${result.dataset.columns}), target drift: ${result.targetDrift}`,
+  `dataset: ${result.dataset.status} (${result.dataset.driftedColumns}/${result.dataset.columns}), target drift: ${result.targetDrift}`,
 );
 for (const c of result.columns)
   console.log(`  ${c.column.padEnd(14)} ${c.test.padEnd(18)} ${c.score.toPrecision(3)} ${c.drifted ? 'DRIFT' : ''}`);

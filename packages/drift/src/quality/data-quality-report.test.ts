@@ -75,6 +75,18 @@ describe('dataQualityReport', () => {
 });
 
 describe('renderQualityReportHtml', () => {
+  it('shows empty columns and an empty dataset as alerts, never as merely "constant"', () => {
+    const r = dataQualityReport({ ok: [1, 2, 3], gone: [null, Number.NaN, undefined] });
+    expect(r.summary.emptyColumns).toEqual(['gone']);
+    const html = renderQualityReportHtml(r);
+    expect(html).toMatch(/<div class="alert" role="alert">.*Empty columns.*gone/s);
+    expect(html).toMatch(/<tr><td>gone<\/td>.*<td>empty<\/td><\/tr>/);
+    expect(html).not.toMatch(/<tr><td>gone<\/td>[^\n]*constant/);
+    const none = renderQualityReportHtml(dataQualityReport([]));
+    expect(none).toMatch(/role="alert">.*The data has no rows/s);
+    expect(renderQualityReportHtml(dataQualityReport(data))).not.toContain('role="alert"');
+  });
+
   it('draws an inline SVG per column, escapes names and links nothing external', () => {
     const html = renderQualityReportHtml(dataQualityReport({ ...data, '<script>alert(1)</script>': [...data.value] }));
     expect(html.match(/<svg /g)?.length).toBe(Object.keys(data).length + 1);

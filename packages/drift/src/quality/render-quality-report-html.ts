@@ -7,15 +7,24 @@ export function renderQualityReportHtml(report: QualityReport, options: { title?
   const s = report.summary;
   const card = (label: string, value: string, cls = '') =>
     `<div class="card"><span class="muted">${escapeHtml(label)}</span><b class="${cls}">${escapeHtml(value)}</b></div>`;
+  // Data that cannot be profiled (no rows, columns of nulls only) is what breaks a feed: say it first.
+  const alerts = [
+    s.rows === 0 ? '<li><b>The data has no rows</b></li>' : '',
+    s.rows > 0 && s.emptyColumns.length > 0
+      ? `<li><b>Empty columns</b> (every value missing): ${s.emptyColumns.map(escapeHtml).join(', ')}</li>`
+      : '',
+  ].join('');
   const parts = [
     `<h1>${escapeHtml(title)}</h1>`,
     report.createdAt ? `<p class="muted">${escapeHtml(report.createdAt)}</p>` : '',
+    alerts ? `<div class="alert" role="alert"><h2>Unusable data</h2><ul>${alerts}</ul></div>` : '',
     '<div class="cards">',
     card('rows', String(s.rows)),
     card('columns', String(s.columns)),
     card('missing cells', formatPercent(s.missingShare), s.missingCells > 0 ? 'bad' : 'good'),
     card('duplicate rows', String(s.duplicateRows), s.duplicateRows > 0 ? 'bad' : 'good'),
     card('empty rows', String(s.emptyRows)),
+    card('empty columns', String(s.emptyColumns.length), s.emptyColumns.length > 0 ? 'bad' : 'good'),
     card('constant columns', String(s.constantColumns.length), s.constantColumns.length > 0 ? 'bad' : 'good'),
     card('almost constant', String(s.almostConstantColumns.length)),
     '</div>',
@@ -51,7 +60,13 @@ export function renderQualityReportHtml(report: QualityReport, options: { title?
 function columnTable(columns: QualityColumn[]): string {
   const rows = columns.map((c) => {
     const flags = [
-      c.constant ? 'constant' : c.almostConstant ? 'almost constant' : '',
+      c.count > 0 && c.missing === c.count
+        ? 'empty'
+        : c.constant
+          ? 'constant'
+          : c.almostConstant
+            ? 'almost constant'
+            : '',
       c.numeric && c.numeric.outliers.count > 0 ? `${c.numeric.outliers.count} outliers` : '',
     ].filter(Boolean);
     return (

@@ -48,7 +48,9 @@ export function renderDriftReportHtml(result: DriftReport, options: { title?: st
     schemaHtml(result),
     '<div class="cards">',
     verdictCard,
-    card('drifted columns', `${d.driftedColumns} of ${d.columns}`, d.driftedColumns > 0 ? 'bad' : 'good'),
+    d.status === 'broken'
+      ? card('drifted columns', `${d.driftedColumns} of ${d.columns} tested`, d.driftedColumns > 0 ? 'bad' : '')
+      : card('drifted columns', `${d.driftedColumns} of ${d.columns}`, d.driftedColumns > 0 ? 'bad' : 'good'),
     card('share drifted', `${formatPercent(d.share)} (threshold ${formatPercent(d.threshold)})`),
     card('reference rows', String(result.reference.rows)),
     card('current rows', String(result.current.rows)),
