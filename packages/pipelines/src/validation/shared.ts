@@ -52,9 +52,19 @@ export function distributionOutcome(
   const tested = report.columns.length;
   const drifted = report.columns.filter((c) => c.drifted);
   const share = tested > 0 ? drifted.length / tested : 0;
+  // A broken feed (a reference column missing, retyped or empty) fails with its reason: never a pass on what is left.
+  const broken = report.dataset.status === 'broken';
+  const s = report.schema;
+  const problems = [
+    s.missing.length ? `missing: ${s.missing.join(', ')}` : '',
+    s.typeChanged.length ? `type changed: ${s.typeChanged.map((t) => t.column).join(', ')}` : '',
+    s.empty.length ? `empty: ${s.empty.join(', ')}` : '',
+  ].filter(Boolean);
   return {
-    success: tested > 0 && share <= e.maxDriftShare,
+    success: !broken && tested > 0 && share <= e.maxDriftShare,
     observed: {
+      status: report.dataset.status,
+      schema: report.schema,
       driftShare: share,
       tested,
       drifted: drifted.length,
@@ -70,6 +80,10 @@ export function distributionOutcome(
     unexpectedCount: drifted.length,
     unexpectedShare: tested > 0 ? share : null,
     samples: drifted.map((c) => ({ column: c.column, test: c.test, score: c.score, threshold: c.threshold })),
-    ...(tested === 0 ? { error: 'no column could be tested for drift' } : {}),
+    ...(broken
+      ? { error: `broken feed: ${problems.join('; ')}` }
+      : tested === 0
+        ? { error: 'no column could be tested for drift' }
+        : {}),
   };
 }

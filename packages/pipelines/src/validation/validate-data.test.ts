@@ -167,6 +167,16 @@ describe('validateData', () => {
     expect(drifted.success).toBe(false);
     expect(drifted.samples).toEqual([expect.objectContaining({ column: 'x' })]);
     expect((drifted.observed as { driftShare: number }).driftShare).toBe(1);
+    // a broken feed (y all null, z as words) is a failure with its reason, not a pass on x (issue 19, fault 8)
+    const wide = createProfile({ x: same.x, y: same.x, z: same.x });
+    const broken = first(expectDistribution({ reference: wide }), {
+      x: same.x,
+      y: same.x.map(() => null),
+      z: same.x.map((v) => `${v} cm`),
+    });
+    expect(broken.success).toBe(false);
+    expect(broken.error).toBe('broken feed: type changed: z; empty: y');
+    expect(broken.observed).toMatchObject({ status: 'broken', schema: { empty: ['y'] } });
   });
 
   it('fails an expectation that cannot run (missing column, custom SQL in memory) with its reason', () => {
