@@ -53,7 +53,7 @@ export function renderReport(r: ReportInput): string {
   const driftRows = (['live traffic', 'shifted traffic'] as const)
     .map((name) => {
       const d = name === 'live traffic' ? r.liveDrift : r.shiftedDrift;
-      return `<tr><td>${esc(name)}</td><td>${d.dataset.drifted ? 'yes' : 'no'}</td><td>${esc(describeColumn(d, 'text'))}</td><td>${esc(describeColumn(d, 'label'))}</td></tr>`;
+      return `<tr><td>${esc(name)}</td><td>${d.dataset.status === 'broken' ? 'broken feed' : d.dataset.drifted ? 'yes' : 'no'}</td><td>${esc(describeColumn(d, 'text'))}</td><td>${esc(describeColumn(d, 'label'))}</td></tr>`;
     })
     .join('');
   const t = r.topic;
