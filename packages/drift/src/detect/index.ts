@@ -8,6 +8,8 @@ export {
 export {
   type ColumnDrift,
   columnDriftSchema,
+  DATASET_STATUSES,
+  type DatasetStatus,
   DRIFT_REPORT_KIND,
   DRIFT_REPORT_SCHEMA_VERSION,
   DRIFT_TEST_NAMES,
@@ -15,6 +17,8 @@ export {
   type DriftReport,
   type DriftTestName,
   driftReportSchema,
+  type SchemaCheck,
+  schemaCheckSchema,
   type TextDrift,
 } from './schema.js';
 export { DEFAULT_THRESHOLDS, selectDriftTest, type TestSelectionInput } from './select-test.js';
