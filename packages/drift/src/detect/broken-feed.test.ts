@@ -154,6 +154,29 @@ describe('detectDrift on a broken feed', () => {
     );
   });
 
+  it('live data without labels is not broken; a missing prediction column is', () => {
+    const ref = { ...reference, label: same.plan, pred: same.plan };
+    const columnMapping = { target: 'label', prediction: 'pred' };
+    const unlabelled = detectDrift(ref, { ...same, pred: same.plan }, { columnMapping });
+    expect(unlabelled.dataset.status).toBe('ok');
+    expect(unlabelled.targetDrift).toBeNull();
+    expect(unlabelled.skipped).toEqual([{ column: 'label', reason: 'missing from current data' }]);
+    const nulls = detectDrift(ref, { ...same, pred: same.plan, label: same.plan.map(() => null) }, { columnMapping });
+    expect(nulls.dataset.status).toBe('ok');
+    const noPrediction = detectDrift(ref, { ...same, label: same.plan }, { columnMapping });
+    expectBroken(noPrediction);
+    expect(noPrediction.schema.missing).toEqual(['pred']);
+    expect(noPrediction.predictionDrift).toBeNull();
+    const retypedLabel = detectDrift(
+      ref,
+      { ...same, pred: same.plan, label: same.plan.map((p) => ({ p })) },
+      {
+        columnMapping,
+      },
+    );
+    expectBroken(retypedLabel);
+  });
+
   it('booleans arriving as strings or 0/1 are converted; other values are a type change', () => {
     const ref = { flag: categoricalSample(n, ['t', 'f'], [1, 3], 4).map((x) => x === 't') };
     const strings = detectDrift(ref, { flag: ref.flag.map(String) });
