@@ -101,6 +101,14 @@ export interface ModelServerOptions {
    */
   logging?: boolean | Omit<PredictionLoggerOptions, 'store'>;
   /**
+   * When a prediction is answered relative to its prediction-log row. `'buffered'`: at once, the row is written
+   * within `flushIntervalMs` (a SIGKILL loses at most about that much). `'acknowledged'`: only after the transaction
+   * holding the row has committed (group commit); 503 `NOT_READY` when the row cannot be written. Passed to the
+   * logger the server creates; a logger given in `logger` keeps its own mode.
+   * @default 'buffered' (or `logging.durability`)
+   */
+  durability?: PredictionLoggerOptions['durability'];
+  /**
    * A prediction logger to use instead of creating one (the server flushes it on close but does not own it).
    * @default undefined
    */
@@ -311,6 +319,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
       ? createPredictionLogger({
           store: options.store,
           ...(typeof options.logging === 'object' ? options.logging : {}),
+          ...(options.durability ? { durability: options.durability } : {}),
         })
       : undefined);
 
@@ -589,8 +598,9 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
       const ids = Array.from({ length: rows }, () => randomUUID());
       const latencyMs = performance.now() - st.start;
       if (logger) {
+        let committed: Promise<void> | undefined;
         try {
-          logger.logBatch({
+          committed = logger.logBatch({
             requestId: st.requestId,
             model: m.name,
             version: m.version,
@@ -599,10 +609,18 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
             inputs,
             outputs,
             ids,
-          });
+          }).committed;
         } catch (err) {
           onError(err, { requestId: st.requestId, where: 'prediction log' });
         }
+        // durability 'acknowledged': answer only once the rows are committed in the store (or 503).
+        await committed?.catch((cause: unknown) => {
+          throw new ServeError('NOT_READY', {
+            message: 'The prediction could not be written to the prediction log; retry later',
+            retryAfter: retryAfterSeconds,
+            cause,
+          });
+        });
       }
       mirrorToShadow(slot, inputs, st.requestId);
       return { model: m, inputs, outputs, ids };

@@ -16,6 +16,7 @@ export const METRIC_NAMES = {
   logWritten: 'mlops_prediction_log_written_total',
   logDropped: 'mlops_prediction_log_dropped_total',
   logAbandoned: 'mlops_prediction_log_abandoned_total',
+  logQuarantined: 'mlops_prediction_log_quarantined_total',
   logPending: 'mlops_prediction_log_pending',
   modelInfo: 'mlops_model_info',
   modelReady: 'mlops_model_ready',
@@ -34,7 +35,14 @@ export const METRIC_NAMES = {
 
 /** What the metrics read at scrape time. */
 export interface MetricsSources {
-  logStats?: () => { logged: number; written: number; dropped: number; abandoned: number; pending: number };
+  logStats?: () => {
+    logged: number;
+    written: number;
+    dropped: number;
+    abandoned: number;
+    quarantined?: number;
+    pending: number;
+  };
   queue: () => { active: number; queued: number };
   models: () => {
     name: string;
@@ -183,6 +191,12 @@ export function createServerMetrics(sources: MetricsSources, opts: { defaultMetr
     METRIC_NAMES.logAbandoned,
     'Prediction log records given up after repeated write failures',
     () => log?.().abandoned,
+  );
+  cumulative(
+    registry,
+    METRIC_NAMES.logQuarantined,
+    'Prediction log records the store refused for their own data, set aside so the rest of their batch was written',
+    () => log?.().quarantined,
   );
   new Gauge({
     name: METRIC_NAMES.logPending,
