@@ -1,11 +1,15 @@
+import { pgText } from '@mlops/core';
 import { z } from 'zod';
+
+// Every string is one PostgreSQL text/jsonb can hold (no U+0000, no lone surrogate): a 400 with its path, not a
+// failed query.
 
 const RUN_STATUSES = ['running', 'finished', 'failed', 'killed'] as const;
 const KEY = /^[A-Za-z0-9_.\-/: ]{1,250}$/;
 
 /** A query value given once or repeated (`?param=a=1&param=b=2`), as a list. */
 const many = z
-  .union([z.string(), z.array(z.string())])
+  .union([pgText(), z.array(pgText())])
   .optional()
   .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]));
 
@@ -26,12 +30,10 @@ export interface ParamCondition {
   value: string;
 }
 
-const sortSchema = z
-  .string()
-  .regex(
-    /^(startTime|endTime|name|status|metric:.+|param:.+)$/,
-    'Expected startTime, endTime, name, status, metric:<key> or param:<key>',
-  );
+const sortSchema = pgText().regex(
+  /^(startTime|endTime|name|status|metric:.+|param:.+)$/,
+  'Expected startTime, endTime, name, status, metric:<key> or param:<key>',
+);
 
 /** Query of `GET /api/runs`: filters by experiment, status, params and metrics; sorted and limited. */
 export const runsQuerySchema = z.strictObject({
@@ -69,10 +71,10 @@ export const runsQuerySchema = z.strictObject({
 });
 
 /** Path parameters naming a run. */
-export const runParamsSchema = z.strictObject({ id: z.string().min(1).max(200) });
+export const runParamsSchema = z.strictObject({ id: pgText().min(1).max(200) });
 
 /** Query of `GET /api/runs/:id/artifact`. */
-export const artifactQuerySchema = z.strictObject({ name: z.string().min(1).max(1000) });
+export const artifactQuerySchema = z.strictObject({ name: pgText().min(1).max(1000) });
 
 /** Query of `GET /api/compare`: two or more run ids, comma-separated or repeated. */
 export const compareQuerySchema = z.strictObject({
@@ -85,16 +87,15 @@ export const compareQuerySchema = z.strictObject({
     )
     .pipe(
       z
-        .array(z.string().max(200))
+        .array(pgText().max(200))
         .min(2, 'Give at least two run ids')
         .max(20, 'Compare at most 20 runs')
         .refine((ids) => new Set(ids).size === ids.length, 'Run ids must be distinct'),
     ),
 });
 
-const modelName = z.string().min(1).max(256);
-const aliasName = z
-  .string()
+const modelName = pgText().min(1).max(256);
+const aliasName = pgText()
   .min(1)
   .max(128)
   .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'Expected an alias like "production"');
@@ -108,13 +109,13 @@ export const promoteBodySchema = z.strictObject({
   alias: aliasName.default('production'),
   /** Compare-and-set: the version the alias must point at now (what the page showed), `null` for none. */
   expectedIncumbent: z.number().int().positive().nullable().optional(),
-  reason: z.string().max(2000).optional(),
+  reason: pgText().max(2000).optional(),
 });
 
 /** Body of `POST /api/models/:name/rollback`. */
 export const rollbackBodySchema = z.strictObject({
   alias: aliasName.default('production'),
-  reason: z.string().max(2000).optional(),
+  reason: pgText().max(2000).optional(),
 });
 
 /** Query of `GET /api/audit`. */
