@@ -1,7 +1,7 @@
 // POST /tickets/triage: the topic and urgency of a ticket from the two served models (both predictions logged under
 // the request id, which is the triage id), the knowledge-base articles for the predicted topic and the text, and a
 // drafted reply (LLM, or the template fallback, saying which).
-import { type Columns, MlopsError } from '@mlops/core';
+import { type Columns, MlopsError, pgText } from '@mlops/core';
 import type { LlmClient } from '@mlops/plugin-llm';
 import type { RouteDefinition } from '@mlops/serve';
 import { z } from 'zod';
@@ -56,13 +56,9 @@ export const MAX_BODY_CHARS = 20_000;
 
 /** Request body of `POST /tickets/triage`. */
 export const triageBodySchema = z.strictObject({
-  title: z.string().trim().max(MAX_TITLE_CHARS).default('').describe('Ticket title (may be empty)'),
-  body: z
-    .string()
-    .trim()
-    .min(1, 'Describe the problem')
-    .max(MAX_BODY_CHARS)
-    .describe('Ticket text as the user wrote it'),
+  // pgText: the text is logged with the predictions; U+0000 or a lone surrogate is a 400 naming the field.
+  title: pgText().trim().max(MAX_TITLE_CHARS).default('').describe('Ticket title (may be empty)'),
+  body: pgText().trim().min(1, 'Describe the problem').max(MAX_BODY_CHARS).describe('Ticket text as the user wrote it'),
 });
 
 /** A triage request. */

@@ -379,8 +379,10 @@ function templates(t: FuzzTargets): Template[] {
       method: 'POST',
       path: fc.constant(t.triagePath),
       body: objectBody({
-        title: field(fc.constantFrom('VPN down', '')),
-        body: field(fc.constantFrom('I cannot connect to the VPN since this morning', 'printer jam')),
+        title: field(fc.oneof(fc.constantFrom('VPN down', ''), nastyString)),
+        body: field(
+          fc.oneof(fc.constantFrom('I cannot connect to the VPN since this morning', 'printer jam'), nastyString),
+        ),
       }),
     });
   }

@@ -88,6 +88,10 @@ describeStores('fuzzed requests on every route of a model server', (getStore) =>
       }),
       { numRuns: RUNS, seed: 19, endOnFailure: true },
     );
+    // Nothing the boundary let through is refused by the store later (fault 4).
+    const stats = await server.logger!.flush();
+    expect(stats.abandoned).toBe(0);
+    expect((stats as { quarantined?: number }).quarantined ?? 0).toBe(0);
     expect(faults.map((f) => [String(f.err), f.context])).toEqual([]);
     // The generator reaches the handlers, not only the validators.
     expect(statuses.get(200) ?? 0).toBeGreaterThan(RUNS / 20);
