@@ -2,14 +2,19 @@
 // triage endpoint, the registry API, /metrics, /openapi.json and /docs, until Ctrl-C or SIGTERM (in-flight requests
 // finish and the prediction log is flushed first).
 //
-//   npm run serve -w @mlops/example-it-tickets -- [--home .mlops] [--port 8080] [--host 127.0.0.1]
+//   npm run serve -w @mlops/example-it-tickets -- [--home .mlops] [--port 8080] [--host 127.0.0.1] [--auth auto]
+//
+// Off loopback (`--host 0.0.0.0`) every request needs an API key (`Authorization: Bearer <key>`), the registry API
+// included. Keys live in the home's store: when it holds no active key, one is created (scopes predict, feedback,
+// registry:write) and printed once; clients read it from the environment (`MLOPS_API_KEY`). `--auth disabled` opts
+// out explicitly (a loud warning), e.g. behind a proxy that authenticates.
 import { once } from 'node:events';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createStore, fsObjectStore } from '@mlops/core';
+import { createApiKey, createStore, fsObjectStore, listApiKeys } from '@mlops/core';
 import { log } from '@mlops/example-kit';
 import { createRegistry, createRegistryRouter } from '@mlops/registry';
-import { createModelServer } from '@mlops/serve';
+import { type AuthMode, createModelServer, isLoopbackHost } from '@mlops/serve';
 import { textModelFlavors } from './text-model.js';
 import { createTriage, registryClasses } from './triage/index.js';
 
@@ -18,17 +23,41 @@ const { values: args } = parseArgs({
     home: { type: 'string', default: '.mlops' },
     port: { type: 'string', default: '8080' },
     host: { type: 'string', default: '127.0.0.1' },
+    auth: { type: 'string', default: 'auto' },
   },
 });
+if (!['auto', 'required', 'disabled'].includes(args.auth)) {
+  console.error(`--auth must be auto, required or disabled (got "${args.auth}")`);
+  process.exit(2);
+}
+const auth = args.auth as AuthMode;
 const HOME = resolve(args.home);
 const MODELS = ['ticket-topic', 'ticket-urgency'] as const;
 
 const store = await createStore(`pglite://${join(HOME, 'db')}`);
 const objects = fsObjectStore({ dir: join(HOME, 'objects') });
 const registry = await createRegistry({ store });
+if (auth === 'required' || (auth === 'auto' && !isLoopbackHost(args.host))) {
+  const now = Date.now();
+  const active = (await listApiKeys({ store })).filter((k) => !k.revokedAt && (!k.expiresAt || +k.expiresAt > now));
+  if (active.length === 0) {
+    const created = await createApiKey({
+      store,
+      name: 'it-tickets-serve',
+      scopes: ['predict', 'feedback', 'registry:write'],
+    });
+    // Shown once (only its hash is stored): the clients' key.
+    process.stderr.write(
+      `API keys are required on ${args.host}; created key ${created.id} (predict, feedback, registry:write), shown once:\n` +
+        `  export MLOPS_API_KEY=${created.key}\n`,
+    );
+  }
+}
 const server = createModelServer({
   models: MODELS.map((name) => ({ name, registry, alias: 'production', objects, flavors: textModelFlavors() })),
   store,
+  host: args.host,
+  auth,
 });
 server.route(
   createTriage({
@@ -38,16 +67,15 @@ server.route(
 );
 server.mount(
   '/registry',
-  createRegistryRouter({
-    registry,
-    ...(server.authEnabled ? { authenticate: (req, scope) => server.authenticate(req, scope) } : {}),
-  }),
+  // Always the server's authenticate: it checks keys whenever the address in use needs them.
+  createRegistryRouter({ registry, authenticate: (req, scope) => server.authenticate(req, scope) }),
 );
 await server.ready();
 const listening = await server.listen({ port: Number(args.port), host: args.host });
 log('serve', `serving ${MODELS.join(', ')} (production) with POST /tickets/triage`, {
   url: listening.url,
   docs: `${listening.url}/docs`,
+  auth: server.authEnabled ? 'API keys' : 'off',
 });
 if (listening.server.listening) await once(listening.server, 'close');
 await server.close(); // waits for the drain and the prediction-log flush

@@ -70,6 +70,13 @@ export interface DashboardOptions {
    */
   auth?: DashboardAuthMode;
   /**
+   * Host names a loopback dashboard without auth answers besides `localhost`, `127.0.0.1` and `[::1]` (any port),
+   * which are the only ones it answers by default (403 otherwise, against DNS rebinding): exact names, a leading dot
+   * for a domain and its subdomains, or `true` for any name. With auth on, `Host` is not checked.
+   * @default []
+   */
+  allowedHosts?: readonly string[] | true;
+  /**
    * Verifies API keys when auth is on.
    * @default core's `verifyApiKey` on `store`
    */
@@ -113,6 +120,30 @@ export interface Dashboard {
 
 const LOOPBACK =
   /^(localhost|.*\.localhost|::1|\[::1\]|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/i;
+
+/**
+ * Against DNS rebinding: a page whose domain is made to resolve to 127.0.0.1 reaches a loopback server with its own
+ * domain as `Host` (and as `Origin`, so comparing the two does not stop it). Loopback names and `allowed` pass; a
+ * request without `Host` (HTTP/1.0) passes, since browsers always send one. Same rule as `@mlops/serve`.
+ */
+function hostCheck(allowed: readonly string[] | true): (header: string | undefined) => boolean {
+  if (allowed === true) return () => true;
+  const names = allowed.map((a) =>
+    a
+      .trim()
+      .toLowerCase()
+      .replace(/\.$/, '')
+      .replace(/^\[|\]$/g, ''),
+  );
+  return (header) => {
+    if (header === undefined) return true;
+    const m = /^(?:\[([^\]]+)\]|([^:[\]]+))(?::\d{1,5})?$/.exec(header.trim().toLowerCase());
+    if (!m) return false;
+    const name = (m[1] ?? m[2] ?? '').replace(/\.$/, '');
+    if (LOOPBACK.test(name)) return true;
+    return names.some((a) => (a.startsWith('.') ? name.endsWith(a) || name === a.slice(1) : name === a));
+  };
+}
 
 function apiKeyOf(req: Request): string | undefined {
   const auth = req.headers.authorization;
@@ -185,6 +216,21 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   const title = options.title ?? 'mlops dashboard';
 
   const router = express.Router();
+  const hostAllowed = hostCheck(options.allowedHosts ?? []);
+  // A loopback dashboard without auth answers only loopback Host names (and allowedHosts): DNS rebinding.
+  if (!authEnabled && loopback) {
+    router.use((req, _res, next) => {
+      if (hostAllowed(req.headers.host)) return next();
+      next(
+        new MlopsError('FORBIDDEN', {
+          message:
+            `Host "${String(req.headers.host).slice(0, 100)}" refused: a loopback dashboard without auth answers only ` +
+            'loopback names (localhost, 127.0.0.1, [::1]), against DNS rebinding; add the name to allowedHosts',
+          details: [{ path: '(headers).host', message: 'Not a loopback name and not in allowedHosts' }],
+        }),
+      );
+    });
+  }
   type Handler = (req: Request, res: Response, principal: string | undefined) => Promise<unknown>;
   const api = (scope: 'registry:read' | 'registry:write', fn: Handler) => async (req: Request, res: Response) => {
     const principal = authEnabled ? await authenticate({ apiKey: apiKeyOf(req) }, scope) : undefined;

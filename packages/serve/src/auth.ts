@@ -1,8 +1,9 @@
 import { type ApiKeyPrincipal, type ApiKeyScope, MlopsError, type Store, verifyApiKey } from '@mlops/core';
 
 /**
- * How requests are authenticated. `auto` follows SPEC's default: off when `host` is a loopback address, required
- * otherwise. `disabled` on a non-loopback host logs a loud warning.
+ * How requests are authenticated. `auto` follows SPEC's default: off while every address the server is reached
+ * through is loopback, required as soon as one is not (the `host` option, a `listen()` address, or the local address
+ * of a request to `app` mounted on your own server). `disabled` on a non-loopback address logs a loud warning.
  */
 export type AuthMode = 'auto' | 'required' | 'disabled';
 
@@ -37,20 +38,79 @@ export function isLoopbackHost(host: string): boolean {
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
 }
 
-/** Decides whether auth is on (internal). */
-export function resolveAuthEnabled(mode: AuthMode, host: string, warn: (msg: string) => void): boolean {
-  if (mode === 'required') return true;
-  const loopback = isLoopbackHost(host);
-  if (mode === 'disabled') {
-    if (!loopback) {
-      warn(
-        `[mlops] WARNING: authentication is DISABLED on non-loopback host "${host}": anyone who can reach this ` +
-          'server can call every endpoint. Use API keys (auth: { mode: "auto" }) unless a proxy authenticates.',
-      );
-    }
-    return false;
-  }
-  return !loopback;
+/**
+ * The audit principal of a verified API key: `apikey:<name>#<id>` (as `@mlops/registry`'s `apiKeyAuthenticator`).
+ * Key names are not unique and may be anything, so only this prefixed form with the key's unique id is recorded:
+ * principals without the `apikey:` prefix (`continuous-training`, `local:<user>`, `anonymous`) are reserved for the
+ * processes that write them and no key can produce one (internal).
+ */
+export function apiKeyPrincipal(principal: Pick<ApiKeyPrincipal, 'name' | 'keyId'>): string {
+  return `apikey:${principal.name}#${principal.keyId}`;
+}
+
+/** Options of {@link createAddressAuth} (internal). */
+export interface AddressAuthOptions {
+  mode: AuthMode;
+  /** True when a store holds API keys. */
+  hasKeyStore: boolean;
+  warn: (message: string) => void;
+  /** Called once when auth turns on after creation (a non-loopback address came into use). */
+  onEnabled?: () => void;
+}
+
+/**
+ * Auth decided by the addresses the server is actually reached through, and never turned off again (internal).
+ * `auto`: on as soon as one address in use (the `host` option, a `listen()` address, the address a request arrived
+ * on) is not loopback; `required`: always on; `disabled`: never, with a loud warning per non-loopback address.
+ */
+export interface AddressAuth {
+  /** True when requests need an API key. */
+  readonly enabled: boolean;
+  /**
+   * Records an address in use (`where` says which, for messages); returns why to refuse when it needs keys and no
+   * store holds any (`auto`), else `undefined`.
+   */
+  use(address: string, where: string): string | undefined;
+}
+
+/** Creates the {@link AddressAuth} of a server (internal). */
+export function createAddressAuth(options: AddressAuthOptions): AddressAuth {
+  const { mode, hasKeyStore, warn } = options;
+  let enabled = mode === 'required';
+  const warned = new Set<string>();
+  const auth: AddressAuth = {
+    get enabled() {
+      return enabled;
+    },
+    use(address, where) {
+      if (mode === 'required' || isLoopbackHost(address)) return undefined;
+      if (mode === 'disabled') {
+        if (!warned.has(address)) {
+          warned.add(address);
+          warn(
+            `[mlops] WARNING: authentication is DISABLED on non-loopback address "${address}" (${where}): anyone who ` +
+              'can reach this server can call every endpoint. Use API keys (auth: "auto") unless a proxy authenticates.',
+          );
+        }
+        return undefined;
+      }
+      if (!enabled) {
+        enabled = true;
+        options.onEnabled?.();
+      }
+      if (hasKeyStore) return undefined;
+      const reason =
+        `auth is required on non-loopback address "${address}" (${where}) but no store holds API keys: pass ` +
+        '`store` (or `auth.store`) to createModelServer, or bind a loopback address, or set ' +
+        "auth: 'disabled' behind an authenticating proxy";
+      if (!warned.has(address)) {
+        warned.add(address);
+        warn(`[mlops] WARNING: requests are refused: ${reason}`);
+      }
+      return reason;
+    },
+  };
+  return auth;
 }
 
 /** Verifies `Authorization: Bearer <key>` (or `x-api-key`) for a scope, with a short positive cache (internal). */

@@ -20,10 +20,20 @@ import type { Registry as PromRegistry } from 'prom-client';
 import type { z } from 'zod';
 import { rowCount, toPlainInputs } from './_internal/columns.js';
 import { issuesOf, summarize } from './_internal/issues.js';
-import { type AuthMode, type AuthOptions, createAuthenticator, resolveAuthEnabled } from './auth.js';
+import {
+  type AuthMode,
+  type AuthOptions,
+  apiKeyPrincipal,
+  createAddressAuth,
+  createAuthenticator,
+  isLoopbackHost,
+} from './auth.js';
 import { DOCS_PAGE } from './docs-page.js';
 import { ServeError, toErrorResponse } from './errors.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
+import { createAddressGuard } from './middleware/address-guard.js';
+import { type Admission, acquireSlot, contentLengthLimit } from './middleware/admission.js';
+import type { AllowedHosts } from './middleware/host-check.js';
 import { type ModelSlot, type SlotContext, type StaticModelSource, staticSlot } from './model-source.js';
 import { createMonitor, type Monitor, type MonitoringOptions, SHADOW_ALIAS_PREFIX } from './monitoring.js';
 import { buildOpenApiDocument, feedbackBodySchema } from './openapi.js';
@@ -86,10 +96,19 @@ export interface ModelServerOptions {
    */
   store?: Store;
   /**
-   * The address the server will bind: decides the auth default (off on loopback, required otherwise).
+   * The address the server will bind (`listen()`'s default). Auth follows every address actually in use: this one,
+   * the one `listen()` binds, and the one each request arrives through (when `app` is mounted on your own server).
    * @default '127.0.0.1'
    */
   host?: string;
+  /**
+   * Host names a loopback server without auth answers besides `localhost`, `127.0.0.1` and `[::1]` (any port), which
+   * are the only ones it answers by default (403 otherwise, against DNS rebinding): exact names, a leading dot for a
+   * domain and its subdomains (`.svc.cluster.local`), or `true` for any name (only when something in front checks it).
+   * A server with auth on does not check `Host`.
+   * @default []
+   */
+  allowedHosts?: AllowedHosts;
   /**
    * API-key authentication (`predict`, `feedback`, `admin` scopes), or just its mode.
    * @default 'auto'
@@ -165,6 +184,7 @@ export interface ListenOptions {
    */
   port?: number;
   /**
+   * A non-loopback address turns auth on (`auth: 'auto'`), and refuses to start when no store holds API keys.
    * @default the server's `host`
    */
   host?: string;
@@ -191,7 +211,10 @@ export interface ModelServer {
   readonly app: Express;
   /** The server's own prom-client registry (what `/metrics` serves). */
   readonly metrics: PromRegistry;
-  /** True when requests need an API key. */
+  /**
+   * True when requests need an API key: with `auth: 'auto'`, as soon as one address in use (`host`, a `listen()`
+   * address, the address a request arrived through) is not loopback. It never turns off again.
+   */
   readonly authEnabled: boolean;
   /** The prediction logger, when logging is on. */
   readonly logger: PredictionLogger | undefined;
@@ -205,8 +228,9 @@ export interface ModelServer {
    */
   mount(path: string, handler: RequestHandler): void;
   /**
-   * Checks an API key for a scope with the server's settings; returns the key's name. Fits the registry router's
-   * `authenticate` option. Resolves `'anonymous'` when auth is off.
+   * Checks an API key for a scope with the server's settings; returns its audit principal `apikey:<name>#<id>`.
+   * Fits the registry router's `authenticate` option: pass it whatever `authEnabled` says at mount time, since auth
+   * follows the address in use. Resolves `'anonymous'` while auth is off.
    */
   authenticate(request: { apiKey: string | undefined }, scope: ApiKeyScope): Promise<string>;
   /**
@@ -256,6 +280,8 @@ interface PredictCall {
   signal: AbortSignal;
   /** Told which version serves the call (for the request's metric labels). */
   onVersion?: (version: string) => void;
+  /** A limiter slot taken before the body was read: used instead of taking one. */
+  admission?: Admission | undefined;
 }
 
 interface RequestState {
@@ -265,6 +291,8 @@ interface RequestState {
   principal: ApiKeyPrincipal | undefined;
   model: string;
   version: string;
+  /** The limiter slot (or queue place) a predict route took before reading the body. */
+  admission: Admission | undefined;
 }
 
 const tracer = trace.getTracer('@mlops/serve', SERVER_VERSION);
@@ -302,15 +330,26 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     options.onError ?? ((err: unknown, c: Record<string, unknown>) => console.error('[mlops] serve error', c, err));
   const onWarning = options.onWarning ?? ((m: string) => console.warn(m));
   const authOpts: AuthOptions = typeof options.auth === 'string' ? { mode: options.auth } : (options.auth ?? {});
-  const authEnabled = resolveAuthEnabled(authOpts.mode ?? 'auto', host, onWarning);
+  const authMode = authOpts.mode ?? 'auto';
   const authStore = authOpts.store ?? options.store;
-  if (authEnabled && !authStore) {
+  if ((authMode === 'required' || (authMode === 'auto' && !isLoopbackHost(host))) && !authStore) {
     throw new MlopsError('INVALID_INPUT', {
       message: `auth is required on host "${host}" but no store holds API keys: pass \`store\` (or auth.store), or bind a loopback address, or set auth: 'disabled' behind an authenticating proxy`,
       details: [{ path: 'store', message: 'Required when auth is on' }],
     });
   }
-  const verify = authEnabled && authStore ? createAuthenticator(authStore, authOpts.cacheMs ?? 5000) : undefined;
+  let openApiCache: Record<string, unknown> | undefined;
+  const auth = createAddressAuth({
+    mode: authMode,
+    hasKeyStore: authStore !== undefined,
+    warn: onWarning,
+    onEnabled: () => {
+      openApiCache = undefined;
+    },
+  });
+  auth.use(host, 'the host option');
+  const verify =
+    authMode !== 'disabled' && authStore ? createAuthenticator(authStore, authOpts.cacheMs ?? 5000) : undefined;
 
   const ownsLogger = !options.logger;
   const logger =
@@ -407,7 +446,6 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
   let inFlight = 0;
   let drained: (() => void) | undefined;
   const extensionRoutes: RouteDefinition[] = [];
-  let openApiCache: Record<string, unknown> | undefined;
 
   const app = express();
   app.disable('x-powered-by');
@@ -425,6 +463,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
       principal: undefined,
       model: '',
       version: '',
+      admission: undefined,
     };
     res.locals.mlops = st;
     res.setHeader('x-request-id', requestId);
@@ -436,6 +475,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
       done = true;
       inFlight--;
       metrics.inFlight.dec();
+      if (st.admission && !st.admission.handedOver) st.admission.release();
       if (!res.writableFinished) st.abort.abort(new ServeError('INVALID_INPUT', 'client closed the connection'));
       const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
       const labels = { method: req.method, route, model: st.model, version: st.version };
@@ -453,9 +493,12 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     }
     next();
   });
+  app.use(createAddressGuard({ auth, ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}) }));
 
   const json = express.json({ limit: maxBodyBytes, strict: true, type: () => true });
-  const requireJson: RequestHandler = (req, _res, next) => {
+  const bodyLimit = contentLengthLimit(maxBodyBytes);
+  /** 415 for a body that is not JSON, 413 for a Content-Length over the limit: before reading any of it. */
+  const requireJsonType: RequestHandler = (req, res, next) => {
     if (!req.is(['application/json', 'application/*+json'])) {
       next(
         new ServeError('UNSUPPORTED_MEDIA_TYPE', {
@@ -465,13 +508,47 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
       );
       return;
     }
-    json(req, _res, next);
+    bodyLimit(req, res, next);
   };
+  const requireJson: RequestHandler[] = [requireJsonType, json];
+
+  /**
+   * Predict routes take their limiter slot (or queue place) before the body is read, so overload is refused at
+   * once: a full queue answers 503 + `Retry-After` without reading or parsing anything.
+   */
+  const admit: RequestHandler = async (req, res, next) => {
+    try {
+      slotOf(String(req.params.name), res);
+      const st = state(res);
+      const remaining = requestTimeoutMs - (performance.now() - st.start);
+      const signal = AbortSignal.any([st.abort.signal, AbortSignal.timeout(Math.max(1, Math.ceil(remaining)))]);
+      const release = await acquireSlot(limiter, signal, { requestTimeoutMs, retryAfterSeconds });
+      // The client may have gone just as the slot came: `finish` has run and will not release it.
+      if (res.writableEnded || res.destroyed) {
+        release();
+        return;
+      }
+      st.admission = { release, handedOver: false };
+      next();
+    } catch (err) {
+      next(err);
+    }
+  };
+
+  /** The refusal of a request that needs an API key when no store holds any (`auth: 'auto'` off loopback). */
+  const noKeyStore = () =>
+    new MlopsError('FORBIDDEN', {
+      message:
+        'API keys are required (the server is reached through a non-loopback address) but no store holds any: pass ' +
+        "`store` (or `auth.store`) to createModelServer, or set auth: 'disabled' behind an authenticating proxy",
+      details: [{ path: '(server).auth', message: 'API keys are required off loopback, and no store holds any' }],
+    });
 
   const requireScope =
     (scope: ApiKeyScope | null): RequestHandler =>
     async (req, res, next) => {
-      if (!verify || scope === null) return next();
+      if (scope === null || !auth.enabled) return next();
+      if (!verify) return next(noKeyStore());
       try {
         const h = req.headers;
         state(res).principal = await verify(
@@ -486,6 +563,8 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
         next(err);
       }
     };
+
+  const predictRoute: RequestHandler[] = [requireScope('predict'), requireJsonType, admit, json];
 
   const findSlot = (name: string, path: string): ModelSlot => {
     const slot = typeof name === 'string' ? slots.get(name) : undefined;
@@ -509,6 +588,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     onVersion: (v) => {
       st.version = v;
     },
+    admission: st.admission,
   });
 
   /** Runs one prediction request through the limiter, the timeout and the model; logs it. */
@@ -557,17 +637,16 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
       const remaining = requestTimeoutMs - (performance.now() - st.start);
       const signal = AbortSignal.any([st.signal, AbortSignal.timeout(Math.max(1, Math.ceil(remaining)))]);
       let slotRelease: () => void;
-      try {
-        slotRelease = await limiter.acquire(signal);
-      } catch (err) {
-        rel();
-        if (isTimeout(err)) {
-          throw new ServeError('OVERLOADED', {
-            message: `No capacity within ${requestTimeoutMs} ms; retry later`,
-            retryAfter: retryAfterSeconds,
-          });
+      if (st.admission && !st.admission.handedOver) {
+        st.admission.handedOver = true;
+        slotRelease = st.admission.release;
+      } else {
+        try {
+          slotRelease = await acquireSlot(limiter, signal, { requestTimeoutMs, retryAfterSeconds });
+        } catch (err) {
+          rel();
+          throw err;
         }
-        throw err;
       }
       const rows = rowCount(inputs);
       const work = tracer.startActiveSpan(`predict ${m.name}`, async (span) => {
@@ -711,7 +790,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
   app.get('/v1/models/:name', requireScope('predict'), (req, res) => {
     res.json(modelInfo(slotOf(String(req.params.name), res)));
   });
-  app.post('/v1/models/:name/predict', requireScope('predict'), requireJson, async (req, res) => {
+  app.post('/v1/models/:name/predict', ...predictRoute, async (req, res) => {
     const slot = slotOf(String(req.params.name), res);
     const { key, value } = v1Body(req.body);
     const st = state(res);
@@ -728,7 +807,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
   // Without a store there is nowhere to keep feedback: the route does not exist (404), as in /openapi.json.
   const feedbackStore = options.store;
   if (feedbackStore) {
-    app.post('/v1/feedback', requireScope('feedback'), requireJson, async (req, res) => {
+    app.post('/v1/feedback', requireScope('feedback'), ...requireJson, async (req, res) => {
       const parsed = feedbackBodySchema.safeParse(req.body);
       if (!parsed.success) throw invalid('invalid feedback', issuesOf(parsed.error, []));
       const { id, ids } = await recordFeedback({ store: feedbackStore, ...parsed.data });
@@ -781,7 +860,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
       const ready = slot.ready && !closing;
       res.status(ready ? 200 : 503).json({ name: slot.name, ready });
     });
-    app.post(`${prefix}/infer`, requireScope('predict'), requireJson, async (req, res) => {
+    app.post(`${prefix}/infer`, ...predictRoute, async (req, res) => {
       const slot = slotOf(String(req.params.name), res);
       const v = req.params.version === undefined ? undefined : String(req.params.version);
       const parsed = v2InferRequestSchema.safeParse(req.body);
@@ -823,7 +902,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     openApiCache ??= buildOpenApiDocument({
       title: options.title ?? 'mlops model server',
       version: SERVER_VERSION,
-      auth: authEnabled,
+      auth: auth.enabled,
       feedback: feedbackStore !== undefined,
       models: [...slots.values()].flatMap((s) =>
         s.primary ? [{ name: s.name, version: s.primary.version, signature: s.primary.signature }] : [],
@@ -870,7 +949,9 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
   const server: ModelServer = {
     app,
     metrics: metrics.registry,
-    authEnabled,
+    get authEnabled() {
+      return auth.enabled;
+    },
     logger,
     route(def) {
       const d = def as unknown as RouteDefinition;
@@ -884,7 +965,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
         });
       }
       const handlers: RequestHandler[] = [requireScope(d.scope === undefined ? 'admin' : d.scope)];
-      if (d.body) handlers.push(requireJson);
+      if (d.body) handlers.push(...requireJson);
       handlers.push(async (req, res) => {
         const details: FieldIssue[] = [];
         const parse = (schema: z.ZodType | undefined, value: unknown, where: string) => {
@@ -931,9 +1012,9 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
       extensions.use(path, handler);
     },
     async authenticate(request, scope) {
-      if (!verify) return 'anonymous';
-      const p = await verify({ apiKey: request.apiKey }, scope);
-      return p.name;
+      if (!auth.enabled) return 'anonymous';
+      if (!verify) throw noKeyStore();
+      return apiKeyPrincipal(await verify({ apiKey: request.apiKey }, scope));
     },
     async predict(model, inputs, opts = {}) {
       const requestId = opts.requestId ?? randomUUID();
@@ -958,6 +1039,17 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     async listen(opts = {}) {
       const port = opts.port ?? 8080;
       const bindHost = opts.host ?? host;
+      // Fail closed before binding: a non-loopback address without a key store never opens a port.
+      const refuse = (address: string) => {
+        const reason = auth.use(address, 'listen()');
+        if (reason) {
+          throw new MlopsError('INVALID_INPUT', {
+            message: reason,
+            details: [{ path: 'host', message: 'A non-loopback address needs a store holding API keys' }],
+          });
+        }
+      };
+      refuse(bindHost);
       const http = createServer(app);
       await new Promise<void>((resolve, reject) => {
         http.once('error', reject);
@@ -967,6 +1059,12 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
         });
       });
       const addr = http.address() as AddressInfo;
+      try {
+        refuse(addr.address); // a host name may resolve to a non-loopback address
+      } catch (err) {
+        await new Promise<void>((r) => http.close(() => r()));
+        throw err;
+      }
       const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
       let stopping: Promise<void> | undefined;
       const stop = () => {

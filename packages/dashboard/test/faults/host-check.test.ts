@@ -1,0 +1,90 @@
+// Issue 19, fault 2: DNS rebinding. A page on evil.example whose name is made to resolve to 127.0.0.1 sends
+// `Host: evil.example:<port>` and `Origin: http://evil.example:<port>` (so the Origin == Host check passes). A loopback
+// dashboard without auth answers only loopback Host names and `allowedHosts`.
+import { request } from 'node:http';
+import { createStore, type Store } from '@mlops/core';
+import { type ListeningDashboard, listenDashboard } from '@mlops/dashboard';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+let store: Store;
+beforeAll(async () => {
+  store = await createStore('memory://');
+});
+afterAll(() => store?.close());
+
+function send(
+  url: string,
+  host: string,
+  opts: { method?: string; body?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; json: { error?: { code: string; details?: { path: string }[] } } | undefined }> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        method: opts.method ?? 'GET',
+        headers: { host, ...opts.headers },
+        agent: false,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          text += c;
+        });
+        res.on('end', () => {
+          let json: unknown;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, json: json as never });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.setTimeout(10_000, () => req.destroy(new Error('no answer within 10 s')));
+    req.end(opts.body);
+  });
+}
+
+describe('dashboard Host check without auth (fault 2)', () => {
+  let dash: ListeningDashboard;
+  let port: string;
+  beforeAll(async () => {
+    dash = await listenDashboard({ store, port: 0, allowedHosts: ['dash.internal'] });
+    port = new URL(dash.url).port;
+  });
+  afterAll(() => dash?.close());
+
+  it.each([['localhost:PORT'], ['127.0.0.1:PORT'], ['[::1]:PORT'], ['dash.internal:PORT']])(
+    'answers Host %s',
+    async (host) => {
+      expect((await send(`${dash.url}api/info`, host.replace('PORT', port))).status).toBe(200);
+    },
+  );
+
+  it('refuses a rebound read with 403 in the error contract', async () => {
+    const res = await send(`${dash.url}api/info`, `evil.example:${port}`);
+    expect(res.status).toBe(403);
+    expect(res.json?.error?.code).toBe('FORBIDDEN');
+    expect(res.json?.error?.details?.map((d) => d.path)).toEqual(['(headers).host']);
+  });
+
+  it('refuses a rebound write even when Origin matches Host', async () => {
+    const res = await send(`${dash.url}api/models/tickets/rollback`, `evil.example:${port}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: `http://evil.example:${port}` },
+      body: JSON.stringify({ alias: 'production' }),
+    });
+    expect(res.status).toBe(403);
+    expect(res.json?.error?.code).toBe('FORBIDDEN');
+  });
+
+  it('refuses the page itself for a foreign Host', async () => {
+    expect((await send(dash.url, `evil.example:${port}`)).status).toBe(403);
+  });
+});

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { createHostCheck, hostnameOf } from './host-check.js';
+
+describe('hostnameOf', () => {
+  it.each([
+    ['localhost:8080', 'localhost'],
+    ['LocalHost', 'localhost'],
+    ['127.0.0.1:80', '127.0.0.1'],
+    ['[::1]:8080', '::1'],
+    ['[::1]', '::1'],
+    ['example.com.', 'example.com'],
+    ['example.com:', undefined],
+    ['example.com:80x', undefined],
+    ['example.com:8080:1', undefined],
+    ['[::1', undefined],
+    ['', undefined],
+  ])('hostnameOf(%j) is %j', (header, expected) => {
+    expect(hostnameOf(header)).toBe(expected);
+  });
+});
+
+describe('createHostCheck', () => {
+  const check = createHostCheck(['ml.internal', '.svc.cluster.local', '[fd00::5]']);
+  it.each([
+    ['localhost:8080', true],
+    ['app.localhost', true],
+    ['127.0.0.1:8080', true],
+    ['127.8.9.10', true],
+    ['[::1]:1', true],
+    ['[::ffff:127.0.0.1]:1', true],
+    ['ml.internal:8080', true],
+    ['ML.Internal', true],
+    ['svc.cluster.local', true],
+    ['serve.ns.svc.cluster.local:80', true],
+    ['[fd00::5]:80', true],
+    [undefined, true],
+    ['evil.example', false],
+    ['localhost.evil.example', false],
+    ['127.0.0.1.evil.example', false],
+    ['ml.internal.evil.example', false],
+    ['evilsvc.cluster.local', false],
+    ['0.0.0.0:8080', false],
+    ['192.0.2.1', false],
+    ['localhost:http', false],
+  ])('Host %j allowed: %s', (header, expected) => {
+    expect(check(header)).toBe(expected);
+  });
+
+  it('admits any name with true', () => {
+    expect(createHostCheck(true)('anything.example')).toBe(true);
+  });
+});

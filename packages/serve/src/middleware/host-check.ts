@@ -1,0 +1,51 @@
+import { isLoopbackHost } from '../auth.js';
+
+/**
+ * Names a loopback server without auth answers besides the loopback ones: exact host names (`ml.internal`), a
+ * leading dot for a domain and its subdomains (`.svc.cluster.local`), or `true` for any name.
+ */
+export type AllowedHosts = readonly string[] | true;
+
+/** The host name of a `Host` header (lower case, no port, no brackets, no trailing dot); undefined if malformed. */
+export function hostnameOf(header: string): string | undefined {
+  const h = header.trim().toLowerCase();
+  let name: string;
+  let rest: string;
+  if (h.startsWith('[')) {
+    const end = h.indexOf(']');
+    if (end < 0) return undefined;
+    name = h.slice(1, end);
+    rest = h.slice(end + 1);
+  } else {
+    const colon = h.indexOf(':');
+    name = colon < 0 ? h : h.slice(0, colon);
+    rest = colon < 0 ? '' : h.slice(colon);
+  }
+  if (rest !== '' && !/^:\d{1,5}$/.test(rest)) return undefined;
+  if (name.endsWith('.')) name = name.slice(0, -1);
+  return name === '' ? undefined : name;
+}
+
+/**
+ * Returns the check a loopback server without auth applies to each request's `Host` header, against DNS rebinding:
+ * a web page whose domain is made to resolve to 127.0.0.1 reaches the server with its own domain as `Host`.
+ * Loopback names (`localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]`, any port) and `allowed` pass. A request
+ * without `Host` (HTTP/1.0) passes: browsers always send one.
+ */
+export function createHostCheck(allowed: AllowedHosts = []): (header: string | undefined) => boolean {
+  if (allowed === true) return () => true;
+  const exact = new Set<string>();
+  const suffixes: string[] = [];
+  for (const entry of allowed) {
+    const e = entry.trim().toLowerCase().replace(/\.$/, '');
+    if (e.startsWith('.')) suffixes.push(e);
+    else if (e !== '') exact.add(e.replace(/^\[|\]$/g, ''));
+  }
+  return (header) => {
+    if (header === undefined) return true;
+    const name = hostnameOf(header);
+    if (name === undefined) return false;
+    if (isLoopbackHost(name) || exact.has(name)) return true;
+    return suffixes.some((s) => name.endsWith(s) || name === s.slice(1));
+  };
+}
