@@ -28,7 +28,7 @@ export async function pgliteStore(options: PgliteStoreOptions = {}): Promise<Sto
   let release: (() => void) | undefined;
   if (dataDir !== undefined) {
     mkdirSync(dirname(dataDir), { recursive: true });
-    release = acquireLock(`${dataDir}.lock`, `Store ${displayUrl}`);
+    release = await acquireLock(`${dataDir}.lock`, `Store ${displayUrl}`);
   }
   let db: PGlite;
   try {
