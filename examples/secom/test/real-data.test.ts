@@ -38,7 +38,7 @@ function syntheticFeatures(labelsText: string): Uint8Array {
   return new TextEncoder().encode(`${rows.map((r) => r.join(' ')).join('\r\n')}\r\n`);
 }
 
-describe.skipIf(!labelsFile)('SECOM real-data path against a local mirror of the UCI archive', () => {
+describe.skipIf(!labelsFile)('SECOM real-data path against a local mirror of the UCI archive [real-data]', () => {
   let server: Server;
   let url: string;
   let work: string;

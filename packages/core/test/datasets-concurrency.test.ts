@@ -13,15 +13,11 @@ import {
   type Store,
   versionDataset,
 } from '@mlops/core';
-import { TEST_POSTGRES_ENV } from '@mlops/core/testing';
+import { testPostgresUrl } from '@mlops/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const url = process.env[TEST_POSTGRES_ENV];
-if (!url && process.env.MLOPS_TEST_REQUIRE_POSTGRES === '1') {
-  throw new Error(`${TEST_POSTGRES_ENV} is not set, but MLOPS_TEST_REQUIRE_POSTGRES=1 requires the PostgreSQL suites`);
-}
-if (!url)
-  console.warn(`[mlops] ${TEST_POSTGRES_ENV} is not set: concurrent dataset versioning on PostgreSQL is skipped.`);
+// Skipped with a printed reason without MLOPS_TEST_POSTGRES_URL; an error under MLOPS_TEST_REQUIRE_POSTGRES=1 (CI).
+const url = testPostgresUrl('concurrent dataset versioning on PostgreSQL');
 const CHILD = join(import.meta.dirname, 'fixtures/datasets-version.ts');
 
 describe.skipIf(!url)('two processes versioning the same dataset at once [postgres]', () => {

@@ -2,10 +2,11 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createStore, isMlopsError } from '@mlops/core';
-import { TEST_POSTGRES_ENV } from '@mlops/core/testing';
+import { testPostgresUrl } from '@mlops/core/testing';
 import { describe, expect, it } from 'vitest';
 
-const url = process.env[TEST_POSTGRES_ENV];
+// Skipped with a printed reason without MLOPS_TEST_POSTGRES_URL; an error under MLOPS_TEST_REQUIRE_POSTGRES=1 (CI).
+const url = testPostgresUrl('the PostgreSQL store across processes');
 const CHILD = join(import.meta.dirname, 'fixtures/open-store.ts');
 
 function runChild(storeUrl: string, action: string): Promise<{ ok: boolean; code?: string; message?: string }> {

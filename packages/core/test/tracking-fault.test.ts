@@ -4,11 +4,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStore, createTracker } from '@mlops/core';
-import { TEST_POSTGRES_ENV } from '@mlops/core/testing';
+import { testPostgresUrl } from '@mlops/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const CHILD = join(import.meta.dirname, 'fixtures/tracking-writer.ts');
-const pgUrl = process.env[TEST_POSTGRES_ENV];
+// Skipped with a printed reason without MLOPS_TEST_POSTGRES_URL; an error under MLOPS_TEST_REQUIRE_POSTGRES=1 (CI).
+const pgUrl = testPostgresUrl('a killed tracking writer on PostgreSQL');
 
 function runKilledWriter(storeUrl: string, experiment: string): Promise<{ runId: string; signal: string | null }> {
   return new Promise((resolve, reject) => {

@@ -41,7 +41,7 @@ const countBy = <T>(xs: T[], key: (x: T) => string | number) => {
   return out;
 };
 
-describe.skipIf(!shared)('real shared datasets', () => {
+describe.skipIf(!shared)('real shared datasets [real-data]', () => {
   it('tickets with topics: 47,837 rows, sha256 verified, topic counts as in SOURCE.md', async () => {
     const { rows, source } = await loadTicketTopics(opts);
     expect(rows).toHaveLength(47_837);
@@ -101,17 +101,17 @@ describe.skipIf(!shared)('real shared datasets', () => {
     expect(source.origin).toBe('env');
   });
 
-  it.skipIf(existsSync(join(shared ?? '', 'secom', 'secom.data')))(
-    'without secom.data and without simulate, loadSecom says to use simulate',
-    async () => {
-      const err = await loadSecom({ ...opts, cacheDir: join(tmpdir(), 'mlops-datasets-none') }).catch(
-        (e: unknown) => e,
-      );
-      expect(isDatasetError(err, 'NOT_FOUND')).toBe(true);
-      expect((err as Error).message).toMatch(/simulate: true/);
-      expect((err as Error).message).toMatch(/--simulate/);
-    },
-  );
+  it('without secom.data and without simulate, loadSecom says to use simulate', async () => {
+    // The real labels, and nowhere to find secom.data (whether or not this machine has it).
+    const none = join(tmpdir(), 'mlops-datasets-none');
+    const labelsPath = join(shared!, 'secom', 'secom_labels.data');
+    const err = await loadSecom({ ...opts, labelsPath, datasetsDir: none, sharedDir: false, cacheDir: none }).catch(
+      (e: unknown) => e,
+    );
+    expect(isDatasetError(err, 'NOT_FOUND')).toBe(true);
+    expect((err as Error).message).toMatch(/simulate: true/);
+    expect((err as Error).message).toMatch(/--simulate/);
+  });
 
   it('loadSecom({ simulate: true }) builds SECOM-shaped data around the real labels, tagged simulated', async () => {
     const real = await loadSecomLabels(opts);

@@ -2,14 +2,15 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createStore } from '@mlops/core';
+import { testPostgresUrl } from '@mlops/core/testing';
 import { createStudy, floatParam, intParam } from '@mlops/pipelines';
 import { afterAll, describe, expect, it } from 'vitest';
 
-// Cross-process behaviour is tested on PostgreSQL (an embedded PGlite store belongs to one process).
-const PG = process.env.MLOPS_TEST_POSTGRES_URL;
+// Cross-process behaviour is tested on PostgreSQL (an embedded PGlite store belongs to one process). Skipped with a
+// printed reason without MLOPS_TEST_POSTGRES_URL; an error under MLOPS_TEST_REQUIRE_POSTGRES=1 (CI).
+const PG = testPostgresUrl('the two-process tuning test');
 const CHILD = join(import.meta.dirname, 'fixtures/tuning-worker.ts');
 const ROOT = join(import.meta.dirname, '../../..');
-if (!PG) console.warn('[mlops] MLOPS_TEST_POSTGRES_URL is not set: the two-process tuning test is skipped.');
 
 function worker(url: string, study: string, trials: number, name: string) {
   return new Promise<{ ok: boolean; worker: string; numbers: number[]; message?: string }>((resolve, reject) => {

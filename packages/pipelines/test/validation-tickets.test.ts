@@ -60,7 +60,7 @@ describe('ticketsTransformations', () => {
   });
 });
 
-describeStores('IT-tickets flow', (getStore) => {
+describeStores('IT-tickets flow [real-data]', (getStore) => {
   const tag = `t${randomBytes(4).toString('hex')}`;
   const schemas = { raw: `${tag}_raw`, staging: `${tag}_staging`, features: `${tag}_features` };
   afterAll(async () => {

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { createStore, type Store } from '@mlops/core';
-import { TEST_POSTGRES_ENV, testBackends } from '@mlops/core/testing';
+import { testPostgresUrl } from '@mlops/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry, type GateContext, type Registry, type RegistryEvent, registryClient } from '../src/index.js';
 import { startServer } from './http-server.js';
 import { fakeDigest, uniqueName } from './registry.suite.js';
 
-// Cross-process behaviour needs PostgreSQL (an embedded store belongs to one process). testBackends() makes the
-// absence of MLOPS_TEST_POSTGRES_URL an error under MLOPS_TEST_REQUIRE_POSTGRES=1 (CI).
-const postgresUrl = testBackends().some((b) => b.name === 'postgres') ? process.env[TEST_POSTGRES_ENV] : undefined;
+// Cross-process behaviour needs PostgreSQL (an embedded store belongs to one process). Skipped with a printed reason
+// without MLOPS_TEST_POSTGRES_URL; an error under MLOPS_TEST_REQUIRE_POSTGRES=1 (CI).
+const postgresUrl = testPostgresUrl('the registry across processes');
 
 describe.skipIf(!postgresUrl)('registry across processes [postgres]', () => {
   // Two stores (two connection pools, as two processes would have) on the same schema.

@@ -140,7 +140,7 @@ async function loadTickets(): Promise<TicketTopicRow[] | undefined> {
   }
 }
 
-describe('ticket topics (2,000-row seeded sample, core TF-IDF): quality of sklearn', async () => {
+describe('ticket topics (2,000-row seeded sample, core TF-IDF): quality of sklearn [real-data]', async () => {
   const rows = await loadTickets();
   if (!rows) {
     console.warn(

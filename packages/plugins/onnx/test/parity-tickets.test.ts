@@ -20,7 +20,7 @@ beforeAll(async () => {
   }
 });
 
-describe('ONNX parity: softmax regression on real ticket texts', () => {
+describe('ONNX parity: softmax regression on real ticket texts [real-data]', () => {
   it('labels identical on every row, probabilities within 1e-5 (float32-rounded inputs)', async (ctx) => {
     if (!rows) {
       console.warn(`skipped: ${skipReason}`);
