@@ -5,6 +5,16 @@ import { ksTest } from './ks.js';
 
 const cases = loadFixtures('ks');
 
+/** The error `fn` throws; fails the test when it returns instead. */
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected an error, but the call returned');
+}
+
 describe('ksTest parity with scipy.stats.ks_2samp', () => {
   it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     const res = ksTest(sample(c.reference), sample(c.current), c.options as never);
@@ -18,17 +28,19 @@ describe('ksTest parity with scipy.stats.ks_2samp', () => {
 });
 
 describe('ksTest edge cases', () => {
-  it('throws EMPTY_INPUT when a sample is empty after dropping missing values', () => {
-    expect(() => ksTest([null, Number.NaN], [1, 2])).toThrowError(DriftError);
-    try {
-      ksTest([1, 2], []);
-    } catch (e) {
-      expect((e as DriftError).code).toBe('EMPTY_INPUT');
-    }
+  it.each([
+    ['the reference is all missing', [null, Number.NaN], [1, 2], { reference: 0, current: 2 }],
+    ['the current sample is empty', [1, 2], [], { reference: 2, current: 0 }],
+    ['both are empty', [], [Number.NaN], { reference: 0, current: 0 }],
+  ] as const)('throws EMPTY_INPUT when %s', (_case, reference, current, details) => {
+    const err = thrown(() => ksTest([...reference], [...current]));
+    expect(err).toBeInstanceOf(DriftError);
+    expect(err).toMatchObject({ code: 'EMPTY_INPUT', details });
   });
 
   it('rejects unknown methods with INVALID_INPUT', () => {
-    expect(() => ksTest([1], [2], { method: 'nope' as never })).toThrowError(/invalid options/);
+    const err = thrown(() => ksTest([1], [2], { method: 'nope' as never }));
+    expect(err).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/invalid options/) });
   });
 
   it('accepts Float64Array input and does not reorder the caller array', () => {

@@ -8,6 +8,24 @@ export interface TestStoreOptions {
   open: () => Promise<Store>;
   /** Cleans up after a store opened by `open` was closed. */
   dispose?: (store: Store) => Promise<void>;
+  /**
+   * How a reader outside an open transaction behaves: `'concurrent'` (PostgreSQL's MVCC: it answers at once, without
+   * the uncommitted rows) or `'serialised'` (a single-connection store such as PGlite: it waits until the transaction
+   * has ended, then sees the committed rows).
+   * @default 'serialised' when `store.driver` is `'pglite'`, else `'concurrent'`
+   */
+  readers?: 'concurrent' | 'serialised';
+  /**
+   * Whether the driver implements `listen`/`notify`. When false, the suite checks that it has neither.
+   * @default true
+   */
+  notifications?: boolean;
+}
+
+/** Lets every pending callback and I/O completion run, so a promise that could settle early has settled. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setTimeout(r, 100));
 }
 
 const ITEMS: Migration[] = [
@@ -105,7 +123,7 @@ export function testStore(name: string, options: TestStoreOptions): void {
       expect(await store.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
     });
 
-    it('keeps uncommitted rows invisible to concurrent readers', async () => {
+    it('keeps uncommitted rows invisible to other readers until the commit', async () => {
       let release!: () => void;
       const gate = new Promise<void>((r) => {
         release = r;
@@ -120,12 +138,36 @@ export function testStore(name: string, options: TestStoreOptions): void {
         await gate;
       });
       await didInsert;
-      const reader = store.query("SELECT id FROM suite_items WHERE id = 'h'");
-      // PGlite serialises the reader after the transaction; PostgreSQL answers at once without the row.
-      const early = await Promise.race([reader, new Promise((r) => setTimeout(() => r('waiting'), 200))]);
-      if (early !== 'waiting') expect(early).toEqual([]);
-      release();
-      await tx;
+      let outcome: { rows?: unknown[]; error?: unknown; whileOpen: boolean } | undefined;
+      let open = true;
+      const reader = store.query("SELECT id FROM suite_items WHERE id = 'h'").then(
+        (rows) => {
+          outcome = { rows, whileOpen: open };
+        },
+        (error: unknown) => {
+          outcome = { error, whileOpen: open };
+        },
+      );
+      const readers = options.readers ?? (store.driver === 'pglite' ? 'serialised' : 'concurrent');
+      try {
+        if (readers === 'concurrent') {
+          // Answers while the transaction is still open, without its row.
+          await expect.poll(() => outcome, { timeout: 5000 }).toEqual({ rows: [], whileOpen: true });
+        } else {
+          // Waits for the transaction to end: no answer (nor error) while it is open, however long we wait.
+          await settle();
+          expect(outcome).toBeUndefined();
+        }
+      } finally {
+        open = false;
+        release();
+        await tx;
+      }
+      // Then answers (a serialised reader now sees the committed row): a reader is never lost.
+      const expected =
+        readers === 'serialised' ? { rows: [{ id: 'h' }], whileOpen: false } : { rows: [], whileOpen: true };
+      await expect.poll(() => outcome, { timeout: 5000 }).toEqual(expected);
+      await reader;
       expect(await store.query("SELECT id FROM suite_items WHERE id = 'h'")).toEqual([{ id: 'h' }]);
     });
 
@@ -169,17 +211,30 @@ export function testStore(name: string, options: TestStoreOptions): void {
       expect(await store.query("SELECT version FROM core_migrations WHERE namespace = 'broken'")).toEqual([]);
     });
 
-    it('delivers notifications to listeners until they unsubscribe', async () => {
-      if (!store.listen || !store.notify) return;
-      const got: string[] = [];
-      const unlisten = await store.listen('suite_channel', (p) => got.push(p));
-      await store.notify('suite_channel', 'one');
-      await expect.poll(() => got, { timeout: 5000 }).toEqual(['one']);
-      await unlisten();
-      await store.notify('suite_channel', 'two');
-      await new Promise((r) => setTimeout(r, 200));
-      expect(got).toEqual(['one']);
-    });
+    if (options.notifications === false) {
+      it('has neither listen nor notify (notifications: false)', () => {
+        expect(store.listen).toBeUndefined();
+        expect(store.notify).toBeUndefined();
+      });
+    } else {
+      it('delivers notifications to listeners until they unsubscribe', async () => {
+        expect(typeof store.listen, 'listen (or declare notifications: false)').toBe('function');
+        expect(typeof store.notify, 'notify (or declare notifications: false)').toBe('function');
+        const got: string[] = [];
+        const other: string[] = [];
+        const unlisten = await store.listen!('suite_channel', (p) => got.push(p));
+        const unlistenOther = await store.listen!('suite_channel', (p) => other.push(p));
+        await store.notify!('suite_channel', 'one');
+        await expect.poll(() => [got, other], { timeout: 5000 }).toEqual([['one'], ['one']]);
+        await unlisten();
+        await store.notify!('suite_channel', 'two');
+        // The listener still subscribed gets 'two'; the one that unsubscribed does not.
+        await expect.poll(() => other, { timeout: 5000 }).toEqual(['one', 'two']);
+        await settle();
+        expect(got).toEqual(['one']);
+        await unlistenOther();
+      });
+    }
 
     it('fails with STORE_CLOSED after close', async () => {
       const other = await options.open();
