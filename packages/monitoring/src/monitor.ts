@@ -1,0 +1,103 @@
+import { readLabelledWindow, readPredictions, type Store } from '@mlops/core';
+import { type Profile, parseProfile } from '@mlops/drift';
+import { evaluateWindow, type WindowDriftOptions, type WindowEvaluation } from './evaluate.js';
+import {
+  type MonitoringSettings,
+  type ResolvedMonitoringSettings,
+  resolveMonitoringSettings,
+  type SettingSources,
+} from './settings.js';
+
+/** The alias prefix marking shadow predictions in the prediction log (`shadow:<alias>`): never monitored. */
+export const SHADOW_ALIAS_PREFIX = 'shadow:';
+
+/** True for a shadow prediction's alias (`shadow:<alias>`): what users were not answered with. */
+export const isShadowAlias = (alias: string | null | undefined): boolean =>
+  alias?.startsWith(SHADOW_ALIAS_PREFIX) ?? false;
+
+/** Options of {@link monitorWindow}. */
+export interface MonitorWindowOptions {
+  /** The store holding the prediction log. */
+  store: Store;
+  /** The model name as logged (a served model's name; the registered model's name for the policy). */
+  model: string;
+  /** The model version whose predictions are evaluated. */
+  version: string;
+  /** The version's reference profile (validated with `parseProfile`), or null when it has none. */
+  reference: Profile | unknown | null;
+  /** The version's tags: the settings stored under `mlops.monitoring` win over `defaults`. @default none */
+  tags?: Readonly<Record<string, string>> | null;
+  /** The caller's settings, used where the version stores none. @default {} (the built-in defaults) */
+  defaults?: MonitoringSettings;
+  /** Tests and thresholds of `detectDrift`. @default {} */
+  drift?: WindowDriftOptions;
+  /** End of the window. @default now */
+  at?: Date | number;
+}
+
+/** The monitoring result of one model version's window: what every consumer reads. */
+export interface MonitoringResult extends WindowEvaluation {
+  model: string;
+  version: string;
+  /** The window evaluated: `[from, to)`, ISO 8601. */
+  window: { from: string; to: string };
+  /** The settings in use. */
+  settings: ResolvedMonitoringSettings;
+  /** Where each setting came from. */
+  sources: SettingSources;
+  /** Why the version's stored settings were ignored (an invalid tag). */
+  settingsError?: string;
+}
+
+/** A {@link MonitoringResult} without the full drift report: what a retraining decision records. */
+export type MonitoringRecord = Omit<MonitoringResult, 'drift'>;
+
+/** The result without its drift report (histograms): compact JSON to store or print. */
+export function toMonitoringRecord(result: MonitoringResult): MonitoringRecord {
+  const { drift: _report, ...record } = result;
+  return record;
+}
+
+/**
+ * Evaluates the current window of a model version's prediction log: resolves the settings once (the version's tag,
+ * then `defaults`, then the built-in defaults), reads the newest `limit` predictions and the newest `limit` labelled
+ * predictions of the last `windowMs` (then leaves shadow predictions out) and runs {@link evaluateWindow}. Serve's gauges, the
+ * continuous-training policy, the dashboard and `mlops monitor` all call this.
+ */
+export async function monitorWindow(options: MonitorWindowOptions): Promise<MonitoringResult> {
+  const resolved = resolveMonitoringSettings({
+    ...(options.tags ? { tags: options.tags } : {}),
+    ...(options.defaults ? { defaults: options.defaults } : {}),
+  });
+  const s = resolved.settings;
+  const to = options.at === undefined ? new Date() : new Date(options.at);
+  const from = new Date(to.getTime() - s.windowMs);
+  const read = {
+    store: options.store,
+    model: options.model,
+    version: options.version,
+    from,
+    to,
+    limit: s.limit,
+    order: 'desc' as const,
+  };
+  const [predictions, labelled] = await Promise.all([readPredictions(read), readLabelledWindow(read)]);
+  const reference =
+    options.reference === null || options.reference === undefined ? null : parseProfile(options.reference);
+  const evaluation = evaluateWindow({
+    reference,
+    predictions: predictions.filter((p) => !isShadowAlias(p.alias)),
+    labelled: labelled.filter((l) => !isShadowAlias(l.prediction.alias)),
+    settings: s,
+    ...(options.drift ? { drift: options.drift } : {}),
+  });
+  return {
+    model: options.model,
+    version: options.version,
+    window: { from: from.toISOString(), to: to.toISOString() },
+    settings: s,
+    sources: resolved.sources,
+    ...(resolved.error ? { settingsError: resolved.error } : {}),
+    ...evaluation,
+  };
+}
