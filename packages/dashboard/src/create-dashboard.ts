@@ -11,7 +11,7 @@ import {
   type Tracker,
   verifyApiKey,
 } from '@mlops/core';
-import { createRegistry, type Registry, toErrorResponse } from '@mlops/registry';
+import { createRegistry, type Registry, requestIdOf, toErrorResponse } from '@mlops/registry';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';
 import { type AssetLoader, assetLoader } from './_internal/assets.js';
@@ -97,10 +97,11 @@ export interface DashboardOptions {
    */
   monitoringLimit?: number;
   /**
-   * Receives server faults (5xx); never client mistakes.
+   * Receives server faults (5xx); never client mistakes. `requestId` is the one the client got (`x-request-id` and
+   * the error body's `error.requestId`) for the API's errors.
    * @default console.error
    */
-  onError?: (err: unknown, context: { method: string; path: string }) => void;
+  onError?: (err: unknown, context: { method: string; path: string; requestId?: string }) => void;
   /**
    * Receives warnings (auth disabled on a public host).
    * @default console.warn
@@ -418,15 +419,16 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   });
   router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const { status, body } = toErrorResponse(err);
+    const requestId = requestIdOf(req, res);
     if (status >= 500 && !(isMlopsError(err) && (err.code === 'STORE_LOCKED' || err.code === 'STORE_CLOSED'))) {
-      onError(err, { method: req.method, path: req.originalUrl });
+      onError(err, { method: req.method, path: req.originalUrl.split('?')[0]!, requestId });
     }
     if (res.headersSent) {
       res.end();
       return;
     }
     if (status === 401) res.setHeader('www-authenticate', 'Bearer');
-    res.status(status).json(body);
+    res.status(status).json({ error: { ...body.error, requestId } });
   });
 
   let closed: Promise<void> | undefined;

@@ -20,7 +20,7 @@ export { apiKeyAuthenticator } from './http/auth.js';
 export type { RegistryClientOptions } from './http/client.js';
 export { registryClient } from './http/client.js';
 export type { ErrorBody } from './http/errors.js';
-export { REGISTRY_HTTP_STATUS, toErrorResponse } from './http/errors.js';
+export { REGISTRY_HTTP_STATUS, requestIdOf, toErrorResponse } from './http/errors.js';
 export type {
   RegistryAuthenticate,
   RegistryAuthRequest,

@@ -4,6 +4,7 @@
 import type { Store } from '@mlops/core';
 import { describeStores } from '@mlops/core/testing';
 import { type ListeningDashboard, listenDashboard } from '@mlops/dashboard';
+import { createRegistry } from '@mlops/registry';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeRequest, fuzzRequests, isServerFault, sendFuzz } from '../../../serve/test/faults/fuzz-requests.js';
@@ -55,4 +56,44 @@ describeStores('fuzzed requests on the dashboard API', (getStore) => {
     expect(faults.map((f) => [String(f.err), f.context])).toEqual([]);
     expect(ok).toBeGreaterThan(RUNS / 20);
   }, 120_000);
+});
+
+describeStores('dashboard API faults', (getStore) => {
+  it('a server fault is a 500 without internals, reported with the request id the client saw', async () => {
+    const store = getStore();
+    const registry = await createRegistry({ store, events: false });
+    // listModels fails as a real fault would (a dropped connection).
+    const failing = new Proxy(registry, {
+      get: (target, prop, receiver) =>
+        prop === 'listModels'
+          ? () => Promise.reject(new Error('connection terminated unexpectedly'))
+          : Reflect.get(target, prop, receiver),
+    });
+    const reported: { err: unknown; context: { requestId?: string; path: string } }[] = [];
+    const dash = await listenDashboard({
+      store,
+      registry: failing,
+      port: 0,
+      onError: (err, context) => reported.push({ err, context }),
+    });
+    try {
+      const res = await fetch(new URL('api/models', dash.url), { headers: { 'x-request-id': 'probe-500' } });
+      expect(res.status).toBe(500);
+      expect(await res.json()).toEqual({
+        error: { code: 'INTERNAL', message: 'Internal error', requestId: 'probe-500' },
+      });
+      expect(reported.map((r) => r.context)).toEqual([
+        { method: 'GET', path: '/ui/api/models', requestId: 'probe-500' },
+      ]);
+      const bad = await fetch(new URL('api/models/not-there', dash.url));
+      expect(bad.status).toBe(404);
+      expect(((await bad.json()) as { error: { requestId: string } }).error.requestId).toBe(
+        bad.headers.get('x-request-id'),
+      );
+      expect(reported).toHaveLength(1);
+    } finally {
+      await dash.close();
+      await registry.close();
+    }
+  });
 });

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { isMlopsError, MlopsError, pgJsonIssues } from '@mlops/core';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
@@ -16,7 +15,7 @@ import {
   versionRefSchema,
 } from '../schemas.js';
 import type { Registry, RegistryEvent } from '../types.js';
-import { RegistryHttpError, toErrorResponse } from './errors.js';
+import { RegistryHttpError, requestIdOf, toErrorResponse } from './errors.js';
 
 /** The scopes the router asks for: reads need `registry:read`, writes `registry:write`. */
 export type RegistryScope = 'registry:read' | 'registry:write';
@@ -77,19 +76,6 @@ export interface RegistryErrorContext {
 }
 
 type Handler = (req: Request, res: Response) => Promise<void>;
-
-/** Request ids accepted from clients (as `@mlops/serve`): 1–128 letters, digits, `.`, `_`, `:`, `-`. */
-const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/** The request id of a request: the one already answered (a model server sets it), the client's, or a new one. */
-function requestIdOf(req: Request, res: Response): string {
-  const set = res.getHeader('x-request-id');
-  if (typeof set === 'string' && set !== '') return set;
-  const given = req.headers['x-request-id'];
-  const id = typeof given === 'string' && REQUEST_ID_RE.test(given) ? given : randomUUID();
-  if (!res.headersSent) res.setHeader('x-request-id', id);
-  return id;
-}
 
 /** True when the request announces a body (`Content-Length` above 0, or chunked). */
 function announcesBody(req: Request): boolean {
