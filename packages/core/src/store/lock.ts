@@ -367,6 +367,8 @@ export async function acquireLock(path: string, what: string, options: LockOptio
       if (createExclusive(path, tmp, content)) return own(ctx, what, token);
       const snap = inspect(path);
       if (snap === undefined) continue;
+      // over NFS a retransmitted link can report EEXIST for the link it made
+      if (snap.identity === token) return own(ctx, what, token);
       const verdict = judge(path, snap, ctx.me, full);
       if (verdict.live) throw lockedError(what, path, snap, verdict);
       if (verdict.confirmMs > 0) {
