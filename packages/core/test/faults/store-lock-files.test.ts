@@ -2,9 +2,9 @@
 // a lock whose holder may be alive must never be taken. These tests write the lock file another process would have
 // left and call the lock directly (opening PGlite would add seconds and prove nothing more).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { isMlopsError } from '@mlops/core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { acquireLock } from '../../src/store/lock.js';
@@ -68,6 +68,17 @@ describe('store lock: files left by processes that are gone', () => {
     const path = lockPath();
     writeLockFile(path, lockRecord(process.pid, { pid: deadPid() }));
     await takesOver(path);
+  });
+
+  it('takes over a stale lock although a contender died in the middle of taking it over', async () => {
+    const path = lockPath();
+    const stale = lockRecord(process.pid, { pid: deadPid() });
+    writeLockFile(path, stale);
+    // what a contender killed between winning the takeover and renaming its lock into place leaves behind
+    const marker = `${path}.takeover-${stale.token}`;
+    writeLockFile(marker, lockRecord(process.pid, { pid: deadPid() }));
+    await takesOver(path);
+    expect(readdirSync(dir).filter((name) => name.startsWith(basename(path)))).toEqual([]);
   });
 
   it.each([
