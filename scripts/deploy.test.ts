@@ -464,11 +464,26 @@ describe('metric names in alerts and the dashboard', () => {
         'MlopsPredictionLogDropped',
         'MlopsModelNotReady',
         'MlopsDatasetDrift',
-        'MlopsAccuracyBelowThreshold',
+        'MlopsFeedBroken',
+        'MlopsMetricBelowThreshold',
         'MlopsRetrainingFailed',
       ]),
     );
     for (const { where, expr } of exprs) expect(metricNames(expr).size, where).toBeGreaterThan(0);
+  });
+
+  it('the model-quality rules compare with the threshold gauges in use, never with a number of their own', () => {
+    const quality = alerts.groups.find((g) => g.name === 'mlops-model-quality')!.rules;
+    const metric = quality.find((r) => r.alert === 'MlopsMetricBelowThreshold')!.expr;
+    expect(metric).toMatch(
+      /mlops_feedback_metric\b[\s\S]*<\s*on\s*\(model, version, metric\)[\s\S]*mlops_monitoring_metric_minimum/,
+    );
+    for (const r of quality) {
+      if (/mlops_(feedback_metric|dataset_drift_share|drift_score)\b/.test(r.expr)) {
+        expect(r.expr, r.alert).not.toMatch(/[<>]=?\s*\d/);
+      }
+    }
+    expect(quality.find((r) => r.alert === 'MlopsFeedBroken')!.expr).toMatch(/mlops_feed_broken\b/);
   });
 
   it('every metric they use appears in a real /metrics response', async () => {

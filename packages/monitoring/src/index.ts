@@ -29,6 +29,7 @@ export {
   type MonitoringResult,
   type MonitorWindowOptions,
   monitorWindow,
+  parseReference,
   SHADOW_ALIAS_PREFIX,
   toMonitoringRecord,
 } from './monitor.js';

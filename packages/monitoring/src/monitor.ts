@@ -15,6 +15,14 @@ export const SHADOW_ALIAS_PREFIX = 'shadow:';
 export const isShadowAlias = (alias: string | null | undefined): boolean =>
   alias?.startsWith(SHADOW_ALIAS_PREFIX) ?? false;
 
+/**
+ * A model version's reference profile, validated (`@mlops/drift`'s `parseProfile`: a `DriftError('INVALID_INPUT')`
+ * with field paths when it is not a profile), or null when there is none. Validating the same object twice is free.
+ */
+export function parseReference(raw: unknown): Profile | null {
+  return raw === null || raw === undefined ? null : parseProfile(raw);
+}
+
 /** Options of {@link monitorWindow}. */
 export interface MonitorWindowOptions {
   /** The store holding the prediction log. */
@@ -82,8 +90,7 @@ export async function monitorWindow(options: MonitorWindowOptions): Promise<Moni
     order: 'desc' as const,
   };
   const [predictions, labelled] = await Promise.all([readPredictions(read), readLabelledWindow(read)]);
-  const reference =
-    options.reference === null || options.reference === undefined ? null : parseProfile(options.reference);
+  const reference = parseReference(options.reference);
   const evaluation = evaluateWindow({
     reference,
     predictions: predictions.filter((p) => !isShadowAlias(p.alias)),

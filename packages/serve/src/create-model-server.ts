@@ -140,8 +140,9 @@ export interface ModelServerOptions {
   /** Request and capacity limits. */
   limits?: ServerLimits;
   /**
-   * Monitoring gauges on `/metrics` (drift per feature, dataset drift, metrics from feedback, the latest retraining
-   * decision), evaluated over the prediction log at scrape time, at most once per `refreshMs`; `false` turns it off.
+   * Monitoring gauges on `/metrics` (`@mlops/monitoring`'s: drift per feature, the window verdict with a broken
+   * feed, data quality, metrics from feedback, the thresholds in use; plus the latest retraining decision), evaluated
+   * over the prediction log at scrape time, at most once per `refreshMs`; `false` turns it off.
    * @default {} when `store` is given (see {@link MonitoringOptions})
    */
   monitoring?: MonitoringOptions | false;

@@ -1,3 +1,4 @@
+import { MONITORING_GAUGE_NAMES, MONITORING_GAUGES, monitoringGauges } from '@mlops/monitoring';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { MonitoringSnapshot } from './monitoring.js';
 
@@ -21,14 +22,8 @@ export const METRIC_NAMES = {
   modelInfo: 'mlops_model_info',
   modelReady: 'mlops_model_ready',
   swaps: 'mlops_model_swaps_total',
-  driftScore: 'mlops_drift_score',
-  featureDrift: 'mlops_feature_drift_detected',
-  datasetDrift: 'mlops_dataset_drift_detected',
-  datasetDriftShare: 'mlops_dataset_drift_share',
-  feedbackMetric: 'mlops_feedback_metric',
-  monitoringSamples: 'mlops_monitoring_window_samples',
-  monitoringEvaluated: 'mlops_monitoring_evaluated_timestamp_seconds',
-  monitoringWindow: 'mlops_monitoring_window_seconds',
+  // The monitoring gauges: @mlops/monitoring's, exported from the server's latest evaluation.
+  ...MONITORING_GAUGE_NAMES,
   retrainDecision: 'mlops_retrain_decision',
   retrainDecisionTime: 'mlops_retrain_decision_timestamp_seconds',
 } as const;
@@ -228,90 +223,21 @@ function addMonitoringGauges(registry: Registry, read: () => MonitoringSnapshot)
         fill(this, read());
       },
     });
-  gauge(
-    METRIC_NAMES.driftScore,
-    'Drift score per input feature over the monitoring window (@mlops/drift: the p-value for p-value tests, the distance otherwise)',
-    ['model', 'version', 'feature', 'test'],
-    (g, s) => {
-      for (const v of s.versions) {
-        for (const c of v.drift?.columns ?? []) {
-          if (c.role === 'feature')
-            g.set({ model: v.model, version: v.version, feature: c.column, test: c.test }, c.score);
-        }
-      }
-    },
-  );
-  gauge(
-    METRIC_NAMES.featureDrift,
-    '1 when the feature drifted over the monitoring window, else 0',
-    ['model', 'version', 'feature'],
-    (g, s) => {
-      for (const v of s.versions) {
-        for (const c of v.drift?.columns ?? []) {
-          if (c.role === 'feature') g.set({ model: v.model, version: v.version, feature: c.column }, c.drifted ? 1 : 0);
-        }
-      }
-    },
-  );
-  gauge(
-    METRIC_NAMES.datasetDrift,
-    '1 when the dataset drifted (share of drifted features at or above the threshold), else 0',
-    ['model', 'version'],
-    (g, s) => {
-      for (const v of s.versions) {
-        if (v.drift) g.set({ model: v.model, version: v.version }, v.drift.dataset.drifted ? 1 : 0);
-      }
-    },
-  );
-  gauge(
-    METRIC_NAMES.datasetDriftShare,
-    'Share of tested features that drifted over the monitoring window',
-    ['model', 'version'],
-    (g, s) => {
-      for (const v of s.versions) if (v.drift) g.set({ model: v.model, version: v.version }, v.drift.dataset.share);
-    },
-  );
-  gauge(
-    METRIC_NAMES.feedbackMetric,
-    'Metric from feedback over the monitoring window (core evaluatePerformance), with at least minSamples labels',
-    ['model', 'version', 'metric'],
-    (g, s) => {
-      for (const v of s.versions) {
-        if (!v.performance?.sufficient) continue;
-        for (const [metric, value] of Object.entries(v.performance.metrics)) {
-          if (value !== null) g.set({ model: v.model, version: v.version, metric }, value);
-        }
-      }
-    },
-  );
-  gauge(
-    METRIC_NAMES.monitoringSamples,
-    'Predictions (kind="predictions") and labelled predictions (kind="labelled") in the monitoring window',
-    ['model', 'version', 'kind'],
-    (g, s) => {
-      for (const v of s.versions) {
-        g.set({ model: v.model, version: v.version, kind: 'predictions' }, v.counts.predictions);
-        g.set({ model: v.model, version: v.version, kind: 'labelled' }, v.counts.labelled);
-      }
-    },
-  );
-  gauge(
-    METRIC_NAMES.monitoringEvaluated,
-    'When the monitoring window was last evaluated (Unix seconds)',
-    ['model', 'version'],
-    (g, s) => {
-      for (const v of s.versions) g.set({ model: v.model, version: v.version }, v.evaluatedAt / 1000);
-    },
-  );
-  gauge(
-    METRIC_NAMES.monitoringWindow,
-    'Length of the monitoring window in use; source="version" when the model version stores its window settings',
-    ['model', 'version', 'source'],
-    (g, s) => {
-      for (const v of s.versions)
-        g.set({ model: v.model, version: v.version, source: v.settingsFrom }, v.windowMs / 1000);
-    },
-  );
+  // @mlops/monitoring's gauges, computed once per collection of /metrics from the latest evaluation.
+  let cached:
+    | { snapshot: MonitoringSnapshot; families: Map<string, ReturnType<typeof monitoringGauges>[number]> }
+    | undefined;
+  const familiesOf = (s: MonitoringSnapshot) => {
+    if (cached?.snapshot !== s) {
+      cached = { snapshot: s, families: new Map(monitoringGauges(s.versions).map((f) => [f.name, f])) };
+    }
+    return cached.families;
+  };
+  for (const def of MONITORING_GAUGES) {
+    gauge(def.name, def.help, def.labelNames, (g, s) => {
+      for (const sample of familiesOf(s).get(def.name)?.samples ?? []) g.set(sample.labels, sample.value);
+    });
+  }
   gauge(
     METRIC_NAMES.retrainDecision,
     'The latest retraining decision per model alias (core_retrain_decisions): 1 with its status and triggered',
