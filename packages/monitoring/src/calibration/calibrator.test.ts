@@ -1,7 +1,14 @@
 import { isMlopsError } from '@mlops/core';
 import { describe, expect, it } from 'vitest';
 import { syntheticRows } from './_synthetic.fixture.js';
-import { calibratorFromJSON, calibratorSchema, fitCalibrator } from './calibrator.js';
+import {
+  CALIBRATOR_METADATA_KEY,
+  calibratorFromJSON,
+  calibratorFromMetadata,
+  calibratorMetadata,
+  calibratorSchema,
+  fitCalibrator,
+} from './calibrator.js';
 
 /**
  * |mean confidence − accuracy| of the model's predictions (the argmax of the raw rows), with the confidence read
@@ -152,5 +159,19 @@ describe('calibrator serialisation', () => {
       expect((caught as { details: { path: string }[] }).details.map((d) => d.path)).toContain(path);
     }
     expect(() => calibratorFromJSON(json).calibrate([[0.5, 0.5]])).toThrow(/must hold 5 probabilities/);
+  });
+});
+
+describe('calibrator as model-package metadata', () => {
+  it('is stored under one key beside other metadata and read back; absent is undefined, damaged is INVALID_INPUT', () => {
+    const rows = syntheticRows({ n: 1000, k: 3, seed: 23, sharpness: 2 });
+    const cal = fitCalibrator(rows.probabilities, rows.labels, { method: 'isotonic' });
+    const metadata = JSON.parse(JSON.stringify({ owner: 'team-a', ...calibratorMetadata(cal) }));
+    expect(Object.keys(metadata)).toEqual(['owner', CALIBRATOR_METADATA_KEY]);
+    const back = calibratorFromMetadata(metadata)!;
+    expect(back.calibrate(rows.probabilities.slice(0, 50))).toEqual(cal.calibrate(rows.probabilities.slice(0, 50)));
+    expect(calibratorFromMetadata({ owner: 'team-a' })).toBeUndefined();
+    expect(calibratorFromMetadata(undefined)).toBeUndefined();
+    expect(() => calibratorFromMetadata({ [CALIBRATOR_METADATA_KEY]: { kind: 'x' } })).toThrow(/invalid calibrator/);
   });
 });

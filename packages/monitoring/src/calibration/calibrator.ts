@@ -1,4 +1,4 @@
-import { type Label, MlopsError } from '@mlops/core';
+import { type JsonValue, type Label, MlopsError } from '@mlops/core';
 import { z } from 'zod';
 import {
   argmax,
@@ -283,4 +283,23 @@ export function calibratorFromJSON(json: unknown): Calibrator {
     throw new MlopsError('INVALID_INPUT', { message: 'invalid calibrator', details });
   }
   return calibratorOf(r.data);
+}
+
+/** The model-package `metadata` key a calibrator is stored under (see {@link calibratorMetadata}). */
+export const CALIBRATOR_METADATA_KEY = 'mlops.calibrator';
+
+/**
+ * The calibrator as model-package metadata: spread it into `saveModelPackage({ metadata })`, read it back from the
+ * loaded manifest with {@link calibratorFromMetadata}.
+ */
+export function calibratorMetadata(calibrator: Calibrator): Record<string, JsonValue> {
+  return { [CALIBRATOR_METADATA_KEY]: calibrator.toJSON() as unknown as JsonValue };
+}
+
+/** The calibrator stored in a model package's metadata; undefined when none is; INVALID_INPUT when it is damaged. */
+export function calibratorFromMetadata(
+  metadata: Readonly<Record<string, unknown>> | undefined,
+): Calibrator | undefined {
+  const stored = metadata?.[CALIBRATOR_METADATA_KEY];
+  return stored === undefined ? undefined : calibratorFromJSON(stored);
 }

@@ -8,8 +8,11 @@ export type {
 } from './calibrator.js';
 export {
   CALIBRATOR_KIND,
+  CALIBRATOR_METADATA_KEY,
   calibrationReportSchema,
   calibratorFromJSON,
+  calibratorFromMetadata,
+  calibratorMetadata,
   calibratorSchema,
   fitCalibrator,
 } from './calibrator.js';
