@@ -3,6 +3,36 @@
 // model version, and the gauges serve exports. Serve, the continuous-training policy, the dashboard and the CLI use it.
 
 export {
+  CALIBRATOR_KIND,
+  CALIBRATOR_METADATA_KEY,
+  type CalibrationMethod,
+  type CalibrationReport,
+  type Calibrator,
+  type CalibratorJson,
+  calibrationReportSchema,
+  calibratorFromJSON,
+  calibratorFromMetadata,
+  calibratorMetadata,
+  calibratorSchema,
+  type FitCalibratorOptions,
+  fitCalibrator,
+  type ProbabilityRows,
+  type Reliability,
+  type ReliabilityBin,
+  reliability,
+  reliabilityBinSchema,
+} from './calibration/index.js';
+export {
+  ESTIMATE_GAUGE_NAMES,
+  ESTIMATE_GAUGES,
+  type EstimatePerformanceOptions,
+  estimateGauges,
+  estimatePerformance,
+  type PerformanceEstimate,
+  performanceEstimateSchema,
+  type VersionEstimate,
+} from './estimate/index.js';
+export {
   type EvaluateWindowInput,
   evaluateWindow,
   type FeatureMonitoring,
