@@ -875,6 +875,13 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       const principal = input.principal ?? principalDefault;
       const { model, alias, version } = input;
       const gateJson = describeGate(gate);
+      const { comparison } = input;
+      if (comparison && comparison.candidate.version !== version) {
+        throw new MlopsError('INVALID_INPUT', {
+          message: `comparison.candidate.version is ${comparison.candidate.version}, the promoted version is ${version}`,
+          details: [{ path: 'comparison.candidate.version', message: `must be the promoted version ${version}` }],
+        });
+      }
 
       const withFunctions = hasGateFunction(gate);
 
@@ -888,7 +895,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
               actual: current,
               message: `expected the incumbent to be ${input.expectedIncumbent ?? 'none'}, it is ${current ?? 'none'}`,
             } satisfies GateEvidence)
-          : evaluateGate(gate, { model, alias, candidate, incumbent });
+          : evaluateGate(gate, { model, alias, candidate, incumbent, ...(comparison ? { comparison } : {}) });
 
       for (let attempt = 1; attempt <= PROMOTE_ATTEMPTS; attempt++) {
         // 1. Snapshot the incumbent and evaluate the gate outside the transaction: a custom gate may be slow, and
@@ -927,6 +934,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
               candidate: summary(candidate),
               incumbent: summary(incumbent),
               ...(input.expectedIncumbent === undefined ? {} : { expectedIncumbent: input.expectedIncumbent }),
+              ...(comparison ? { comparison } : {}),
             },
             principal,
             reason: input.reason,

@@ -38,12 +38,43 @@ export interface ImprovesOnIncumbentGate {
   ifNoIncumbent?: IfNoIncumbent;
 }
 
+/** The data a {@link GateComparison} was measured on: what it is, how many labelled rows, when, which version. */
+export interface GateComparisonData {
+  /** What the data is, e.g. `labelled window of the prediction log` or `runs since the fault`. */
+  name: string;
+  /** Where it came from, e.g. `window` (the recent labelled window) or `holdout` (a held-out set). */
+  source?: string;
+  /** Labelled rows both models were scored on. */
+  rows: number;
+  /** Start of the time range the rows cover (ISO 8601). */
+  from?: string;
+  /** End of the time range the rows cover (ISO 8601). */
+  to?: string;
+  /** The dataset version the rows come from, e.g. `secom@sha256:…`. */
+  datasetVersion?: string;
+}
+
+/**
+ * The figures of the candidate and of the incumbent measured ON THE SAME DATA (what the continuous-training policy
+ * sends with a promotion). When a promotion carries one, its gates read these figures instead of the versions'
+ * registered metrics: a relative gate compares the two models on `data`, never a fresh figure with an old one.
+ */
+export interface GateComparison {
+  data: GateComparisonData;
+  /** The candidate (the promoted version) and its figures on `data`. */
+  candidate: { version: number; metrics: Record<string, number> };
+  /** The incumbent the figures were measured against (`null`: there was none), and its figures on `data`. */
+  incumbent: { version: number; metrics: Record<string, number> } | null;
+}
+
 /** What the gate sees: the candidate and the version the alias points at now (the incumbent, if any). */
 export interface GateContext {
   model: string;
   alias: string;
   candidate: ModelVersion;
   incumbent: ModelVersion | null;
+  /** Both models' figures on the same data, when the promotion carries them. */
+  comparison?: GateComparison;
 }
 
 /** What a custom gate returns: a boolean, or a verdict with evidence that is recorded with the decision. */
@@ -99,6 +130,23 @@ const improvesSchema = z.strictObject({
   improvesOnIncumbentBy: finite.pipe(z.number().min(0)),
   direction,
   ifNoIncumbent,
+});
+
+const figures = z.record(metricName, finite);
+const isoTime = z.iso.datetime({ offset: true });
+
+/** The zod schema of a {@link GateComparison} (a promotion's `comparison`, JSON over HTTP). */
+export const gateComparisonSchema: z.ZodType<GateComparison> = z.strictObject({
+  data: z.strictObject({
+    name: z.string().min(1).max(256),
+    source: z.string().min(1).max(64).optional(),
+    rows: z.int().min(0),
+    from: isoTime.optional(),
+    to: isoTime.optional(),
+    datasetVersion: z.string().min(1).max(512).optional(),
+  }),
+  candidate: z.strictObject({ version: z.int().positive(), metrics: figures }),
+  incumbent: z.strictObject({ version: z.int().positive(), metrics: figures }).nullable(),
 });
 
 const MAX_DEPTH = 16;
@@ -226,9 +274,13 @@ function compare(actual: number, op: GateOp, value: number): boolean {
   }
 }
 
-function metricOf(version: ModelVersion, metric: string): number | undefined {
-  const v = version.metrics[metric];
+function figureOf(metrics: Record<string, number>, metric: string): number | undefined {
+  const v = Object.hasOwn(metrics, metric) ? metrics[metric] : undefined;
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+function metricOf(version: ModelVersion, metric: string): number | undefined {
+  return figureOf(version.metrics, metric);
 }
 
 function relative(
@@ -239,10 +291,26 @@ function relative(
   noIncumbent: IfNoIncumbent,
   ctx: GateContext,
 ): GateEvidence {
-  const candidate = metricOf(ctx.candidate, metric);
-  const base = { gate: kind, metric, direction: dir, by: d, candidate: candidate ?? null };
+  // With a comparison, both figures come from it (the same data); never one measured and one registered.
+  const cmp = ctx.comparison;
+  const candidate = cmp ? figureOf(cmp.candidate.metrics, metric) : metricOf(ctx.candidate, metric);
+  const base = {
+    gate: kind,
+    metric,
+    direction: dir,
+    by: d,
+    candidate: candidate ?? null,
+    ...(cmp ? { measuredOn: cmp.data.name, rows: cmp.data.rows } : {}),
+  };
   if (candidate === undefined) {
-    return { ...base, incumbent: null, passed: false, message: `candidate has no metric "${metric}"` };
+    return {
+      ...base,
+      incumbent: null,
+      passed: false,
+      message: cmp
+        ? `the candidate's "${metric}" was not measured on ${cmp.data.name}`
+        : `candidate has no metric "${metric}"`,
+    };
   }
   if (ctx.incumbent === null) {
     return {
@@ -252,14 +320,25 @@ function relative(
       message: `no incumbent: ${noIncumbent === 'pass' ? 'passes' : 'fails'} (ifNoIncumbent: ${noIncumbent})`,
     };
   }
-  const incumbent = metricOf(ctx.incumbent, metric);
+  if (cmp && cmp.incumbent?.version !== ctx.incumbent.version) {
+    return {
+      ...base,
+      incumbent: null,
+      incumbentVersion: ctx.incumbent.version,
+      passed: false,
+      message: `the figures on ${cmp.data.name} were measured against ${cmp.incumbent ? `v${cmp.incumbent.version}` : 'no incumbent'}, the incumbent is v${ctx.incumbent.version}`,
+    };
+  }
+  const incumbent = cmp ? figureOf(cmp.incumbent!.metrics, metric) : metricOf(ctx.incumbent, metric);
   if (incumbent === undefined) {
     return {
       ...base,
       incumbent: null,
       incumbentVersion: ctx.incumbent.version,
       passed: false,
-      message: `incumbent v${ctx.incumbent.version} has no metric "${metric}"`,
+      message: cmp
+        ? `the incumbent's "${metric}" was not measured on ${cmp.data.name}`
+        : `incumbent v${ctx.incumbent.version} has no metric "${metric}"`,
     };
   }
   // "not worse by more than d" allows a loss of d; "improves by d" demands a gain of d.
@@ -272,7 +351,7 @@ function relative(
     incumbentVersion: ctx.incumbent.version,
     required,
     passed,
-    message: `${metric} ${candidate} ${dir === 'max' ? '≥' : '≤'} ${required}: ${passed ? 'pass' : 'fail'}`,
+    message: `${metric} ${candidate} ${dir === 'max' ? '≥' : '≤'} ${required}${cmp ? ` (both on ${cmp.data.name}, ${cmp.data.rows} rows)` : ''}: ${passed ? 'pass' : 'fail'}`,
   };
 }
 
@@ -326,7 +405,15 @@ export async function evaluateGate(gate: Gate | undefined, ctx: GateContext): Pr
       ctx,
     );
   }
-  const actual = metricOf(ctx.candidate, gate.metric);
+  // A threshold reads the candidate's figure on the comparison's data when it was measured there, else the
+  // registered one (a latency or a size is not measured on data); the evidence says which.
+  const measured = ctx.comparison ? figureOf(ctx.comparison.candidate.metrics, gate.metric) : undefined;
+  const actual = measured ?? metricOf(ctx.candidate, gate.metric);
+  const source = ctx.comparison
+    ? measured === undefined
+      ? { source: 'registered' }
+      : { source: 'comparison', measuredOn: ctx.comparison.data.name }
+    : {};
   if (actual === undefined) {
     return {
       gate: 'threshold',
@@ -345,7 +432,8 @@ export async function evaluateGate(gate: Gate | undefined, ctx: GateContext): Pr
     op: gate.op,
     value: gate.value,
     actual,
+    ...source,
     passed,
-    message: `${gate.metric} ${actual} ${gate.op} ${gate.value}: ${passed ? 'pass' : 'fail'}`,
+    message: `${gate.metric} ${actual} ${gate.op} ${gate.value}${measured === undefined ? '' : ` (on ${ctx.comparison!.data.name})`}: ${passed ? 'pass' : 'fail'}`,
   };
 }

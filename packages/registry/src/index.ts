@@ -3,6 +3,8 @@ export { createRegistry } from './create-registry.js';
 export type {
   DeclarativeGate,
   Gate,
+  GateComparison,
+  GateComparisonData,
   GateContext,
   GateEvidence,
   GateFunction,
@@ -14,7 +16,7 @@ export type {
   MetricThresholdGate,
   NotWorseThanIncumbentGate,
 } from './gates.js';
-export { declarativeGateSchema, evaluateGate, inProcessGateSchema } from './gates.js';
+export { declarativeGateSchema, evaluateGate, gateComparisonSchema, inProcessGateSchema } from './gates.js';
 export type { ApiKeyAuthenticatorOptions } from './http/auth.js';
 export { apiKeyAuthenticator } from './http/auth.js';
 export type { RegistryClientOptions } from './http/client.js';

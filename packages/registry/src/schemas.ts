@@ -1,6 +1,6 @@
 import { signatureSchema } from '@mlops/core';
 import { z } from 'zod';
-import { declarativeGateSchema } from './gates.js';
+import { declarativeGateSchema, gateComparisonSchema } from './gates.js';
 import { profileSchema } from './profile.js';
 
 /** Registered model names: letters, digits, `.`, `_`, `-`; starting with a letter or digit; at most 128 characters. */
@@ -156,6 +156,11 @@ export const promoteInputSchema = z.strictObject({
   gate: declarativeGateSchema.optional(),
   /** Compare-and-set: the version the alias must point at now (`null`: the alias must not exist). */
   expectedIncumbent: versionNumberSchema.nullable().optional(),
+  /**
+   * Both models' figures measured on the same data: the gate reads them instead of the registered metrics, and
+   * the decision records them with the data they were measured on.
+   */
+  comparison: gateComparisonSchema.optional(),
   ...writeMeta,
 });
 

@@ -16,10 +16,17 @@ import {
   windowSettingsFromTags,
 } from '@mlops/core';
 import { type DriftOptions, isProfile, type Profile, parseProfile } from '@mlops/drift';
-import type { Decision, Gate, ModelVersion, Registry } from '@mlops/registry';
+import type { Decision, Gate, GateComparison, ModelVersion, Registry } from '@mlops/registry';
 import { z } from 'zod';
 import { migratePipelines } from '../_internal/migrate.js';
 import { parseInput } from '../_internal/validate.js';
+import {
+  compareOnSameData,
+  comparesWithIncumbent,
+  type EvaluationData,
+  type GateComparisonOptions,
+  parseEvaluationData,
+} from './gate-comparison.js';
 import { evaluateWindow, type WindowEvaluation } from './window.js';
 
 /** What can start a retraining. */
@@ -90,6 +97,12 @@ export interface RetrainEvaluation {
   since: string;
   reasons: RetrainReason[];
   triggered: boolean;
+  /**
+   * Set by `runOnce` once a candidate was trained: the candidate's and the incumbent's figures on the same data
+   * (which data: name, rows, time range, dataset version), what the gate compared; `null` when the policy has no
+   * `compare` option and the gate read the versions' registered metrics.
+   */
+  comparison?: GateComparison | null;
 }
 
 /** What the `retrain` callback receives. */
@@ -164,13 +177,22 @@ export interface ContinuousTrainingOptions {
    * @default {}
    */
   drift?: DriftOptions;
-  /** Trains and registers a new version (e.g. by running a pipeline); returns its number. */
-  retrain: (ctx: RetrainContext) => Promise<{ version: number }>;
+  /**
+   * Trains and registers a new version (e.g. by running a pipeline); returns its number, and optionally the
+   * held-out set it kept aside, on which `compare` then scores both models.
+   */
+  retrain: (ctx: RetrainContext) => Promise<{ version: number; holdout?: EvaluationData }>;
   /**
    * The promotion gate the new version must pass against the incumbent.
    * @default undefined (promoted without a gate; the decision is still recorded)
    */
   gate?: Gate;
+  /**
+   * Scores the candidate and the incumbent (each loaded through its flavor) on the same labelled data — the
+   * window's labelled predictions, or a held-out set — and the gate compares those figures.
+   * @default undefined (the gate reads the versions' registered metrics, measured on different data: a warning)
+   */
+  compare?: GateComparisonOptions;
   /**
    * Where alerts go (retrained and promoted: info; rejected by the gate: warning; failed: critical).
    * @default []
@@ -302,6 +324,10 @@ export function createContinuousTrainingPolicy(options: ContinuousTrainingOption
   const now = options.now ?? (() => new Date());
   const sinks = options.alerts === undefined ? [] : Array.isArray(options.alerts) ? options.alerts : [options.alerts];
   if (options.reference !== undefined && !isProfile(options.reference)) parseProfile(options.reference);
+  if (options.compare?.data !== undefined && options.compare.data !== 'window') {
+    parseEvaluationData(options.compare.data, 'compare.data');
+  }
+  let warnedUnfairGate = false;
 
   const lastRetrainAt = async (): Promise<Date | undefined> => {
     const last = await latestRetrainDecision({
@@ -502,7 +528,37 @@ export function createContinuousTrainingPolicy(options: ContinuousTrainingOption
         evaluation,
         decisionId: id,
       });
-      candidate = parseInput(z.object({ version: z.int().positive() }), result, 'retrain result').version;
+      const retrained = parseInput(
+        z.object({ version: z.int().positive(), holdout: z.unknown().optional() }),
+        result,
+        'retrain result',
+      );
+      candidate = retrained.version;
+      // The gate compares candidate and incumbent on the same data: both scored here, the figures sent with the
+      // promotion and recorded with the decision.
+      let comparison: GateComparison | null = null;
+      if (options.compare) {
+        const candidateVersion = await registry.getVersion({ model: o.model, version: candidate });
+        comparison = await compareOnSameData({
+          store,
+          model: o.model,
+          candidate: candidateVersion,
+          incumbent,
+          window: { from: evaluation.window.from, to: evaluation.window.to, limit: o.window.limit },
+          ...(retrained.holdout === undefined
+            ? {}
+            : { holdout: parseEvaluationData(retrained.holdout, 'retrain result.holdout') }),
+          compare: options.compare,
+          predictionOutput: o.predictionOutput,
+          minSamples: o.window.minSamples,
+        });
+      } else if (!warnedUnfairGate && comparesWithIncumbent(options.gate)) {
+        warnedUnfairGate = true;
+        console.warn(
+          `[mlops] continuous training of ${o.model}@${o.alias}: the gate compares the candidate's registered metrics with the incumbent's, measured on different data; pass compare: { objects, flavors } to score both on the same data`,
+        );
+      }
+      evaluation = { ...evaluation, comparison };
       const reasonText = `continuous training: ${reasons.map((r) => r.trigger).join(', ')}`;
       const base = {
         triggered: true,
@@ -517,6 +573,7 @@ export function createContinuousTrainingPolicy(options: ContinuousTrainingOption
           alias: o.alias,
           version: candidate,
           ...(options.gate ? { gate: options.gate } : {}),
+          ...(comparison ? { comparison } : {}),
           expectedIncumbent: evaluation.version,
           reason: reasonText,
           principal,
