@@ -1,3 +1,4 @@
+export type { ComparisonMetricsContext, EvaluationData, GateComparisonOptions } from './continuous/gate-comparison.js';
 export type {
   ContinuousTrainingOptions,
   ContinuousTrainingPolicy,
