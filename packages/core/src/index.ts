@@ -9,6 +9,7 @@ export type {
 export {
   API_KEY_SCOPES,
   apiKeyId,
+  apiKeyPrincipal,
   createApiKey,
   listApiKeys,
   migrateApiKeys,
@@ -111,6 +112,8 @@ export {
 } from './datasets/index.js';
 export type { FieldIssue, MlopsErrorCode, MlopsErrorOptions } from './errors.js';
 export { isMlopsError, MlopsError } from './errors.js';
+export type { AllowedHosts } from './http/index.js';
+export { createHostCheck, hostnameOf, hostRefusedError, isLoopbackHost, isRequestId } from './http/index.js';
 export type {
   AveragedScores,
   BalancedAccuracyOptions,

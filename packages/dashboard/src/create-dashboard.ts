@@ -1,9 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  type AllowedHosts,
   type ApiKeyScope,
+  apiKeyPrincipal,
+  createHostCheck,
   createTracker,
   type FieldIssue,
+  hostRefusedError,
+  isLoopbackHost,
   isMlopsError,
   MlopsError,
   type ObjectStore,
@@ -75,7 +80,7 @@ export interface DashboardOptions {
    * for a domain and its subdomains, or `true` for any name. With auth on, `Host` is not checked.
    * @default []
    */
-  allowedHosts?: readonly string[] | true;
+  allowedHosts?: AllowedHosts;
   /**
    * Verifies API keys when auth is on.
    * @default core's `verifyApiKey` on `store`
@@ -119,33 +124,6 @@ export interface Dashboard {
   close(): Promise<void>;
 }
 
-const LOOPBACK =
-  /^(localhost|.*\.localhost|::1|\[::1\]|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/i;
-
-/**
- * Against DNS rebinding: a page whose domain is made to resolve to 127.0.0.1 reaches a loopback server with its own
- * domain as `Host` (and as `Origin`, so comparing the two does not stop it). Loopback names and `allowed` pass; a
- * request without `Host` (HTTP/1.0) passes, since browsers always send one. Same rule as `@mlops/serve`.
- */
-function hostCheck(allowed: readonly string[] | true): (header: string | undefined) => boolean {
-  if (allowed === true) return () => true;
-  const names = allowed.map((a) =>
-    a
-      .trim()
-      .toLowerCase()
-      .replace(/\.$/, '')
-      .replace(/^\[|\]$/g, ''),
-  );
-  return (header) => {
-    if (header === undefined) return true;
-    const m = /^(?:\[([^\]]+)\]|([^:[\]]+))(?::\d{1,5})?$/.exec(header.trim().toLowerCase());
-    if (!m) return false;
-    const name = (m[1] ?? m[2] ?? '').replace(/\.$/, '');
-    if (LOOPBACK.test(name)) return true;
-    return names.some((a) => (a.startsWith('.') ? name.endsWith(a) || name === a.slice(1) : name === a));
-  };
-}
-
 function apiKeyOf(req: Request): string | undefined {
   const auth = req.headers.authorization;
   if (typeof auth === 'string') {
@@ -185,7 +163,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   const mode = options.auth ?? 'auto';
   const onError = options.onError ?? ((err, c) => console.error('[mlops] dashboard error', c, err));
   const onWarning = options.onWarning ?? ((m: string) => console.warn(m));
-  const loopback = LOOPBACK.test(host.trim());
+  const loopback = isLoopbackHost(host);
   const authEnabled = mode === 'required' || (mode === 'auto' && !loopback);
   if (mode === 'disabled' && !loopback) {
     onWarning(
@@ -198,8 +176,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     (async (req, scope) => {
       if (!req.apiKey)
         throw new MlopsError('UNAUTHORIZED', 'An API key is required: send "Authorization: Bearer <key>"');
-      const p = await verifyApiKey({ store, key: req.apiKey, scope });
-      return `apikey:${p.name}#${p.keyId}`;
+      return apiKeyPrincipal(await verifyApiKey({ store, key: req.apiKey, scope }));
     });
   const ownsRegistry = options.registry === undefined;
   let registryP: Promise<Registry> | undefined;
@@ -217,19 +194,12 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   const title = options.title ?? 'mlops dashboard';
 
   const router = express.Router();
-  const hostAllowed = hostCheck(options.allowedHosts ?? []);
   // A loopback dashboard without auth answers only loopback Host names (and allowedHosts): DNS rebinding.
   if (!authEnabled && loopback) {
+    const hostAllowed = createHostCheck(options.allowedHosts);
     router.use((req, _res, next) => {
       if (hostAllowed(req.headers.host)) return next();
-      next(
-        new MlopsError('FORBIDDEN', {
-          message:
-            `Host "${String(req.headers.host).slice(0, 100)}" refused: a loopback dashboard without auth answers only ` +
-            'loopback names (localhost, 127.0.0.1, [::1]), against DNS rebinding; add the name to allowedHosts',
-          details: [{ path: '(headers).host', message: 'Not a loopback name and not in allowedHosts' }],
-        }),
-      );
+      next(hostRefusedError(req.headers.host, 'dashboard'));
     });
   }
   type Handler = (req: Request, res: Response, principal: string | undefined) => Promise<unknown>;

@@ -1,4 +1,11 @@
-import { type ApiKeyPrincipal, type ApiKeyScope, MlopsError, type Store, verifyApiKey } from '@mlops/core';
+import {
+  type ApiKeyPrincipal,
+  type ApiKeyScope,
+  isLoopbackHost,
+  MlopsError,
+  type Store,
+  verifyApiKey,
+} from '@mlops/core';
 
 /**
  * How requests are authenticated. `auto` follows SPEC's default: off while every address the server is reached
@@ -24,28 +31,6 @@ export interface AuthOptions {
    * @default 5000
    */
   cacheMs?: number;
-}
-
-/** True for `localhost`, `127.0.0.0/8`, `::1` and IPv4-mapped loopback addresses. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host
-    .trim()
-    .toLowerCase()
-    .replace(/^\[|\]$/g, '');
-  if (h === 'localhost' || h.endsWith('.localhost')) return true;
-  if (h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
-  const v4 = h.startsWith('::ffff:') ? h.slice(7) : h;
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
-}
-
-/**
- * The audit principal of a verified API key: `apikey:<name>#<id>` (as `@mlops/registry`'s `apiKeyAuthenticator`).
- * Key names are not unique and may be anything, so only this prefixed form with the key's unique id is recorded:
- * principals without the `apikey:` prefix (`continuous-training`, `local:<user>`, `anonymous`) are reserved for the
- * processes that write them and no key can produce one (internal).
- */
-export function apiKeyPrincipal(principal: Pick<ApiKeyPrincipal, 'name' | 'keyId'>): string {
-  return `apikey:${principal.name}#${principal.keyId}`;
 }
 
 /** Options of {@link createAddressAuth} (internal). */

@@ -2,12 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  type AllowedHosts,
   type ApiKeyPrincipal,
   type ApiKeyScope,
+  apiKeyPrincipal,
   type Columns,
   columnsToRecords,
   createPredictionLogger,
   type FieldIssue,
+  isLoopbackHost,
+  isRequestId,
   MlopsError,
   type PredictionLogger,
   type PredictionLoggerOptions,
@@ -20,20 +24,12 @@ import type { Registry as PromRegistry } from 'prom-client';
 import type { z } from 'zod';
 import { rowCount, toPlainInputs } from './_internal/columns.js';
 import { issuesOf, summarize } from './_internal/issues.js';
-import {
-  type AuthMode,
-  type AuthOptions,
-  apiKeyPrincipal,
-  createAddressAuth,
-  createAuthenticator,
-  isLoopbackHost,
-} from './auth.js';
+import { type AuthMode, type AuthOptions, createAddressAuth, createAuthenticator } from './auth.js';
 import { DOCS_PAGE } from './docs-page.js';
 import { ServeError, toErrorResponse } from './errors.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { createAddressGuard } from './middleware/address-guard.js';
 import { type Admission, acquireSlot, contentLengthLimit } from './middleware/admission.js';
-import type { AllowedHosts } from './middleware/host-check.js';
 import { type ModelSlot, type SlotContext, type StaticModelSource, staticSlot } from './model-source.js';
 import { createMonitor, type Monitor, type MonitoringOptions, SHADOW_ALIAS_PREFIX } from './monitoring.js';
 import { buildOpenApiDocument, feedbackBodySchema } from './openapi.js';
@@ -47,7 +43,6 @@ import { datatypeOf, decodeTensors, encodeTensors, v2InferRequestSchema } from '
 const SERVER_NAME = 'mlops-serve';
 const SERVER_VERSION = '0.0.0';
 const MODEL_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** A model the server serves: a fixed predictor, or a registry alias it follows. */
 export type ModelSource = StaticModelSource | RegistryModelSource;
@@ -456,7 +451,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
   // ---- request context, in-flight tracking, metrics ----
   app.use((req, res, next) => {
     const given = req.headers['x-request-id'];
-    const requestId = typeof given === 'string' && REQUEST_ID_RE.test(given) ? given : randomUUID();
+    const requestId = isRequestId(given) ? given : randomUUID();
     const st: RequestState = {
       requestId,
       start: performance.now(),
@@ -1019,7 +1014,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     },
     async predict(model, inputs, opts = {}) {
       const requestId = opts.requestId ?? randomUUID();
-      if (typeof requestId !== 'string' || !REQUEST_ID_RE.test(requestId)) {
+      if (!isRequestId(requestId)) {
         throw invalid('invalid prediction', [
           { path: 'requestId', message: 'Letters, digits, ".", "_", ":", "-" (1 to 128)' },
         ]);

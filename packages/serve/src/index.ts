@@ -1,5 +1,5 @@
+export { isLoopbackHost } from '@mlops/core';
 export type { AuthMode, AuthOptions } from './auth.js';
-export { isLoopbackHost } from './auth.js';
 export type {
   ListeningServer,
   ListenOptions,

@@ -1,4 +1,4 @@
-import { createApiKey, createStore, type Store } from '@mlops/core';
+import { isLoopbackHost as coreIsLoopbackHost, createApiKey, createStore, type Store } from '@mlops/core';
 import { createModelServer, isLoopbackHost, type ListeningServer } from '@mlops/serve';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -105,19 +105,8 @@ describe('API-key auth with scopes', () => {
 });
 
 describe('auth default (SPEC: off on loopback, required otherwise)', () => {
-  it.each([
-    ['127.0.0.1', true],
-    ['127.1.2.3', true],
-    ['localhost', true],
-    ['::1', true],
-    ['[::1]', true],
-    ['::ffff:127.0.0.1', true],
-    ['0.0.0.0', false],
-    ['::', false],
-    ['10.0.0.5', false],
-    ['example.com', false],
-  ])('isLoopbackHost(%s) is %s', (host, expected) => {
-    expect(isLoopbackHost(host)).toBe(expected);
+  it("exports core's isLoopbackHost (its table of addresses is tested in core)", () => {
+    expect(isLoopbackHost).toBe(coreIsLoopbackHost);
   });
 
   it('is off on loopback, and refuses to start on a public host without a key store', () => {

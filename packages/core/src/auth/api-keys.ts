@@ -148,6 +148,17 @@ export function scopeAllows(granted: readonly string[], scope: string): boolean 
   return scope === 'registry:read' && granted.includes('registry:write');
 }
 
+/**
+ * The audit principal of a verified API key: `apikey:<name>#<id>`. `@mlops/serve`, the registry's router
+ * (`apiKeyAuthenticator`) and the dashboard record this form. Key names are not unique and may be anything, so only
+ * this prefixed form with the key's unique id is recorded: principals without the `apikey:` prefix (`anonymous` for a
+ * server without auth, `continuous-training` for the retraining policy, `local:<user>` for in-process registry
+ * calls) are reserved for the processes that write them, and no key can produce one.
+ */
+export function apiKeyPrincipal(principal: Pick<ApiKeyPrincipal, 'name' | 'keyId'>): string {
+  return `apikey:${principal.name}#${principal.keyId}`;
+}
+
 /** Options of {@link verifyApiKey}. */
 export interface VerifyApiKeyOptions {
   store: Store;

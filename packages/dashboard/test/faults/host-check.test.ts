@@ -1,10 +1,10 @@
 // Issue 19, fault 2: DNS rebinding. A page on evil.example whose name is made to resolve to 127.0.0.1 sends
 // `Host: evil.example:<port>` and `Origin: http://evil.example:<port>` (so the Origin == Host check passes). A loopback
 // dashboard without auth answers only loopback Host names and `allowedHosts`.
-import { request } from 'node:http';
 import { createStore, type Store } from '@mlops/core';
 import { type ListeningDashboard, listenDashboard } from '@mlops/dashboard';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawRequest } from '../../../serve/test/faults/http.js';
 
 let store: Store;
 beforeAll(async () => {
@@ -12,44 +12,12 @@ beforeAll(async () => {
 });
 afterAll(() => store?.close());
 
-function send(
+/** A request to `url` with the given `Host` header. */
+const send = (
   url: string,
   host: string,
   opts: { method?: string; body?: string; headers?: Record<string, string> } = {},
-): Promise<{ status: number; json: { error?: { code: string; details?: { path: string }[] } } | undefined }> {
-  const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: u.hostname,
-        port: u.port,
-        path: u.pathname,
-        method: opts.method ?? 'GET',
-        headers: { host, ...opts.headers },
-        agent: false,
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => {
-          text += c;
-        });
-        res.on('end', () => {
-          let json: unknown;
-          try {
-            json = JSON.parse(text);
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, json: json as never });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.setTimeout(10_000, () => req.destroy(new Error('no answer within 10 s')));
-    req.end(opts.body);
-  });
-}
+) => rawRequest(url, { ...opts, headers: { host, ...opts.headers } });
 
 describe('dashboard Host check without auth (fault 2)', () => {
   let dash: ListeningDashboard;
@@ -71,7 +39,7 @@ describe('dashboard Host check without auth (fault 2)', () => {
     const res = await send(`${dash.url}api/info`, `evil.example:${port}`);
     expect(res.status).toBe(403);
     expect(res.json?.error?.code).toBe('FORBIDDEN');
-    expect(res.json?.error?.details?.map((d) => d.path)).toEqual(['(headers).host']);
+    expect(res.json?.error?.details?.map((d: { path: string }) => d.path)).toEqual(['(headers).host']);
   });
 
   it('refuses a rebound write even when Origin matches Host', async () => {

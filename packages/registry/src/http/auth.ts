@@ -1,4 +1,4 @@
-import { MlopsError, type Store, verifyApiKey } from '@mlops/core';
+import { apiKeyPrincipal, MlopsError, type Store, verifyApiKey } from '@mlops/core';
 import type { RegistryAuthenticate } from './router.js';
 
 /** Options of {@link apiKeyAuthenticator}. */
@@ -10,7 +10,7 @@ export interface ApiKeyAuthenticatorOptions {
 /**
  * Authenticates router requests with core's API keys: the key from `Authorization: Bearer <key>` (or `X-API-Key`)
  * must exist, be active and hold the scope (`registry:read` for reads, `registry:write` for writes; `admin` and
- * `registry:write` imply `registry:read`). The audit log records `apikey:<key name>#<key id>`.
+ * `registry:write` imply `registry:read`). The audit log records `apikey:<key name>#<key id>` (core's `apiKeyPrincipal`).
  *
  * @example
  * app.use('/registry', createRegistryRouter({ registry, authenticate: apiKeyAuthenticator({ store }) }));
@@ -20,7 +20,6 @@ export function apiKeyAuthenticator(options: ApiKeyAuthenticatorOptions): Regist
     if (!request.apiKey) {
       throw new MlopsError('UNAUTHORIZED', 'An API key is required: send "Authorization: Bearer <key>"');
     }
-    const principal = await verifyApiKey({ store: options.store, key: request.apiKey, scope });
-    return `apikey:${principal.name}#${principal.keyId}`;
+    return apiKeyPrincipal(await verifyApiKey({ store: options.store, key: request.apiKey, scope }));
   };
 }

@@ -1,20 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isMlopsError, type MlopsErrorCode } from '@mlops/core';
-
-/** Request ids accepted from clients (as `@mlops/serve`): 1–128 letters, digits, `.`, `_`, `:`, `-`. */
-const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+import { isMlopsError, isRequestId, type MlopsErrorCode } from '@mlops/core';
 
 /**
  * The request id of a request, for error bodies and fault reports: the `x-request-id` already set on the response
- * (a model server sets one for every request), else the client's when valid, else a new UUID, which is then set on
- * the response.
+ * (a model server sets one for every request), else the client's when valid (core's `isRequestId`, as
+ * `@mlops/serve`), else a new UUID, which is then set on the response.
  */
 export function requestIdOf(req: IncomingMessage, res: ServerResponse): string {
   const set = res.getHeader('x-request-id');
   if (typeof set === 'string' && set !== '') return set;
   const given = req.headers['x-request-id'];
-  const id = typeof given === 'string' && REQUEST_ID_RE.test(given) ? given : randomUUID();
+  const id = isRequestId(given) ? given : randomUUID();
   if (!res.headersSent) res.setHeader('x-request-id', id);
   return id;
 }

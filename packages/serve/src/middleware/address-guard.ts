@@ -1,8 +1,7 @@
 import type { AddressInfo, Socket } from 'node:net';
-import { MlopsError } from '@mlops/core';
+import { type AllowedHosts, createHostCheck, hostRefusedError, isLoopbackHost, MlopsError } from '@mlops/core';
 import type { RequestHandler } from 'express';
-import { type AddressAuth, isLoopbackHost } from '../auth.js';
-import { type AllowedHosts, createHostCheck } from './host-check.js';
+import type { AddressAuth } from '../auth.js';
 
 /** Options of {@link createAddressGuard}. */
 export interface AddressGuardOptions {
@@ -58,14 +57,7 @@ export function createAddressGuard(options: AddressGuardOptions): RequestHandler
     }
     const host = req.headers.host;
     if (!auth.enabled && !hostAllowed(host)) {
-      next(
-        new MlopsError('FORBIDDEN', {
-          message:
-            `Host "${String(host).slice(0, 100)}" refused: a loopback server without auth answers only loopback ` +
-            'names (localhost, 127.0.0.1, [::1]), against DNS rebinding; add the name to allowedHosts, or turn auth on',
-          details: [{ path: '(headers).host', message: 'Not a loopback name and not in allowedHosts' }],
-        }),
-      );
+      next(hostRefusedError(host, 'server', ', or turn auth on'));
       return;
     }
     next();

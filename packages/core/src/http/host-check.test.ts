@@ -1,5 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { createHostCheck, hostnameOf } from './host-check.js';
+import { createHostCheck, hostnameOf, hostRefusedError, isLoopbackHost } from './host-check.js';
+
+describe('isLoopbackHost', () => {
+  it.each([
+    ['127.0.0.1', true],
+    ['127.1.2.3', true],
+    [' LocalHost ', true],
+    ['app.localhost', true],
+    ['::1', true],
+    ['[::1]', true],
+    ['0:0:0:0:0:0:0:1', true],
+    ['::ffff:127.0.0.1', true],
+    ['[::ffff:127.0.0.1]', true],
+    ['0.0.0.0', false],
+    ['::', false],
+    ['10.0.0.5', false],
+    ['localhost.example.com', false],
+    ['127.0.0.1.example.com', false],
+  ])('isLoopbackHost(%j) is %s', (host, expected) => {
+    expect(isLoopbackHost(host)).toBe(expected);
+  });
+});
 
 describe('hostnameOf', () => {
   it.each([
@@ -48,5 +69,15 @@ describe('createHostCheck', () => {
 
   it('admits any name with true', () => {
     expect(createHostCheck(true)('anything.example')).toBe(true);
+  });
+});
+
+describe('hostRefusedError', () => {
+  it('is a FORBIDDEN naming the Host (cut to 100 characters), the refusing server and the remedy', () => {
+    const err = hostRefusedError(`evil.example:80${'x'.repeat(200)}`, 'dashboard', ', or turn auth on');
+    expect(err.code).toBe('FORBIDDEN');
+    expect(err.message).toMatch(/^Host "evil\.example:80x{85}" refused: a loopback dashboard without auth /);
+    expect(err.message).toMatch(/add the name to allowedHosts, or turn auth on$/);
+    expect(err.details).toEqual([{ path: '(headers).host', message: 'Not a loopback name and not in allowedHosts' }]);
   });
 });

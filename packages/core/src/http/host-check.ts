@@ -1,4 +1,16 @@
-import { isLoopbackHost } from '../auth.js';
+import { MlopsError } from '../errors.js';
+
+/** True for `localhost`, `*.localhost`, `127.0.0.0/8`, `::1` and IPv4-mapped loopback addresses (brackets allowed). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
+  const v4 = h.startsWith('::ffff:') ? h.slice(7) : h;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+}
 
 /**
  * Names a loopback server without auth answers besides the loopback ones: exact host names (`ml.internal`), a
@@ -28,9 +40,10 @@ export function hostnameOf(header: string): string | undefined {
 
 /**
  * Returns the check a loopback server without auth applies to each request's `Host` header, against DNS rebinding:
- * a web page whose domain is made to resolve to 127.0.0.1 reaches the server with its own domain as `Host`.
- * Loopback names (`localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]`, any port) and `allowed` pass. A request
- * without `Host` (HTTP/1.0) passes: browsers always send one.
+ * a web page whose domain is made to resolve to 127.0.0.1 reaches the server with its own domain as `Host` (and as
+ * `Origin`, so comparing the two does not stop it). Loopback names (`localhost`, `*.localhost`, `127.0.0.0/8`,
+ * `[::1]`, any port) and `allowed` pass. A request without `Host` (HTTP/1.0) passes: browsers always send one.
+ * `@mlops/serve` and `@mlops/dashboard` both apply it.
  */
 export function createHostCheck(allowed: AllowedHosts = []): (header: string | undefined) => boolean {
   if (allowed === true) return () => true;
@@ -48,4 +61,17 @@ export function createHostCheck(allowed: AllowedHosts = []): (header: string | u
     if (isLoopbackHost(name) || exact.has(name)) return true;
     return suffixes.some((s) => name.endsWith(s) || name === s.slice(1));
   };
+}
+
+/**
+ * The 403 `FORBIDDEN` for a `Host` that {@link createHostCheck} refused; `what` names the refusing server
+ * (`server`, `dashboard`) and `advice` is appended to the message after "add the name to allowedHosts".
+ */
+export function hostRefusedError(host: string | undefined, what: string, advice = ''): MlopsError {
+  return new MlopsError('FORBIDDEN', {
+    message:
+      `Host "${String(host).slice(0, 100)}" refused: a loopback ${what} without auth answers only loopback ` +
+      `names (localhost, 127.0.0.1, [::1]), against DNS rebinding; add the name to allowedHosts${advice}`,
+    details: [{ path: '(headers).host', message: 'Not a loopback name and not in allowedHosts' }],
+  });
 }
