@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { kstwoSf } from './_internal/kolmogorov.js';
 import { attemptExact } from './_internal/ks-exact.js';
+import { type KsExtremes, ksExtremes, ksExtremesSorted } from './_internal/ks-walk.js';
 import { parseOptions } from './_internal/options.js';
-import { sortedCopy } from './_internal/sort.js';
 import { gcd, roundHalfEven } from './_internal/special.js';
 import { cleanPair, type DroppedCounts, type NumericSample } from './clean-sample.js';
 
@@ -47,7 +47,8 @@ export interface KsTestResult {
 export function ksTest(reference: NumericSample, current: NumericSample, options?: KsTestOptions): KsTestResult {
   const opts = parseOptions(ksTestOptionsSchema, options, 'ksTest');
   const { ref, cur, dropped } = cleanPair(reference, current, 'ksTest');
-  return ksTestSorted(sortedCopy(ref), sortedCopy(cur), opts.method, opts.alternative, dropped);
+  // Large samples are not sorted: ksExtremes bounds the ECDF difference per bucket and sorts only where it peaks.
+  return ksFromExtremes(ksExtremes(ref, cur), ref.length, cur.length, opts.method, opts.alternative, dropped);
 }
 
 /** ksTest on already-sorted, NaN-free samples (used by detectDrift and profiles, which keep sorted samples). */
@@ -58,39 +59,18 @@ export function ksTestSorted(
   alternative: 'two-sided' | 'less' | 'greater' = 'two-sided',
   dropped: DroppedCounts = { reference: 0, current: 0 },
 ): KsTestResult {
-  const n1 = a.length;
-  const n2 = b.length;
-  // Walk both sorted samples once; at each distinct value v the ECDF difference is #(a<=v)/n1 - #(b<=v)/n2.
-  // Ties with the first maximum keep the position scipy's argmax would report (data1 before data2).
-  let maxS = Number.NEGATIVE_INFINITY;
-  let minD = Number.POSITIVE_INFINITY;
-  let maxKey = Number.POSITIVE_INFINITY;
-  let minKey = Number.POSITIVE_INFINITY;
-  let locMax = 0;
-  let locMin = 0;
-  let i = 0;
-  let j = 0;
-  while (i < n1 || j < n2) {
-    const ai = i < n1 ? a[i]! : Number.POSITIVE_INFINITY;
-    const bj = j < n2 ? b[j]! : Number.POSITIVE_INFINITY;
-    const v = i < n1 && (j >= n2 || ai <= bj) ? ai : bj;
-    const firstI = i;
-    const firstJ = j;
-    while (i < n1 && a[i]! <= v) i++;
-    while (j < n2 && b[j]! <= v) j++;
-    const diff = i / n1 - j / n2;
-    const key = i > firstI ? firstI : n1 + firstJ;
-    if (diff > maxS || (diff === maxS && key < maxKey)) {
-      maxS = diff;
-      maxKey = key;
-      locMax = v;
-    }
-    if (diff < minD || (diff === minD && key < minKey)) {
-      minD = diff;
-      minKey = key;
-      locMin = v;
-    }
-  }
+  return ksFromExtremes(ksExtremesSorted(a, b), a.length, b.length, method, alternative, dropped);
+}
+
+function ksFromExtremes(
+  extremes: KsExtremes,
+  n1: number,
+  n2: number,
+  method: 'auto' | 'exact' | 'asymp',
+  alternative: 'two-sided' | 'less' | 'greater',
+  dropped: DroppedCounts,
+): KsTestResult {
+  const { maxS, locMax, minD, locMin } = extremes;
   const minS = Math.min(Math.max(-minD, 0), 1);
   let d: number;
   let loc: number;

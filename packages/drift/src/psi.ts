@@ -1,13 +1,7 @@
 import { z } from 'zod';
-import {
-  binnedShares,
-  constantFloor,
-  countOpenBins,
-  evidentlyFloor,
-  quantileInnerEdgesUnsorted,
-  toShares,
-} from './_internal/binning.js';
+import { binnedShares, constantFloor, evidentlyFloor, toShares } from './_internal/binning.js';
 import { parseOptions } from './_internal/options.js';
+import { quantileBinCounts } from './_internal/quantile-bins.js';
 import { cleanPair, type NumericSample } from './clean-sample.js';
 
 /** Options of {@link psi}. */
@@ -42,11 +36,11 @@ export function psiBins(reference: NumericSample, current: NumericSample, option
   const opts = parseOptions(psiOptionsSchema, options, 'psi');
   const { ref, cur } = cleanPair(reference, current, 'psi');
   if (opts.binning === 'quantile') {
-    // Only the reference's quantiles are needed: selected, not sorted (the costly part at 1e6 values).
-    const inner = quantileInnerEdgesUnsorted(ref, opts.bins);
+    // Only the reference's quantiles are needed: selected, not sorted; both samples binned in one scan each.
+    const counts = quantileBinCounts(ref, cur, opts.bins);
     return {
-      reference: constantFloor(toShares(countOpenBins(ref, inner), ref.length), 1e-4),
-      current: constantFloor(toShares(countOpenBins(cur, inner), cur.length), 1e-4),
+      reference: constantFloor(toShares(counts.reference, ref.length), 1e-4),
+      current: constantFloor(toShares(counts.current, cur.length), 1e-4),
     };
   }
   const b = binnedShares(ref, cur, opts.binning === 'sturges' ? 'sturges' : opts.bins);

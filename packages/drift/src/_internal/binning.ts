@@ -16,8 +16,8 @@ export function quantileSorted(sorted: Float64Array, q: number): number {
   return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
 }
 
-/** numpy.linspace(0, 1, num)[i]. */
-function linspace(start: number, stop: number, num: number): Float64Array {
+/** numpy.linspace(start, stop, num). */
+export function linspace(start: number, stop: number, num: number): Float64Array {
   const out = new Float64Array(num);
   const div = num - 1;
   const step = (stop - start) / div;
@@ -93,7 +93,7 @@ function quantileAt(sorted: { length: number; get: (i: number) => number }, q: n
  * before it and greater or equal after (introselect: Hoare partitions around a median of three; a range that
  * shrinks too slowly, or is small, is sorted instead, so the worst case stays O(n log n)).
  */
-function selectInPlace(a: Float64Array, k: number, lo: number, hi: number): void {
+export function selectInPlace(a: Float64Array, k: number, lo: number, hi: number): void {
   let budget = 2 * Math.ceil(Math.log2(hi - lo + 2)) + 8;
   while (hi > lo) {
     if (hi - lo < 32 || budget-- === 0) {

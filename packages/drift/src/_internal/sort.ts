@@ -1,8 +1,8 @@
-/** Sorted copy of a NaN-free Float64Array (typed-array sort: numeric order, no comparator calls). */
+import { sortedFloat64 } from './radix-sort.js';
+
+/** Sorted copy of a NaN-free Float64Array (bucket or radix sort, see radix-sort.ts); the input is not modified. */
 export function sortedCopy(values: Float64Array): Float64Array {
-  const out = values.slice();
-  out.sort();
-  return out;
+  return sortedFloat64(values);
 }
 
 /** Number of elements of sorted `a` that are <= x (numpy searchsorted side='right'). */
