@@ -86,15 +86,23 @@ export {
   type ColumnType,
   columnProfileSchema,
   createProfile,
+  createProfileBuilder,
   type DataInput,
   inferColumnType,
   isProfile,
+  kllSketchSchema,
+  type MergeProfilesOptions,
+  mergeProfiles,
+  migrateProfile,
   PROFILE_KIND,
   PROFILE_SCHEMA_VERSION,
+  PROFILE_SCHEMA_VERSIONS,
   type Profile,
+  type ProfileBuilder,
   type ProfileOptions,
   parseProfile,
   profileSchema,
+  profileSchemaV1,
   type RecordsData,
 } from './profile/index.js';
 export { type PsiBins, type PsiOptions, psi, psiBins, psiOptionsSchema } from './psi.js';
@@ -111,6 +119,7 @@ export {
   renderQualityReportHtml,
 } from './quality/index.js';
 export { driftReportJson, driftStrength, renderDriftReportHtml, sortByDrift } from './report/index.js';
+export { HyperLogLog, KllSketch, type KllSketchJson, kllRankError, type SketchView } from './sketch/index.js';
 export {
   type DistanceResult,
   type WassersteinOptions,

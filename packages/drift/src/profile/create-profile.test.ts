@@ -18,7 +18,7 @@ describe('createProfile', () => {
     expect(back).toEqual(profile);
     expect(profileSchema.safeParse(JSON.parse(JSON.stringify(profile))).success).toBe(true);
     expect(back.kind).toBe('mlops.drift/profile');
-    expect(back.schemaVersion).toBe(1);
+    expect(back.schemaVersion).toBe(2);
   });
 
   it('counts missing values instead of turning them into zeros', () => {
@@ -130,7 +130,9 @@ describe('parseProfile', () => {
 
   it('rejects other schema versions and non-JSON text', () => {
     const profile = createProfile({ x: [1, 2, 3] });
-    expect(() => parseProfile({ ...profile, schemaVersion: 2 })).toThrow(/schemaVersion 2/);
+    expect(() => parseProfile({ ...profile, schemaVersion: 3 })).toThrow(
+      /unsupported profile schemaVersion 3 \(this release reads 1, 2\)/,
+    );
     expect(() => parseProfile('{not json')).toThrow(DriftError);
   });
 });

@@ -4,8 +4,13 @@ import { COLUMN_TYPES } from './input.js';
 
 /** The envelope `kind` of a drift profile. */
 export const PROFILE_KIND = 'mlops.drift/profile';
-/** The profile schema version written by this release. */
-export const PROFILE_SCHEMA_VERSION = 1;
+/**
+ * The profile schema version written by this release. Version 2 added the mergeable sketches (`sketch`,
+ * `distinctSketch`, `vocabularySketch`) and the count errors; version 1 profiles are read and migrated.
+ */
+export const PROFILE_SCHEMA_VERSION = 2;
+/** Every profile schema version this release reads. */
+export const PROFILE_SCHEMA_VERSIONS = [1, 2] as const;
 
 // zod 4's z.number() already rejects NaN and ±Infinity.
 const finite = z.number();
@@ -22,11 +27,27 @@ export const numericSummarySchema = z.object({
   max: finite,
 });
 
-/** Bounded category counts: the most frequent values and the count of all the others. */
+/**
+ * Bounded category counts: the most frequent values and the count of all the others. `countError` (absent = 0) is
+ * how far below the truth a listed count may be once the counts had to be summarised (Misra–Gries) or merged.
+ */
 export const categorySummarySchema = z.object({
   top: z.array(z.object({ value: z.string(), count })),
   otherCount: count,
+  countError: count.optional(),
 });
+
+/** A KLL quantile sketch (`levels[h]`: the retained values of weight 2^h, ascending). */
+export const kllSketchSchema = z.object({
+  k: z.number().int().min(8).max(65_535),
+  n: count,
+  min: finite,
+  max: finite,
+  levels: z.array(z.array(finite)),
+});
+
+/** A HyperLogLog distinct-count sketch: 4,096 one-byte registers in base64. */
+const hllSchema = z.string().length(5464);
 
 /** Token statistics of a free-text column. */
 export const textSummarySchema = z.object({
@@ -36,6 +57,10 @@ export const textSummarySchema = z.object({
   maxLength: count,
   vocabularySize: count,
   topTokens: z.array(z.object({ token: z.string(), count })),
+  /** How far below the truth a token count may be (absent = 0, exact). */
+  tokenCountError: count.optional(),
+  /** Distinct-count sketch of the tokens, so merged profiles count their vocabulary. */
+  vocabularySketch: hllSchema.optional(),
 });
 
 /** One column of a profile. */
@@ -52,9 +77,13 @@ export const columnProfileSchema = z.object({
   numeric: numericSummarySchema.nullable().optional(),
   categories: categorySummarySchema.optional(),
   text: textSummarySchema.optional(),
+  /** Quantile sketch of the non-missing values of a numerical/datetime column (schema version 2). */
+  sketch: kllSketchSchema.optional(),
+  /** Distinct-count sketch of the non-missing values (schema version 2). */
+  distinctSketch: hllSchema.optional(),
 });
 
-/** The versioned profile of a dataset: `{ kind: 'mlops.drift/profile', schemaVersion: 1, ... }`. */
+/** The versioned profile of a dataset: `{ kind: 'mlops.drift/profile', schemaVersion: 2, ... }`. */
 export const profileSchema = z.object({
   kind: z.literal(PROFILE_KIND),
   schemaVersion: z.literal(PROFILE_SCHEMA_VERSION),
@@ -64,6 +93,9 @@ export const profileSchema = z.object({
   seed: z.number().int(),
   columns: z.array(columnProfileSchema),
 });
+
+/** A version-1 profile (before sketches): what {@link migrateProfile} upgrades. */
+export const profileSchemaV1 = profileSchema.extend({ schemaVersion: z.literal(1) });
 
 /** A dataset profile, as produced by `createProfile` and read back by {@link parseProfile}. */
 export type Profile = z.infer<typeof profileSchema>;
@@ -95,8 +127,29 @@ export function isProfile(value: unknown): value is Profile {
 }
 
 /**
- * Validates a profile (a JSON string or a parsed object). Throws a `DriftError` with code `INVALID_INPUT` and
- * `details: { profile: true, issues }` (field paths and messages) when it is not a valid version-1 profile.
+ * Upgrades a parsed profile of an earlier schema version to the current one. Version 1 → 2: the fields are the
+ * same, the sketches are absent. Such a profile works everywhere as before (drift tests use its reservoir sample)
+ * but cannot be merged: profile the data again for that.
+ */
+export function migrateProfile(value: { schemaVersion: number } & Record<string, unknown>): Record<string, unknown> {
+  if (value.schemaVersion === 1) return { ...value, schemaVersion: 2 };
+  return value;
+}
+
+function invalid(error: z.ZodError): DriftError {
+  const issues = error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  const summary = issues.slice(0, 5).map((i) => `${i.path || '(root)'}: ${i.message}`);
+  return new DriftError('INVALID_INPUT', `invalid profile: ${summary.join('; ')}`, {
+    cause: error,
+    details: { profile: true, issues },
+  });
+}
+
+/**
+ * Validates a profile (a JSON string or a parsed object) of any version this release reads ({@link
+ * PROFILE_SCHEMA_VERSIONS}) and returns it in the current version (see {@link migrateProfile}). Throws a
+ * `DriftError` with code `INVALID_INPUT` and `details: { profile: true, issues }` (field paths and messages) when
+ * it is not a valid profile.
  */
 export function parseProfile(json: unknown): Profile {
   let value = json;
@@ -111,21 +164,21 @@ export function parseProfile(json: unknown): Profile {
     }
   }
   const envelope = value as { kind?: unknown; schemaVersion?: unknown } | null;
+  if (envelope?.kind === PROFILE_KIND && envelope.schemaVersion === 1) {
+    const v1 = profileSchemaV1.safeParse(value);
+    if (!v1.success) throw invalid(v1.error);
+    const parsed = profileSchema.safeParse(migrateProfile(v1.data));
+    if (!parsed.success) throw invalid(parsed.error);
+    return markValidProfile(parsed.data);
+  }
   if (envelope?.kind === PROFILE_KIND && envelope.schemaVersion !== PROFILE_SCHEMA_VERSION) {
     throw new DriftError(
       'INVALID_INPUT',
-      `unsupported profile schemaVersion ${String(envelope.schemaVersion)} (this release reads ${PROFILE_SCHEMA_VERSION})`,
+      `unsupported profile schemaVersion ${String(envelope.schemaVersion)} (this release reads ${PROFILE_SCHEMA_VERSIONS.join(', ')})`,
       { details: { profile: true, issues: [{ path: 'schemaVersion', message: 'unsupported version' }] } },
     );
   }
   const parsed = profileSchema.safeParse(value);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-    const summary = issues.slice(0, 5).map((i) => `${i.path || '(root)'}: ${i.message}`);
-    throw new DriftError('INVALID_INPUT', `invalid profile: ${summary.join('; ')}`, {
-      cause: parsed.error,
-      details: { profile: true, issues },
-    });
-  }
+  if (!parsed.success) throw invalid(parsed.error);
   return markValidProfile(parsed.data);
 }
