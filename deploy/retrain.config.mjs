@@ -3,7 +3,8 @@
 // policy (@mlops/pipelines) for a text classifier served by deploy/server.mjs:
 //
 //   triggers  dataset drift of the logged text inputs against the served version's reference profile, and accuracy
-//             from feedback below a threshold (both over the prediction log window);
+//             from feedback below its minimum (both over the prediction log window, evaluated by @mlops/monitoring;
+//             thresholds stored with the version win over these variables); never on a broken feed;
 //   retrain   TF-IDF (core) + softmax regression (@mlops/plugin-linear) on the latest version of a dataset in the store
 //             plus every prediction that received a feedback label, 80/20 split, evaluated on the held-out part;
 //   register  a model package with its fitted TF-IDF, a reference profile of its training texts, metrics and lineage;
@@ -160,12 +161,16 @@ export function createPolicy({ store, registry, objects }, env = readRetrainEnv(
     registry,
     model,
     alias,
-    triggers: { drift: { share: env.MLOPS_RETRAIN_DRIFT_SHARE }, accuracyBelow: env.MLOPS_RETRAIN_ACCURACY_BELOW },
-    window: {
-      durationMs: Math.round(env.MLOPS_RETRAIN_WINDOW_HOURS * 3_600_000),
+    triggers: { drift: true, performance: true },
+    // @mlops/monitoring's settings and thresholds: the ones stored with the served version (tag mlops.monitoring)
+    // win field by field, so the server's alerts and this job cross the same thresholds.
+    monitoring: {
+      windowMs: Math.round(env.MLOPS_RETRAIN_WINDOW_HOURS * 3_600_000),
       minSamples: env.MLOPS_RETRAIN_MIN_SAMPLES,
+      features: [textColumn],
+      driftShare: env.MLOPS_RETRAIN_DRIFT_SHARE,
+      minimums: { accuracy: env.MLOPS_RETRAIN_ACCURACY_BELOW },
     },
-    features: [textColumn],
     drift: { columnMapping: { text: [textColumn] } },
     gate: {
       all: [

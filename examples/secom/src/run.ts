@@ -493,9 +493,8 @@ export async function runSecom(options: SecomOptions = {}): Promise<SecomResult>
           registry,
           model: MODEL,
           alias: 'production',
-          triggers: { drift: { share: 0.2 } },
-          window: { limit: 2 * windowSize, minSamples: 30 },
-          features: monitored,
+          triggers: { drift: true },
+          monitoring: { limit: 2 * windowSize, minSamples: 30, features: monitored, driftShare: 0.2 },
           gate,
           alerts: alertSink,
           retrain: async (ctx) => {

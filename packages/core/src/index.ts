@@ -217,7 +217,6 @@ export type {
   ReadLabelledWindowOptions,
   ReadPredictionsOptions,
   RecordFeedbackOptions,
-  WindowSettings,
 } from './predictions/index.js';
 export {
   createPredictionLogger,
@@ -226,10 +225,6 @@ export {
   readLabelledWindow,
   readPredictions,
   recordFeedback,
-  WINDOW_SETTINGS_TAG,
-  windowSettingsFromTags,
-  windowSettingsSchema,
-  windowSettingsTags,
 } from './predictions/index.js';
 export type {
   ColumnDropperOptions,

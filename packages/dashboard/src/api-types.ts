@@ -34,16 +34,50 @@ export interface MonitoringBucket {
   accuracy: number | null;
   /** Drift score per input column against the version's reference profile (`@mlops/drift`). */
   drift: { column: string; score: number; drifted: boolean; test: string }[];
-  /** True when the dataset drifted in this bucket. */
+  /**
+   * `@mlops/monitoring`'s verdict of the bucket: `ok`, `drifted`, `broken` (the feed cannot be tested),
+   * `insufficient`, `no-reference`; null without predictions.
+   */
+  status: string | null;
+  /** True when the dataset drifted in this bucket; null when not evaluated or the feed is broken. */
   datasetDrift: boolean | null;
-  /** Why drift was not evaluated. */
+  /** What broke the feed, one line per column (empty unless `status` is `broken`). */
+  feedProblems: string[];
+  /** Why drift was not evaluated (or why the feed is broken). */
   driftSkipped: string | null;
 }
 
-/** An alert the monitoring view shows: drift or an accuracy breach in a bucket, or a retraining decision. */
+/**
+ * The current monitoring window of the model's newest served version: what the server's `/metrics` gauges show
+ * for it (`@mlops/monitoring`'s `monitorWindow` with the settings stored with the version).
+ */
+export interface MonitoringCurrent {
+  version: string;
+  window: { from: string; to: string };
+  status: string;
+  statusReason: string | null;
+  counts: { predictions: number; labelled: number };
+  /** The thresholds crossed, in words. */
+  crossings: string[];
+  /** What broke the feed, one line per column. */
+  feedProblems: string[];
+  /** Per feature: the drift verdict and the data quality of the window. */
+  features: {
+    feature: string;
+    drifted: boolean | null;
+    problem: string | null;
+    missingRate: number;
+    outOfRange: number | null;
+  }[];
+  /** Metrics from feedback, and the minimums in use. */
+  metrics: Record<string, number | null>;
+  minimums: Record<string, number>;
+}
+
+/** An alert the monitoring view shows: a broken feed or drift in a bucket, or a retraining decision. */
 export interface MonitoringAlert {
   time: string;
-  kind: 'drift' | 'retrain';
+  kind: 'feed' | 'drift' | 'retrain';
   severity: 'warning' | 'info' | 'critical';
   message: string;
 }
@@ -57,6 +91,8 @@ export interface MonitoringSeriesOf<Decision> {
   from: string | null;
   to: string | null;
   total: { requests: number; predictions: number; labelled: number };
+  /** The current window of the newest served version (null without predictions). */
+  current: MonitoringCurrent | null;
   buckets: MonitoringBucket[];
   columns: string[];
   decisions: Decision[];

@@ -5,15 +5,21 @@ import {
   readPredictions,
   type Store,
 } from '@mlops/core';
-import { type Profile, parseProfile } from '@mlops/drift';
-import { evaluateWindow, listRetrainDecisions } from '@mlops/pipelines';
+import {
+  evaluateWindow,
+  feedProblems,
+  isShadowAlias,
+  type MonitoringResult,
+  monitorWindow,
+  parseReference,
+  resolveMonitoringSettings,
+  type ThresholdCrossing,
+} from '@mlops/monitoring';
+import { listRetrainDecisions } from '@mlops/pipelines';
 import type { Registry } from '@mlops/registry';
-import type { MonitoringAlert, MonitoringBucket, MonitoringSeriesOf } from './api-types.js';
+import type { MonitoringAlert, MonitoringBucket, MonitoringCurrent, MonitoringSeriesOf } from './api-types.js';
 
-/** Serve marks shadow predictions with this alias prefix; they are not what users were answered with. */
-const SHADOW_PREFIX = 'shadow:';
-
-export type { MonitoringAlert, MonitoringBucket } from './api-types.js';
+export type { MonitoringAlert, MonitoringBucket, MonitoringCurrent } from './api-types.js';
 
 /** What `GET /api/monitoring` returns. */
 export type MonitoringSeries = MonitoringSeriesOf<Awaited<ReturnType<typeof listRetrainDecisions>>[number]>;
@@ -31,10 +37,41 @@ export async function loggedModels(store: Store): Promise<string[]> {
   return rows.map((r) => r.model);
 }
 
+const crossingText = (c: ThresholdCrossing): string =>
+  c.kind === 'drift'
+    ? `data drift: share ${c.share.toFixed(2)} ≥ ${c.threshold} (${c.columns.join(', ')})`
+    : c.kind === 'minimum'
+      ? `${c.metric} ${c.value.toFixed(4)} below its minimum ${c.threshold}`
+      : `broken feed: ${c.problems.join('; ')}`;
+
+/** The part of a monitoring result the page shows. */
+function currentOf(r: MonitoringResult): MonitoringCurrent {
+  return {
+    version: r.version,
+    window: r.window,
+    status: r.status,
+    statusReason: r.statusReason ?? null,
+    counts: { predictions: r.counts.predictions, labelled: r.counts.labelled },
+    crossings: r.crossings.map(crossingText),
+    feedProblems: r.schema && r.status === 'broken' ? feedProblems(r.schema) : [],
+    features: r.features.map((f) => ({
+      feature: f.feature,
+      drifted: f.drifted,
+      problem: f.problem,
+      missingRate: f.missingRate,
+      outOfRange: f.outOfRange,
+    })),
+    metrics: r.performance?.metrics ?? {},
+    minimums: r.settings.minimums,
+  };
+}
+
 /**
- * Buckets a model's prediction log over time and evaluates each bucket with the same evaluator as the retraining
- * policy and serve's gauges (`evaluateWindow`): drift per column against the serving version's reference profile,
- * accuracy from feedback. Also lists the recorded retraining decisions.
+ * Buckets a model's prediction log over time and evaluates each bucket with `@mlops/monitoring`'s evaluator — the
+ * one serve's gauges and the retraining policy use — with the settings stored with the bucket's version (its
+ * `minSamples` replaced by the page's): drift per column against the version's reference profile, the bucket's
+ * verdict (a broken feed included), accuracy from feedback. Also evaluates the current window of the newest served
+ * version exactly as the server's gauges do (`monitorWindow`), and lists the recorded retraining decisions.
  */
 export async function monitoringSeries(o: {
   store: Store;
@@ -57,16 +94,19 @@ export async function monitoringSeries(o: {
       order: 'desc',
     })
   )
-    .filter((p) => !p.alias?.startsWith(SHADOW_PREFIX))
+    .filter((p) => !isShadowAlias(p.alias))
     .reverse();
   const decisions = await listRetrainDecisions({ store: o.store, model: o.model, limit: 50 });
   const alerts: MonitoringAlert[] = decisions
-    .filter((d) => d.triggered || d.status === 'failed')
+    .filter((d) => d.triggered || d.status === 'failed' || d.status === 'blocked')
     .map((d) => ({
       time: d.startedAt,
       kind: 'retrain' as const,
-      severity: d.status === 'failed' ? ('critical' as const) : ('info' as const),
-      message: `Retraining ${d.status}${d.reasons.length ? `: ${d.reasons.map((r) => r.message).join('; ')}` : ''}`,
+      severity: d.status === 'failed' || d.status === 'blocked' ? ('critical' as const) : ('info' as const),
+      message:
+        d.status === 'blocked'
+          ? `Retraining blocked: ${d.error ?? 'broken feed'}`
+          : `Retraining ${d.status}${d.reasons.length ? `: ${d.reasons.map((r) => r.message).join('; ')}` : ''}`,
     }));
   if (rows.length === 0) {
     return {
@@ -74,6 +114,7 @@ export async function monitoringSeries(o: {
       from: o.from?.toISOString() ?? null,
       to: o.to?.toISOString() ?? null,
       total: { requests: 0, predictions: 0, labelled: 0 },
+      current: null,
       buckets: [],
       columns: [],
       decisions,
@@ -90,19 +131,45 @@ export async function monitoringSeries(o: {
     if (i >= 0 && i < o.buckets) groups[i]!.push(p);
   }
 
-  const profiles = new Map<string, Promise<Profile | null>>();
-  const profileOf = (version: string | null): Promise<Profile | null> => {
-    if (version === null || !/^\d+$/.test(version)) return Promise.resolve(null);
-    let p = profiles.get(version);
+  // Per version: its reference profile and stored settings (tag mlops.monitoring), loaded once.
+  type VersionInfo = { reference: ReturnType<typeof parseReference>; tags: Record<string, string> | null };
+  const versions = new Map<string, Promise<VersionInfo>>();
+  const versionOf = (version: string | null): Promise<VersionInfo> => {
+    if (version === null || !/^\d+$/.test(version)) return Promise.resolve({ reference: null, tags: null });
+    let p = versions.get(version);
     if (!p) {
-      p = o.registry
-        .getProfile({ model: o.model, version: Number(version) })
-        .then((raw) => (raw ? parseProfile(raw) : null))
-        .catch(() => null);
-      profiles.set(version, p);
+      const ref = { model: o.model, version: Number(version) };
+      p = Promise.all([
+        o.registry
+          .getProfile(ref)
+          .then(parseReference)
+          .catch(() => null),
+        o.registry
+          .getVersion(ref)
+          .then((v) => v.tags ?? null)
+          .catch(() => null),
+      ]).then(([reference, tags]) => ({ reference, tags }));
+      versions.set(version, p);
     }
     return p;
   };
+
+  // The current window of the newest served version, evaluated as the server's gauges evaluate it.
+  const newest = rows[rows.length - 1]!;
+  let current: MonitoringCurrent | null = null;
+  if (newest.version !== null) {
+    const info = await versionOf(newest.version);
+    current = currentOf(
+      await monitorWindow({
+        store: o.store,
+        model: o.model,
+        version: newest.version,
+        reference: info.reference,
+        tags: info.tags,
+        ...(o.to ? { at: o.to } : {}),
+      }),
+    );
+  }
 
   const columns = new Set<string>();
   const buckets: MonitoringBucket[] = [];
@@ -122,21 +189,26 @@ export async function monitoringSeries(o: {
         : [],
     );
     const sameVersion = group.filter((p) => p.version === version);
-    const evaluation =
-      group.length === 0
-        ? null
-        : evaluateWindow({
-            reference: await profileOf(version),
-            predictions: sameVersion,
-            labelled: labelled.filter((l) => l.prediction.version === version),
-            minSamples: o.minSamples,
-            metrics: ['accuracy'],
-          });
-    const drift = (evaluation?.drift?.columns ?? [])
-      .filter((c) => c.role === 'feature')
-      .map((c) => ({ column: c.column, score: c.score, drifted: c.drifted, test: c.test }));
+    let evaluation: ReturnType<typeof evaluateWindow> | null = null;
+    if (group.length > 0) {
+      const info = await versionOf(version);
+      const settings = { ...resolveMonitoringSettings({ tags: info.tags }).settings, minSamples: o.minSamples };
+      evaluation = evaluateWindow({
+        reference: info.reference,
+        predictions: sameVersion,
+        labelled: labelled.filter((l) => l.prediction.version === version),
+        settings,
+      });
+    }
+    const drift = (evaluation?.features ?? []).flatMap((f) =>
+      f.score !== null && f.test !== null && f.drifted !== null
+        ? [{ column: f.feature, score: f.score, drifted: f.drifted, test: f.test }]
+        : [],
+    );
     for (const d of drift) columns.add(d.column);
     const accuracy = evaluation?.performance?.metrics.accuracy ?? null;
+    const status = evaluation?.status ?? null;
+    const problems = evaluation?.schema && status === 'broken' ? feedProblems(evaluation.schema) : [];
     const bucket: MonitoringBucket = {
       from: from.toISOString(),
       to: to.toISOString(),
@@ -148,10 +220,24 @@ export async function monitoringSeries(o: {
       labelled: labelled.length,
       accuracy,
       drift,
-      datasetDrift: evaluation?.drift ? evaluation.drift.dataset.drifted : null,
-      driftSkipped: evaluation ? (evaluation.driftSkipped ?? null) : 'no predictions',
+      status,
+      datasetDrift: status === 'drifted' ? true : status === 'ok' ? false : null,
+      feedProblems: problems,
+      driftSkipped: evaluation
+        ? status === 'ok' || status === 'drifted'
+          ? null
+          : (evaluation.statusReason ?? null)
+        : 'no predictions',
     };
     buckets.push(bucket);
+    if (status === 'broken') {
+      alerts.push({
+        time: bucket.to,
+        kind: 'feed',
+        severity: 'critical',
+        message: `Broken feed of version ${version}: ${problems.join('; ')}`,
+      });
+    }
     if (bucket.datasetDrift) {
       const cols = drift.filter((d) => d.drifted).map((d) => d.column);
       alerts.push({
@@ -172,6 +258,7 @@ export async function monitoringSeries(o: {
       predictions: rows.length,
       labelled: rows.filter((p) => p.feedback).length,
     },
+    current,
     buckets,
     columns: [...columns].sort(),
     decisions,

@@ -126,7 +126,7 @@ export async function seedStore(store: Store, o: { model?: string; predictions?:
     registry,
     model,
     triggers: { drift: true },
-    window: { durationMs: 20 * 60 * 1000, limit: 10_000, minSamples: 30 },
+    monitoring: { windowMs: 20 * 60 * 1000, limit: 10_000, minSamples: 30 },
     retrain: async () => ({ version: 2 }),
     gate: { metric: 'accuracy', op: 'gte', value: 0.99 },
   });

@@ -4,6 +4,65 @@ import { DataTable, Section, SelectField, Status, when } from './common.js';
 import { useApi } from './hooks.js';
 import type { MonitoringSeries } from './types.js';
 
+type Current = NonNullable<MonitoringSeries['current']>;
+const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(1)} %`);
+
+/** A broken feed: a banner no one can read as "no drift", with what broke and what it blocks. */
+function BrokenFeedBanner(props: { current: Current }) {
+  const c = props.current;
+  return (
+    <div class="banner critical" role="alert" data-testid="feed-broken">
+      <strong>Broken feed</strong> — version {c.version}: the window cannot be tested against the reference profile, so
+      there is no drift verdict, and retraining is blocked until the feed is fixed.
+      <ul>
+        {c.feedProblems.map((p) => (
+          <li key={p}>{p}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** The current window of the newest served version, as the server's gauges evaluate it. */
+function CurrentWindow(props: { current: Current }) {
+  const c = props.current;
+  return (
+    <Section title="Current window" id="mon-current">
+      <p>
+        Version {c.version}, {when(c.window.from)} – {when(c.window.to)}:{' '}
+        <strong data-testid="current-status">{c.status}</strong>
+        {c.statusReason && c.status !== 'broken' ? <span class="muted"> ({c.statusReason})</span> : null} ·{' '}
+        {c.counts.predictions} predictions, {c.counts.labelled} with feedback
+      </p>
+      {c.crossings.length > 0 ? (
+        <ul class="alerts">
+          {c.crossings.map((x) => (
+            <li key={x} class="alert crossing">
+              {x}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <DataTable
+        caption="Features of the current window: drift and data quality against the reference"
+        empty="Drift not evaluated in this window."
+        rows={c.features}
+        rowKey={(f) => f.feature}
+        columns={[
+          { header: 'Feature', cell: (f) => f.feature },
+          {
+            header: 'Drift',
+            cell: (f) =>
+              f.problem ? `not tested (${f.problem})` : f.drifted === null ? '–' : f.drifted ? 'drifted' : 'no',
+          },
+          { header: 'Missing', cell: (f) => pct(f.missingRate) },
+          { header: 'Outside the reference', cell: (f) => pct(f.outOfRange) },
+        ]}
+      />
+    </Section>
+  );
+}
+
 const time = (ms: number) => {
   const d = new Date(ms);
   return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}:${String(d.getSeconds()).padStart(2, '0')}`;
@@ -79,14 +138,17 @@ export function MonitoringPage(props: { query: URLSearchParams }) {
               </dd>
             </div>
           </dl>
+          {s.current?.status === 'broken' ? <BrokenFeedBanner current={s.current} /> : null}
+          {s.current ? <CurrentWindow current={s.current} /> : null}
           <Section title="Alerts" id="mon-alerts">
             {s.alerts.length === 0 ? (
-              <p class="muted">No alerts: no drift detected and no retraining triggered.</p>
+              <p class="muted">No alerts: no broken feed, no drift detected and no retraining triggered.</p>
             ) : (
               <ul class="alerts">
                 {s.alerts.map((a) => (
                   <li key={`${a.time}${a.message}`} class={`alert ${a.severity}`}>
-                    <strong>{a.kind === 'drift' ? 'Drift' : 'Retraining'}</strong> · {when(a.time)} · {a.message}
+                    <strong>{a.kind === 'feed' ? 'Broken feed' : a.kind === 'drift' ? 'Drift' : 'Retraining'}</strong> ·{' '}
+                    {when(a.time)} · {a.message}
                   </li>
                 ))}
               </ul>

@@ -41,10 +41,14 @@ export interface MonitorWindowOptions {
   drift?: WindowDriftOptions;
   /** End of the window. @default now */
   at?: Date | number;
+  /** Also count the window's labelled predictions whose label arrived after this time (`counts.newLabels`). */
+  labelsSince?: Date | number;
 }
 
 /** The monitoring result of one model version's window: what every consumer reads. */
 export interface MonitoringResult extends WindowEvaluation {
+  /** With `labelsSince`: `newLabels`, the labelled predictions whose label arrived after it. */
+  counts: WindowEvaluation['counts'] & { newLabels?: number };
   model: string;
   version: string;
   /** The window evaluated: `[from, to)`, ISO 8601. */
@@ -98,6 +102,14 @@ export async function monitorWindow(options: MonitorWindowOptions): Promise<Moni
     settings: s,
     ...(options.drift ? { drift: options.drift } : {}),
   });
+  const since = options.labelsSince === undefined ? undefined : new Date(options.labelsSince).getTime();
+  const counts =
+    since === undefined
+      ? evaluation.counts
+      : {
+          ...evaluation.counts,
+          newLabels: labelled.filter((l) => !isShadowAlias(l.prediction.alias) && l.labelTime.getTime() > since).length,
+        };
   return {
     model: options.model,
     version: options.version,
@@ -106,5 +118,6 @@ export async function monitorWindow(options: MonitorWindowOptions): Promise<Moni
     sources: resolved.sources,
     ...(resolved.error ? { settingsError: resolved.error } : {}),
     ...evaluation,
+    counts,
   };
 }

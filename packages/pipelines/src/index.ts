@@ -8,14 +8,11 @@ export type {
   RetrainEvaluation,
   RetrainReason,
   RetrainTriggers,
-  RetrainWindow,
   RunOnceOptions,
 } from './continuous/policy.js';
 export { createContinuousTrainingPolicy, listRetrainDecisions } from './continuous/policy.js';
 export type { RetrainAuthenticate, RetrainResponse, RetrainRoute, RetrainRouteOptions } from './continuous/route.js';
 export { createRetrainRoute, retrainRequestSchema } from './continuous/route.js';
-export type { EvaluateWindowOptions, WindowEvaluation } from './continuous/window.js';
-export { evaluateWindow } from './continuous/window.js';
 export type { CellResult, CsvColumnType } from './ingest/column-types.js';
 export { CSV_COLUMN_TYPES, inferCsvColumnType, normalizeHeader, parseCsvCell } from './ingest/column-types.js';
 export type {

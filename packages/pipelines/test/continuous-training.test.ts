@@ -15,10 +15,9 @@ import {
   recordFeedback,
   type Store,
   saveModelPackage,
-  WINDOW_SETTINGS_TAG,
-  windowSettingsTags,
 } from '@mlops/core';
 import { createProfile } from '@mlops/drift';
+import { MONITORING_SETTINGS_TAG, monitoringSettingsTags } from '@mlops/monitoring';
 import {
   createContinuousTrainingPolicy,
   createRetrainRoute,
@@ -248,7 +247,8 @@ describe('continuous training', () => {
       store,
       registry,
       model,
-      triggers: { drift: true, accuracyBelow: 0.8 },
+      triggers: { drift: true, performance: true },
+      monitoring: { minimums: { accuracy: 0.8 } },
       alerts: sink,
       retrain: async () => {
         calls++;
@@ -258,6 +258,7 @@ describe('continuous training', () => {
     const decision = await policy.runOnce();
     expect(decision.status).toBe('no-action');
     expect(decision.evaluation!.drift!.drifted).toBe(false);
+    expect(decision.evaluation!.monitoring.status).toBe('ok');
     expect(decision.evaluation!.performance!.metrics.accuracy).toBeGreaterThan(0.9);
     expect(calls).toBe(0);
     expect(sent).toEqual([]);
@@ -272,28 +273,33 @@ describe('continuous training', () => {
       registry,
       model,
       triggers: { drift: true },
-      window: { minSamples: 1000 },
+      monitoring: { minSamples: 1000 },
       retrain: async () => ({ version: 99 }),
     });
     // The policy's own minSamples (1000) is above the 40 logged predictions: drift is not evaluated.
     const before = await policy.evaluate();
-    expect(before.window.settings).toBe('policy');
+    expect(before.monitoring.sources.minSamples).toBe('caller');
+    expect(before.monitoring.status).toBe('insufficient');
     expect(before.drift).toBeNull();
     // Stored with the version, minSamples 20 wins: the shifted traffic is evaluated and drifts.
-    await registry.updateVersion({ model, version: v1.version, tags: windowSettingsTags({ minSamples: 20 }) });
+    await registry.updateVersion({ model, version: v1.version, tags: monitoringSettingsTags({ minSamples: 20 }) });
     const after = await policy.evaluate();
-    expect(after.window.settings).toBe('version');
+    expect(after.monitoring.sources.minSamples).toBe('version');
     expect(after.drift?.drifted).toBe(true);
     expect(after.triggered).toBe(true);
     // An invalid tag falls back to the policy's options and says why.
-    await registry.updateVersion({ model, version: v1.version, tags: { [WINDOW_SETTINGS_TAG]: '{"minSamples":-1}' } });
+    await registry.updateVersion({
+      model,
+      version: v1.version,
+      tags: { [MONITORING_SETTINGS_TAG]: '{"minSamples":-1}' },
+    });
     const invalid = await policy.evaluate();
-    expect(invalid.window.settings).toBe('policy');
-    expect(invalid.window.settingsError).toMatch(/minSamples/);
+    expect(invalid.monitoring.sources.minSamples).toBe('caller');
+    expect(invalid.monitoring.settingsError).toMatch(/minSamples/);
     expect(invalid.drift).toBeNull();
   });
 
-  it('accuracy from feedback below the threshold triggers, with the same evaluator as the monitors', async () => {
+  it('a metric from feedback below its minimum triggers, with the same evaluator as the monitors', async () => {
     const model = 'ct-accuracy';
     const v1 = await setupModel(model);
     // Concept drift: same inputs, labels flipped, so the feedback disagrees with the predictions.
@@ -302,11 +308,14 @@ describe('continuous training', () => {
       store,
       registry,
       model,
-      triggers: { drift: true, accuracyBelow: 0.8 },
+      triggers: { drift: true, performance: true },
+      monitoring: { minimums: { accuracy: 0.8 } },
       retrain: async () => ({ version: 1 }),
     });
     const e = await policy.evaluate();
-    expect(e.reasons.map((r) => r.trigger)).toEqual(['accuracy']);
+    expect(e.reasons.map((r) => r.trigger)).toEqual(['performance']);
+    expect(e.reasons[0]!.message).toMatch(/^accuracy 0\.\d{4} below 0\.8 on 300 labelled predictions$/);
+    expect(e.performance!.below).toEqual(['accuracy']);
     expect(e.performance!.metrics.accuracy).toBeLessThan(0.2);
     expect(e.performance!.n).toBe(300);
   });
@@ -385,6 +394,77 @@ describe('continuous training', () => {
     expect(sent.map((a) => a.severity)).toEqual(['critical']);
     // The lock is released: a later run may start.
     expect((await policy.runOnce()).status).toBe('no-action');
+  });
+});
+
+describe('continuous training on a broken feed', () => {
+  it('alerts and never retrains (not even forced); the decision is recorded as blocked with what it blocked', async () => {
+    const model = 'ct-broken';
+    const v1 = await setupModel(model);
+    // x2 was renamed upstream to x2_renamed, and x1 is shifted: before, the policy tested x1 alone, saw drift and
+    // retrained on a feed that had lost a feature.
+    const d = makeData(300, 30, 3);
+    const logger = createPredictionLogger({ store, flushIntervalMs: 50 });
+    logger.logBatch({
+      requestId: 'req-broken',
+      model,
+      version: String(v1.version),
+      alias: 'production',
+      inputs: { x1: d.x1, x2_renamed: d.x2 },
+      outputs: { label: await predict(v1.predictor, d) },
+    });
+    await logger.close();
+    const { sent, sink } = memorySink();
+    let calls = 0;
+    const policy = createContinuousTrainingPolicy({
+      store,
+      registry,
+      model,
+      triggers: { drift: true, newLabels: 1, schedule: { everyMs: 1 } },
+      alerts: sink,
+      retrain: async () => {
+        calls++;
+        return { version: 99 };
+      },
+    });
+    const e = await policy.evaluate();
+    expect(e.monitoring.status).toBe('broken');
+    expect(e.blocked).toBe('broken feed: x2: missing from the logged inputs');
+    expect(e.triggered).toBe(false);
+    expect(e.drift).toMatchObject({ status: 'broken', drifted: null });
+    // The reasons it would otherwise have had (no drift reason: a broken feed is no drift verdict).
+    expect(e.reasons.map((r) => r.trigger)).toEqual(['schedule']);
+
+    const decision = await policy.runOnce();
+    expect(decision).toMatchObject({ status: 'blocked', triggered: false, candidateVersion: null });
+    expect(decision.error).toBe('broken feed: x2: missing from the logged inputs');
+    expect(decision.evaluation!.monitoring.features.find((f) => f.feature === 'x2')!.problem).toBe('missing');
+    const forced = await policy.runOnce({ force: true, reason: 'retrain anyway' });
+    expect(forced.status).toBe('blocked');
+    expect(forced.reasons.map((r) => r.trigger)).toEqual(['schedule', 'manual']);
+    expect(calls).toBe(0);
+    expect((await registry.resolve({ model, alias: 'production' })).version).toBe(v1.version);
+    expect(sent.map((a) => [a.severity, a.labels.outcome])).toEqual([
+      ['critical', 'blocked'],
+      ['critical', 'blocked'],
+    ]);
+    expect(sent[0]!.title).toBe(`The input feed of ${model}@production is broken: retraining blocked`);
+  });
+
+  it('says where the settings moved instead of ignoring the old names', () => {
+    const base = { store, registry, model: 'x', retrain: async () => ({ version: 1 }) };
+    const paths = (o: object) => {
+      try {
+        createContinuousTrainingPolicy({ ...base, triggers: {}, ...o } as never);
+      } catch (err) {
+        return ((err as { details: { path: string; message: string }[] }).details ?? []).map((d) => d.path);
+      }
+      throw new Error('expected a throw');
+    };
+    expect(paths({ triggers: { accuracyBelow: 0.8 } })).toEqual(['triggers.accuracyBelow']);
+    expect(paths({ triggers: { drift: { share: 0.3 } } })).toEqual(['triggers.drift']);
+    expect(paths({ window: { durationMs: 5 }, features: ['a'] })).toEqual(['window', 'features']);
+    expect(paths({ monitoring: { durationMs: 5 } })).toEqual(['monitoring.durationMs']);
   });
 });
 

@@ -15,8 +15,8 @@ export interface RegistryLike {
   /** A version's reference profile (for the monitoring gauges); without it, no drift gauges. */
   getProfile?(ref: { model: string; version: number }): Promise<unknown>;
   /**
-   * A version's record: its `tags` may hold the monitoring window settings (core's `WINDOW_SETTINGS_TAG`); without
-   * it, the server's `monitoring` options apply.
+   * A version's record: its `tags` may hold the monitoring settings and thresholds (`@mlops/monitoring`'s
+   * `MONITORING_SETTINGS_TAG`, `mlops.monitoring`); without it, the server's `monitoring` options apply.
    */
   getVersion?(ref: { model: string; version: number }): Promise<{ tags?: Record<string, string> }>;
 }

@@ -59,6 +59,8 @@ const EXIT_BY_STATUS: Record<string, number> = {
   'no-action': EXIT_CODES.OK,
   promoted: EXIT_CODES.OK,
   rejected: EXIT_CODES.CONFLICT,
+  // A broken feed: nothing was retrained (not drift, never a reason to retrain).
+  blocked: EXIT_CODES.FEED_BROKEN,
   failed: EXIT_CODES.ERROR,
   abandoned: EXIT_CODES.ERROR,
 };
@@ -112,8 +114,10 @@ export async function retrainCommand(opts: RetrainCommandOptions, ctx: CliContex
   if (opts.dryRun) {
     const evaluation = await policy.evaluate();
     out.result({ model: policy.model, alias: policy.alias, evaluation }, () => {
-      const e = evaluation as { triggered?: unknown; reasons?: unknown };
-      return `${policy.model}@${policy.alias}: ${e.triggered ? 'would retrain' : 'no trigger fired'}${
+      const e = evaluation as { triggered?: unknown; reasons?: unknown; blocked?: unknown };
+      const verdict =
+        typeof e.blocked === 'string' ? `blocked, ${e.blocked}` : e.triggered ? 'would retrain' : 'no trigger fired';
+      return `${policy.model}@${policy.alias}: ${verdict}${
         Array.isArray(e.reasons) && e.reasons.length ? ` (${JSON.stringify(e.reasons)})` : ''
       }`;
     });

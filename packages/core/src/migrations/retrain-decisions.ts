@@ -25,4 +25,12 @@ export const RETRAIN_DECISIONS_MIGRATIONS: Migration[] = [
     -- One retraining at a time per (model, alias), across processes: a second running row is a unique violation.
     CREATE UNIQUE INDEX core_retrain_decisions_running ON core_retrain_decisions (model, alias) WHERE status = 'running'`,
   },
+  {
+    version: 2,
+    name: 'blocked retrain decisions',
+    // A broken feed blocks retraining (@mlops/monitoring's verdict): recorded as its own outcome.
+    sql: `ALTER TABLE core_retrain_decisions DROP CONSTRAINT core_retrain_decisions_status_check;
+    ALTER TABLE core_retrain_decisions ADD CONSTRAINT core_retrain_decisions_status_check
+      CHECK (status IN ('running', 'no-action', 'blocked', 'promoted', 'rejected', 'failed', 'abandoned'))`,
+  },
 ];

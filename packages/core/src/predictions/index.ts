@@ -22,10 +22,3 @@ export type {
   RecordFeedbackOptions,
 } from './reader.js';
 export { readLabelledWindow, readPredictions, recordFeedback } from './reader.js';
-export type { WindowSettings } from './window-settings.js';
-export {
-  WINDOW_SETTINGS_TAG,
-  windowSettingsFromTags,
-  windowSettingsSchema,
-  windowSettingsTags,
-} from './window-settings.js';

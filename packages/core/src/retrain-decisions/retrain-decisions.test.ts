@@ -106,6 +106,21 @@ describeStores('retrain decisions', (getStore) => {
     expect(await listRetrainDecisions({ store, model: 'sign', limit: 1 })).toHaveLength(1);
   });
 
+  it('records a blocked decision (a broken feed) with the performance trigger that it blocked', async () => {
+    const store = getStore();
+    const d = await recordRetrainDecision({
+      store,
+      model: 'blocked',
+      alias: 'production',
+      status: 'blocked',
+      principal: 'ct',
+      reasons: [{ trigger: 'performance', message: 'accuracy 0.6 below 0.8' }],
+      evaluation: { status: 'broken' },
+    });
+    expect(d).toMatchObject({ status: 'blocked', reasons: [{ trigger: 'performance' }] });
+    expect((await listRetrainDecisions({ store, status: 'blocked' })).map((x) => x.id)).toEqual([d.id]);
+  });
+
   it('marks stale running decisions abandoned', async () => {
     const store = getStore();
     const d = await recordRetrainDecision({

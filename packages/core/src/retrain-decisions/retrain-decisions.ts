@@ -7,13 +7,20 @@ import { isUniqueViolation } from '../store/sql-errors.js';
 import type { Store } from '../store/store.js';
 import { parseInput } from '../tracking/schemas.js';
 
-/** What can start a retraining. */
-export const RETRAIN_TRIGGERS = ['drift', 'accuracy', 'new-labels', 'schedule', 'manual'] as const;
+/**
+ * What can start a retraining: `performance` is a metric from feedback below its minimum (`accuracy` is what
+ * decisions recorded before `performance` existed say).
+ */
+export const RETRAIN_TRIGGERS = ['drift', 'performance', 'accuracy', 'new-labels', 'schedule', 'manual'] as const;
 
-/** The states of a retraining decision: `running` until the policy records its outcome. */
+/**
+ * The states of a retraining decision: `running` until the policy records its outcome; `blocked` when the feed was
+ * broken (a retraining on it would learn garbage, so none ran).
+ */
 export const RETRAIN_DECISION_STATUSES = [
   'running',
   'no-action',
+  'blocked',
   'promoted',
   'rejected',
   'failed',

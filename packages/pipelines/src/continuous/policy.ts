@@ -6,16 +6,20 @@ import {
   finishRetrainDecision,
   isMlopsError,
   latestRetrainDecision,
-  type PerformanceMetric,
+  MlopsError,
   type RetrainDecisionStatus,
-  readLabelledWindow,
-  readPredictions,
   recordRetrainDecision,
   type Store,
-  type WindowSettings,
-  windowSettingsFromTags,
 } from '@mlops/core';
-import { type DriftOptions, isProfile, type Profile, parseProfile } from '@mlops/drift';
+import { isProfile, type Profile, parseProfile } from '@mlops/drift';
+import {
+  type MonitoringRecord,
+  type MonitoringSettings,
+  monitorWindow,
+  parseMonitoringSettings,
+  toMonitoringRecord,
+  type WindowDriftOptions,
+} from '@mlops/monitoring';
 import type { Decision, Gate, GateComparison, ModelVersion, Registry } from '@mlops/registry';
 import { z } from 'zod';
 import { migratePipelines } from '../_internal/migrate.js';
@@ -27,20 +31,24 @@ import {
   type GateComparisonOptions,
   parseEvaluationData,
 } from './gate-comparison.js';
-import { evaluateWindow, type WindowEvaluation } from './window.js';
 
-/** What can start a retraining. */
+/**
+ * What can start a retraining. The thresholds are `@mlops/monitoring` settings (`driftShare`, `minimums`), stored with
+ * the model version or given in the policy's `monitoring` option, so the policy and the server's alerts cross them
+ * together. A broken feed starts nothing: the decision is recorded as `blocked` and an alert is sent.
+ */
 export interface RetrainTriggers {
   /**
-   * Retrain on dataset drift of the inputs (`true`), or with the share of drifted features that counts as drift.
+   * Retrain when the inputs drifted: the share of drifted features reached the `driftShare` threshold.
    * @default undefined (off)
    */
-  drift?: boolean | { share: number };
+  drift?: boolean;
   /**
-   * Retrain when accuracy from feedback falls below this value.
+   * Retrain when a metric from feedback is below its minimum (the `minimums` threshold, e.g. `{ accuracy: 0.8 }`),
+   * with at least `minSamples` labels.
    * @default undefined (off)
    */
-  accuracyBelow?: number;
+  performance?: boolean;
   /**
    * Retrain once this many predictions got feedback since the last retraining (or since the version was registered).
    * @default undefined (off)
@@ -53,28 +61,9 @@ export interface RetrainTriggers {
   schedule?: { everyMs: number };
 }
 
-/** The window of the prediction log a policy evaluates. */
-export interface RetrainWindow {
-  /**
-   * Length of the window, ending now, in milliseconds.
-   * @default 86400000 (one day)
-   */
-  durationMs?: number;
-  /**
-   * Most recent predictions read.
-   * @default 10000
-   */
-  limit?: number;
-  /**
-   * Fewer predictions (drift) or labels (accuracy) than this: that trigger is not evaluated.
-   * @default 30
-   */
-  minSamples?: number;
-}
-
-/** One reason a retraining was (or would be) triggered. */
+/** One reason a retraining was (or would be) triggered (`accuracy`: decisions recorded before `performance`). */
 export interface RetrainReason {
-  trigger: 'drift' | 'accuracy' | 'new-labels' | 'schedule' | 'manual';
+  trigger: 'drift' | 'performance' | 'accuracy' | 'new-labels' | 'schedule' | 'manual';
   message: string;
 }
 
@@ -84,18 +73,31 @@ export interface RetrainEvaluation {
   alias: string;
   /** The version the alias points at (the incumbent). */
   version: number;
+  /** The evaluated window, `[from, to)`. */
+  window: { from: string; to: string };
   /**
-   * The evaluated window; `settings` says whether the incumbent version's stored window settings (tag
-   * `mlops.monitoring`) or this policy's options applied, `settingsError` why a stored tag was ignored.
+   * `@mlops/monitoring`'s result for the window (without the drift report's histograms): the verdict (`status`),
+   * per-feature drift and data quality, metrics, the thresholds crossed, and the settings in use with their source
+   * (`settingsError` when the stored tag was invalid) — what the server's gauges export for the same window.
    */
-  window: { from: string; to: string; settings: 'version' | 'policy'; settingsError?: string };
+  monitoring: MonitoringRecord;
   counts: { predictions: number; labelled: number; newLabels: number };
-  drift: { drifted: boolean; share: number; driftedColumns: string[] } | null;
-  driftSkipped?: string;
-  performance: { metrics: Record<string, number | null>; n: number; sufficient: boolean; degraded: boolean } | null;
+  /** The dataset drift summary (from `monitoring`), or null when drift was not evaluated. */
+  drift: {
+    status: 'ok' | 'drifted' | 'broken';
+    /** null when the feed is broken. */
+    drifted: boolean | null;
+    share: number;
+    driftedColumns: string[];
+  } | null;
+  /** Metrics from feedback (from `monitoring`), with the metrics below their minimum. */
+  performance: { metrics: Record<string, number | null>; n: number; sufficient: boolean; below: string[] } | null;
   /** When the last retraining finished, or when the incumbent was registered. */
   since: string;
+  /** Why a retraining is (or would be, when `blocked`) triggered. */
   reasons: RetrainReason[];
+  /** Why nothing may be retrained although reasons may exist: the feed is broken. */
+  blocked?: string;
   triggered: boolean;
   /**
    * Set by `runOnce` once a candidate was trained: the candidate's and the incumbent's figures on the same data
@@ -123,7 +125,8 @@ export interface RetrainDecision {
   id: string;
   model: string;
   alias: string;
-  status: 'running' | 'no-action' | 'promoted' | 'rejected' | 'failed' | 'abandoned';
+  /** `blocked`: the feed was broken, nothing was retrained. */
+  status: RetrainDecisionStatus;
   triggered: boolean;
   reasons: RetrainReason[];
   evaluation: RetrainEvaluation | null;
@@ -158,25 +161,17 @@ export interface ContinuousTrainingOptions {
   /** What triggers a retraining. */
   triggers: RetrainTriggers;
   /**
-   * The window of the prediction log evaluated.
-   * @default { durationMs: 86400000, limit: 10000, minSamples: 30 }
+   * The monitoring settings and thresholds (`@mlops/monitoring`: `windowMs`, `limit`, `minSamples`, `metrics`,
+   * `predictionOutput`, `features`, `driftShare`, `minimums`). Those stored with the incumbent version (tag
+   * `mlops.monitoring`) win field by field, as they do for the server's gauges.
+   * @default {} (the built-in defaults: one day, 10000 predictions, 30 samples, drift share 0.5, no minimums)
    */
-  window?: RetrainWindow;
+  monitoring?: MonitoringSettings;
   /**
-   * Input columns tested for drift.
-   * @default the reference's feature columns present in the logged inputs
-   */
-  features?: string[];
-  /**
-   * Output column holding the predicted class (compared with feedback labels).
-   * @default 'label'
-   */
-  predictionOutput?: string;
-  /**
-   * `detectDrift` options (tests, thresholds).
+   * `detectDrift` options (tests, per-test thresholds; the dataset share is the `driftShare` setting).
    * @default {}
    */
-  drift?: DriftOptions;
+  drift?: WindowDriftOptions;
   /**
    * Trains and registers a new version (e.g. by running a pipeline); returns its number, and optionally the
    * held-out set it kept aside, on which `compare` then scores both models.
@@ -194,7 +189,8 @@ export interface ContinuousTrainingOptions {
    */
   compare?: GateComparisonOptions;
   /**
-   * Where alerts go (retrained and promoted: info; rejected by the gate: warning; failed: critical).
+   * Where alerts go (retrained and promoted: info; rejected by the gate: warning; failed or blocked by a broken
+   * feed: critical).
    * @default []
    */
   alerts?: AlertSink | AlertSink[];
@@ -250,24 +246,49 @@ const optionsSchema = z.object({
   model: z.string().min(1).max(128),
   alias: z.string().min(1).max(128).default('production'),
   triggers: z.strictObject({
-    drift: z.union([z.boolean(), z.strictObject({ share: z.number().min(0).max(1) })]).optional(),
-    accuracyBelow: z.number().min(0).max(1).optional(),
+    drift: z.boolean().optional(),
+    performance: z.boolean().optional(),
     newLabels: z.int().min(1).optional(),
     schedule: z.strictObject({ everyMs: z.int().min(1) }).optional(),
   }),
-  window: z
-    .strictObject({
-      durationMs: z.int().min(1).default(86_400_000),
-      limit: z.int().min(1).max(1_000_000).default(10_000),
-      minSamples: z.int().min(1).default(30),
-    })
-    .default({ durationMs: 86_400_000, limit: 10_000, minSamples: 30 }),
-  features: z.array(z.string().min(1)).optional(),
-  predictionOutput: z.string().min(1).default('label'),
   principal: z.string().min(1).max(256).default('continuous-training'),
   staleAfterMs: z.int().min(1).default(21_600_000),
   retrain: z.custom<(...a: unknown[]) => unknown>((v) => typeof v === 'function', 'a function'),
 });
+
+/** Options that moved to `monitoring` (one name per setting): a clear error instead of a silently ignored field. */
+function rejectMovedOptions(options: ContinuousTrainingOptions): void {
+  const o = options as unknown as Record<string, unknown>;
+  const t = (o.triggers ?? {}) as Record<string, unknown>;
+  const moved: { path: string; message: string }[] = [];
+  if (o.window !== undefined) {
+    moved.push({
+      path: 'window',
+      message: 'Moved: monitoring.windowMs (was window.durationMs), monitoring.limit, monitoring.minSamples',
+    });
+  }
+  for (const k of ['features', 'predictionOutput']) {
+    if (o[k] !== undefined) moved.push({ path: k, message: `Moved: monitoring.${k}` });
+  }
+  if (t.accuracyBelow !== undefined) {
+    moved.push({
+      path: 'triggers.accuracyBelow',
+      message: 'Moved: monitoring.minimums.accuracy (the threshold) with triggers.performance: true',
+    });
+  }
+  if (typeof t.drift === 'object' && t.drift !== null) {
+    moved.push({
+      path: 'triggers.drift',
+      message: 'Moved: monitoring.driftShare (the threshold) with triggers.drift: true',
+    });
+  }
+  if (moved.length > 0) {
+    throw new MlopsError('INVALID_INPUT', {
+      message: `invalid continuous training options: ${moved.map((m) => `${m.path}: ${m.message}`).join('; ')}`,
+      details: moved,
+    });
+  }
+}
 
 /** Options of {@link listRetrainDecisions}. */
 export interface ListRetrainDecisionsOptions {
@@ -294,32 +315,33 @@ export async function listRetrainDecisions(options: ListRetrainDecisionsOptions)
 const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /**
- * Creates a continuous-training policy for one model alias: `evaluate()` reads a window of the prediction log and
- * feedback and decides (drift against the version's reference profile, accuracy from feedback, new labels,
- * schedule); `runOnce()` also retrains, registers, promotes through the gate, records the decision in
- * core's `core_retrain_decisions` and alerts. One `runOnce` at a time per model alias, across processes.
+ * Creates a continuous-training policy for one model alias: `evaluate()` evaluates a window of the prediction log
+ * and feedback with `@mlops/monitoring` (the evaluator of the server's gauges) and decides (drift against the
+ * version's reference profile, a metric below its minimum, new labels, schedule; never on a broken feed);
+ * `runOnce()` also retrains, registers, promotes through the gate, records the decision in core's
+ * `core_retrain_decisions` and alerts. One `runOnce` at a time per model alias, across processes.
  *
  * @example
- * const policy = createContinuousTrainingPolicy({ store, registry, model: 'churn', triggers: { drift: true, accuracyBelow: 0.8 },
+ * const policy = createContinuousTrainingPolicy({ store, registry, model: 'churn', triggers: { drift: true, performance: true },
+ *   monitoring: { minimums: { accuracy: 0.8 } },
  *   retrain: async () => ({ version: await trainAndRegister() }), gate: { metric: 'f1', notWorseThanIncumbentBy: 0.01, direction: 'max' } });
  * const decision = await policy.runOnce(); // e.g. a Kubernetes CronJob
  */
 export function createContinuousTrainingPolicy(options: ContinuousTrainingOptions): ContinuousTrainingPolicy {
+  rejectMovedOptions(options);
   const o = parseInput(
     optionsSchema,
     {
       model: options.model,
       alias: options.alias,
       triggers: options.triggers,
-      window: options.window,
-      features: options.features,
-      predictionOutput: options.predictionOutput,
       principal: options.principal,
       staleAfterMs: options.staleAfterMs,
       retrain: options.retrain,
     },
     'continuous training options',
   );
+  const defaults = parseMonitoringSettings(options.monitoring ?? {}, 'monitoring');
   const { store, registry } = options;
   const now = options.now ?? (() => new Date());
   const sinks = options.alerts === undefined ? [] : Array.isArray(options.alerts) ? options.alerts : [options.alerts];
@@ -347,67 +369,35 @@ export function createContinuousTrainingPolicy(options: ContinuousTrainingOption
       const stored = await registry.getProfile({ model: o.model, version: incumbent.version });
       reference = stored ? parseProfile(stored) : null;
     }
-    // The window settings stored with the incumbent version (core's WINDOW_SETTINGS_TAG, the same tag the server's
-    // gauges read) win field by field over this policy's options; an invalid tag falls back to the options, and
-    // the evaluation says so.
-    let stored: WindowSettings | null = null;
-    let settingsError: string | undefined;
-    try {
-      stored = windowSettingsFromTags(incumbent.tags);
-    } catch (err) {
-      settingsError = err instanceof Error ? err.message : String(err);
-    }
-    const win = {
-      durationMs: stored?.windowMs ?? o.window.durationMs,
-      limit: stored?.limit ?? o.window.limit,
-      minSamples: stored?.minSamples ?? o.window.minSamples,
-    };
-    const features = stored?.features ?? o.features;
-    const predictionOutput = stored?.predictionOutput ?? o.predictionOutput;
+    const since = (await lastRetrainAt()) ?? new Date(incumbent.createdAt);
     const to = now();
-    const from = new Date(to.getTime() - win.durationMs);
-    const read = {
+    // The one evaluator (@mlops/monitoring): the settings stored with the incumbent version (tag mlops.monitoring,
+    // the tag the server's gauges read) win field by field over this policy's `monitoring` option.
+    const m = await monitorWindow({
       store,
       model: o.model,
       version: String(incumbent.version),
-      from,
-      to,
-      limit: win.limit,
-      order: 'desc' as const,
-    };
-    const [predictions, labelled] = await Promise.all([readPredictions(read), readLabelledWindow(read)]);
-    const accuracyMetric: PerformanceMetric = 'accuracy';
-    const w: WindowEvaluation = evaluateWindow({
       reference,
-      predictions,
-      labelled,
-      ...(features ? { features } : {}),
-      predictionOutput,
-      minSamples: win.minSamples,
-      drift: {
-        ...(options.drift ?? {}),
-        ...(typeof o.triggers.drift === 'object' ? { datasetDriftShare: o.triggers.drift.share } : {}),
-      },
-      metrics: [accuracyMetric],
-      minimums: o.triggers.accuracyBelow === undefined ? {} : { accuracy: o.triggers.accuracyBelow },
+      tags: incumbent.tags ?? null,
+      defaults,
+      ...(options.drift ? { drift: options.drift } : {}),
+      at: to,
+      labelsSince: since,
     });
-    const since = (await lastRetrainAt()) ?? new Date(incumbent.createdAt);
-    const newLabels = labelled.filter((l) => l.labelTime > since).length;
+    const newLabels = m.counts.newLabels ?? 0;
     const reasons: RetrainReason[] = [];
     const t = o.triggers;
-    if (t.drift && w.drift?.dataset.drifted) {
-      const cols = w.drift.columns.filter((c) => c.drifted).map((c) => c.column);
-      reasons.push({
-        trigger: 'drift',
-        message: `data drift: ${cols.length} of ${w.drift.dataset.columns} features drifted (${cols.join(', ')}), share ${w.drift.dataset.share.toFixed(2)} ≥ ${w.drift.dataset.threshold}`,
-      });
-    }
-    if (t.accuracyBelow !== undefined && w.performance?.degraded) {
-      const b = w.performance.breaches.find((x) => x.metric === 'accuracy');
-      if (b) {
+    for (const c of m.crossings) {
+      if (c.kind === 'drift' && t.drift) {
         reasons.push({
-          trigger: 'accuracy',
-          message: `accuracy ${b.value.toFixed(4)} below ${t.accuracyBelow} on ${w.performance.n} labelled predictions`,
+          trigger: 'drift',
+          message: `data drift: ${c.columns.length} of ${m.dataset?.columns ?? 0} features drifted (${c.columns.join(', ')}), share ${c.share.toFixed(2)} ≥ ${c.threshold}`,
+        });
+      }
+      if (c.kind === 'minimum' && t.performance) {
+        reasons.push({
+          trigger: 'performance',
+          message: `${c.metric} ${c.value.toFixed(4)} below ${c.threshold} on ${m.performance?.n ?? 0} labelled predictions`,
         });
       }
     }
@@ -423,37 +413,36 @@ export function createContinuousTrainingPolicy(options: ContinuousTrainingOption
         message: `last retraining ${since.toISOString()} is older than ${t.schedule.everyMs} ms`,
       });
     }
+    const blocked = m.status === 'broken' ? (m.statusReason ?? 'broken feed') : undefined;
     return {
       model: o.model,
       alias: o.alias,
       version: incumbent.version,
-      window: {
-        from: from.toISOString(),
-        to: to.toISOString(),
-        settings: stored ? 'version' : 'policy',
-        ...(settingsError ? { settingsError } : {}),
-      },
-      counts: { ...w.counts, newLabels },
-      drift: w.drift
+      window: m.window,
+      monitoring: toMonitoringRecord(m),
+      counts: { predictions: m.counts.predictions, labelled: m.counts.labelled, newLabels },
+      drift:
+        m.dataset && (m.status === 'ok' || m.status === 'drifted' || m.status === 'broken')
+          ? {
+              status: m.status,
+              drifted: m.status === 'broken' ? null : m.status === 'drifted',
+              share: m.dataset.share,
+              driftedColumns: m.features.filter((f) => f.drifted).map((f) => f.feature),
+            }
+          : null,
+      performance: m.performance
         ? {
-            // null when the feed is broken (@mlops/drift 2): a broken feed is not drift and no reason to retrain
-            drifted: w.drift.dataset.drifted === true,
-            share: w.drift.dataset.share,
-            driftedColumns: w.drift.columns.filter((c) => c.drifted).map((c) => c.column),
-          }
-        : null,
-      ...(w.driftSkipped ? { driftSkipped: w.driftSkipped } : {}),
-      performance: w.performance
-        ? {
-            metrics: w.performance.metrics,
-            n: w.performance.n,
-            sufficient: w.performance.sufficient,
-            degraded: w.performance.degraded,
+            metrics: m.performance.metrics,
+            n: m.performance.n,
+            sufficient: m.performance.sufficient,
+            below: m.crossings.flatMap((c) => (c.kind === 'minimum' ? [c.metric] : [])),
           }
         : null,
       since: since.toISOString(),
       reasons,
-      triggered: reasons.length > 0,
+      ...(blocked ? { blocked } : {}),
+      // A broken feed is never a reason to retrain (it would learn garbage): nothing is triggered.
+      triggered: !blocked && reasons.length > 0,
     };
   };
 
@@ -516,6 +505,24 @@ export function createContinuousTrainingPolicy(options: ContinuousTrainingOption
       evaluation = await evaluate();
       const reasons = [...evaluation.reasons];
       if (run.force) reasons.push({ trigger: 'manual', message: run.reason ?? `requested by ${principal}` });
+      if (evaluation.blocked) {
+        // A broken feed: an alert, never a retrain (not even a forced one), and the decision says so.
+        const d = await finish(id, {
+          status: 'blocked',
+          triggered: false,
+          reasons,
+          evaluation,
+          incumbentVersion: evaluation.version,
+          error: evaluation.blocked.slice(0, 8000),
+        });
+        await alert(
+          'critical',
+          `The input feed of ${o.model}@${o.alias} is broken: retraining blocked`,
+          `${evaluation.blocked}${reasons.length > 0 ? `\nBlocked: ${reasons.map((r) => r.message).join('; ')}` : ''}`,
+          { version: String(evaluation.version), outcome: 'blocked' },
+        );
+        return d;
+      }
       if (reasons.length === 0) {
         return await finish(id, { status: 'no-action', evaluation, incumbentVersion: evaluation.version });
       }
@@ -544,13 +551,17 @@ export function createContinuousTrainingPolicy(options: ContinuousTrainingOption
           model: o.model,
           candidate: candidateVersion,
           incumbent,
-          window: { from: evaluation.window.from, to: evaluation.window.to, limit: o.window.limit },
+          window: {
+            from: evaluation.window.from,
+            to: evaluation.window.to,
+            limit: evaluation.monitoring.settings.limit,
+          },
           ...(retrained.holdout === undefined
             ? {}
             : { holdout: parseEvaluationData(retrained.holdout, 'retrain result.holdout') }),
           compare: options.compare,
-          predictionOutput: o.predictionOutput,
-          minSamples: o.window.minSamples,
+          predictionOutput: evaluation.monitoring.settings.predictionOutput,
+          minSamples: evaluation.monitoring.settings.minSamples,
         });
       } else if (!warnedUnfairGate && comparesWithIncumbent(options.gate)) {
         warnedUnfairGate = true;
