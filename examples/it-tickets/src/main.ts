@@ -24,7 +24,7 @@ import { createProfile, type DriftReport, detectDrift, renderDriftReportHtml } f
 import { log, seededRandom, shuffle, stratifiedSample, stratifiedSplit } from '@mlops/example-kit';
 import { createContinuousTrainingPolicy } from '@mlops/pipelines';
 import { ONNX_FLAVOR_NAME } from '@mlops/plugin-onnx';
-import { createRegistry, type Registry } from '@mlops/registry';
+import { createRegistry, type GateComparison, type Registry } from '@mlops/registry';
 import { createModelServer } from '@mlops/serve';
 import { prepareData } from './data.js';
 import { describeColumn, renderReport } from './report.js';
@@ -238,6 +238,7 @@ async function run(store: Store, objects: ObjectStore, tracker: Tracker, registr
   let liveDrift: DriftReport | undefined;
   let shiftedDrift: DriftReport | undefined;
   let retrainStatus = 'not run';
+  let retrainComparison: GateComparison | null = null;
   let rolledBackTo: number | undefined;
   let triageExample: unknown;
 
@@ -339,10 +340,21 @@ async function run(store: Store, objects: ObjectStore, tracker: Tracker, registr
       monitoring: { limit: shiftedTexts.length, minSamples: 30, features: ['text'], minimums: { accuracy: 0.6 } },
       drift: { columnMapping: { text: ['text'] } },
       gate: TOPIC_GATE,
+      // The gate compares the candidate and the incumbent on the same tickets: half of the shifted traffic's tickets
+      // are kept out of the retraining, and both versions, loaded from the registry through their flavor, are scored
+      // on them (not the candidate's fresh figure against the incumbent's registered one).
+      compare: { objects, flavors: textModelFlavors(), metrics: { accuracy: 'accuracy', macro_f1: 'macroF1' } },
       alerts: consoleAlertSink(),
       retrain: async () => {
-        const texts = [...textOf(trainIdx), ...shiftedTexts];
-        const labels = [...topicOf(trainIdx), ...shiftedTopics];
+        // Split the shifted traffic by ticket (a surging ticket appears twice: both copies fall on the same side).
+        const heldTickets = new Set(
+          shuffle([...new Set(shiftedIdx)], seededRandom(SEED + 11)).filter((_, k) => k % 2 === 0),
+        );
+        const rows = shiftedIdx.map((_, k) => k);
+        const fit = rows.filter((k) => !heldTickets.has(shiftedIdx[k]!));
+        const held = rows.filter((k) => heldTickets.has(shiftedIdx[k]!));
+        const texts = [...textOf(trainIdx), ...fit.map((k) => shiftedTexts[k]!)];
+        const labels = [...topicOf(trainIdx), ...fit.map((k) => shiftedTopics[k]!)];
         const retrainRun = await tracker.startRun({
           experiment: TOPIC,
           name: 'retrain (continuous training)',
@@ -362,11 +374,27 @@ async function run(store: Store, objects: ObjectStore, tracker: Tracker, registr
           dataset: 'tickets-topics',
           tags: { trigger: 'retrain' },
         });
-        return { version: reg.version.version };
+        return {
+          version: reg.version.version,
+          holdout: {
+            name: 'held-out half of the shifted traffic',
+            inputs: { text: held.map((k) => shiftedTexts[k]!) },
+            labels: held.map((k) => shiftedTopics[k]!),
+            datasetVersion: `tickets-topics@${data.versions['tickets-topics']}`,
+          },
+        };
       },
     });
     const decision = await policy.runOnce({ reason: 'example: shifted traffic' });
     retrainStatus = decision.status;
+    retrainComparison = decision.evaluation?.comparison ?? null;
+    if (retrainComparison) {
+      const c = retrainComparison;
+      log('retrain', `gate compared both models on the ${c.data.rows} tickets of the ${c.data.name}`, {
+        candidate: `v${c.candidate.version} macro-F1 ${c.candidate.metrics.macro_f1?.toFixed(3)}`,
+        incumbent: `v${c.incumbent?.version} macro-F1 ${c.incumbent?.metrics.macro_f1?.toFixed(3)}`,
+      });
+    }
     log('retrain', `continuous training: ${decision.status}`, {
       reasons: decision.reasons.map((r) => r.trigger).join(','),
       incumbent: decision.incumbentVersion ?? 'none',
@@ -420,6 +448,7 @@ async function run(store: Store, objects: ObjectStore, tracker: Tracker, registr
       liveDrift: liveDrift!,
       shiftedDrift: shiftedDrift!,
       retrainStatus,
+      retrainComparison,
       rolledBackTo,
       triageExample,
     }),

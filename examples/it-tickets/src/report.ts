@@ -2,6 +2,7 @@
 import type { ClassificationReport } from '@mlops/core';
 import type { DriftReport } from '@mlops/drift';
 import { barChart, confusionHeatmap, esc } from '@mlops/example-kit';
+import type { GateComparison } from '@mlops/registry';
 
 /** Everything the report shows. */
 export interface ReportInput {
@@ -27,6 +28,8 @@ export interface ReportInput {
   liveDrift: DriftReport;
   shiftedDrift: DriftReport;
   retrainStatus: string;
+  /** What the continuous-training gate compared: both models' figures on the same tickets. */
+  retrainComparison?: GateComparison | null;
   rolledBackTo: number | undefined;
   triageExample: unknown;
 }
@@ -47,6 +50,17 @@ const perClass = (r: ClassificationReport) =>
 const kpis = (r: ClassificationReport) =>
   `<div><span class="kpi"><b>${r.accuracy.toFixed(3)}</b>accuracy</span><span class="kpi"><b>${r.macro.f1.toFixed(3)}</b>macro-F1</span>
 <span class="kpi"><b>${r.balancedAccuracy.toFixed(3)}</b>balanced accuracy</span><span class="kpi"><b>${r.n}</b>test tickets</span></div>`;
+
+/** The gate's comparison: the candidate and the incumbent scored on the same tickets. */
+function comparisonHtml(c: GateComparison | null | undefined): string {
+  if (!c) return '';
+  const cell = (m: Record<string, number> | undefined, k: string) =>
+    `<td>${m?.[k] === undefined ? 'n/a' : m[k]!.toFixed(3)}</td>`;
+  const row = (who: string, m: Record<string, number> | undefined) =>
+    `<tr><td>${who}</td>${cell(m, 'macro_f1')}${cell(m, 'accuracy')}</tr>`;
+  return `<p>The gate compared both models <b>on the same data</b>: the continuous-training policy loaded the candidate and the incumbent from the registry through their flavor and scored both on the <b>${esc(c.data.name)}</b> (${c.data.rows} tickets neither model was trained on${c.data.datasetVersion ? `, dataset <code>${esc(c.data.datasetVersion)}</code>` : ''}).</p>
+<table><tr><th>on the ${esc(c.data.name)}</th><th>macro-F1</th><th>accuracy</th></tr>${row(`incumbent v${c.incumbent?.version ?? '?'}`, c.incumbent?.metrics)}${row(`candidate v${c.candidate.version}`, c.candidate.metrics)}</table>`;
+}
 
 /** Renders the report page. */
 export function renderReport(r: ReportInput): string {
@@ -106,6 +120,7 @@ ${kpis(u.report)}
 <h3>Confusion matrix</h3>${confusionHeatmap(u.report.confusionMatrix.labels.map(String), u.report.confusionMatrix.matrix)}
 <h2>Drift</h2><table><tr><th>traffic</th><th>dataset drift</th><th>text column</th><th>prediction drift</th></tr>${driftRows}</table>
 <p>Continuous training on the shifted traffic: <b>${esc(r.retrainStatus)}</b>${r.rolledBackTo === undefined ? '' : `; production was then rolled back to v${r.rolledBackTo} and the server followed`}.</p>
+${comparisonHtml(r.retrainComparison)}
 <p>Per-column details: <a href="drift-shifted.html">drift report of the shifted traffic</a>.</p>
 ${r.triageExample === undefined ? '' : `<h2>A triage</h2><p><code>POST /tickets/triage</code> answered:</p><pre>${esc(JSON.stringify(r.triageExample, null, 2))}</pre>`}
 </body></html>`;

@@ -45,7 +45,7 @@ import {
   sortByDrift,
 } from '@mlops/drift';
 import { barChart, confusionHeatmap, curveChart, esc, lineChart, log } from '@mlops/example-kit';
-import { createContinuousTrainingPolicy } from '@mlops/pipelines';
+import { type ComparisonMetricsContext, createContinuousTrainingPolicy, type EvaluationData } from '@mlops/pipelines';
 import { exportToOnnx, onnxFlavor } from '@mlops/plugin-onnx';
 import {
   type RandomForestModel,
@@ -54,7 +54,7 @@ import {
   randomForestOutputSignature,
   randomForestTrainer,
 } from '@mlops/plugin-random-forest';
-import { createRegistry } from '@mlops/registry';
+import { createRegistry, type GateComparison } from '@mlops/registry';
 import { createModelServer } from '@mlops/serve';
 import { replayRuns, servedVersion, waitFor } from './live.js';
 import { type OperatingPoint, operatingPoints, prCurve, rocCurve, thresholdForRecall } from './metrics.js';
@@ -496,14 +496,17 @@ export async function runSecom(options: SecomOptions = {}): Promise<SecomResult>
           triggers: { drift: true },
           monitoring: { limit: 2 * windowSize, minSamples: 30, features: monitored, driftShare: 0.2 },
           gate,
+          // The gate compares the candidate and the incumbent on the same runs: both versions loaded from the
+          // registry through their flavor and scored on the held-out runs the retraining returns.
+          compare: { objects, flavors: [onnxFlavor({ intraOpNumThreads: 1 })], metrics: gateFigures },
           alerts: alertSink,
           retrain: async (ctx) => {
-            const summary = await retrainCandidate(
+            const { summary, holdout } = await retrainCandidate(
               ctx.reasons.map((r) => r.trigger).join(','),
               ctx.evaluation.drift?.driftedColumns ?? [],
             );
             retrain = summary;
-            return { version: summary.version };
+            return { version: summary.version, holdout };
           },
         });
 
@@ -511,7 +514,10 @@ export async function runSecom(options: SecomOptions = {}): Promise<SecomResult>
         // trusted and left out (the graph no longer takes them), the forest is refitted on the training runs plus the
         // labelled traffic from before the fault, and the candidate is evaluated on the runs since the fault, where the
         // incumbent's served scores give the comparison on the same runs.
-        const retrainCandidate = async (trigger: string, untrusted: string[]): Promise<RetrainSummary> => {
+        const retrainCandidate = async (
+          trigger: string,
+          untrusted: string[],
+        ): Promise<{ summary: RetrainSummary; holdout: EvaluationData }> => {
           const started = Date.now();
           const faultAt = replayed.findIndex((r) => r.injected);
           const cut = faultAt > 0 ? faultAt : Math.max(1, replayed.length - 2);
@@ -608,16 +614,32 @@ export async function runSecom(options: SecomOptions = {}): Promise<SecomResult>
             },
           );
           candidateInputs = onnx.signature.inputs.map((i) => i.name);
+          // The runs since the fault as production saw them (drifted readings): the gate scores both models there.
+          const holdIdx = parts.slice(cut, replayed.length).flat();
+          const holdout: EvaluationData = {
+            name: `the ${holdY.length} runs since the fault`,
+            inputs: concatFrames(
+              data.featureNames,
+              hold.map((r) => r.frame),
+            ),
+            labels: holdY,
+            datasetVersion: `${datasetName}@${dv.version}`,
+            from: data.timestamps[holdIdx[0]!]!.toISOString(),
+            to: data.timestamps[holdIdx.at(-1)!]!.toISOString(),
+          };
           return {
-            version: v.version,
-            status: 'running',
-            untrusted,
-            trainRows: fitY.length,
-            holdoutRows: holdY.length,
-            holdoutFails: holdY.filter((y) => y === FAIL).length,
-            candidate: candMetrics,
-            incumbent: incumbentMetrics,
-            reason: '',
+            summary: {
+              version: v.version,
+              status: 'running',
+              untrusted,
+              trainRows: fitY.length,
+              holdoutRows: holdY.length,
+              holdoutFails: holdY.filter((y) => y === FAIL).length,
+              candidate: candMetrics,
+              incumbent: incumbentMetrics,
+              reason: '',
+            },
+            holdout,
           };
         };
 
@@ -693,10 +715,18 @@ export async function runSecom(options: SecomOptions = {}): Promise<SecomResult>
           const r = retrain as RetrainSummary | null;
           if (r !== null && decision.candidateVersion === r.version) {
             r.status = decision.status;
+            r.registeredIncumbentPrAuc = metricsOf(prod.metrics, 'pr_auc');
+            const c = decision.evaluation?.comparison ?? null;
+            if (c) r.comparison = c;
+            // What the gate compared: both models' figures on the same runs (the registered ones are not compared).
+            const on = c
+              ? `on ${c.data.name} (${c.data.from?.slice(0, 10)}..${c.data.to?.slice(0, 10)}, dataset ${c.data.datasetVersion}): candidate PR-AUC ${fmt(c.candidate.metrics.pr_auc)}, incumbent v${c.incumbent?.version} PR-AUC ${fmt(c.incumbent?.metrics.pr_auc)} on the same runs; the incumbent's registered ${r.registeredIncumbentPrAuc.toFixed(3)} is not compared`
+              : 'no comparison on the same data';
             r.reason =
               decision.status === 'promoted'
-                ? `passed the gate (PR-AUC ${r.candidate.pr_auc.toFixed(3)} on the ${r.holdoutRows} runs since the fault; incumbent ${r.incumbent.pr_auc.toFixed(3)} on the same runs, ${metricsOf(prod.metrics, 'pr_auc').toFixed(3)} registered)`
-                : `refused by the gate: ${decision.error ?? decision.reasons.map((x) => x.message).join('; ')} (candidate PR-AUC ${r.candidate.pr_auc.toFixed(3)}, ROC-AUC ${r.candidate.roc_auc.toFixed(3)} on the ${r.holdoutRows} runs since the fault, incumbent ${r.incumbent.pr_auc.toFixed(3)} there; incumbent registered PR-AUC ${metricsOf(prod.metrics, 'pr_auc').toFixed(3)})`;
+                ? `passed the gate ${on}`
+                : `${decision.status === 'rejected' ? 'refused by the gate' : decision.status}: ${decision.error ?? decision.reasons.map((x) => x.message).join('; ')} — ${on}`;
+            log('retrain', `gate ${decision.status} ${on}`);
           }
         }
         live = detectDrift(profile, {
@@ -881,6 +911,10 @@ interface RetrainSummary {
   untrusted: string[];
   candidate: HoldoutMetrics;
   incumbent: HoldoutMetrics;
+  /** What the gate compared: both models loaded from the registry and scored on the same runs. */
+  comparison?: GateComparison;
+  /** The incumbent's registered PR-AUC (measured on its own test runs: not what the gate compares). */
+  registeredIncumbentPrAuc?: number;
   reason: string;
   rolledBackTo?: number;
 }
@@ -960,6 +994,19 @@ async function waitForLabelled(store: Store, version: string, ids: readonly stri
   );
   return rows;
 }
+
+/**
+ * The gate's figures for one model on the comparison's runs: P(fail) from its served (ONNX) graph, and its recall and
+ * precision at the decision threshold it was registered with.
+ */
+function gateFigures({ outputs, labels, version }: ComparisonMetricsContext): Record<string, number> {
+  const probs = outputs.probabilities as ArrayLike<ArrayLike<number>>;
+  const score = Array.from(probs, (row) => Number(row[1]));
+  const threshold = Number(version.tags.threshold);
+  return holdoutMetrics(labels.map(Number), score, Number.isFinite(threshold) ? threshold : 0.5);
+}
+
+const fmt = (v: number | undefined) => (v === undefined ? 'n/a' : v.toFixed(3));
 
 function metricsOf(metrics: Record<string, number> | undefined, key: string): number {
   return metrics?.[key] ?? Number.NaN;
@@ -1197,11 +1244,25 @@ function renderReport(r: {
     )
     .join('');
   const rt = r.retrain;
+  const cmp = rt?.comparison;
+  const figureCells = (m: Record<string, number> | undefined) =>
+    ['pr_auc', 'roc_auc', 'fail_recall', 'fail_precision']
+      .map((k, i) => `<td>${m?.[k] === undefined ? 'n/a' : m[k]!.toFixed(i < 2 ? 3 : 2)}</td>`)
+      .join('');
   const retrainHtml = rt
-    ? `<p>Candidate v${rt.version}: the sensors flagged by the drift check (${esc(rt.untrusted.join(', ') || 'none')}) are no longer trusted and left out; trained on ${rt.trainRows} runs (the training runs + the labelled traffic from before the fault), evaluated on the ${rt.holdoutRows} runs since the fault (${rt.holdoutFails} fails), where the incumbent's served scores give the comparison. Gate: <b>${esc(rt.status)}</b> — ${esc(rt.reason)}.</p>
+    ? `<p>Candidate v${rt.version}: the sensors flagged by the drift check (${esc(rt.untrusted.join(', ') || 'none')}) are no longer trusted and left out; trained on ${rt.trainRows} runs (the training runs + the labelled traffic from before the fault), evaluated on the ${rt.holdoutRows} runs since the fault (${rt.holdoutFails} fails). Gate: <b>${esc(rt.status)}</b> — ${esc(rt.reason)}.</p>
+${
+  cmp
+    ? `<p>The gate compares both models <b>on the same data</b>: the continuous-training policy loaded the candidate and the incumbent from the registry through their flavor and scored both on <b>${esc(cmp.data.name)}</b> (${cmp.data.rows} labelled runs, ${esc(cmp.data.from?.slice(0, 10) ?? '?')}..${esc(cmp.data.to?.slice(0, 10) ?? '?')}, dataset <code>${esc(cmp.data.datasetVersion ?? 'n/a')}</code>), each at the decision threshold it was registered with. The incumbent's registered PR-AUC (${rt.registeredIncumbentPrAuc?.toFixed(3) ?? 'n/a'}, measured on its own test runs) is shown for reference and not compared.</p>
+<table><tr><th>on ${esc(cmp.data.name)} (what the gate compared)</th><th>PR-AUC</th><th>ROC-AUC</th><th>fail recall</th><th>fail precision</th></tr>
+<tr><td>incumbent v${cmp.incumbent?.version ?? '?'}</td>${figureCells(cmp.incumbent?.metrics)}</tr>
+<tr><td>candidate v${cmp.candidate.version}</td>${figureCells(cmp.candidate.metrics)}</tr>
+<tr><td><i>incumbent, registered (not compared)</i></td><td>${rt.registeredIncumbentPrAuc?.toFixed(3) ?? 'n/a'}</td><td colspan="3"></td></tr></table>`
+    : `<p>No comparison on the same data was recorded (the decision ${esc(rt.status)} before the gate ran). The retraining's own figures on the ${rt.holdoutRows} runs since the fault:</p>
 <table><tr><th>on the ${rt.holdoutRows} runs since the fault</th><th>PR-AUC</th><th>ROC-AUC</th><th>fail recall</th><th>fail precision</th></tr>
-<tr><td>incumbent (served)</td><td>${rt.incumbent.pr_auc.toFixed(3)}</td><td>${rt.incumbent.roc_auc.toFixed(3)}</td><td>${rt.incumbent.fail_recall.toFixed(2)}</td><td>${rt.incumbent.fail_precision.toFixed(2)}</td></tr>
-<tr><td>candidate v${rt.version}</td><td>${rt.candidate.pr_auc.toFixed(3)}</td><td>${rt.candidate.roc_auc.toFixed(3)}</td><td>${rt.candidate.fail_recall.toFixed(2)}</td><td>${rt.candidate.fail_precision.toFixed(2)}</td></tr></table>`
+<tr><td>incumbent (served)</td>${figureCells(rt.incumbent)}</tr>
+<tr><td>candidate v${rt.version}</td>${figureCells(rt.candidate)}</tr></table>`
+}`
     : '<p>No retraining ran.</p>';
   const alertItems = r.alerts
     .map((a) => `<li><b>${esc(a.severity)}</b> ${esc(a.title)}: ${esc(a.message.slice(0, 300))}</li>`)
