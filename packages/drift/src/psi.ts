@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { binnedShares, constantFloor, evidentlyFloor, toShares } from './_internal/binning.js';
 import { parseOptions } from './_internal/options.js';
-import { quantileBinCounts } from './_internal/quantile-bins.js';
+import { type QuantileBinCounts, quantileBinCounts, quantileBinCountsRaw } from './_internal/quantile-bins.js';
 import { cleanPair, type NumericSample } from './clean-sample.js';
 
 /** Options of {@link psi}. */
@@ -34,17 +34,25 @@ export interface PsiBins {
 /** The reference and current shares per bin that {@link psi} sums over (for reports and debugging). */
 export function psiBins(reference: NumericSample, current: NumericSample, options?: PsiOptions): PsiBins {
   const opts = parseOptions(psiOptionsSchema, options, 'psi');
+  if (opts.binning === 'quantile' && reference instanceof Float64Array && current instanceof Float64Array) {
+    // Large typed arrays are binned as they are: missing values are skipped in the same scans (no cleaned copies).
+    const counts = quantileBinCountsRaw(reference, current, opts.bins);
+    if (counts !== null && counts.currentCount > 0) return quantileShares(counts, reference.length);
+  }
   const { ref, cur } = cleanPair(reference, current, 'psi');
   if (opts.binning === 'quantile') {
     // Only the reference's quantiles are needed: selected, not sorted; both samples binned in one scan each.
-    const counts = quantileBinCounts(ref, cur, opts.bins);
-    return {
-      reference: constantFloor(toShares(counts.reference, ref.length), 1e-4),
-      current: constantFloor(toShares(counts.current, cur.length), 1e-4),
-    };
+    return quantileShares(quantileBinCounts(ref, cur, opts.bins), ref.length);
   }
   const b = binnedShares(ref, cur, opts.binning === 'sturges' ? 'sturges' : opts.bins);
   return { reference: evidentlyFloor(b.ref), current: evidentlyFloor(b.cur) };
+}
+
+function quantileShares(counts: QuantileBinCounts, refCount: number): PsiBins {
+  return {
+    reference: constantFloor(toShares(counts.reference, refCount), 1e-4),
+    current: constantFloor(toShares(counts.current, counts.currentCount), 1e-4),
+  };
 }
 
 /**

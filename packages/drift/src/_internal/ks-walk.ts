@@ -124,7 +124,7 @@ export function ksExtremes(a: Float64Array, b: Float64Array): KsExtremes {
     return ksExtremesSorted(sortedFloat64(a), sortedFloat64(b));
   }
   let buckets = 1024;
-  while (buckets < total / 8 && buckets < 1 << 18) buckets *= 2;
+  while (buckets < total / 8 && buckets < 1 << 16) buckets *= 2;
   // bucket of x: floor((x − min)·scale) ∈ [0, buckets − 1], monotone non-decreasing in x
   const scale = (buckets - 1) / range;
   const ca = new Int32Array(buckets);

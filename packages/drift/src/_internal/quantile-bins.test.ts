@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { xorshift } from '../../test/prng.js';
+import { psi, psiBins } from '../psi.js';
 import { countOpenBins, quantileInnerEdges } from './binning.js';
-import { quantileBinCounts } from './quantile-bins.js';
+import { quantileBinCounts, quantileBinCountsRaw } from './quantile-bins.js';
 
 /** What psi computed before: sort the reference, take numpy's quantiles, binary-search every value. */
 function expected(ref: Float64Array, cur: Float64Array, bins: number) {
@@ -60,5 +61,27 @@ describe('quantileBinCounts', () => {
       ),
       { numRuns: 150 },
     );
+  });
+
+  it('bins uncleaned typed arrays: NaN in the current sample skipped, a NaN in the reference sends it to cleaning', () => {
+    const ref = normals(30_000, 11);
+    const cur = normals(20_000, 12, 0.2);
+    for (let i = 0; i < cur.length; i += 97) cur[i] = Number.NaN;
+    const kept = cur.filter((x) => !Number.isNaN(x));
+    const raw = quantileBinCountsRaw(ref, cur, 10);
+    expect(raw).not.toBeNull();
+    expect(raw?.currentCount).toBe(kept.length);
+    expect(Array.from(raw?.current ?? [])).toEqual(Array.from(quantileBinCounts(ref, kept, 10).current));
+    expect(psiBins(ref, cur)).toEqual(psiBins(ref, kept));
+    const refWithNaN = ref.slice();
+    refWithNaN[123] = Number.NaN;
+    expect(quantileBinCountsRaw(refWithNaN, cur, 10)).toBeNull();
+    expect(psi(refWithNaN, cur)).toBe(
+      psi(
+        ref.filter((_, i) => i !== 123),
+        kept,
+      ),
+    );
+    expect(() => psi(ref, new Float64Array(10).fill(Number.NaN))).toThrow(/current sample is empty/);
   });
 });

@@ -10,6 +10,8 @@ export interface QuantileBinCounts {
   inner: Float64Array;
   reference: Float64Array;
   current: Float64Array;
+  /** Values counted in `current` (NaN excluded). */
+  currentCount: number;
 }
 
 /** Below this many reference values the plain selection + binary searches are as fast. */
@@ -24,21 +26,32 @@ const BUCKETS_FROM = 2048;
  * edge falls in).
  */
 export function quantileBinCounts(ref: Float64Array, cur: Float64Array, bins: number): QuantileBinCounts {
+  const fast = ref.length >= BUCKETS_FROM && bins >= 2 ? bucketedCounts(ref, cur, bins) : null;
+  if (fast !== null) return fast;
+  const inner = quantileInnerEdgesUnsorted(ref, bins);
+  return { inner, reference: countOpenBins(ref, inner), current: countOpenBins(cur, inner), currentCount: cur.length };
+}
+
+/**
+ * {@link quantileBinCounts} of samples that have not been cleaned: NaN in `cur` are skipped (see `currentCount`);
+ * null when `ref` holds a NaN, is small or degenerate, so the caller cleans both and calls quantileBinCounts.
+ */
+export function quantileBinCountsRaw(ref: Float64Array, cur: Float64Array, bins: number): QuantileBinCounts | null {
+  return ref.length >= BUCKETS_FROM && bins >= 2 ? bucketedCounts(ref, cur, bins) : null;
+}
+
+function bucketedCounts(ref: Float64Array, cur: Float64Array, bins: number): QuantileBinCounts | null {
   const n = ref.length;
-  const plain = (): QuantileBinCounts => {
-    const inner = quantileInnerEdgesUnsorted(ref, bins);
-    return { inner, reference: countOpenBins(ref, inner), current: countOpenBins(cur, inner) };
-  };
-  if (n < BUCKETS_FROM || bins < 2) return plain();
   let min = ref[0] as number;
   let max = min;
-  for (let i = 1; i < n; i++) {
+  for (let i = 0; i < n; i++) {
     const x = ref[i] as number;
     if (x < min) min = x;
     else if (x > max) max = x;
+    else if (Number.isNaN(x)) return null; // NaN: clean first
   }
   const range = max - min;
-  if (!(range > 0 && range < Number.POSITIVE_INFINITY)) return plain();
+  if (!(range > 0 && range < Number.POSITIVE_INFINITY)) return null;
   let buckets = 256;
   while (buckets < n / 16 && buckets < 1 << 16) buckets *= 2;
   const scale = (buckets - 1) / range;
@@ -67,7 +80,7 @@ export function quantileBinCounts(ref: Float64Array, cur: Float64Array, bins: nu
       gatheredBuckets.push(k);
     }
   }
-  if (gathered > n / 2) return plain();
+  if (gathered > n / 2) return null;
   const work = new Float64Array(gathered);
   const start = new Map<number, number>();
   for (const k of gatheredBuckets) start.set(k, (cursor[k] as number) - 1);
@@ -115,7 +128,7 @@ export function quantileBinCounts(ref: Float64Array, cur: Float64Array, bins: nu
         const hi = lo + (prefix[k + 1] as number) - (prefix[k] as number);
         for (let i = lo; i < hi; i++) if ((work[i] as number) < e) c++;
       } else if (prefix[k + 1] !== prefix[k]) {
-        return plain(); // an edge in a bucket of values that were not gathered: cannot happen for numpy's lerp
+        return null; // an edge in a bucket of values that were not gathered: cannot happen for numpy's lerp
       }
       below[t] = c;
     }
@@ -123,7 +136,10 @@ export function quantileBinCounts(ref: Float64Array, cur: Float64Array, bins: nu
   below[m] = n;
   const reference = new Float64Array(m + 1);
   for (let t = 0; t <= m; t++) reference[t] = (below[t] as number) - (t > 0 ? (below[t - 1] as number) : 0);
-  return { inner, reference, current: countByTable(cur, inner, min, max, scale, buckets) };
+  const current = countByTable(cur, inner, min, max, scale, buckets);
+  let currentCount = 0;
+  for (let t = 0; t <= m; t++) currentCount += current[t] as number;
+  return { inner, reference, current, currentCount };
 }
 
 /** The bucket holding the r-th smallest value (prefix[k] <= r < prefix[k + 1]). */
@@ -183,6 +199,8 @@ function countByTable(
     if (x >= min && x <= max) {
       bin = table[((x - min) * scale) | 0] as number;
       if (bin < 0) bin = upperBound(inner, x, 0, m);
+    } else if (Number.isNaN(x)) {
+      continue; // NaN: not counted
     } else bin = upperBound(inner, x, 0, m);
     counts[bin]!++;
   }
