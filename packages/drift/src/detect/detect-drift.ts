@@ -10,6 +10,7 @@ import {
 } from '../profile/input.js';
 import { ensureProfile, isProfile, type Profile } from '../profile/schema.js';
 import { equalEdges } from '../profile/summary.js';
+import { referenceSketch, runSketchTest, SKETCH_TESTS, sketchHistogram } from '../sketch/drift-tests.js';
 import { type CurrentCensus, readCurrentColumn } from './read-current.js';
 import {
   type ColumnDrift,
@@ -128,6 +129,8 @@ export function prepareReference(reference: ReferenceInput, mapping?: ColumnMapp
           rows: c.count,
           missing: c.missing,
           ...(numeric ? { numbers: Float64Array.from(c.sample as number[]) } : { strings: c.sample as string[] }),
+          // schemaVersion 2: the quantile sketch of every value (KS, Wasserstein and PSI use it)
+          ...(numeric ? referenceSketch(c) : {}),
         };
       });
     return { rows: profile.rows, columns, sizes };
@@ -297,7 +300,7 @@ function columnDrift(r: TypedColumn, c: TypedColumn, referenceSize: number, opti
     test,
     testKind,
     threshold,
-    reference: { size: refN, missing: r.missing },
+    reference: { size: r.sketch && SKETCH_TESTS.has(test) ? r.sketch.n : refN, missing: r.missing },
     current: { size: curN, missing: c.missing },
   };
   if (test === 'domain-classifier') {
@@ -319,7 +322,7 @@ function columnDrift(r: TypedColumn, c: TypedColumn, referenceSize: number, opti
       },
     };
   }
-  const outcome = runStatTest(test, r, c);
+  const outcome = runSketchTest(test, r, c) ?? runStatTest(test, r, c);
   if (Number.isNaN(outcome.statistic) || (testKind === 'p-value' && outcome.pValue === null)) {
     throw new DriftError('INSUFFICIENT_DATA', `${test} is undefined for these samples`);
   }
@@ -333,7 +336,7 @@ function columnDrift(r: TypedColumn, c: TypedColumn, referenceSize: number, opti
     pValue: outcome.pValue,
     score: Number.isFinite(score) ? score : Number.MAX_VALUE,
     drifted,
-    histogram: driftHistogram(r, c, options.bins ?? 20),
+    histogram: sketchHistogram(r, c, options.bins ?? 20) ?? driftHistogram(r, c, options.bins ?? 20),
   };
 }
 

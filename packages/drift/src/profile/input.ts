@@ -1,4 +1,5 @@
 import { DriftError } from '../errors.js';
+import type { SketchView } from '../sketch/kll.js';
 import { tokenize } from './tokenize.js';
 
 /** Column types understood by profiles, quality reports and drift detection. */
@@ -58,6 +59,11 @@ export interface TypedColumn {
   sorted?: Float64Array;
   /** Population standard deviation of `numbers`, filled on first use by normalised Wasserstein. */
   std?: number;
+  /**
+   * A profile reference's quantile sketch (sorted items and cumulative weights: plain typed arrays) when it stands
+   * for more values than `numbers` (the reservoir sample) holds; KS, Wasserstein and PSI then use it.
+   */
+  sketch?: SketchView;
 }
 
 /** Builds a {@link DriftError} with an `INVALID_INPUT` code. */
