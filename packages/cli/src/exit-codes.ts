@@ -18,8 +18,13 @@ export const EXIT_CODES = {
   CHECKSUM: 7,
   /** `mlops drift --fail-on-drift` found dataset drift. */
   DRIFT_DETECTED: 8,
-  /** `mlops drift --fail-on-drift` found a broken feed (missing, retyped or empty columns, no rows): not drift. */
+  /**
+   * A broken feed (missing, retyped or empty columns, no rows): not drift. `mlops drift --fail-on-drift`,
+   * `mlops monitor --fail-on-crossing`, and `mlops retrain` when the decision is `blocked`.
+   */
   FEED_BROKEN: 9,
+  /** `mlops monitor --fail-on-crossing`: a metric from feedback is below its minimum. */
+  METRIC_BELOW_MINIMUM: 10,
   /** Interrupted (Ctrl-C). */
   INTERRUPTED: 130,
 } as const;

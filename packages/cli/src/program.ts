@@ -66,8 +66,9 @@ Environment:
 
 Exit codes:
   0 ok · 1 error · 2 usage/invalid input · 3 not found · 4 conflict or gate failed · 5 store locked
-  6 unauthorized/forbidden · 7 checksum mismatch · 8 drift detected (--fail-on-drift)
-  9 broken feed: missing/retyped/empty columns (--fail-on-drift) · 130 interrupted
+  6 unauthorized/forbidden · 7 checksum mismatch · 8 drift detected (--fail-on-drift, --fail-on-crossing)
+  9 broken feed: missing/retyped/empty columns (--fail-on-drift, --fail-on-crossing; retrain blocked)
+  10 a metric below its minimum (monitor --fail-on-crossing) · 130 interrupted
 `;
 
 /**
@@ -484,6 +485,47 @@ export function createProgram(io: RunOptions, state: { exitCode: number; json: b
       ),
     );
 
+  // monitor
+  program
+    .command('monitor')
+    .description(
+      "the current monitoring window of a model version's prediction log: verdict (broken feed, drift), data quality, metrics, thresholds crossed",
+    )
+    .argument('<model>', 'registered model (its predictions logged under the same name)')
+    .option('-a, --alias <alias>', 'alias whose version is evaluated', 'production')
+    .option('--version <n>', 'a version number instead of the alias')
+    .option('--window <duration>', 'window length when the version stores none, e.g. 30m, 6h, 7d (default 1d)')
+    .option('--min-samples <n>', 'minimum predictions / labels when the version stores none (default 30)')
+    .option('--fail-on-crossing', 'exit 9 on a broken feed, 8 on dataset drift, 10 on a metric below its minimum')
+    .addHelpText(
+      'after',
+      examples([
+        ['mlops monitor churn', 'what the /metrics gauges say about churn@production now'],
+        ['mlops monitor churn --version 4 --window 6h --json', 'one version, the JSON result'],
+        ['mlops monitor churn --fail-on-crossing', 'a CronJob or CI check: non-zero when a threshold is crossed'],
+      ]),
+    )
+    .action(
+      action(
+        lazy(
+          () => import('./commands/monitor.js'),
+          (m) => m.monitorCommand,
+        ),
+        ([model], o) => {
+          const settings: Record<string, number> = {};
+          if (o.window !== undefined) settings.windowMs = parseWindow(String(o.window));
+          if (o.minSamples !== undefined) settings.minSamples = positiveInt(o.minSamples, 'min-samples');
+          return {
+            model: model as string,
+            alias: o.alias as string,
+            ...(o.version !== undefined ? { version: positiveInt(o.version, 'version') } : {}),
+            settings,
+            failOnCrossing: o.failOnCrossing === true,
+          };
+        },
+      ),
+    );
+
   // serve
   program
     .command('serve')
@@ -593,6 +635,16 @@ export function createProgram(io: RunOptions, state: { exitCode: number; json: b
     );
 
   return program;
+}
+
+/** `--window`: a duration such as 30m, 6h or 7d, in milliseconds. */
+function parseWindow(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
+  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+  const ms = m ? Math.round(Number(m[1]) * unit[m[2]!]!) : Number.NaN;
+  if (!Number.isFinite(ms) || ms < 1)
+    throw usageError(`Invalid --window "${text}": expected a duration such as 30m, 6h or 7d`);
+  return ms;
 }
 
 function positiveInt(value: unknown, what: string): number {
