@@ -20,7 +20,7 @@ import { createProfile } from '@mlops/drift';
 import { createContinuousTrainingPolicy, type RetrainDecision } from '@mlops/pipelines';
 import { linearFlavor, linearOutputSignature, linearTrainer } from '@mlops/plugin-linear';
 import { createRegistry, type Gate, type Registry } from '@mlops/registry';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 let store: Store;
 let objects: FsObjectStore;
@@ -298,5 +298,32 @@ describe('fair gate: candidate and incumbent compared on the same data', () => {
     const c = decision.evaluation!.comparison!;
     expect(Object.keys(c.candidate.metrics)).toEqual(['hit_rate']);
     expect(c.candidate.metrics.hit_rate).toBe(c.incumbent!.metrics.hit_rate);
+  });
+  it('without compare, the gate reads the registered metrics as before: the decision says so (comparison null) and a relative gate warns once', async () => {
+    const model = 'fair-legacy';
+    await registry.createModel({ name: model });
+    const v1 = await register(model, makeData(400, 41), { accuracy: 0.6 });
+    await registry.promote({ model, version: v1.version, alias: 'production' });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const policy = createContinuousTrainingPolicy({
+        store,
+        registry,
+        model,
+        triggers: {},
+        gate,
+        retrain: async () => ({ version: (await register(model, makeData(400, 42), { accuracy: 0.9 })).version }),
+      });
+      const first = await policy.runOnce({ force: true });
+      expect(first.status).toBe('promoted');
+      expect(first.evaluation!.comparison).toBeNull();
+      expect((await promotionOf(first)).evidence.comparison).toBeUndefined();
+      await policy.runOnce({ force: true });
+      const unfair = warn.mock.calls.filter((c) => String(c[0]).includes('measured on different data'));
+      expect(unfair).toHaveLength(1);
+      expect(String(unfair[0]![0])).toContain(`${model}@production`);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
