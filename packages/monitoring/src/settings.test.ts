@@ -65,7 +65,7 @@ describe('resolveMonitoringSettings', () => {
     expect(r.error).toBeUndefined();
   });
 
-  it('lets the stored value win field by field (per metric for minimums), then the caller, with the source', () => {
+  it('lets the stored value win field by field, then the caller, with the source', () => {
     const r = resolveMonitoringSettings({
       tags: monitoringSettingsTags({ windowMs: 60_000, minimums: { accuracy: 0.9 } }),
       defaults: { windowMs: 5_000, limit: 7, driftShare: 0.25, minimums: { accuracy: 0.5, macroF1: 0.6 } },
@@ -75,15 +75,23 @@ describe('resolveMonitoringSettings', () => {
       limit: 7,
       minSamples: 30,
       driftShare: 0.25,
-      minimums: { accuracy: 0.9, macroF1: 0.6 },
+      // one field: the stored map replaces the caller's (its macroF1 minimum does not apply)
+      minimums: { accuracy: 0.9 },
     });
     expect(r.sources).toMatchObject({
       windowMs: 'version',
       limit: 'caller',
       minSamples: 'default',
       driftShare: 'caller',
-      minimums: { accuracy: 'version', macroF1: 'caller' },
+      minimums: { accuracy: 'version' },
     });
+    // A stored {} means "no minimums", whatever the caller's defaults.
+    const none = resolveMonitoringSettings({
+      tags: monitoringSettingsTags({ minimums: {} }),
+      defaults: { minimums: { accuracy: 0.5 } },
+    });
+    expect(none.settings.minimums).toEqual({});
+    expect(none.settings.metrics).toEqual(['accuracy', 'macroF1']);
   });
 
   it('computes every metric that has a minimum', () => {

@@ -60,7 +60,7 @@ export interface ResolvedMonitoringSettings {
 /** Where a setting's value came from: the model version's tag, the caller's defaults, or the built-in default. */
 export type SettingSource = 'version' | 'caller' | 'default';
 
-/** The source of each setting (per metric for `minimums`). */
+/** The source of each setting (`minimums`: of each metric's minimum, all from the same place). */
 export type SettingSources = { [K in Exclude<keyof ResolvedMonitoringSettings, 'minimums'>]: SettingSource } & {
   minimums: Record<string, SettingSource>;
 };
@@ -154,8 +154,10 @@ export interface ResolvedSettingsResult {
 }
 
 /**
- * Resolves every setting once: the model version's stored value wins, field by field (per metric for `minimums`),
- * then the caller's default, then {@link MONITORING_DEFAULTS}; each with its source. An invalid tag is ignored
+ * Resolves every setting once: the model version's stored value wins, field by field, then the caller's default,
+ * then {@link MONITORING_DEFAULTS}; each with its source. `minimums` is one field: a stored map (even `{}`, "no
+ * minimums") replaces the caller's whole map, so the thresholds of a version that stores them are the same for every
+ * caller. An invalid tag is ignored
  * (reported in `error`), never a reason to stop monitoring. Invalid caller defaults throw (`INVALID_INPUT`).
  */
 export function resolveMonitoringSettings(options: ResolveMonitoringSettingsOptions = {}): ResolvedSettingsResult {
@@ -184,17 +186,17 @@ export function resolveMonitoringSettings(options: ResolveMonitoringSettingsOpti
   const [driftShare, shareSrc] = pick('driftShare');
   const metricsSrc: SettingSource = stored?.metrics ? 'version' : caller.metrics ? 'caller' : 'default';
   const baseMetrics = (stored?.metrics ?? caller.metrics ?? MONITORING_DEFAULTS.metrics) as PerformanceMetric[];
+  const [minimumsOf, minimumsSrc]: [Record<string, number | undefined>, SettingSource] = stored?.minimums
+    ? [stored.minimums, 'version']
+    : caller.minimums
+      ? [caller.minimums, 'caller']
+      : [MONITORING_DEFAULTS.minimums, 'default'];
   const minimums: Record<string, number> = {};
   const minimumSources: Record<string, SettingSource> = {};
-  for (const [src, m] of [
-    ['caller', caller.minimums],
-    ['version', stored?.minimums],
-  ] as const) {
-    for (const [metric, v] of Object.entries(m ?? {})) {
-      if (v === undefined) continue;
-      minimums[metric] = v;
-      minimumSources[metric] = src;
-    }
+  for (const [metric, v] of Object.entries(minimumsOf)) {
+    if (v === undefined) continue;
+    minimums[metric] = v;
+    minimumSources[metric] = minimumsSrc;
   }
   const metrics = [...new Set([...baseMetrics, ...(Object.keys(minimums) as PerformanceMetric[])])];
   return {
