@@ -1,0 +1,109 @@
+// `@mlops/drift/parquet`: Parquet files as drift inputs, read with hyparquet (an optional peer dependency: install
+// `hyparquet` to use this entry point; the package root never imports it). Pure JavaScript: works in Node and in
+// browsers (pass an AsyncBuffer such as hyparquet's asyncBufferFromUrl, or an ArrayBuffer, instead of a path).
+
+import type { AsyncBuffer, DecodedArray } from 'hyparquet';
+import * as hyparquet from 'hyparquet';
+import { createProfileBuilder, type ProfileOptions } from '../profile/builder.js';
+import type { ColumnarData } from '../profile/input.js';
+import type { Profile } from '../profile/schema.js';
+
+/** A Parquet file: a path (Node only), its bytes, or a hyparquet AsyncBuffer (ranged reads of a file or a URL). */
+export type ParquetSource = string | ArrayBuffer | Uint8Array | AsyncBuffer;
+
+/** Options of {@link parquetBatches} and {@link readParquet}. */
+export interface ParquetReadOptions {
+  /** Columns to read. @default every column */
+  columns?: string[];
+}
+
+async function open(source: ParquetSource): Promise<AsyncBuffer> {
+  if (typeof source === 'string') {
+    // hyparquet's Node entry point has it; its browser entry point does not (read via asyncBufferFromUrl there).
+    const fromFile = (hyparquet as Record<string, unknown>).asyncBufferFromFile as
+      | ((path: string) => Promise<AsyncBuffer>)
+      | undefined;
+    if (!fromFile) throw new TypeError('reading a Parquet file by path needs Node; pass an AsyncBuffer or bytes');
+    return fromFile(source);
+  }
+  if (source instanceof ArrayBuffer) return { byteLength: source.byteLength, slice: (a, b) => source.slice(a, b) };
+  if (source instanceof Uint8Array) {
+    const bytes = source;
+    return {
+      byteLength: bytes.byteLength,
+      slice: (a, b) => bytes.slice(a, b).buffer as ArrayBuffer,
+    };
+  }
+  return source;
+}
+
+/**
+ * A column as detectDrift and profiles read it: DOUBLE columns without nulls stay the Float64Array hyparquet
+ * decoded (no copy), INT64 becomes numbers, and nullable columns keep null for a missing value.
+ */
+function toColumn(values: DecodedArray): ArrayLike<unknown> {
+  if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
+    const out = new Float64Array(values.length);
+    for (let i = 0; i < values.length; i++) out[i] = Number(values[i]);
+    return out;
+  }
+  return values;
+}
+
+/**
+ * Reads a Parquet file one row group at a time, as columns: what {@link profileParquet} feeds a profile builder
+ * with. Memory holds one row group of the requested columns.
+ */
+export async function* parquetBatches(
+  source: ParquetSource,
+  options: ParquetReadOptions = {},
+): AsyncGenerator<ColumnarData> {
+  const file = await open(source);
+  const scan = await hyparquet.parquetScan({ file });
+  const names =
+    options.columns ??
+    scan.metadata.schema
+      .slice(1)
+      .filter((e) => !e.num_children)
+      .map((e) => e.name);
+  for (const range of scan.ranges) {
+    const batch: ColumnarData = {};
+    for (const column of names) batch[column] = toColumn(await scan.readColumn({ column, ...range }));
+    yield batch;
+  }
+}
+
+/** Reads (the chosen columns of) a whole Parquet file into memory, as columns (e.g. a current batch). */
+export async function readParquet(source: ParquetSource, options: ParquetReadOptions = {}): Promise<ColumnarData> {
+  const parts: ColumnarData[] = [];
+  for await (const batch of parquetBatches(source, options)) parts.push(batch);
+  if (parts.length === 1) return parts[0] as ColumnarData;
+  const out: ColumnarData = {};
+  for (const name of Object.keys(parts[0] ?? {})) {
+    const chunks = parts.map((p) => p[name] as ArrayLike<unknown>);
+    if (chunks.every((c) => c instanceof Float64Array)) {
+      const all = new Float64Array(chunks.reduce((s, c) => s + c.length, 0));
+      let o = 0;
+      for (const c of chunks as Float64Array[]) {
+        all.set(c, o);
+        o += c.length;
+      }
+      out[name] = all;
+    } else out[name] = chunks.flatMap((c) => Array.from(c));
+  }
+  return out;
+}
+
+/**
+ * Profiles a Parquet file row group by row group in bounded memory (a quantile sketch, reservoir sample and
+ * distinct-count sketch per column; see createProfileBuilder): a reference of any number of rows.
+ */
+export async function profileParquet(
+  source: ParquetSource,
+  options: ProfileOptions & ParquetReadOptions = {},
+): Promise<Profile> {
+  const { columns, ...profileOptions } = options;
+  const builder = createProfileBuilder(profileOptions);
+  for await (const batch of parquetBatches(source, columns ? { columns } : {})) builder.add(batch);
+  return builder.finish();
+}

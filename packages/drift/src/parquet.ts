@@ -1,0 +1,8 @@
+// The `@mlops/drift/parquet` entry point (hyparquet is an optional peer dependency).
+export {
+  type ParquetReadOptions,
+  type ParquetSource,
+  parquetBatches,
+  profileParquet,
+  readParquet,
+} from './adapters/parquet.js';
