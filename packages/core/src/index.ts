@@ -83,6 +83,7 @@ export type {
   PushDatasetOptions,
   PushDatasetResult,
   RecordDatasetUseOptions,
+  StatCacheOptions,
   VersionDatasetOptions,
   VersionDatasetResult,
 } from './datasets/index.js';
@@ -168,6 +169,15 @@ export {
   readModelPackageManifest,
   saveModelPackage,
 } from './model-package/model-package.js';
+export {
+  DEFAULT_CONCURRENCY,
+  deleteObjects,
+  mapLimit,
+  putFileObject,
+  putObjects,
+  statObjects,
+} from './objects/batch.js';
+export { checkObject, checkObjects } from './objects/check.js';
 export type { HashingTransform } from './objects/digest.js';
 export {
   createHashingTransform,
@@ -176,17 +186,23 @@ export {
   isDigest,
   parseDigest,
 } from './objects/digest.js';
-export type { FsObjectStore, FsObjectStoreOptions } from './objects/fs.js';
+export type { FsObjectLocation, FsObjectStore, FsObjectStoreOptions, FsPackOptions } from './objects/fs.js';
 export { fsObjectStore } from './objects/fs.js';
 export type { CollectGarbageOptions, GarbageReport } from './objects/gc.js';
 export { collectGarbage } from './objects/gc.js';
 export type {
+  BatchOptions,
+  CheckItem,
+  CheckManyOptions,
   CleanTempOptions,
   CleanTempResult,
   Digest,
   ObjectBody,
   ObjectStat,
+  ObjectState,
   ObjectStore,
+  PutFileOptions,
+  PutManyItem,
   PutOptions,
   PutResult,
 } from './objects/object-store.js';
@@ -197,6 +213,7 @@ export {
   migrateObjectRefs,
   recordObjectRef,
   recordObjectRefs,
+  referencedAmong,
   removeObjectRefs,
 } from './objects/refs.js';
 export type { PgJsonIssue, PgJsonOptions } from './pg-text.js';

@@ -24,6 +24,7 @@ export type {
   PushDatasetResult,
 } from './remote.js';
 export { datasetStatus, pullDataset, pushDataset } from './remote.js';
+export type { StatCacheOptions } from './stat-cache.js';
 export type { ColumnStats, ColumnType, FileStats } from './stats.js';
 export { ColumnStatsSchema, FileStatsSchema } from './stats.js';
 export type {

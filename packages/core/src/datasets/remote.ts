@@ -1,17 +1,19 @@
-import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { createWriteStream, statSync } from 'node:fs';
+import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isMlopsError, MlopsError } from '../errors.js';
-import { checkObject, type ObjectState } from '../objects/check.js';
+import { concurrencyOf, mapLimit, putObjects, statObjects } from '../objects/batch.js';
+import { checkObjects, type ObjectState } from '../objects/check.js';
 import { createHashingTransform, tapBytes } from '../objects/digest.js';
-import type { Digest, ObjectStore } from '../objects/object-store.js';
+import { hashCopyFile, writeFully } from '../objects/file-io.js';
+import type { Digest, ObjectStore, PutManyItem } from '../objects/object-store.js';
 import { createProgress, type Progress, SILENT_PROGRESS } from '../progress.js';
-import { hashFile } from './hash.js';
 import { listDatasetFiles, RESTORE_TEMP_RE, readManifest } from './manifest.js';
 import { type DatasetPointer, dataPathOf, readPointer } from './pointer.js';
+import { identityOf, openStatCache, type StatCache, type StatCacheOptions } from './stat-cache.js';
 import type { DatasetProgressOptions } from './version.js';
 
 interface TrackedFile {
@@ -122,6 +124,12 @@ export interface PushDatasetOptions {
    * @default `{ mode: 'auto' }` for 32 MiB or more
    */
   progress?: false | DatasetProgressOptions;
+  /**
+   * Objects checked and uploaded at once (requests in flight to an S3 remote; an fsObjectStore remote packs small
+   * objects and flushes them once).
+   * @default 16
+   */
+  concurrency?: number;
 }
 
 /** What {@link pushDataset} did. */
@@ -147,35 +155,44 @@ export interface PushDatasetResult {
  */
 export async function pushDataset(opts: PushDatasetOptions): Promise<PushDatasetResult> {
   const { objects, remote } = opts;
+  const concurrency = concurrencyOf(opts.concurrency);
   const loaded = await load(opts.pointer, [objects, remote]);
   const wanted = new Map<Digest, { path: string; size?: number }>();
   for (const f of loaded.files) wanted.set(f.digest, { path: f.path, size: f.size });
-  if (loaded.pointer.type === 'directory') {
-    wanted.set(loaded.pointer.digest as Digest, { path: manifestLabel(loaded.pointer) });
-  }
+  const manifestDigest = loaded.pointer.type === 'directory' ? (loaded.pointer.digest as Digest) : undefined;
+  if (manifestDigest) wanted.set(manifestDigest, { path: manifestLabel(loaded.pointer) });
+  const digests = [...wanted.keys()];
+  const states = await checkObjects(
+    remote,
+    digests.map((d) => ({ digest: d, ...(wanted.get(d)?.size === undefined ? {} : { size: wanted.get(d)?.size }) })),
+    { verify: opts.verify ?? false, concurrency },
+  );
   const missing: Digest[] = [];
   const present: Digest[] = [];
   const repaired: Digest[] = [];
-  for (const [d, w] of wanted) {
-    const state = await checkObject(remote, d, {
-      ...(w.size === undefined ? {} : { size: w.size }),
-      verify: opts.verify ?? false,
-    });
+  digests.forEach((d, i) => {
+    const state = states[i];
     if (state === 'intact') present.push(d);
     else missing.push(d);
     if (state === 'corrupted') repaired.push(d);
-  }
-  for (const d of missing) {
-    if (!(await objects.has(d))) throw notFoundObject(d, wanted.get(d)?.path ?? d, objects.name);
-  }
+  });
+  const local = await statObjects(objects, missing, { concurrency });
+  missing.forEach((d, i) => {
+    if (!local[i]) throw notFoundObject(d, wanted.get(d)?.path ?? d, objects.name);
+  });
   const total = missing.reduce((a, d) => a + (wanted.get(d)?.size ?? 0), 0);
   const p = progressFor(opts.progress, `push ${loaded.pointer.name}`, total);
   let bytes = 0;
   try {
-    for (const d of missing) {
-      // A put of bytes the remote already has rewrites its copy: this is what repairs a damaged one.
-      const res = await remote.put(counted(objects.get(d), p), { expectedDigest: d });
-      bytes += res.size;
+    // Files first, the manifest last: a remote never holds a manifest whose files it lacks. A put of bytes the
+    // remote already has rewrites its copy: this is what repairs a damaged one.
+    const files = missing.filter((d) => d !== manifestDigest);
+    const items = function* (): Generator<PutManyItem> {
+      for (const d of files) yield { body: counted(objects.get(d), p), expectedDigest: d };
+    };
+    for (const r of await putObjects(remote, items(), { concurrency })) bytes += r.size;
+    if (manifestDigest && missing.includes(manifestDigest)) {
+      bytes += (await remote.put(objects.get(manifestDigest), { expectedDigest: manifestDigest })).size;
     }
     p.done();
   } catch (err) {
@@ -202,6 +219,17 @@ export interface PullDatasetOptions {
    * @default `{ mode: 'auto' }` for 32 MiB or more
    */
   progress?: false | DatasetProgressOptions;
+  /**
+   * Objects downloaded and files restored at once.
+   * @default 16
+   */
+  concurrency?: number;
+  /**
+   * The stat cache `versionDataset` keeps (see its `statCache`): working files it vouches for are not hashed to tell
+   * whether they match the version.
+   * @default as `versionDataset`: `<objects.dir>/state` when `objects` is an fsObjectStore
+   */
+  statCache?: false | StatCacheOptions;
 }
 
 /** What {@link pullDataset} did. */
@@ -220,11 +248,48 @@ export interface PullDatasetResult {
   bytes: number;
 }
 
-async function fileMatches(target: string, digest: Digest, size: number): Promise<boolean | 'missing'> {
-  const st = await stat(target).catch(() => undefined);
+/**
+ * Whether a working file holds the version's bytes: by size, then by the stat cache when it vouches for the file, else
+ * by hashing it (small files read whole, synchronously; thousands of promise-based reads cost several times more).
+ */
+async function fileMatches(f: TrackedFile, rel: string, cache: StatCache | undefined): Promise<boolean | 'missing'> {
+  const st = statSync(f.target, { bigint: true, throwIfNoEntry: false });
   if (!st?.isFile()) return 'missing';
-  if (st.size !== size) return false;
-  return (await hashFile(target)).digest === digest;
+  if (Number(st.size) !== f.size) return false;
+  const cached = cache?.fileDigest(rel, identityOf(st));
+  if (cached) return cached === f.digest;
+  if (f.size <= SMALL_READ) {
+    let fh: Awaited<ReturnType<typeof open>> | undefined;
+    try {
+      fh = await open(f.target, 'r');
+      const buf = Buffer.allocUnsafe(f.size + 1);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+      return (
+        bytesRead === f.size &&
+        `sha256:${createHash('sha256').update(buf.subarray(0, bytesRead)).digest('hex')}` === f.digest
+      );
+    } catch {
+      return 'missing';
+    } finally {
+      await fh?.close().catch(() => {});
+    }
+  }
+  const { hash } = await hashCopyFile(f.target);
+  return `sha256:${hash.toString('hex')}` === f.digest;
+}
+
+const SMALL_READ = 1 << 20;
+
+/** Checks many working files (`concurrency` at a time). */
+async function filesMatch(
+  files: readonly TrackedFile[],
+  loaded: Loaded,
+  cache: StatCache | undefined,
+  concurrency: number,
+): Promise<(boolean | 'missing')[]> {
+  const relOf = (f: TrackedFile) =>
+    loaded.pointer.type === 'file' ? basename(f.target) : f.path.slice(loaded.pointer.path.length + 1);
+  return mapLimit(files, concurrency, (f) => fileMatches(f, relOf(f), cache));
 }
 
 /** Temp files of restores older than this are abandoned (a pull killed mid-file): the next pull removes them. */
@@ -268,6 +333,37 @@ async function restoreFile(source: AsyncIterable<Uint8Array>, target: string): P
   }
 }
 
+/** Writes verified bytes to `target` through a temp file + rename (the small-object path of a restore). */
+async function restoreBytes(bytes: Buffer, target: string): Promise<number> {
+  const tmp = `${target}.${randomUUID()}.mlops-tmp`;
+  try {
+    const fh = await open(tmp, 'wx');
+    try {
+      await writeFully(fh, bytes);
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, target);
+    return bytes.length;
+  } catch (err) {
+    await unlink(tmp).catch(() => {});
+    throw err;
+  }
+}
+
+/**
+ * Restores one file from a store: small objects are read whole and verified before anything is written, larger ones
+ * streamed (verified as they flow; a bad one never replaces the file).
+ */
+async function restoreFrom(store: ObjectStore, f: TrackedFile, p: Progress): Promise<number> {
+  if (f.size <= SMALL_READ) {
+    const bytes = await store.readBytes(f.digest);
+    p.tick(bytes.length);
+    return restoreBytes(bytes, f.target);
+  }
+  return restoreFile(counted(store.get(f.digest), p), f.target);
+}
+
 /**
  * Restores the working copy of a dataset version from its pointer file, like `dvc pull`: files already matching are
  * left alone; the others are downloaded (through the local cache when given), verified, and atomically replaced.
@@ -281,6 +377,7 @@ async function restoreFile(source: AsyncIterable<Uint8Array>, target: string): P
  */
 export async function pullDataset(opts: PullDatasetOptions): Promise<PullDatasetResult> {
   const { remote, objects } = opts;
+  const concurrency = concurrencyOf(opts.concurrency);
   const loaded = await load(opts.pointer, objects ? [objects, remote] : [remote]);
   const repaired: Digest[] = [];
   if (objects && loaded.pointer.type === 'directory') {
@@ -290,57 +387,91 @@ export async function pullDataset(opts: PullDatasetOptions): Promise<PullDataset
       if (damaged) repaired.push(loaded.pointer.digest as Digest);
     }
   }
+  const cache = objects ? await openStatCache(objects, loaded.dataPath, opts.statCache) : undefined;
+  const matches = await filesMatch(loaded.files, loaded, cache, concurrency);
   const todo: TrackedFile[] = [];
   const unchanged: string[] = [];
-  for (const f of loaded.files) {
-    if ((await fileMatches(f.target, f.digest, f.size)) === true) unchanged.push(f.path);
+  loaded.files.forEach((f, i) => {
+    if (matches[i] === true) unchanged.push(f.path);
     else todo.push(f);
-  }
+  });
   // Where each needed object comes from: the cache when it holds a copy of the right size, else the remote.
+  const needed = new Map<Digest, TrackedFile>();
+  for (const f of todo) if (!needed.has(f.digest)) needed.set(f.digest, f);
+  const digests = [...needed.keys()];
   const local = new Map<Digest, ObjectState>();
-  for (const f of todo) {
-    if (objects && !local.has(f.digest)) local.set(f.digest, await checkObject(objects, f.digest, { size: f.size }));
-    if (local.get(f.digest) === 'intact') continue;
-    if (!(await remote.has(f.digest))) {
-      if (local.get(f.digest) === 'corrupted') throw damagedEverywhere(f, objects as ObjectStore, remote);
-      throw notFoundObject(f.digest, f.path, remote.name);
-    }
+  if (objects) {
+    const states = await checkObjects(
+      objects,
+      digests.map((d) => ({ digest: d, size: (needed.get(d) as TrackedFile).size })),
+      { concurrency },
+    );
+    digests.forEach((d, i) => {
+      local.set(d, states[i] as ObjectState);
+    });
   }
+  const fromRemote = digests.filter((d) => local.get(d) !== 'intact');
+  const onRemote = await statObjects(remote, fromRemote, { concurrency });
+  fromRemote.forEach((d, i) => {
+    if (onRemote[i]) return;
+    const f = needed.get(d) as TrackedFile;
+    if (local.get(d) === 'corrupted') throw damagedEverywhere(f, objects as ObjectStore, remote);
+    throw notFoundObject(f.digest, f.path, remote.name);
+  });
   await removeStaleRestoreTemps(loaded.files.map((f) => f.target));
   const total = todo.reduce((a, f) => a + f.size, 0);
   const p = progressFor(opts.progress, `pull ${loaded.pointer.name}`, total);
   const fetched: Digest[] = [];
   const restored: string[] = [];
   let bytes = 0;
-  /** Downloads an object into the cache (rewriting a damaged copy there). */
-  const fetchIntoCache = async (cache: ObjectStore, f: TrackedFile, damaged: boolean) => {
-    await cache.put(remote.get(f.digest), { expectedDigest: f.digest }).catch((err) => {
-      throw isMlopsError(err, 'NOT_FOUND') ? notFoundObject(f.digest, f.path, remote.name, err) : err;
-    });
-    fetched.push(f.digest);
-    if (damaged) repaired.push(f.digest);
-    local.set(f.digest, 'intact');
+  const asNotFound = (f: TrackedFile) => (err: unknown) => {
+    throw isMlopsError(err, 'NOT_FOUND') ? notFoundObject(f.digest, f.path, remote.name, err) : err;
   };
   try {
-    for (const f of todo) {
+    if (objects && fromRemote.length > 0) {
+      // Download what the cache lacks, `concurrency` objects at once (an fsObjectStore cache packs small ones).
+      const items = function* (): Generator<PutManyItem> {
+        for (const d of fromRemote) yield { body: remote.get(d), expectedDigest: d };
+      };
+      await putObjects(objects, items(), { concurrency }).catch((err) => {
+        const d = (err as { details?: { digest?: string } })?.details?.digest as Digest | undefined;
+        const f = (d && needed.get(d)) || (needed.get(fromRemote[0] as Digest) as TrackedFile);
+        return asNotFound(f)(err);
+      });
+      for (const d of fromRemote) {
+        fetched.push(d);
+        if (local.get(d) === 'corrupted') repaired.push(d);
+        local.set(d, 'intact');
+      }
+    }
+    for (const d of new Set(todo.map((f) => dirname(f.target)))) await mkdir(d, { recursive: true });
+    const refetched = new Map<Digest, Promise<void>>();
+    await mapLimit(todo, concurrency, async (f) => {
       if (!objects) {
-        bytes += await restoreFile(counted(remote.get(f.digest), p), f.target);
+        bytes += await restoreFrom(remote, f, p).catch(asNotFound(f));
         fetched.push(f.digest);
       } else {
-        const state = local.get(f.digest);
-        if (state !== 'intact') await fetchIntoCache(objects, f, state === 'corrupted');
         try {
-          bytes += await restoreFile(counted(objects.get(f.digest), p), f.target);
+          bytes += await restoreFrom(objects, f, p);
         } catch (err) {
           // The cached copy had the right size but not the right bytes: repair it from the remote, then restore.
-          if (!isMlopsError(err, 'CHECKSUM_MISMATCH') || state !== 'intact') throw err;
-          if (!(await remote.has(f.digest))) throw damagedEverywhere(f, objects, remote, err);
-          await fetchIntoCache(objects, f, true);
-          bytes += await restoreFile(counted(objects.get(f.digest), p), f.target);
+          if (!isMlopsError(err, 'CHECKSUM_MISMATCH') || fetched.includes(f.digest)) throw err;
+          let repair = refetched.get(f.digest);
+          if (!repair) {
+            repair = (async () => {
+              if (!(await remote.has(f.digest))) throw damagedEverywhere(f, objects, remote, err);
+              await objects.put(remote.get(f.digest), { expectedDigest: f.digest }).catch(asNotFound(f));
+              fetched.push(f.digest);
+              repaired.push(f.digest);
+            })();
+            refetched.set(f.digest, repair);
+          }
+          await repair;
+          bytes += await restoreFrom(objects, f, p);
         }
       }
       restored.push(f.path);
-    }
+    });
     p.done();
   } catch (err) {
     p.fail(err);
@@ -399,11 +530,22 @@ export interface DatasetStatusOptions {
   remote?: ObjectStore;
   /**
    * Re-hash every object of the version in the local store (and on the remote, when given: one full download of
-   * each) and report those whose bytes do not match their digest in `corrupted`. Without it, objects are checked by
-   * size only. The working copy is always hashed.
+   * each) and report those whose bytes do not match their digest in `corrupted`, and hash every file of the working
+   * copy: the stat cache is not consulted at all. Without it, objects are checked by size only, and working files the
+   * stat cache vouches for (see `versionDataset`'s `statCache`) are not read.
    * @default false
    */
   verify?: boolean;
+  /**
+   * Objects checked at once (requests in flight to an S3 remote).
+   * @default 16
+   */
+  concurrency?: number;
+  /**
+   * The stat cache used for the working copy when not verifying.
+   * @default as `versionDataset`: `<objects.dir>/state` when `objects` is an fsObjectStore
+   */
+  statCache?: false | StatCacheOptions;
 }
 
 /** The status of a working copy, like `dvc status`. */
@@ -427,7 +569,8 @@ export interface DatasetStatus {
 /**
  * Compares the working copy with the version its pointer file names (`unchanged | modified | missing` per file, plus
  * `added` files in a folder) and reports where the version's objects are (local store, remote) and which stored
- * copies are damaged: by size always, by content with `verify`. The working copy's files are always hashed.
+ * copies are damaged: by size always, by content with `verify`. Working files are hashed unless the stat cache
+ * vouches for them; with `verify` every file and every object is read.
  */
 export async function datasetStatus(opts: DatasetStatusOptions): Promise<DatasetStatus> {
   const { objects, remote } = opts;
@@ -435,37 +578,40 @@ export async function datasetStatus(opts: DatasetStatusOptions): Promise<Dataset
   const loaded = await load(opts.pointer, remote ? [objects, remote] : [objects]);
   const { pointer } = loaded;
   const corrupted: DatasetCorruptedObject[] = [];
-  // Each object is checked once per store, even when several files hold the same bytes.
-  const checks = new Map<string, Promise<ObjectState>>();
-  const check = (where: DatasetObjectLocation, store: ObjectStore, digest: Digest, size?: number) => {
-    const key = `${where}:${digest}`;
-    let c = checks.get(key);
-    if (!c) {
-      c = checkObject(store, digest, { verify, ...(size === undefined ? {} : { size }) });
-      checks.set(key, c);
-    }
-    return c;
+  const concurrency = concurrencyOf(opts.concurrency);
+  // Each object is checked once per store, even when several files hold the same bytes; all of a store's at once.
+  const sizes = new Map<Digest, number | undefined>();
+  if (pointer.type === 'directory') sizes.set(pointer.digest as Digest, undefined);
+  for (const f of loaded.files) sizes.set(f.digest, f.size);
+  const items = [...sizes].map(([digest, size]) => ({ digest, ...(size === undefined ? {} : { size }) }));
+  const statesIn = async (store: ObjectStore) => {
+    const states = await checkObjects(store, items, { verify, concurrency });
+    return new Map(items.map((it, i) => [it.digest, states[i] as ObjectState]));
   };
+  const localStates = await statesIn(objects);
+  const remoteStates = remote ? await statesIn(remote) : undefined;
   let manifestLocal = true;
   let manifestRemote = true;
   if (pointer.type === 'directory') {
     const d = pointer.digest as Digest;
     const label = manifestLabel(pointer);
-    const localState = loaded.manifestDamaged.includes(objects) ? 'corrupted' : await check('local', objects, d);
+    const localState = loaded.manifestDamaged.includes(objects) ? 'corrupted' : localStates.get(d);
     manifestLocal = localState === 'intact';
     if (localState === 'corrupted') corrupted.push({ path: label, digest: d, store: 'local' });
     if (remote) {
-      const remoteState = loaded.manifestDamaged.includes(remote) ? 'corrupted' : await check('remote', remote, d);
+      const remoteState = loaded.manifestDamaged.includes(remote) ? 'corrupted' : remoteStates?.get(d);
       manifestRemote = remoteState === 'intact';
       if (remoteState === 'corrupted') corrupted.push({ path: label, digest: d, store: 'remote' });
     }
   }
+  const cache = verify ? undefined : await openStatCache(objects, loaded.dataPath, opts.statCache);
+  const matches = await filesMatch(loaded.files, loaded, cache, concurrency);
   const files: DatasetFileStatus[] = [];
-  for (const f of loaded.files) {
-    const m = await fileMatches(f.target, f.digest, f.size);
+  loaded.files.forEach((f, i) => {
+    const m = matches[i];
     const state: DatasetFileState = m === 'missing' ? 'missing' : m ? 'unchanged' : 'modified';
-    const localState = await check('local', objects, f.digest, f.size);
-    const remoteState = remote ? await check('remote', remote, f.digest, f.size) : undefined;
+    const localState = localStates.get(f.digest);
+    const remoteState = remoteStates?.get(f.digest);
     const damagedIn: DatasetObjectLocation[] = [];
     if (localState === 'corrupted') damagedIn.push('local');
     if (remoteState === 'corrupted') damagedIn.push('remote');
@@ -478,7 +624,7 @@ export async function datasetStatus(opts: DatasetStatusOptions): Promise<Dataset
       ...(remote ? { remote: remoteState === 'intact' } : {}),
       ...(damagedIn.length ? { corrupted: damagedIn } : {}),
     });
-  }
+  });
   const dataStat = await stat(loaded.dataPath).catch(() => undefined);
   if (pointer.type === 'directory' && dataStat?.isDirectory()) {
     const tracked = new Set(loaded.files.map((f) => f.path));

@@ -1,20 +1,37 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { z } from 'zod';
-import { isMlopsError, MlopsError } from '../errors.js';
+import { MlopsError } from '../errors.js';
 import { DATASETS_MIGRATIONS } from '../migrations/datasets.js';
-import { checkObject } from '../objects/check.js';
-import { digestHex, digestOf, tapBytes } from '../objects/digest.js';
+import { putObjects } from '../objects/batch.js';
+import { digestHex, digestOf } from '../objects/digest.js';
+import type { FsObjectStore } from '../objects/fs.js';
 import type { Digest, ObjectStore } from '../objects/object-store.js';
-import { recordObjectRef } from '../objects/refs.js';
+import { recordObjectRefs } from '../objects/refs.js';
 import { createProgress, type Progress, type ProgressOptions, SILENT_PROGRESS } from '../progress.js';
 import { ensureMigrated } from '../store/migrate.js';
 import type { Store } from '../store/store.js';
-import { hashFile } from './hash.js';
 import { formatManifest, listDatasetFiles, type ManifestEntry } from './manifest.js';
-import { DatasetNameSchema, type DatasetPointer, invalidInput, pointerPathFor, writePointer } from './pointer.js';
-import { ColumnTypeSchema, createTabularStats, type FileStats, FileStatsSchema, tabularFormat } from './stats.js';
+import {
+  DatasetNameSchema,
+  type DatasetPointer,
+  formatPointer,
+  invalidInput,
+  pointerPathFor,
+  writePointer,
+} from './pointer.js';
+import { openStatCache, type StatCacheOptions } from './stat-cache.js';
+import { ColumnTypeSchema, type FileStats, FileStatsSchema, tabularFormat } from './stats.js';
+import {
+  type FileItem,
+  identityOf,
+  objectStates,
+  type StoreFilesContext,
+  statFiles,
+  statsOfFile,
+  storeFiles,
+} from './store-files.js';
 
 /** The schema snapshot of a version: columns and types of its tabular file(s); `null` for other data. */
 export const DatasetSchemaSnapshotSchema = z.union([
@@ -102,12 +119,23 @@ export interface VersionDatasetOptions {
    */
   maxTabularFiles?: number;
   /**
-   * Re-hash objects the store already has before trusting them (one full read of each). A stored copy that is damaged
-   * (wrong size or wrong bytes) is rewritten from the source file and listed in `repaired`. With `false`, an object
-   * of the right size is trusted as is (a damaged one of the wrong size is still rewritten).
+   * Re-hash objects the store already has before trusting them (one full read of each), unless the stat cache vouches
+   * for them: the file holding the object (loose file or pack) has the same inode, size, mtime and ctime as when this
+   * run or an earlier one verified or wrote it. A stored copy that is damaged (wrong size or wrong bytes) is rewritten
+   * from the source file and listed in `repaired`. With `false`, an object of the right size is trusted as is (a
+   * damaged one of the wrong size is still rewritten). `datasetStatus({ verify: true })` (`mlops data status
+   * --verify`) always re-hashes every object, whatever the cache says.
    * @default true
    */
   verifyStored?: boolean;
+  /**
+   * The stat cache: files whose path, size, inode, mtime and ctime (ns) match what they had when last hashed are not
+   * read again, like git's index and DVC's state database. Entries whose timestamps are within the racy window of when
+   * their stat was taken are hashed again (the racy-git rule), and so are files on a file system whose timestamps
+   * cannot be trusted (an inode of 0, a timestamp in the future). `false` hashes every file every time.
+   * @default `{ dir: '<objects.dir>/state', racyWindowMs: 100 }` for an fsObjectStore; no cache for other stores
+   */
+  statCache?: false | StatCacheOptions;
   /**
    * Cancels hashing and storing.
    * @default undefined
@@ -140,68 +168,6 @@ function makeProgress(opts: VersionDatasetOptions, label: string, total: number)
   if (opts.progress === false) return SILENT_PROGRESS;
   if (opts.progress === undefined && total < PROGRESS_MIN_BYTES) return SILENT_PROGRESS;
   return createProgress({ mode: 'auto', ...opts.progress, label, total, unit: 'bytes' });
-}
-
-async function withProgress<T>(p: Progress, fn: () => Promise<T>): Promise<T> {
-  try {
-    const out = await fn();
-    p.done();
-    return out;
-  } catch (err) {
-    p.fail(err);
-    throw err;
-  }
-}
-
-/**
- * Copies a file into the object store unless an intact copy is there (checked by size, and by its bytes when
- * `verify`); a damaged copy is rewritten. Fails with `CONFLICT` if the file changed since it was hashed.
- * Returns `'repaired'` when a damaged copy was rewritten.
- */
-async function ensureStored(
-  objects: ObjectStore,
-  file: string,
-  digest: Digest,
-  size: number,
-  verify: boolean,
-  onBytes: (n: number) => void,
-  signal?: AbortSignal,
-): Promise<'present' | 'stored' | 'repaired'> {
-  const state = await checkObject(objects, digest, { size, verify, onBytes, ...(signal ? { signal } : {}) });
-  if (state === 'intact') return 'present';
-  try {
-    await objects.put(tapBytes(createReadStream(file, { highWaterMark: 1 << 20 }), onBytes), {
-      expectedDigest: digest,
-      ...(signal ? { signal } : {}),
-    });
-    return state === 'corrupted' ? 'repaired' : 'stored';
-  } catch (err) {
-    if (isMlopsError(err, 'CHECKSUM_MISMATCH')) {
-      throw new MlopsError('CONFLICT', {
-        message: `${file} changed while it was being versioned; try again`,
-        cause: err,
-      });
-    }
-    throw err;
-  }
-}
-
-async function fileSnapshot(
-  opts: VersionDatasetOptions,
-  file: string,
-  onBytes: (n: number) => void,
-  withStats: boolean,
-): Promise<FileStats> {
-  const format = withStats ? tabularFormat(file) : undefined;
-  const sink = format ? createTabularStats(format, opts.distinctCap) : undefined;
-  const { digest, size } = await hashFile(file, {
-    onBytes,
-    ...(sink ? { stats: sink } : {}),
-    ...(opts.signal ? { signal: opts.signal } : {}),
-  });
-  if (!format || !sink) return { format: 'binary', size, digest };
-  const res = await sink.finish();
-  return 'error' in res ? { format, size, digest, error: res.error } : { format, size, digest, ...res };
 }
 
 const schemaOf = (s: FileStats) =>
@@ -243,11 +209,16 @@ function rowToVersion(r: VersionRow): DatasetVersion {
 const VERSION_COLUMNS = 'name, version, digest, type, size, file_count, schema, stats, created_at';
 
 /**
- * Versions a file or a folder, like `dvc add`: hashes it (sha256, streamed, with progress), copies it into the object
- * store, records the version with a schema and statistics snapshot, and writes the pointer file
- * `<name>.mlops.json` beside the data. A folder gets a manifest (relative paths, digests, sizes) stored as an object;
- * the version id is the hash of the file or of the manifest. Versioning the same content again returns the same
- * version (`created: false`), also when two processes do it at once.
+ * Versions a file or a folder, like `dvc add`: hashes it (sha256, with progress), copies it into the object store,
+ * records the version with a schema and statistics snapshot, and writes the pointer file `<name>.mlops.json` beside
+ * the data. A folder gets a manifest (relative paths, digests, sizes) stored as an object; the version id is the hash
+ * of the file or of the manifest. Versioning the same content again returns the same version (`created: false`), also
+ * when two processes do it at once.
+ *
+ * Built for many files and big ones: a stat cache (see `statCache`) skips files unchanged since they were last hashed,
+ * small files are read whole in batches and stored through `putMany` (an fsObjectStore packs them into one file,
+ * flushed once), a new big file is hashed while it is copied, and every object is on disk before the version is
+ * recorded.
  *
  * @example
  * const v = await versionDataset({ path: 'data/tickets.csv', store, objects: fsObjectStore() });
@@ -264,116 +235,148 @@ export async function versionDataset(opts: VersionDatasetOptions): Promise<Versi
     }
     throw err;
   });
-  const withStats = opts.stats ?? true;
-  const { objects } = opts;
-
-  let digest: Digest;
-  let size: number;
-  let fileCount: number | undefined;
-  let schema: DatasetSchemaSnapshot;
-  let stats: DatasetStats;
-  const refs = new Set<Digest>();
-  const repaired: Digest[] = [];
-  const verifyStored = opts.verifyStored ?? true;
-
-  if (st.isFile()) {
-    const hashing = makeProgress(opts, `hash ${name}`, st.size);
-    const snap = await withProgress(hashing, () => fileSnapshot(opts, path, (n) => hashing.tick(n), withStats));
-    const storing = makeProgress(opts, `store ${name}`, snap.size);
-    const stored = await withProgress(storing, () =>
-      ensureStored(objects, path, snap.digest as Digest, snap.size, verifyStored, (n) => storing.tick(n), opts.signal),
-    );
-    if (stored === 'repaired') repaired.push(snap.digest as Digest);
-    digest = snap.digest as Digest;
-    size = snap.size;
-    schema = schemaOf(snap) ?? null;
-    stats = snap;
-    refs.add(digest);
-  } else if (st.isDirectory()) {
-    const rels = await listDatasetFiles(path);
-    const sizes = await Promise.all(rels.map(async (rel) => (await stat(resolve(path, rel))).size));
-    const total = sizes.reduce((a, b) => a + b, 0);
-    const hashing = makeProgress(opts, `hash ${name}/`, total);
-    const entries: ManifestEntry[] = [];
-    const tabular: Record<string, FileStats> = {};
-    const tabularSchema: Record<string, NonNullable<ReturnType<typeof schemaOf>>> = {};
-    const maxTabular = opts.maxTabularFiles ?? 100;
-    await withProgress(hashing, async () => {
-      for (const rel of rels) {
-        const statsHere = withStats && Object.keys(tabular).length < maxTabular && tabularFormat(rel) !== undefined;
-        const snap = await fileSnapshot(opts, resolve(path, rel), (n) => hashing.tick(n), statsHere);
-        entries.push({ path: rel, digest: snap.digest, size: snap.size });
-        if (snap.format !== 'binary') {
-          tabular[rel] = snap;
-          const s = schemaOf(snap);
-          if (s) tabularSchema[rel] = s;
-        }
-      }
-    });
-    const storing = makeProgress(opts, `store ${name}/`, total);
-    await withProgress(storing, async () => {
-      for (const e of entries) {
-        const d = e.digest as Digest;
-        // A folder may hold the same bytes twice: check and store each object once.
-        if (refs.has(d)) continue;
-        const file = resolve(path, e.path);
-        const stored = await ensureStored(objects, file, d, e.size, verifyStored, (n) => storing.tick(n), opts.signal);
-        if (stored === 'repaired') repaired.push(d);
-        refs.add(d);
-      }
-    });
-    const manifest = formatManifest(entries);
-    digest = digestOf(manifest);
-    // The manifest is small: always rewritten (which also repairs a damaged copy); say so when it was damaged.
-    const manifestState = await checkObject(objects, digest, {
-      size: Buffer.byteLength(manifest),
-      verify: verifyStored,
-    });
-    await objects.put(manifest, { expectedDigest: digest });
-    if (manifestState === 'corrupted') repaired.push(digest);
-    refs.add(digest);
-    size = total;
-    fileCount = entries.length;
-    schema = { format: 'directory', files: tabularSchema };
-    stats = { format: 'directory', files: entries.length, size: total, tabular };
-  } else {
+  if (!st.isFile() && !st.isDirectory()) {
     throw new MlopsError('INVALID_INPUT', {
       message: `${path} is neither a file nor a folder`,
       details: [{ path: 'path', message: 'must be a regular file or a folder' }],
     });
   }
+  const withStats = opts.stats ?? true;
+  const { objects } = opts;
+  const isFile = st.isFile();
+
+  // Scan: the stats are taken before anything is read, and `checkedAt` before the stats (the racy-git rule).
+  const checkedAt = Date.now();
+  const rels = isFile ? [basename(path)] : await listDatasetFiles(path);
+  const abs = isFile ? [path] : rels.map((rel) => resolve(path, rel));
+  const stats = await statFiles(abs, opts.signal);
+  const maxTabular = opts.maxTabularFiles ?? 100;
+  let tabularLeft = withStats ? (isFile ? 1 : maxTabular) : 0;
+  const items: FileItem[] = rels.map((rel, i) => {
+    const wantStats = tabularLeft > 0 && tabularFormat(rel) !== undefined;
+    if (wantStats) tabularLeft--;
+    const id = identityOf(stats[i] as BigIntStats);
+    return { rel, abs: abs[i] as string, id, wantStats, size: id.size };
+  });
+  const total = items.reduce((a, it) => a + it.id.size, 0);
+  const cache = await openStatCache(objects, path, opts.statCache);
+  const label = isFile ? name : `${name}/`;
+  const hashing = makeProgress(opts, `hash ${label}`, total);
+  const storing = makeProgress(opts, `store ${label}`, total);
+  const repaired: Digest[] = [];
+  const ctx: StoreFilesContext = {
+    objects,
+    cache,
+    verifyStored: opts.verifyStored ?? true,
+    distinctCap: opts.distinctCap,
+    hashing,
+    storing,
+    signal: opts.signal,
+    repaired,
+  };
+  try {
+    await storeFiles(ctx, items);
+  } catch (err) {
+    hashing.fail(err);
+    storing.fail(err);
+    throw err;
+  }
+  hashing.done();
+
+  let digest: Digest;
+  const refs = new Set<Digest>();
+  for (const it of items) refs.add(it.digest as Digest);
+  if (isFile) {
+    digest = (items[0] as FileItem).digest as Digest;
+  } else {
+    const entries: ManifestEntry[] = items.map((it) => ({ path: it.rel, digest: it.digest as Digest, size: it.size }));
+    const manifest = Buffer.from(formatManifest(entries));
+    digest = digestOf(manifest);
+    // The manifest is an object like the others: checked (through the stat cache), and written when needed.
+    const [state] = await objectStates(ctx, [{ digest, size: manifest.length }]);
+    if (state !== 'intact') {
+      await putObjects(objects, [{ body: manifest, expectedDigest: digest }]);
+      if (state === 'corrupted') repaired.push(digest);
+      const fsObjects = objects as FsObjectStore;
+      if (cache && typeof fsObjects.inspect === 'function') {
+        const at = Date.now();
+        const [loc] = await fsObjects.inspect([digest]);
+        if (loc) cache.recordObject(digest, loc, at);
+      }
+    }
+    refs.add(digest);
+  }
+  storing.done();
 
   const version = digestHex(digest);
   const store = opts.store;
   await migrateDatasets(store);
-  const row = await store.transaction(async (tx) => {
-    await tx.query('INSERT INTO core_datasets (name) VALUES ($1) ON CONFLICT (name) DO NOTHING', [name]);
-    const inserted = await tx.query<VersionRow>(
-      `INSERT INTO core_dataset_versions (name, version, digest, type, size, file_count, schema, stats)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb)
-       ON CONFLICT (name, version) DO NOTHING
-       RETURNING ${VERSION_COLUMNS}`,
-      [
-        name,
-        version,
-        digest,
-        st.isFile() ? 'file' : 'directory',
-        size,
-        fileCount ?? null,
-        JSON.stringify(schema),
-        JSON.stringify(stats),
-      ],
-    );
-    for (const d of refs)
-      await recordObjectRef(tx, { digest: d, kind: OWNER_KIND, ownerId: datasetOwnerId(name, version) });
-    if (inserted[0]) return { row: inserted[0], created: true };
-    const existing = await tx.query<VersionRow>(
+  const size = items.reduce((a, it) => a + it.size, 0);
+  // Already recorded (the usual case when nothing changed): no statistics to compute, no references to add.
+  let row = (
+    await store.query<VersionRow>(
       `SELECT ${VERSION_COLUMNS} FROM core_dataset_versions WHERE name = $1 AND version = $2`,
       [name, version],
-    );
-    return { row: existing[0] as VersionRow, created: false };
-  });
-  const recorded = rowToVersion(row.row);
+    )
+  )[0];
+  let created = false;
+  if (!row) {
+    for (const it of items) {
+      if (it.wantStats && !it.stats) it.stats = await statsOfFile(it, opts.distinctCap, opts.signal);
+    }
+    let schema: DatasetSchemaSnapshot;
+    let snapshot: DatasetStats;
+    if (isFile) {
+      const it = items[0] as FileItem;
+      snapshot = it.stats ?? { format: 'binary', size: it.size, digest: it.digest as Digest };
+      schema = schemaOf(snapshot) ?? null;
+    } else {
+      const tabular: Record<string, FileStats> = {};
+      const tabularSchema: Record<string, NonNullable<ReturnType<typeof schemaOf>>> = {};
+      for (const it of items) {
+        if (!it.stats || it.stats.format === 'binary') continue;
+        tabular[it.rel] = it.stats;
+        const s = schemaOf(it.stats);
+        if (s) tabularSchema[it.rel] = s;
+      }
+      schema = { format: 'directory', files: tabularSchema };
+      snapshot = { format: 'directory', files: items.length, size, tabular };
+    }
+    const ownerId = datasetOwnerId(name, version);
+    const res = await store.transaction(async (tx) => {
+      await tx.query('INSERT INTO core_datasets (name) VALUES ($1) ON CONFLICT (name) DO NOTHING', [name]);
+      const inserted = await tx.query<VersionRow>(
+        `INSERT INTO core_dataset_versions (name, version, digest, type, size, file_count, schema, stats)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb)
+         ON CONFLICT (name, version) DO NOTHING
+         RETURNING ${VERSION_COLUMNS}`,
+        [
+          name,
+          version,
+          digest,
+          isFile ? 'file' : 'directory',
+          size,
+          isFile ? null : items.length,
+          JSON.stringify(schema),
+          JSON.stringify(snapshot),
+        ],
+      );
+      // One statement for every object of the version (20,000 single inserts would take seconds).
+      await recordObjectRefs(
+        tx,
+        [...refs].map((d) => ({ digest: d, kind: OWNER_KIND, ownerId })),
+      );
+      if (inserted[0]) return { row: inserted[0], created: true };
+      const existing = await tx.query<VersionRow>(
+        `SELECT ${VERSION_COLUMNS} FROM core_dataset_versions WHERE name = $1 AND version = $2`,
+        [name, version],
+      );
+      return { row: existing[0] as VersionRow, created: false };
+    });
+    row = res.row;
+    created = res.created;
+  }
+  const recorded = rowToVersion(row);
 
   const pointer: DatasetPointer = {
     kind: 'mlops.dataset-pointer',
@@ -388,8 +391,15 @@ export async function versionDataset(opts: VersionDatasetOptions): Promise<Versi
     createdAt: recorded.createdAt.toISOString(),
   };
   const pointerPath = pointerPathFor(path, name);
-  await writePointer(pointerPath, pointer);
-  return { ...recorded, pointerPath, created: row.created, repaired };
+  // Rewritten only when it changes: an unchanged dataset leaves its pointer file (and git) alone.
+  const current = await readFile(pointerPath, 'utf8').catch(() => undefined);
+  if (current !== formatPointer(pointer)) await writePointer(pointerPath, pointer);
+  if (cache) {
+    for (const it of items) if (it.cacheable && it.digest) cache.recordFile(it.rel, it.id, it.digest, checkedAt);
+    // Best effort: a cache that cannot be written only means hashing again next time.
+    await cache.save().catch(() => {});
+  }
+  return { ...recorded, pointerPath, created, repaired };
 }
 
 /** Options naming one version: `version` is the full hex id or a unique prefix of at least 7 characters. */

@@ -1,8 +1,8 @@
 import { isMlopsError, MlopsError } from '../errors.js';
-import type { ObjectStore } from './object-store.js';
+import { mapLimit } from './batch.js';
+import type { CheckItem, CheckManyOptions, ObjectState, ObjectStore } from './object-store.js';
 
-/** The state of one stored object: present with the right bytes, absent, or present with other bytes. */
-export type ObjectState = 'intact' | 'missing' | 'corrupted';
+export type { ObjectState } from './object-store.js';
 
 /** Options of {@link checkObject}. */
 export interface CheckObjectOptions {
@@ -49,4 +49,29 @@ export async function checkObject(
     if (isMlopsError(err, 'NOT_FOUND')) return 'missing';
     throw err;
   }
+}
+
+/**
+ * {@link checkObject} over many objects, in order: the store's own `checkMany` when it has one (an fsObjectStore reads
+ * a pack once for all its objects), else `checkObject` with `concurrency` objects at once.
+ */
+export async function checkObjects(
+  objects: ObjectStore,
+  items: readonly CheckItem[],
+  opts: CheckManyOptions = {},
+): Promise<ObjectState[]> {
+  if (items.length === 0) return [];
+  if (objects.checkMany) return objects.checkMany(items, opts);
+  return mapLimit(
+    items,
+    opts.concurrency ?? 16,
+    (it) =>
+      checkObject(objects, it.digest, {
+        ...(it.size === undefined ? {} : { size: it.size }),
+        verify: opts.verify ?? false,
+        ...(opts.onBytes ? { onBytes: opts.onBytes } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      }),
+    opts.signal,
+  );
 }

@@ -1,6 +1,10 @@
 import type { Store } from '../store/store.js';
+import { deleteObjects, statObjects } from './batch.js';
 import type { Digest, ObjectStore } from './object-store.js';
-import { listObjectRefs, listReferencedDigests } from './refs.js';
+import { listReferencedDigests, referencedAmong } from './refs.js';
+
+/** Candidates are re-checked against the references and deleted this many at a time. */
+const GC_BATCH = 1000;
 
 /** Options of {@link collectGarbage}. */
 export interface CollectGarbageOptions {
@@ -59,25 +63,43 @@ export async function collectGarbage(opts: CollectGarbageOptions): Promise<Garba
     bytesFreed: 0,
     tempFiles: [],
   };
+  const unreferenced: Digest[] = [];
   for await (const digest of objects.list()) {
-    if (referenced.has(digest)) {
+    if (referenced.has(digest)) report.kept.referenced++;
+    else unreferenced.push(digest);
+  }
+  for (let start = 0; start < unreferenced.length; start += GC_BATCH) {
+    const chunk = unreferenced.slice(start, start + GC_BATCH);
+    const stats = await statObjects(objects, chunk);
+    const old: { digest: Digest; size: number }[] = [];
+    chunk.forEach((digest, i) => {
+      const st = stats[i];
+      if (!st) return;
+      if (st.mtime.getTime() > cutoff) report.kept.young++;
+      else old.push({ digest, size: st.size });
+    });
+    // A reference may have been recorded since the snapshot above: ask again just before deleting.
+    const nowReferenced = await referencedAmong(
+      store,
+      old.map((o) => o.digest),
+    );
+    const doomed = old.filter((o) => {
+      if (!nowReferenced.has(o.digest)) return true;
       report.kept.referenced++;
-      continue;
-    }
-    const st = await objects.stat(digest);
-    if (!st) continue;
-    if (st.mtime.getTime() > cutoff) {
-      report.kept.young++;
-      continue;
-    }
-    // A reference may have been recorded since the snapshot above.
-    if ((await listObjectRefs(store, digest)).length > 0) {
-      report.kept.referenced++;
-      continue;
-    }
-    if (!dryRun && !(await objects.delete(digest))) continue;
-    report.deleted.push({ digest, size: st.size });
-    report.bytesFreed += st.size;
+      return false;
+    });
+    // An fsObjectStore rewrites each pack once for all the objects deleted from it.
+    const deleted = dryRun
+      ? doomed.map(() => true)
+      : await deleteObjects(
+          objects,
+          doomed.map((o) => o.digest),
+        );
+    doomed.forEach((o, i) => {
+      if (!deleted[i]) return;
+      report.deleted.push(o);
+      report.bytesFreed += o.size;
+    });
   }
   if (objects.cleanTemp) {
     const temp = await objects.cleanTemp({ olderThanMs: graceMs, dryRun });

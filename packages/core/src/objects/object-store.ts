@@ -37,6 +37,56 @@ export interface ObjectStat {
   mtime: Date;
 }
 
+/** One object of {@link ObjectStore.putMany}. */
+export interface PutManyItem {
+  body: ObjectBody;
+  /**
+   * When set, the bytes must hash to this digest (`CHECKSUM_MISMATCH` otherwise, and the batch fails).
+   * @default undefined
+   */
+  expectedDigest?: string;
+}
+
+/** Options of the batch operations ({@link ObjectStore.putMany}, `statMany`, `checkObjects`…). */
+export interface BatchOptions {
+  /**
+   * Objects read, written or requested at once (bodies being read, requests in flight).
+   * @default 16
+   */
+  concurrency?: number;
+  /**
+   * Aborts the batch (`ABORTED`); what was already stored stays stored.
+   * @default undefined
+   */
+  signal?: AbortSignal;
+}
+
+/** The state of one stored object: present with the right bytes, absent, or present with other bytes. */
+export type ObjectState = 'intact' | 'missing' | 'corrupted';
+
+/** One object of {@link ObjectStore.checkMany}: its digest and, when known, its size. */
+export interface CheckItem {
+  digest: string;
+  size?: number;
+}
+
+/** Options of {@link ObjectStore.checkMany}. */
+export interface CheckManyOptions extends BatchOptions {
+  /**
+   * Read every object and check its bytes against its digest; without it an object of the right size is `intact`.
+   * @default false
+   */
+  verify?: boolean;
+  /** Called with the number of bytes read while verifying. */
+  onBytes?: (n: number) => void;
+}
+
+/** Options of {@link ObjectStore.putFile}. */
+export interface PutFileOptions extends PutOptions {
+  /** Called with every chunk read from the file (hashed and written once each), e.g. to compute statistics. */
+  onChunk?: (chunk: Buffer) => void | Promise<void>;
+}
+
 /** Options of {@link ObjectStore.cleanTemp}. */
 export interface CleanTempOptions {
   /** Only temporary files older than this many milliseconds are removed. */
@@ -85,4 +135,25 @@ export interface ObjectStore {
   list(): AsyncIterable<Digest>;
   /** Removes leftovers of interrupted writes older than a grace period (optional: stores without temp files skip it). */
   cleanTemp?(opts: CleanTempOptions): Promise<CleanTempResult>;
+  /**
+   * Stores many objects, reading up to `concurrency` bodies at once; results are in the order of `items`. When it
+   * resolves every object is stored as durably as {@link ObjectStore.put} makes one (a store may flush them together,
+   * e.g. `fsObjectStore` packs small objects into one file and fsyncs it once). Optional: `putObjects` falls back to
+   * `put` with bounded concurrency.
+   */
+  putMany?(items: Iterable<PutManyItem> | AsyncIterable<PutManyItem>, opts?: BatchOptions): Promise<PutResult[]>;
+  /** {@link ObjectStore.stat} of many digests, in order. Optional: `statObjects` falls back to `stat`. */
+  statMany?(digests: readonly string[], opts?: BatchOptions): Promise<(ObjectStat | undefined)[]>;
+  /** {@link ObjectStore.delete} of many digests, in order. Optional: `deleteObjects` falls back to `delete`. */
+  deleteMany?(digests: readonly string[], opts?: BatchOptions): Promise<boolean[]>;
+  /**
+   * The state of many objects, in order: by size, and by content with `verify`. Optional: `checkObjects` falls back to
+   * `stat` and a verifying `get` per object.
+   */
+  checkMany?(items: readonly CheckItem[], opts?: CheckManyOptions): Promise<ObjectState[]>;
+  /**
+   * Stores the content of a local file, reading it once (hashed while it is copied). Optional: `putFileObject` falls
+   * back to `put` of a read stream.
+   */
+  putFile?(path: string, opts?: PutFileOptions): Promise<PutResult>;
 }

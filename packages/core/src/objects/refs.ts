@@ -57,6 +57,17 @@ export async function listReferencedDigests(store: Store): Promise<Set<string>> 
   return new Set(rows.map((r) => r.digest));
 }
 
+/** Which of `digests` some row references (one query). */
+export async function referencedAmong(store: Store, digests: readonly string[]): Promise<Set<string>> {
+  if (digests.length === 0) return new Set();
+  await migrateObjectRefs(store);
+  const rows = await store.query<{ digest: string }>(
+    'SELECT DISTINCT digest FROM core_object_refs WHERE digest = ANY($1::text[])',
+    [digests],
+  );
+  return new Set(rows.map((r) => r.digest));
+}
+
 /** The references that point at one blob. */
 export async function listObjectRefs(store: Store, digest: string): Promise<ObjectRef[]> {
   await migrateObjectRefs(store);

@@ -16,13 +16,20 @@ import {
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import {
+  type BatchOptions,
+  type CheckItem,
+  type CheckManyOptions,
   type CleanTempOptions,
   type CleanTempResult,
+  checkObject,
+  DEFAULT_CONCURRENCY,
   type Digest,
   isMlopsError,
   MlopsError,
+  mapLimit,
   type ObjectBody,
   type ObjectStat,
+  type ObjectState,
   type ObjectStore,
   type PutOptions,
   type PutResult,
@@ -109,6 +116,15 @@ export interface S3ObjectStore extends ObjectStore {
   keyOf(digest: string): string;
   /** Removes temporary uploads (`<prefix>tmp/`) older than `olderThanMs`, left by interrupted puts. */
   cleanTemp(opts: CleanTempOptions): Promise<CleanTempResult>;
+  /**
+   * `stat` of many digests, in order: a HEAD per object with `concurrency` requests in flight, or, for large batches,
+   * one listing of each needed shard prefix (`<prefix>ab/`, up to 1,000 keys per request) when that takes fewer
+   * requests, as DVC does for large remotes: 20,000 objects in an empty or small remote cost 256 LIST requests instead of
+   * 20,000 HEADs.
+   */
+  statMany(digests: readonly string[], opts?: BatchOptions): Promise<(ObjectStat | undefined)[]>;
+  /** The state of many objects (by size through `statMany`; with `verify`, a verifying GET of each present one). */
+  checkMany(items: readonly CheckItem[], opts?: CheckManyOptions): Promise<ObjectState[]>;
 }
 
 const MiB = 1 << 20;
@@ -118,6 +134,12 @@ const MAX_SINGLE_COPY = 5 * GiB;
 const COPY_PART = 512 * MiB;
 const MAX_PARTS = 10_000;
 const TMP = 'tmp/';
+/** `statMany` considers listing shards from this many digests on (fewer are always HEADed). */
+const LIST_MIN = 256;
+/** A LIST request is counted as this many HEADs when choosing between them (its response is bigger). */
+const LIST_COST = 4;
+/** Shards listed at once by `statMany`. */
+const LIST_CONCURRENCY = 8;
 const KEY_RE = /^([0-9a-f]{2})\/([0-9a-f]{62})$/;
 
 const optionsSchema = z.object({
@@ -521,6 +543,83 @@ export function s3ObjectStore(options: S3ObjectStoreOptions): S3ObjectStore {
     }
   }
 
+  /** The keys of one shard (`<prefix>ab/`), up to `maxPages` pages: `truncated` when there are more. */
+  async function listShard(
+    shard: string,
+    maxPages: number,
+  ): Promise<{ keys: Map<string, { size: number; mtime: Date }>; pages: number; truncated: boolean }> {
+    const keys = new Map<string, { size: number; mtime: Date }>();
+    let pages = 0;
+    try {
+      for await (const page of paginateListObjectsV2(
+        { client, pageSize: 1000 },
+        { Bucket: bucket, Prefix: `${prefix}${shard}/` },
+      )) {
+        pages++;
+        for (const c of page.Contents ?? []) {
+          if (c.Key) keys.set(c.Key, { size: c.Size ?? 0, mtime: c.LastModified ?? new Date(0) });
+        }
+        if (pages >= maxPages && page.IsTruncated) return { keys, pages, truncated: true };
+      }
+    } catch (err) {
+      throw s3Failed('list', err);
+    }
+    return { keys, pages, truncated: false };
+  }
+
+  async function statMany(digests: readonly string[], opts: BatchOptions = {}): Promise<(ObjectStat | undefined)[]> {
+    const ds = digests.map(parseDigest);
+    const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
+    const head = () => mapLimit(ds, concurrency, (d) => stat(d), opts.signal);
+    if (ds.length < LIST_MIN) return head();
+    const shards = [...new Set(ds.map((d) => toHex(d).slice(0, 2)))].sort();
+    // Probe one shard: if it fits in a page or two, listing every needed shard is far cheaper than a HEAD per object.
+    const probe = await listShard(shards[0] as string, 2);
+    if (probe.truncated || shards.length * probe.pages * LIST_COST >= ds.length) return head();
+    const found = new Map(probe.keys);
+    await mapLimit(
+      shards.slice(1),
+      Math.min(concurrency, LIST_CONCURRENCY),
+      async (shard) => {
+        for (const [k, v] of (await listShard(shard, Number.POSITIVE_INFINITY)).keys) found.set(k, v);
+      },
+      opts.signal,
+    );
+    return ds.map((d) => {
+      const hit = found.get(keyOf(d));
+      return hit ? { digest: d, size: hit.size, mtime: hit.mtime } : undefined;
+    });
+  }
+
+  async function checkMany(items: readonly CheckItem[], opts: CheckManyOptions = {}): Promise<ObjectState[]> {
+    const stats = await statMany(
+      items.map((it) => it.digest),
+      opts,
+    );
+    const states: ObjectState[] = stats.map((s, i) => {
+      if (!s) return 'missing';
+      const size = (items[i] as CheckItem).size;
+      return size !== undefined && s.size !== size ? 'corrupted' : 'intact';
+    });
+    if (!opts.verify) return states;
+    const present = states.flatMap((s, i) => (s === 'intact' ? [i] : []));
+    await mapLimit(
+      present,
+      opts.concurrency ?? DEFAULT_CONCURRENCY,
+      async (i) => {
+        const it = items[i] as CheckItem;
+        states[i] = await checkObject(store, it.digest, {
+          ...(it.size === undefined ? {} : { size: it.size }),
+          verify: true,
+          ...(opts.onBytes ? { onBytes: opts.onBytes } : {}),
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        });
+      },
+      opts.signal,
+    );
+    return states;
+  }
+
   async function* list(): AsyncGenerator<Digest> {
     for await (const { key } of listKeys(prefix)) {
       const m = KEY_RE.exec(key.slice(prefix.length));
@@ -547,7 +646,7 @@ export function s3ObjectStore(options: S3ObjectStoreOptions): S3ObjectStore {
     return { removed, bytes };
   }
 
-  return {
+  const store: S3ObjectStore = {
     name,
     bucket,
     prefix,
@@ -558,8 +657,11 @@ export function s3ObjectStore(options: S3ObjectStoreOptions): S3ObjectStore {
     readBytes,
     has: async (digest) => (await stat(digest)) !== undefined,
     stat,
+    statMany,
+    checkMany,
     delete: del,
     list,
     cleanTemp,
   };
+  return store;
 }
