@@ -8,7 +8,9 @@
 //   retrain   TF-IDF (core) + softmax regression (@mlops/plugin-linear) on the latest version of a dataset in the store
 //             plus every prediction that received a feedback label, 80/20 split, evaluated on the held-out part;
 //   register  a model package with its fitted TF-IDF, a reference profile of its training texts, metrics and lineage;
-//   gate      accuracy ≥ a floor, and not worse than the incumbent by more than a margin; the policy promotes on pass.
+//   gate      accuracy ≥ a floor, and not worse than the incumbent by more than a margin, both models scored on the
+//             same held-out rows (the 20% the candidate did not train on; `compare`, pipelines' fair gates); the policy
+//             promotes on pass.
 //
 // Plain ESM JavaScript using published packages only, so the image runs it without a TypeScript toolchain.
 // Configuration (environment; every variable is optional except that the model and the dataset must exist):
@@ -25,6 +27,7 @@
 //   MLOPS_RETRAIN_FEEDBACK_DAYS feedback-labelled predictions used for training   default 30
 //   MLOPS_RETRAIN_MIN_ACCURACY  gate: held-out accuracy of the candidate ≥         default 0.7
 //   MLOPS_RETRAIN_MAX_REGRESSION gate: accuracy not below the incumbent's by more  default 0.02
+//   MLOPS_RETRAIN_GATE_MIN_ROWS gate: fewer held-out rows than this, no promotion   default 10
 //   MLOPS_RETRAIN_C             inverse regularisation strength                    default 10
 //   MLOPS_RETRAIN_SEED          seed of the train/test split and the profile       default 42
 import {
@@ -58,6 +61,7 @@ export const retrainEnvSchema = z.object({
   MLOPS_RETRAIN_FEEDBACK_DAYS: z.coerce.number().positive().default(30),
   MLOPS_RETRAIN_MIN_ACCURACY: unit.default(0.7),
   MLOPS_RETRAIN_MAX_REGRESSION: unit.default(0.02),
+  MLOPS_RETRAIN_GATE_MIN_ROWS: positiveInt.default(10),
   MLOPS_RETRAIN_C: z.coerce.number().positive().default(10),
   MLOPS_RETRAIN_SEED: z.coerce.number().int().default(42),
 });
@@ -172,6 +176,10 @@ export function createPolicy({ store, registry, objects }, env = readRetrainEnv(
       minimums: { accuracy: env.MLOPS_RETRAIN_ACCURACY_BELOW },
     },
     drift: { columnMapping: { text: [textColumn] } },
+    // Fair gate: the candidate and the incumbent are both loaded from their model packages and scored on the same
+    // labelled rows — the held-out split `retrain` returns as `holdout` — not the candidate's fresh figure against
+    // the incumbent's registered one.
+    compare: { objects, flavors: [linearFlavor()], minSamples: env.MLOPS_RETRAIN_GATE_MIN_ROWS },
     gate: {
       all: [
         { metric: 'accuracy', op: 'gte', value: env.MLOPS_RETRAIN_MIN_ACCURACY },
@@ -235,7 +243,15 @@ export function createPolicy({ store, registry, objects }, env = readRetrainEnv(
         },
         description: `retrained by ${ctx.reasons.map((r) => r.trigger).join(', ')} on ${dataset}@${data.version.slice(0, 12)} + ${feedback.texts.length} feedback labels`,
       });
-      return { version: v.version };
+      return {
+        version: v.version,
+        holdout: {
+          name: `held-out ${Math.round(0.2 * 100)}% of ${dataset}@${data.version.slice(0, 12)} + feedback`,
+          inputs: { [textColumn]: testTexts },
+          labels: pick(split.test, labels),
+          datasetVersion: `${dataset}@${data.version}`,
+        },
+      };
     },
   });
 }

@@ -250,6 +250,12 @@ describe('deploy/retrain.config.mjs through `mlops retrain`', () => {
         principal: 'retrain-job',
         error: null,
       });
+      // fair gate: both models scored on the same held-out rows the retraining kept aside
+      expect(decision.evaluation.comparison).toMatchObject({
+        data: { source: 'holdout' },
+        candidate: { version: 2 },
+        incumbent: { version: 1 },
+      });
 
       const store = await createStore(storeUrl);
       try {
