@@ -113,8 +113,27 @@ export {
 } from './datasets/index.js';
 export type { FieldIssue, MlopsErrorCode, MlopsErrorOptions } from './errors.js';
 export { isMlopsError, MlopsError } from './errors.js';
-export type { AllowedHosts } from './http/index.js';
-export { createHostCheck, hostnameOf, hostRefusedError, isLoopbackHost, isRequestId } from './http/index.js';
+export type {
+  AddressAuth,
+  AddressAuthMode,
+  AddressAuthOptions,
+  AddressGuard,
+  AddressGuardOptions,
+  AllowedHosts,
+  ApiKeyHeaders,
+} from './http/index.js';
+export {
+  apiKeyFromHeaders,
+  apiKeyRequiredError,
+  createAddressAuth,
+  createAddressGuard,
+  createHostCheck,
+  hostnameOf,
+  hostRefusedError,
+  isLoopbackHost,
+  isRequestId,
+  nonLoopbackAddressOf,
+} from './http/index.js';
 export type {
   AveragedScores,
   BalancedAccuracyOptions,

@@ -1,14 +1,16 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  type AddressAuthMode,
   type AllowedHosts,
   type ApiKeyScope,
+  apiKeyFromHeaders,
   apiKeyPrincipal,
-  createHostCheck,
+  apiKeyRequiredError,
+  createAddressAuth,
+  createAddressGuard,
   createTracker,
   type FieldIssue,
-  hostRefusedError,
-  isLoopbackHost,
   isMlopsError,
   MlopsError,
   type ObjectStore,
@@ -16,7 +18,7 @@ import {
   type Tracker,
   verifyApiKey,
 } from '@mlops/core';
-import { createRegistry, type Registry, requestIdOf, toErrorResponse } from '@mlops/registry';
+import { createJsonBodyReader, createRegistry, type Registry, requestIdOf, toErrorResponse } from '@mlops/registry';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';
 import { type AssetLoader, assetLoader } from './_internal/assets.js';
@@ -35,8 +37,12 @@ import {
   runsQuerySchema,
 } from './schemas.js';
 
-/** How the dashboard authenticates: `auto` is off on a loopback host, required otherwise (as `@mlops/serve`). */
-export type DashboardAuthMode = 'auto' | 'required' | 'disabled';
+/**
+ * How the dashboard authenticates, decided as `@mlops/serve` decides it (core's `createAddressAuth`): `auto` is off
+ * while every address the dashboard is reached through is loopback, and required as soon as one is not; `required`
+ * always; `disabled` never, with a loud warning per non-loopback address.
+ */
+export type DashboardAuthMode = AddressAuthMode;
 
 /**
  * Checks an API key for a scope and returns the principal recorded in the audit log; throws `MlopsError`
@@ -65,12 +71,16 @@ export interface DashboardOptions {
    */
   objects?: ObjectStore;
   /**
-   * The address the server binds: decides the auth default (off on loopback, required otherwise).
+   * The address the server will bind (what `listenDashboard` binds). A non-loopback one turns auth on from the start
+   * (`auth: 'auto'`); either way auth follows the address each request actually arrives through (the socket's local
+   * address, and the address its server is bound to), so `router` mounted on a public server needs keys whatever
+   * this says.
    * @default '127.0.0.1'
    */
   host?: string;
   /**
-   * API-key authentication: reads need `registry:read`, promote and rollback `registry:write`.
+   * API-key authentication: reads need `registry:read`, promote and rollback `registry:write`. `auto`: off while
+   * every address in use is loopback (then only loopback `Host` names are answered), required as soon as one is not.
    * @default 'auto'
    */
   auth?: DashboardAuthMode;
@@ -118,20 +128,13 @@ export interface DashboardOptions {
 export interface Dashboard {
   /** The router: the page at `/`, its assets under `/assets/`, the JSON API under `/api/`. */
   readonly router: Router;
-  /** True when requests need an API key. */
+  /**
+   * True when requests need an API key: with `auth: 'auto'`, as soon as one address in use (`host`, or the address a
+   * request arrived through) is not loopback; it never turns off again.
+   */
   readonly authEnabled: boolean;
   /** Closes what the dashboard created (its registry), never the store. */
   close(): Promise<void>;
-}
-
-function apiKeyOf(req: Request): string | undefined {
-  const auth = req.headers.authorization;
-  if (typeof auth === 'string') {
-    const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
-    if (m) return m[1];
-  }
-  const header = req.headers['x-api-key'];
-  return typeof header === 'string' && header !== '' ? header : undefined;
 }
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
@@ -163,19 +166,14 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   const mode = options.auth ?? 'auto';
   const onError = options.onError ?? ((err, c) => console.error('[mlops] dashboard error', c, err));
   const onWarning = options.onWarning ?? ((m: string) => console.warn(m));
-  const loopback = isLoopbackHost(host);
-  const authEnabled = mode === 'required' || (mode === 'auto' && !loopback);
-  if (mode === 'disabled' && !loopback) {
-    onWarning(
-      `[mlops] WARNING: dashboard authentication is DISABLED on non-loopback host "${host}": anyone who can reach it ` +
-        'can promote and roll back models.',
-    );
-  }
+  // Auth follows the addresses in use, fail closed (one implementation with @mlops/serve): the host option now, and
+  // the address of every request (the guard below). Keys can always be verified: `store` holds them.
+  const auth = createAddressAuth({ mode, hasKeyStore: true, warn: onWarning, what: 'dashboard' });
+  auth.use(host, 'the host option');
   const authenticate: DashboardAuthenticate =
     options.authenticate ??
     (async (req, scope) => {
-      if (!req.apiKey)
-        throw new MlopsError('UNAUTHORIZED', 'An API key is required: send "Authorization: Bearer <key>"');
+      if (!req.apiKey) throw apiKeyRequiredError();
       return apiKeyPrincipal(await verifyApiKey({ store, key: req.apiKey, scope }));
     });
   const ownsRegistry = options.registry === undefined;
@@ -194,29 +192,33 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   const title = options.title ?? 'mlops dashboard';
 
   const router = express.Router();
-  // A loopback dashboard without auth answers only loopback Host names (and allowedHosts): DNS rebinding.
-  if (!authEnabled && loopback) {
-    const hostAllowed = createHostCheck(options.allowedHosts);
-    router.use((req, _res, next) => {
-      if (hostAllowed(req.headers.host)) return next();
-      next(hostRefusedError(req.headers.host, 'dashboard'));
-    });
-  }
+  // Every request: the address it arrived through turns auth on off loopback; on loopback without auth, only
+  // loopback Host names (and allowedHosts) are answered, against DNS rebinding.
+  router.use(
+    createAddressGuard({
+      auth,
+      what: 'dashboard',
+      ...(options.allowedHosts !== undefined ? { allowedHosts: options.allowedHosts } : {}),
+    }),
+  );
   type Handler = (req: Request, res: Response, principal: string | undefined) => Promise<unknown>;
   const api = (scope: 'registry:read' | 'registry:write', fn: Handler) => async (req: Request, res: Response) => {
-    const principal = authEnabled ? await authenticate({ apiKey: apiKeyOf(req) }, scope) : undefined;
+    const principal = auth.enabled ? await authenticate({ apiKey: apiKeyFromHeaders(req.headers) }, scope) : undefined;
     const out = await fn(req, res, principal);
     if (!res.headersSent) res.json(out);
   };
-  // Writes come from the page's own script: JSON only (a cross-site form cannot send it without a CORS preflight,
-  // which is never answered) and, when the browser says where it comes from, the same origin.
-  const sameOrigin = (req: Request, _res: Response, next: NextFunction) => {
-    if (!req.is('application/json')) {
-      throw new MlopsError('INVALID_INPUT', {
-        message: 'Send a JSON body (Content-Type: application/json)',
-        details: [{ path: '(body)', message: 'expected application/json' }],
-      });
-    }
+  // Writes come from the page's own script. In this order: authenticate; when the browser says where the request
+  // comes from, the same origin; then JSON only (415 otherwise: a cross-site form or text/plain "simple request" is
+  // sent without a CORS preflight, JSON is not, and a preflight is never answered) with a Content-Length over 100 kb
+  // a 413 before anything is read; then read the body (the registry router's reader).
+  const readBody = createJsonBodyReader({ maxBodyBytes: 100 * 1024 });
+  const write = (fn: Handler) =>
+    api('registry:write', async (req, res, principal) => {
+      sameOrigin(req);
+      await readBody(req, res);
+      return fn(req, res, principal);
+    });
+  const sameOrigin = (req: Request): void => {
     const origin = req.headers.origin;
     if (typeof origin === 'string' && origin !== 'null') {
       let originHost: string | undefined;
@@ -229,9 +231,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
         throw new MlopsError('FORBIDDEN', `Cross-origin write refused (Origin ${origin.slice(0, 200)})`);
       }
     }
-    next();
   };
-  const jsonBody = express.json({ limit: '100kb' });
 
   router.get('/', (req, res) => {
     // Relative asset URLs need the trailing slash (`/ui` → `/ui/`).
@@ -247,7 +247,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     );
     res.setHeader('x-content-type-options', 'nosniff');
     res.setHeader('cache-control', 'no-cache');
-    res.type('html').send(indexHtml({ title, authEnabled }));
+    res.type('html').send(indexHtml({ title, authEnabled: auth.enabled }));
   });
   router.get('/assets/:file', async (req, res) => {
     const file = String(req.params.file);
@@ -274,7 +274,11 @@ export function createDashboard(options: DashboardOptions): Dashboard {
 
   router.get(
     '/api/info',
-    api('registry:read', async (_req, _res, principal) => ({ title, authEnabled, principal: principal ?? null })),
+    api('registry:read', async (_req, _res, principal) => ({
+      title,
+      authEnabled: auth.enabled,
+      principal: principal ?? null,
+    })),
   );
   router.get(
     '/api/experiments',
@@ -321,9 +325,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   );
   router.post(
     '/api/models/:name/promote',
-    sameOrigin,
-    jsonBody,
-    api('registry:write', async (req, _res, principal) => {
+    write(async (req, _res, principal) => {
       const { name } = parse(modelParamsSchema, { ...req.params }, 'params');
       const body = parse(promoteBodySchema, req.body ?? {}, 'body');
       return (await getRegistry()).promote({
@@ -338,9 +340,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   );
   router.post(
     '/api/models/:name/rollback',
-    sameOrigin,
-    jsonBody,
-    api('registry:write', async (req, _res, principal) => {
+    write(async (req, _res, principal) => {
       const { name } = parse(modelParamsSchema, { ...req.params }, 'params');
       const body = parse(rollbackBodySchema, req.body ?? {}, 'body');
       return (await getRegistry()).rollback({
@@ -397,6 +397,8 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       res.end();
       return;
     }
+    // Answered before the body was read (401, 403, 415, 413): close the connection rather than read it.
+    if (!req.complete) res.setHeader('connection', 'close');
     if (status === 401) res.setHeader('www-authenticate', 'Bearer');
     res.status(status).json({ error: { ...body.error, requestId } });
   });
@@ -404,7 +406,9 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   let closed: Promise<void> | undefined;
   return {
     router,
-    authEnabled,
+    get authEnabled() {
+      return auth.enabled;
+    },
     close() {
       closed ??= ownsRegistry && registryP ? registryP.then((r) => r.close()).catch(() => {}) : Promise.resolve();
       return closed;
@@ -448,7 +452,7 @@ export async function listenDashboard(options: ListenDashboardOptions): Promise<
   const dashboard = createDashboard({ ...options, host });
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: '100kb' }));
+  // No body parser here: the dashboard's writes read their body themselves, after authentication.
   app.get('/', (_req, res) => res.redirect(302, `${basePath === '/' ? '' : basePath}/`));
   app.use(basePath, dashboard.router);
   app.use((_req, res) => {

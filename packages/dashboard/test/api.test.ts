@@ -167,7 +167,8 @@ describeStores('dashboard API', (getStore) => {
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: 'version=2',
       });
-      expect(notJson.status).toBe(400);
+      expect(notJson.status).toBe(415);
+      expect(notJson.json.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
 
       const broken = await post('api/models/churn/promote', '{"version":');
       expect(broken.status).toBe(400);

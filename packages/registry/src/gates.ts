@@ -1,3 +1,4 @@
+import { pgText } from '@mlops/core';
 import { z } from 'zod';
 import type { ModelVersion } from './types.js';
 
@@ -109,7 +110,7 @@ export interface GateEvidence {
   [key: string]: unknown;
 }
 
-const metricName = z.string().min(1).max(256);
+const metricName = pgText().min(1).max(256);
 const direction = z.enum(['max', 'min']);
 const ifNoIncumbent = z.enum(['pass', 'fail']).optional();
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
@@ -138,12 +139,12 @@ const isoTime = z.iso.datetime({ offset: true });
 /** The zod schema of a {@link GateComparison} (a promotion's `comparison`, JSON over HTTP). */
 export const gateComparisonSchema: z.ZodType<GateComparison> = z.strictObject({
   data: z.strictObject({
-    name: z.string().min(1).max(256),
-    source: z.string().min(1).max(64).optional(),
+    name: pgText().min(1).max(256),
+    source: pgText().min(1).max(64).optional(),
     rows: z.int().min(0),
     from: isoTime.optional(),
     to: isoTime.optional(),
-    datasetVersion: z.string().min(1).max(512).optional(),
+    datasetVersion: pgText().min(1).max(512).optional(),
   }),
   candidate: z.strictObject({ version: z.int().positive(), metrics: figures }),
   incumbent: z.strictObject({ version: z.int().positive(), metrics: figures }).nullable(),

@@ -19,6 +19,8 @@ export type {
 export { declarativeGateSchema, evaluateGate, gateComparisonSchema, inProcessGateSchema } from './gates.js';
 export type { ApiKeyAuthenticatorOptions } from './http/auth.js';
 export { apiKeyAuthenticator } from './http/auth.js';
+export type { JsonBodyReaderOptions } from './http/body.js';
+export { createJsonBodyReader } from './http/body.js';
 export type { RegistryClientOptions } from './http/client.js';
 export { registryClient } from './http/client.js';
 export type { ErrorBody } from './http/errors.js';

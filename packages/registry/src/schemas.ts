@@ -1,4 +1,4 @@
-import { signatureSchema } from '@mlops/core';
+import { pgJsonIssues, pgText, signatureSchema } from '@mlops/core';
 import { z } from 'zod';
 import { declarativeGateSchema, gateComparisonSchema } from './gates.js';
 import { profileSchema } from './profile.js';
@@ -16,11 +16,29 @@ export const aliasNameSchema = z
 /** A version number: a positive integer (query strings are coerced). */
 export const versionNumberSchema = z.coerce.number<number>().int().positive();
 
+// Every string a caller gives is stored in PostgreSQL text or jsonb: `pgText` (core) refuses what those cannot hold
+// (U+0000, a lone surrogate) with the field's path, in-process as over HTTP, before anything reaches the store.
+
+/**
+ * Adds core's `pgJsonIssues` to a schema whose value is stored as jsonb with parts no schema describes (the extra keys
+ * of a dataset reference, a profile's body, a signature): strings and keys jsonb cannot hold, JSON nested too deep.
+ * Top-level keys in `checked` are left out (their own `pgText` reports them).
+ */
+function storable<S extends z.ZodType>(schema: S, checked: readonly string[] = []): S {
+  return schema.superRefine((value, ctx) => {
+    const rest =
+      checked.length > 0 && value !== null && typeof value === 'object'
+        ? Object.fromEntries(Object.entries(value).filter(([k]) => !checked.includes(k)))
+        : value;
+    for (const i of pgJsonIssues(rest)) ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
+  }) as S;
+}
+
 /** Tags: string keys (1-256 characters) to string values (at most 5,000 characters). */
-export const tagsSchema = z.record(z.string().min(1).max(256), z.string().max(5000));
+export const tagsSchema = z.record(pgText().min(1).max(256), pgText().max(5000));
 
 /** Metrics of a version: finite numbers by name. */
-export const metricsSchema = z.record(z.string().min(1).max(256), z.number().refine(Number.isFinite, 'must be finite'));
+export const metricsSchema = z.record(pgText().min(1).max(256), z.number().refine(Number.isFinite, 'must be finite'));
 
 /** Status of a model version. Only `ready` versions can be aliased or promoted. */
 export const versionStatusSchema = z.enum(['pending', 'ready', 'failed', 'archived']);
@@ -29,28 +47,31 @@ export const versionStatusSchema = z.enum(['pending', 'ready', 'failed', 'archiv
 export const packageDigestSchema = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'expected sha256:<64 lowercase hex>');
 
 /** A dataset version a model version was trained on, e.g. `{ name: 'secom', digest: 'sha256:…' }`. */
-export const datasetVersionRefSchema = z.looseObject({
-  name: z.string().min(1).max(256),
-  version: z.string().max(256).optional(),
-  digest: z.string().max(256).optional(),
-});
+export const datasetVersionRefSchema = storable(
+  z.looseObject({
+    name: pgText().min(1).max(256),
+    version: pgText().max(256).optional(),
+    digest: pgText().max(256).optional(),
+  }),
+  ['name', 'version', 'digest'],
+);
 
 /** Who did it (an API key's principal, or the local user) and why: on every write. */
 const writeMeta = {
   /** Overrides the registry's default principal in-process; ignored over HTTP when auth is on. */
-  principal: z.string().min(1).max(256).optional(),
+  principal: pgText().min(1).max(256).optional(),
   /** Why, recorded in the audit log. */
-  reason: z.string().max(2000).optional(),
+  reason: pgText().max(2000).optional(),
 };
 
 /** Page size: 1 to 1,000. */
 const limitSchema = z.coerce.number<number>().int().min(1).max(1000).optional();
-const cursorSchema = z.string().max(2000).optional();
+const cursorSchema = pgText().max(2000).optional();
 
 /** Input of `createModel`. */
 export const createModelInputSchema = z.strictObject({
   name: modelNameSchema,
-  description: z.string().max(10_000).optional(),
+  description: pgText().max(10_000).optional(),
   tags: tagsSchema.optional(),
   ...writeMeta,
 });
@@ -58,9 +79,9 @@ export const createModelInputSchema = z.strictObject({
 /** Input of `updateModel`: `tags` are merged in, `deleteTags` removed. */
 export const updateModelInputSchema = z.strictObject({
   name: modelNameSchema,
-  description: z.string().max(10_000).optional(),
+  description: pgText().max(10_000).optional(),
   tags: tagsSchema.optional(),
-  deleteTags: z.array(z.string().min(1).max(256)).optional(),
+  deleteTags: z.array(pgText().min(1).max(256)).optional(),
   ...writeMeta,
 });
 
@@ -70,7 +91,7 @@ export const deleteModelInputSchema = z.strictObject({ name: modelNameSchema, ..
 /** Filters of `listModels`. */
 export const listModelsInputSchema = z.strictObject({
   /** Case-insensitive substring of the name. */
-  query: z.string().max(256).optional(),
+  query: pgText().max(256).optional(),
   /** Every tag given must match exactly. */
   tags: tagsSchema.optional(),
   limit: limitSchema,
@@ -81,14 +102,14 @@ export const listModelsInputSchema = z.strictObject({
 export const createVersionInputSchema = z.strictObject({
   model: modelNameSchema,
   packageDigest: packageDigestSchema,
-  flavor: z.string().min(1).max(256),
-  signature: signatureSchema.nullable().optional(),
-  profile: profileSchema.nullable().optional(),
+  flavor: pgText().min(1).max(256),
+  signature: storable(signatureSchema).nullable().optional(),
+  profile: storable(profileSchema).nullable().optional(),
   metrics: metricsSchema.optional(),
-  sourceRunId: z.string().min(1).max(256).nullable().optional(),
+  sourceRunId: pgText().min(1).max(256).nullable().optional(),
   datasetVersions: z.array(datasetVersionRefSchema).max(100).optional(),
   tags: tagsSchema.optional(),
-  description: z.string().max(10_000).optional(),
+  description: pgText().max(10_000).optional(),
   status: versionStatusSchema.optional(),
   ...writeMeta,
 });
@@ -100,9 +121,9 @@ export const versionRefSchema = z.strictObject({ model: modelNameSchema, version
 export const updateVersionInputSchema = z.strictObject({
   model: modelNameSchema,
   version: versionNumberSchema,
-  description: z.string().max(10_000).optional(),
+  description: pgText().max(10_000).optional(),
   tags: tagsSchema.optional(),
-  deleteTags: z.array(z.string().min(1).max(256)).optional(),
+  deleteTags: z.array(pgText().min(1).max(256)).optional(),
   status: versionStatusSchema.optional(),
   ...writeMeta,
 });
@@ -118,8 +139,8 @@ export const deleteVersionInputSchema = z.strictObject({
 export const listVersionsInputSchema = z.strictObject({
   model: modelNameSchema.optional(),
   status: versionStatusSchema.optional(),
-  flavor: z.string().max(256).optional(),
-  sourceRunId: z.string().max(256).optional(),
+  flavor: pgText().max(256).optional(),
+  sourceRunId: pgText().max(256).optional(),
   /** Every tag given must match exactly. */
   tags: tagsSchema.optional(),
   limit: limitSchema,
@@ -179,8 +200,8 @@ export const listDecisionsInputSchema = z.strictObject({
 /** Filters of `listAudit`. */
 export const listAuditInputSchema = z.strictObject({
   model: modelNameSchema.optional(),
-  action: z.string().max(64).optional(),
-  principal: z.string().max(256).optional(),
+  action: pgText().max(64).optional(),
+  principal: pgText().max(256).optional(),
   limit: limitSchema,
   cursor: cursorSchema,
 });

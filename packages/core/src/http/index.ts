@@ -1,4 +1,14 @@
 // HTTP rules shared by every server of the toolkit (@mlops/serve, the registry's router, @mlops/dashboard).
+export type {
+  AddressAuth,
+  AddressAuthMode,
+  AddressAuthOptions,
+  AddressGuard,
+  AddressGuardOptions,
+} from './address-auth.js';
+export { createAddressAuth, createAddressGuard, nonLoopbackAddressOf } from './address-auth.js';
+export type { ApiKeyHeaders } from './api-key.js';
+export { apiKeyFromHeaders, apiKeyRequiredError } from './api-key.js';
 export type { AllowedHosts } from './host-check.js';
 export { createHostCheck, hostnameOf, hostRefusedError, isLoopbackHost } from './host-check.js';
 export { isRequestId } from './request-id.js';

@@ -1,11 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { MlopsError } from '@mlops/core';
+import { apiKeyFromHeaders, MlopsError } from '@mlops/core';
 import { z } from 'zod';
 import type { ContinuousTrainingPolicy, RetrainDecision, RetrainEvaluation } from './policy.js';
 
 /** Checks a retrain request's credentials; returns the principal recorded with the decision, or throws `UNAUTHORIZED` / `FORBIDDEN`. */
 export type RetrainAuthenticate = (request: {
-  /** From `Authorization: Bearer <key>` or `X-API-Key`. */
+  /** From `Authorization: Bearer <key>`, else `X-API-Key` (core's `apiKeyFromHeaders`). */
   apiKey: string | undefined;
   headers: IncomingHttpHeaders;
   model: string;
@@ -59,16 +59,6 @@ export interface RetrainRoute {
   }): Promise<RetrainResponse>;
 }
 
-function apiKeyOf(headers: IncomingHttpHeaders): string | undefined {
-  const auth = headers.authorization;
-  if (typeof auth === 'string') {
-    const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
-    if (m) return m[1];
-  }
-  const key = headers['x-api-key'];
-  return typeof key === 'string' && key !== '' ? key : undefined;
-}
-
 /**
  * The authorised `POST /v1/models/:name/retrain` route, for `server.route(createRetrainRoute({ policies }))` in
  * `@mlops/serve`: runs the model's policy once (`{ force: true }` retrains whatever the triggers say, `{ dryRun: true }`
@@ -98,7 +88,7 @@ export function createRetrainRoute(options: RetrainRouteOptions): RetrainRoute {
     async handler(ctx) {
       const model = ctx.params.name;
       const principal = options.authenticate
-        ? await options.authenticate({ apiKey: apiKeyOf(ctx.req.headers), headers: ctx.req.headers, model })
+        ? await options.authenticate({ apiKey: apiKeyFromHeaders(ctx.req.headers), headers: ctx.req.headers, model })
         : ctx.principal?.name;
       const policy = lookup(model);
       if (!policy) {

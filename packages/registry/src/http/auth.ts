@@ -1,4 +1,4 @@
-import { apiKeyPrincipal, MlopsError, type Store, verifyApiKey } from '@mlops/core';
+import { apiKeyPrincipal, apiKeyRequiredError, type Store, verifyApiKey } from '@mlops/core';
 import type { RegistryAuthenticate } from './router.js';
 
 /** Options of {@link apiKeyAuthenticator}. */
@@ -17,9 +17,7 @@ export interface ApiKeyAuthenticatorOptions {
  */
 export function apiKeyAuthenticator(options: ApiKeyAuthenticatorOptions): RegistryAuthenticate {
   return async (request, scope) => {
-    if (!request.apiKey) {
-      throw new MlopsError('UNAUTHORIZED', 'An API key is required: send "Authorization: Bearer <key>"');
-    }
+    if (!request.apiKey) throw apiKeyRequiredError();
     return apiKeyPrincipal(await verifyApiKey({ store: options.store, key: request.apiKey, scope }));
   };
 }

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { isMlopsError, MlopsError, pgJsonIssues } from '@mlops/core';
+import { apiKeyFromHeaders, isMlopsError, MlopsError, pgJsonIssues } from '@mlops/core';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { parseInput } from '../_internal/validate.js';
 import { DEFAULT_MAX_PROFILE_BYTES } from '../profile.js';
@@ -15,14 +15,18 @@ import {
   versionRefSchema,
 } from '../schemas.js';
 import type { Registry, RegistryEvent } from '../types.js';
-import { RegistryHttpError, requestIdOf, toErrorResponse } from './errors.js';
+import { createJsonBodyReader } from './body.js';
+import { requestIdOf, toErrorResponse } from './errors.js';
 
 /** The scopes the router asks for: reads need `registry:read`, writes `registry:write`. */
 export type RegistryScope = 'registry:read' | 'registry:write';
 
 /** What an authenticator sees of a request. */
 export interface RegistryAuthRequest {
-  /** The API key from `Authorization: Bearer <key>` or `X-API-Key`, if any. */
+  /**
+   * The API key from `Authorization: Bearer <key>`, else `X-API-Key`, if any (core's `apiKeyFromHeaders`, the reading
+   * `@mlops/serve` and `@mlops/dashboard` use too).
+   */
   apiKey: string | undefined;
   method: string;
   path: string;
@@ -77,13 +81,6 @@ export interface RegistryErrorContext {
 
 type Handler = (req: Request, res: Response) => Promise<void>;
 
-/** True when the request announces a body (`Content-Length` above 0, or chunked). */
-function announcesBody(req: Request): boolean {
-  if (req.headers['transfer-encoding'] !== undefined) return true;
-  const len = req.headers['content-length'];
-  return len !== undefined && len !== '0';
-}
-
 /**
  * Throws `INVALID_INPUT` with the field paths of strings PostgreSQL text/jsonb cannot hold (U+0000, lone surrogates)
  * and of JSON nested over 64 levels, in the URL parameters, the query and the body.
@@ -104,16 +101,6 @@ function assertStorable(parts: { params?: unknown; query?: unknown; body?: unkno
       details,
     });
   }
-}
-
-function apiKeyOf(req: Request): string | undefined {
-  const auth = req.headers.authorization;
-  if (typeof auth === 'string') {
-    const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
-    if (m) return m[1];
-  }
-  const header = req.headers['x-api-key'];
-  return typeof header === 'string' && header !== '' ? header : undefined;
 }
 
 /** The body as an object (`{}` when absent); anything else is a 400. */
@@ -189,38 +176,15 @@ export function createRegistryRouter(options: RegistryRouterOptions): Router {
     options.onError ??
     ((err: unknown, context: RegistryErrorContext) => console.error('[mlops] registry error', context, err));
   const router = express.Router();
-  // The content type is checked before parsing (readBody), so any type reaching the parser is JSON.
-  const parseJson = express.json({ limit: maxBodyBytes, type: () => true });
-
-  /**
-   * Reads a write's JSON body, after authentication: `application/json` (or `application/*+json`) is required
-   * (415 otherwise: a cross-site form or `text/plain` "simple request" must not reach a write), except for a DELETE
-   * without a body; a `Content-Length` over the limit is a 413 before anything is read.
-   */
-  function readBody(req: Request, res: Response): Promise<void> {
-    if (req.method === 'DELETE' && !announcesBody(req)) return Promise.resolve();
-    if (!req.is(['application/json', 'application/*+json'])) {
-      const type = req.headers['content-type'];
-      throw new RegistryHttpError(415, 'UNSUPPORTED_MEDIA_TYPE', {
-        message: `Writes take a JSON body: expected Content-Type: application/json, got ${type ? `"${type.slice(0, 100)}"` : 'none'}`,
-        details: [{ path: '(headers).content-type', message: 'expected application/json' }],
-      });
-    }
-    const length = Number(req.headers['content-length']);
-    if (Number.isFinite(length) && length > maxBodyBytes) {
-      throw new RegistryHttpError(413, 'INVALID_INPUT', {
-        message: `The request body is too large (${length} bytes; at most ${maxBodyBytes})`,
-        details: [{ path: '(body)', message: 'too large' }],
-      });
-    }
-    return new Promise((resolve, reject) => parseJson(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
-  }
+  // A write's body is read after authentication: JSON only (415 otherwise), a Content-Length over the limit is a 413
+  // at once (createJsonBodyReader).
+  const readBody = createJsonBodyReader({ maxBodyBytes });
 
   /** Authenticates for `scope`; returns the principal to record, or undefined when auth is off. */
   async function principalFor(req: Request, scope: RegistryScope): Promise<string | undefined> {
     if (!authenticate) return undefined;
     return authenticate(
-      { apiKey: apiKeyOf(req), method: req.method, path: req.originalUrl, headers: req.headers },
+      { apiKey: apiKeyFromHeaders(req.headers), method: req.method, path: req.originalUrl, headers: req.headers },
       scope,
     );
   }
