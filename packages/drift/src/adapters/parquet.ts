@@ -2,7 +2,7 @@
 // `hyparquet` to use this entry point; the package root never imports it). Pure JavaScript: works in Node and in
 // browsers (pass an AsyncBuffer such as hyparquet's asyncBufferFromUrl, or an ArrayBuffer, instead of a path).
 
-import type { AsyncBuffer, DecodedArray } from 'hyparquet';
+import type { AsyncBuffer, DecodedArray, FileMetaData } from 'hyparquet';
 import * as hyparquet from 'hyparquet';
 import { createProfileBuilder, type ProfileOptions } from '../profile/builder.js';
 import type { ColumnarData } from '../profile/input.js';
@@ -50,6 +50,17 @@ function toColumn(values: DecodedArray): ArrayLike<unknown> {
   return values;
 }
 
+/** The requested columns, or every leaf column of the file's schema. */
+function columnNames(scan: { metadata: FileMetaData }, options: ParquetReadOptions): string[] {
+  return (
+    options.columns ??
+    scan.metadata.schema
+      .slice(1)
+      .filter((e) => !e.num_children)
+      .map((e) => e.name)
+  );
+}
+
 /**
  * Reads a Parquet file one row group at a time, as columns: what {@link profileParquet} feeds a profile builder
  * with. Memory holds one row group of the requested columns.
@@ -60,12 +71,7 @@ export async function* parquetBatches(
 ): AsyncGenerator<ColumnarData> {
   const file = await open(source);
   const scan = await hyparquet.parquetScan({ file });
-  const names =
-    options.columns ??
-    scan.metadata.schema
-      .slice(1)
-      .filter((e) => !e.num_children)
-      .map((e) => e.name);
+  const names = columnNames(scan, options);
   for (const range of scan.ranges) {
     const batch: ColumnarData = {};
     for (const column of names) batch[column] = toColumn(await scan.readColumn({ column, ...range }));
@@ -73,23 +79,34 @@ export async function* parquetBatches(
   }
 }
 
-/** Reads (the chosen columns of) a whole Parquet file into memory, as columns (e.g. a current batch). */
+/**
+ * Reads (the chosen columns of) a whole Parquet file into memory, as columns (e.g. a current batch). DOUBLE columns
+ * without nulls are filled into one Float64Array of the file's row count, row group by row group, so memory holds
+ * the result and one decoded row group, not every row group and then their concatenation.
+ */
 export async function readParquet(source: ParquetSource, options: ParquetReadOptions = {}): Promise<ColumnarData> {
-  const parts: ColumnarData[] = [];
-  for await (const batch of parquetBatches(source, options)) parts.push(batch);
-  if (parts.length === 1) return parts[0] as ColumnarData;
+  const file = await open(source);
+  const scan = await hyparquet.parquetScan({ file });
+  const rows = Number(scan.metadata.num_rows);
   const out: ColumnarData = {};
-  for (const name of Object.keys(parts[0] ?? {})) {
-    const chunks = parts.map((p) => p[name] as ArrayLike<unknown>);
-    if (chunks.every((c) => c instanceof Float64Array)) {
-      const all = new Float64Array(chunks.reduce((s, c) => s + c.length, 0));
-      let o = 0;
-      for (const c of chunks as Float64Array[]) {
-        all.set(c, o);
-        o += c.length;
+  for (const column of columnNames(scan, options)) {
+    let numbers: Float64Array | null = null;
+    let values: unknown[] | null = null;
+    let filled = 0;
+    for (const range of scan.ranges) {
+      const chunk = toColumn(await scan.readColumn({ column, ...range }));
+      if (values === null && chunk instanceof Float64Array) {
+        numbers ??= new Float64Array(rows);
+        numbers.set(chunk, filled);
+      } else {
+        // a chunk that is not a Float64Array (nulls, strings, dates…): the column becomes a plain array
+        values ??= numbers ? Array.from(numbers.subarray(0, filled)) : [];
+        numbers = null;
+        for (let i = 0; i < chunk.length; i++) values.push(chunk[i]);
       }
-      out[name] = all;
-    } else out[name] = chunks.flatMap((c) => Array.from(c));
+      filled += chunk.length;
+    }
+    out[column] = values ?? numbers ?? new Float64Array(0);
   }
   return out;
 }

@@ -12,7 +12,7 @@ import {
   typeColumn,
 } from './input.js';
 import { createReservoir } from './reservoir.js';
-import { hashString } from './rng.js';
+import { hashString, seededRandom } from './rng.js';
 import { type ColumnProfile, markValidProfile, PROFILE_KIND, PROFILE_SCHEMA_VERSION, type Profile } from './schema.js';
 import { byCountThenValue, quantileSorted } from './summary.js';
 import { tokenize } from './tokenize.js';
@@ -164,7 +164,12 @@ function numericAccumulator(
   let n = 0;
   let mean = 0;
   let m2 = 0;
-  const reservoir = createReservoir<number>(opts.sampleSize, opts.seed, name);
+  // The reservoir of createReservoir (algorithm R, same seeded generator, so the same sample), inlined: this loop
+  // runs once per value of a tall reference.
+  const capacity = opts.sampleSize;
+  const random = seededRandom(hashString(name, opts.seed >>> 0));
+  let slotValues = new Float64Array(Math.min(capacity, 1 << 16));
+  let filled = 0;
   const sketch = new KllSketch(opts.sketchK, sketchSeed(opts.seed, name));
   const hll = new HyperLogLog();
   let distinct: Set<number> | null = new Set<number>();
@@ -188,7 +193,17 @@ function numericAccumulator(
         const d = x - mean;
         mean += d / n;
         m2 += d * (x - mean);
-        reservoir.add(x);
+        if (filled < capacity) {
+          if (filled === slotValues.length) {
+            const grown = new Float64Array(Math.min(capacity, 2 * slotValues.length));
+            grown.set(slotValues);
+            slotValues = grown;
+          }
+          slotValues[filled++] = x;
+        } else {
+          const j = Math.floor(random() * n);
+          if (j < capacity) slotValues[j] = x;
+        }
         hll.addNumber(x);
       }
       if (distinct !== null) {
@@ -206,10 +221,13 @@ function numericAccumulator(
         count,
         missing,
         distinct: distinct !== null ? distinct.size : hll.estimate(),
-        sample: reservoir.values().sort((a, b) => a - b),
+        sample: Array.from(slotValues.subarray(0, filled).sort()),
         numeric: null,
-        distinctSketch: hll.toBase64(),
       };
+      // A sample that holds every value is the data itself: the sketches would repeat it (mergeProfiles rebuilds
+      // them from the sample), so small profiles stay as small as in schema version 1.
+      const complete = filled === n;
+      if (!complete) out.distinctSketch = hll.toBase64();
       if (n > 0) {
         let q: (p: number) => number;
         if (exact && !sketch.exact) {
@@ -234,7 +252,7 @@ function numericAccumulator(
           q75: q(0.75),
           max: sketch.max,
         };
-        out.sketch = sketch.toJSON();
+        if (!complete) out.sketch = sketch.toJSON();
       }
       return out;
     },
@@ -309,8 +327,9 @@ function stringAccumulator(
         missing,
         distinct: 0,
         sample: reservoir.values(),
-        distinctSketch: hll.toBase64(),
       };
+      const complete = reservoir.seen === out.sample.length; // the sample is the data: no sketch needed
+      if (!complete) out.distinctSketch = hll.toBase64();
       if (values) {
         out.distinct = values.error === 0 ? values.counts.size : hll.estimate();
         const top = topCounts(values, opts.topCategories);
@@ -327,8 +346,8 @@ function stringAccumulator(
           maxLength,
           vocabularySize: t.error === 0 ? t.counts.size : vocabulary.estimate(),
           topTokens: topCounts(t, opts.topTokens).map(({ value, count }) => ({ token: value, count })),
-          vocabularySketch: vocabulary.toBase64(),
         };
+        if (!complete) out.text.vocabularySketch = vocabulary.toBase64();
         if (t.error > 0) out.text.tokenCountError = t.error;
       }
       return out;

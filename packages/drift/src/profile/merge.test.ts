@@ -191,6 +191,33 @@ describe('mergeProfiles', () => {
     expect(m.countError).toBe(2);
   });
 
+  it('stores no sketch while the sample holds every value, and rebuilds them exactly to merge', () => {
+    const a = {
+      v: Array.from({ length: 80 }, (_, i) => (i * 7) % 61),
+      c: Array.from({ length: 80 }, (_, i) => `k${i % 9}`),
+    };
+    const b = {
+      v: Array.from({ length: 70 }, (_, i) => 30 + ((i * 5) % 47)),
+      c: Array.from({ length: 70 }, (_, i) => `k${i % 13}`),
+    };
+    const pa = createProfile(a, { sampleSize: 100 });
+    expect(pa.columns.every((c) => c.sketch === undefined && c.distinctSketch === undefined)).toBe(true);
+    // the union (150 values) no longer fits a 100-value sample: the sketches are built from the parts' samples
+    const m = mergeProfiles(pa, createProfile(b, { sampleSize: 100 }));
+    const whole = createProfile({ v: [...a.v, ...b.v], c: [...a.c, ...b.c] }, { sampleSize: 1000 });
+    const [mv, wv] = [column(m, 'v'), column(whole, 'v')];
+    expect(mv.sketch!.n).toBe(150);
+    expect(mv.distinct).toBe(wv.distinct); // exact: both parts' values were known
+    expect(mv.numeric).toEqual(wv.numeric ? { ...wv.numeric, mean: mv.numeric!.mean, std: mv.numeric!.std } : null);
+    expect(mv.numeric!.mean).toBeCloseTo(wv.numeric!.mean, 12);
+    expect(column(m, 'c').distinct).toBe(13);
+    expect(column(m, 'c').categories).toEqual(column(whole, 'c').categories);
+    // a union that fits the sample stays sketch-free and exact
+    const small = mergeProfiles(createProfile(a, { sampleSize: 200 }), createProfile(b, { sampleSize: 200 }));
+    expect(column(small, 'v').sketch).toBeUndefined();
+    expect(column(small, 'v').numeric!.q50).toBe(wv.numeric!.q50);
+  });
+
   it('refuses profiles of different columns or column types', () => {
     expect(() => mergeProfiles(createProfile({ a: [1, 2] }), createProfile({ b: [1, 2] }))).toThrow(
       /different columns/,

@@ -12,6 +12,8 @@ import {
   PROFILE_SCHEMA_VERSION,
   type Profile,
 } from './schema.js';
+import { quantileSorted } from './summary.js';
+import { tokenize } from './tokenize.js';
 
 /** Options of {@link mergeProfiles}. */
 export interface MergeProfilesOptions {
@@ -98,13 +100,27 @@ function mergeColumn(
     distinct: 0,
     sample: mergeSamples(a, b, sampleSize, random, numeric),
   };
-  const hll = mergeHll(a, b);
-  if (hll) out.distinctSketch = hll.toBase64();
+  if (present(a) === 0 || present(b) === 0) {
+    // one side has no values: the other side's summaries are the union's
+    const { name: _n, type: _t, role: _r, count: _c, missing: _m, sample: _s, ...rest } = present(a) === 0 ? b : a;
+    return { ...out, ...rest };
+  }
+  // The union's sample holds every value when both parts fit in it: no sketch is stored then (as createProfile).
+  const outComplete = out.sample.length === present(out);
+  const exact = exactUnion(a, b);
+  if (exact !== null) out.distinct = exact;
+  if (exact === null || !outComplete) {
+    const ha = hllOf(a);
+    const hb = hllOf(b);
+    if (!ha || !hb) throw needs('distinct-count sketch', ha ? b : a);
+    const hll = ha.merge(hb);
+    if (exact === null) out.distinct = hll.estimate();
+    if (!outComplete) out.distinctSketch = hll.toBase64();
+  }
   if (numeric) {
-    mergeNumeric(a, b, out, seed);
+    mergeNumeric(a, b, out, seed, outComplete);
   } else if (a.type === 'text') {
-    mergeText(a, b, out, opts.topTokens);
-    out.distinct = distinctFrom(hll, a, b);
+    mergeText(a, b, out, opts.topTokens, outComplete);
   } else {
     const ca = a.categories ?? { top: [], otherCount: 0 };
     const cb = b.categories ?? { top: [], otherCount: 0 };
@@ -121,40 +137,70 @@ function mergeColumn(
     out.categories = { top, otherCount: present(out) - kept };
     if (items.error > 0) out.categories.countError = items.error;
     // Both lists complete: the union of their values is exact.
-    out.distinct = truncated ? distinctFrom(hll, a, b) : items.counts.size;
+    if (!truncated) out.distinct = items.counts.size;
   }
   return out;
 }
 
-function distinctFrom(hll: HyperLogLog | null, a: ColumnProfile, b: ColumnProfile): number {
-  if (present(a) === 0) return b.distinct;
-  if (present(b) === 0) return a.distinct;
-  if (!hll) throw needs('distinct-count sketch', a.distinctSketch ? b : a);
-  return hll.estimate();
+/** True when a column's reservoir sample holds every one of its values. */
+function complete(c: ColumnProfile): boolean {
+  return c.sample.length >= present(c);
 }
 
-function mergeHll(a: ColumnProfile, b: ColumnProfile): HyperLogLog | null {
-  if (!a.distinctSketch || !b.distinctSketch) return null;
-  return HyperLogLog.fromBase64(a.distinctSketch).merge(HyperLogLog.fromBase64(b.distinctSketch));
+/** Every distinct value of a part, when it is known exactly: a complete sample, or a sketch that never compacted. */
+function exactValues(c: ColumnProfile): Set<number | string> | null {
+  if (complete(c)) return new Set<number | string>(c.sample);
+  if (c.sketch && c.sketch.levels.length === 1) return new Set<number | string>(c.sketch.levels[0]);
+  return null;
 }
 
-function mergeNumeric(a: ColumnProfile, b: ColumnProfile, out: ColumnProfile, seed: number): void {
+/** The exact distinct count of the union when both parts' values are known, else null. */
+function exactUnion(a: ColumnProfile, b: ColumnProfile): number | null {
+  const ea = exactValues(a);
+  const eb = exactValues(b);
+  if (!ea || !eb) return null;
+  for (const v of eb) ea.add(v);
+  return ea.size;
+}
+
+/** A part's distinct-count sketch: stored, or built from a complete sample; null for a version-1 profile. */
+function hllOf(c: ColumnProfile): HyperLogLog | null {
+  if (c.distinctSketch) return HyperLogLog.fromBase64(c.distinctSketch);
+  if (!complete(c)) return null;
+  const h = new HyperLogLog();
+  for (const v of c.sample) {
+    if (typeof v === 'number') h.addNumber(v);
+    else h.addString(v);
+  }
+  return h;
+}
+
+/** A part's quantile sketch: stored, or built from a complete sample. */
+function kllOf(c: ColumnProfile, k: number, seed: number): KllSketch {
+  if (c.sketch) return KllSketch.fromJSON(c.sketch, seed);
+  if (!complete(c)) throw needs('quantile sketch', c);
+  const s = new KllSketch(k, seed);
+  s.updateMany(c.sample as number[]);
+  return s;
+}
+
+function mergeNumeric(
+  a: ColumnProfile,
+  b: ColumnProfile,
+  out: ColumnProfile,
+  seed: number,
+  outComplete: boolean,
+): void {
+  if (!a.numeric || !b.numeric) throw needs('numeric summary', a.numeric ? b : a);
   const na = present(a);
   const nb = present(b);
-  if (na === 0 || nb === 0) {
-    const only = na === 0 ? b : a;
-    out.numeric = only.numeric ?? null;
-    if (only.sketch) out.sketch = only.sketch;
-    out.distinct = only.distinct;
-    return;
-  }
-  if (!a.sketch || !b.sketch) throw needs('quantile sketch', a.sketch ? b : a);
-  if (!a.numeric || !b.numeric) throw needs('numeric summary', a.numeric ? b : a);
-  const sa = KllSketch.fromJSON(a.sketch, sketchSeed(seed, a.name));
-  const sb = KllSketch.fromJSON(b.sketch, sketchSeed(seed, b.name));
-  const bothExact = sa.exact && sb.exact;
-  const sketch = sa.merge(sb);
+  const k = a.sketch?.k ?? b.sketch?.k ?? PROFILE_DEFAULTS.sketchK;
+  const sketch = kllOf(a, k, sketchSeed(seed, a.name)).merge(kllOf(b, k, sketchSeed(seed, b.name)));
+  // quartiles: exact from the union's sample when it holds everything, else from the merged sketch
   const view = sketch.sortedView();
+  const quantile = outComplete
+    ? (q: number) => quantileSorted(Float64Array.from(out.sample as number[]), q)
+    : (q: number) => sortedViewQuantile(view, q);
   const n = na + nb;
   const delta = b.numeric.mean - a.numeric.mean;
   const m2a = a.numeric.std ** 2 * (na - 1);
@@ -164,32 +210,29 @@ function mergeNumeric(a: ColumnProfile, b: ColumnProfile, out: ColumnProfile, se
     mean: a.numeric.mean + (delta * nb) / n,
     std: n > 1 ? Math.sqrt(m2 / (n - 1)) : 0,
     min: Math.min(a.numeric.min, b.numeric.min),
-    q25: sortedViewQuantile(view, 0.25),
-    q50: sortedViewQuantile(view, 0.5),
-    q75: sortedViewQuantile(view, 0.75),
+    q25: quantile(0.25),
+    q50: quantile(0.5),
+    q75: quantile(0.75),
     max: Math.max(a.numeric.max, b.numeric.max),
   };
-  out.sketch = sketch.toJSON();
-  if (bothExact) {
-    // Both parts are held whole by their sketches: the distinct count of the union is exact.
-    const all = new Set<number>();
-    for (const part of [a.sketch, b.sketch]) for (const level of part.levels) for (const x of level) all.add(x);
-    out.distinct = all.size;
-  } else {
-    out.distinct = distinctFrom(mergeHll(a, b), a, b);
-  }
+  if (!outComplete) out.sketch = sketch.toJSON();
 }
 
-function mergeText(a: ColumnProfile, b: ColumnProfile, out: ColumnProfile, topTokens: number): void {
+/** A text part's vocabulary sketch: stored, or built from the tokens of a complete sample. */
+function vocabularyOf(c: ColumnProfile): HyperLogLog | null {
+  if (c.text?.vocabularySketch) return HyperLogLog.fromBase64(c.text.vocabularySketch);
+  if (!complete(c)) return null;
+  const h = new HyperLogLog();
+  for (const t of c.sample as string[]) for (const w of tokenize(t)) h.addString(w);
+  return h;
+}
+
+function mergeText(a: ColumnProfile, b: ColumnProfile, out: ColumnProfile, topTokens: number, outComplete: boolean) {
   const na = present(a);
   const nb = present(b);
   const ta = a.text;
   const tb = b.text;
-  if (!ta || !tb || na === 0 || nb === 0) {
-    const only = na === 0 ? tb : ta;
-    if (only) out.text = only;
-    return;
-  }
+  if (!ta || !tb) throw needs('text summary', ta ? b : a);
   const n = na + nb;
   const { items } = mergeCounts(
     ta.topTokens.map((t) => ({ value: t.token, count: t.count })),
@@ -199,19 +242,21 @@ function mergeText(a: ColumnProfile, b: ColumnProfile, out: ColumnProfile, topTo
     tb.tokenCountError ?? 0,
     tb.vocabularySize > tb.topTokens.length,
   );
-  const complete =
+  const listsComplete =
     (ta.tokenCountError ?? 0) === 0 &&
     (tb.tokenCountError ?? 0) === 0 &&
     ta.vocabularySize === ta.topTokens.length &&
     tb.vocabularySize === tb.topTokens.length;
-  let vocabularySize: number;
+  let vocabularySize = items.counts.size;
   let vocabularySketch: string | undefined;
-  if (ta.vocabularySketch && tb.vocabularySketch) {
-    const v = HyperLogLog.fromBase64(ta.vocabularySketch).merge(HyperLogLog.fromBase64(tb.vocabularySketch));
-    vocabularySketch = v.toBase64();
-    vocabularySize = complete ? items.counts.size : v.estimate();
-  } else if (complete) vocabularySize = items.counts.size;
-  else throw needs('vocabulary sketch', ta.vocabularySketch ? b : a);
+  if (!listsComplete || !outComplete) {
+    const va = vocabularyOf(a);
+    const vb = vocabularyOf(b);
+    if (!va || !vb) throw needs('vocabulary sketch', va ? b : a);
+    const v = va.merge(vb);
+    if (!listsComplete) vocabularySize = v.estimate();
+    if (!outComplete) vocabularySketch = v.toBase64();
+  }
   out.text = {
     meanTokens: (ta.meanTokens * na + tb.meanTokens * nb) / n,
     meanLength: (ta.meanLength * na + tb.meanLength * nb) / n,

@@ -219,7 +219,7 @@ export class KllSketch {
     // An odd population leaves its first item behind (DataSketches does the same).
     const odd = size & 1;
     const half = (size - odd) >>> 1;
-    if (h === 0) items.subarray(odd, size).sort();
+    if (h === 0) sortRange(items, odd, size);
     const offset = odd + (this.random() < 0.5 ? 0 : 1);
     // Merge every other item of level h into level h + 1 (sorted), in place from the back.
     const aboveSize = this.sizes[h + 1]!;
@@ -293,6 +293,49 @@ export function kllRankError(k: number): number {
 function levelCapacity(k: number, numLevels: number, h: number): number {
   const depth = numLevels - h - 1;
   return Math.max(8, Math.round(k * (2 / 3) ** depth));
+}
+
+/**
+ * Sorts a[lo..hi) ascending (finite numbers): quicksort with median-of-three pivots and insertion sort below 16
+ * items. Level 0 is compacted in blocks of tens to hundreds of values, where this is 3-4x faster than the built-in
+ * typed-array sort (whose fixed cost per call dominates at that size).
+ */
+function sortRange(a: Float64Array, lo: number, hi: number): void {
+  while (hi - lo > 16) {
+    const mid = (lo + hi) >>> 1;
+    const x = a[lo] as number;
+    const y = a[mid] as number;
+    const z = a[hi - 1] as number;
+    const pivot = Math.max(Math.min(x, y), Math.min(Math.max(x, y), z)); // median of three
+    let i = lo;
+    let j = hi - 1;
+    while (i <= j) {
+      while ((a[i] as number) < pivot) i++;
+      while ((a[j] as number) > pivot) j--;
+      if (i <= j) {
+        const t = a[i] as number;
+        a[i++] = a[j] as number;
+        a[j--] = t;
+      }
+    }
+    // recurse into the smaller side, loop on the larger
+    if (j - lo < hi - i) {
+      sortRange(a, lo, j + 1);
+      lo = i;
+    } else {
+      sortRange(a, i, hi);
+      hi = j + 1;
+    }
+  }
+  for (let i = lo + 1; i < hi; i++) {
+    const v = a[i] as number;
+    let j = i - 1;
+    while (j >= lo && (a[j] as number) > v) {
+      a[j + 1] = a[j] as number;
+      j--;
+    }
+    a[j + 1] = v;
+  }
 }
 
 function mergeSorted(a: Float64Array, b: Float64Array): Float64Array {
