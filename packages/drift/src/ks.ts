@@ -62,6 +62,17 @@ export function ksTestSorted(
   return ksFromExtremes(ksExtremesSorted(a, b), a.length, b.length, method, alternative, dropped);
 }
 
+/** ksTest on NaN-free samples in any order (no cleaning, no option parsing: detectDrift's path for large columns). */
+export function ksTestUnsorted(
+  a: Float64Array,
+  b: Float64Array,
+  method: 'auto' | 'exact' | 'asymp' = 'auto',
+  alternative: 'two-sided' | 'less' | 'greater' = 'two-sided',
+  dropped: DroppedCounts = { reference: 0, current: 0 },
+): KsTestResult {
+  return ksFromExtremes(ksExtremes(a, b), a.length, b.length, method, alternative, dropped);
+}
+
 function ksFromExtremes(
   extremes: KsExtremes,
   n1: number,

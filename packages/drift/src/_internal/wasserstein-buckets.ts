@@ -14,6 +14,11 @@ import { sortedFloat64 } from './radix-sort.js';
 
 /** Below this many pooled values, or beyond exact integer products, the samples are sorted and walked. */
 const BUCKETS_FROM = 4096;
+/**
+ * detectDrift's column scan takes the buckets from fewer values: it also saves sorting for the histogram, and a
+ * column pair gets the same number whichever way it is called (the choice depends on the sizes only).
+ */
+const COLUMN_SCAN_FROM = 1024;
 /** At most this many buckets: their accumulators (32 bytes each) stay within a few MiB of cache. */
 const MAX_BUCKETS = 1 << 16;
 
@@ -53,13 +58,48 @@ function walkRange(
 
 /** First Wasserstein distance of two unsorted, NaN-free, non-empty samples (through the buckets described above). */
 export function wassersteinUnsorted(a: Float64Array, b: Float64Array): number {
+  return scan(a, b, null, BUCKETS_FROM).distance;
+}
+
+/** What {@link wassersteinColumnScan} computes in its passes over a column pair. */
+export interface ColumnScan {
+  /** First Wasserstein distance (= wassersteinUnsorted). */
+  distance: number;
+  /** Population standard deviation of `a`, two-pass with plain sums (the same arithmetic as detectDrift's). */
+  referenceStd: number;
+  /** The histogram edges made from the pooled min and max, and each sample's counts ([e_i, e_i+1), last closed). */
+  edges: number[];
+  reference: number[];
+  current: number[];
+}
+
+/**
+ * detectDrift's pass over a large numerical column pair: the Wasserstein distance, the reference's standard deviation
+ * and both histograms over `edgesFor(pooled min, pooled max)`, in two scans of each sample (the first finds the range
+ * and the mean, the second fills the buckets, the squared deviations and the histogram bins).
+ */
+export function wassersteinColumnScan(
+  a: Float64Array,
+  b: Float64Array,
+  edgesFor: (min: number, max: number) => number[],
+): ColumnScan {
+  return scan(a, b, edgesFor, COLUMN_SCAN_FROM) as ColumnScan;
+}
+
+function scan(
+  a: Float64Array,
+  b: Float64Array,
+  edgesFor: ((min: number, max: number) => number[]) | null,
+  bucketsFrom: number,
+): { distance: number } | ColumnScan {
   const n = a.length;
   const m = b.length;
-  if (n + m < BUCKETS_FROM || n * m > Number.MAX_SAFE_INTEGER) return sortedWalk(a, b);
   let min = a[0] as number;
   let max = min;
-  for (let i = 1; i < n; i++) {
+  let total = 0;
+  for (let i = 0; i < n; i++) {
     const x = a[i] as number;
+    total += x;
     if (x < min) min = x;
     else if (x > max) max = x;
   }
@@ -68,37 +108,80 @@ export function wassersteinUnsorted(a: Float64Array, b: Float64Array): number {
     if (x < min) min = x;
     else if (x > max) max = x;
   }
+  const mean = total / n;
   const range = max - min;
-  if (!(range > 0 && range < Number.POSITIVE_INFINITY)) return sortedWalk(a, b);
+  const edges = edgesFor ? edgesFor(min, max) : null;
+  if (n + m < bucketsFrom || n * m > Number.MAX_SAFE_INTEGER || !(range > 0 && range < Number.POSITIVE_INFINITY)) {
+    const distance = sortedWalk(a, b);
+    if (edges === null) return { distance };
+    let ss = 0;
+    for (let i = 0; i < n; i++) {
+      const d = (a[i] as number) - mean;
+      ss += d * d;
+    }
+    return {
+      distance,
+      referenceStd: Math.sqrt(ss / n),
+      edges,
+      reference: unsortedHistogram(a, edges),
+      current: unsortedHistogram(b, edges),
+    };
+  }
   let buckets = 1024;
   while (buckets < (n + m) / 8 && buckets < MAX_BUCKETS) buckets *= 2;
   const scale = (buckets - 1) / range;
   const step = range / (buckets - 1);
   // Per bucket, interleaved (one cache line per update): count of a, Σ(a − base), count of b, Σ(b − base).
   const acc = new Float64Array(4 * buckets);
-  for (let i = 0; i < n; i++) {
-    const x = a[i] as number;
-    const k = ((x - min) * scale) | 0;
-    acc[4 * k]!++;
-    acc[4 * k + 1]! += x - (min + k * step);
-  }
-  for (let i = 0; i < m; i++) {
-    const x = b[i] as number;
-    const k = ((x - min) * scale) | 0;
-    acc[4 * k + 2]!++;
-    acc[4 * k + 3]! += x - (min + k * step);
+  let ss = 0;
+  let histA: Int32Array | null = null;
+  let histB: Int32Array | null = null;
+  if (edges === null) {
+    for (let i = 0; i < n; i++) {
+      const x = a[i] as number;
+      const k = ((x - min) * scale) | 0;
+      acc[4 * k]!++;
+      acc[4 * k + 1]! += x - (min + k * step);
+    }
+    for (let i = 0; i < m; i++) {
+      const x = b[i] as number;
+      const k = ((x - min) * scale) | 0;
+      acc[4 * k + 2]!++;
+      acc[4 * k + 3]! += x - (min + k * step);
+    }
+  } else {
+    // Histogram bin of each bucket, or −1 for the buckets an edge falls in (their values are placed by comparing).
+    const bins = edges.length - 1;
+    const binOf = bucketBins(edges, min, max, scale, buckets);
+    const ha = new Int32Array(bins);
+    const hb = new Int32Array(bins);
+    for (let i = 0; i < n; i++) {
+      const x = a[i] as number;
+      const k = ((x - min) * scale) | 0;
+      acc[4 * k]!++;
+      acc[4 * k + 1]! += x - (min + k * step);
+      const d = x - mean;
+      ss += d * d;
+      const h = binOf[k] as number;
+      ha[h >= 0 ? h : histogramBin(x, edges)]!++;
+    }
+    for (let i = 0; i < m; i++) {
+      const x = b[i] as number;
+      const k = ((x - min) * scale) | 0;
+      acc[4 * k + 2]!++;
+      acc[4 * k + 3]! += x - (min + k * step);
+      const h = binOf[k] as number;
+      hb[h >= 0 ? h : histogramBin(x, edges)]!++;
+    }
+    histA = ha;
+    histB = hb;
   }
   // Stretches run from a non-empty bucket's base (min + k·step) to the next non-empty bucket's base (max for the
   // last). A value rounded into the neighbouring bucket sits within an ulp of the boundary, so it moves the integral
   // by an ulp-sized amount at most.
   const unsafe: number[] = [];
-  let total = 0;
-  let comp = 0; // Neumaier compensation of total
-  const add = (v: number) => {
-    const t = total + v;
-    comp += Math.abs(total) >= Math.abs(v) ? total - t + v : v - t + total;
-    total = t;
-  };
+  // Neumaier-compensated total (no closure over hot locals: V8 would box them)
+  const sum = new Float64Array(2);
   let gatherA = 0;
   let gatherB = 0;
   let p = 0;
@@ -118,7 +201,7 @@ export function wassersteinUnsorted(a: Float64Array, b: Float64Array): number {
       const fromBase = end - (min + k * step);
       const intA = p * w + (ak * fromBase - (acc[4 * k + 1] as number));
       const intB = q * w + (bk * fromBase - (acc[4 * k + 3] as number));
-      add(Math.abs(m * intA - n * intB));
+      addTo(sum, Math.abs(m * intA - n * intB));
     } else {
       unsafe.push(k, p, q, gatherA, gatherB, start, end);
       gatherA += ak;
@@ -129,7 +212,7 @@ export function wassersteinUnsorted(a: Float64Array, b: Float64Array): number {
     k = next;
   }
   if (unsafe.length > 0) {
-    if (gatherA + gatherB > (n + m) / 2) return sortedWalk(a, b);
+    if (gatherA + gatherB > (n + m) / 2) return result(sortedWalk(a, b), edges, ss, n, histA, histB);
     // cursors: 1 + write position in the gathered arrays (0: not gathered)
     const ca = new Int32Array(buckets);
     const cb = new Int32Array(buckets);
@@ -151,10 +234,38 @@ export function wassersteinUnsorted(a: Float64Array, b: Float64Array): number {
       if (bHi - bLo > 1) gb.subarray(bLo, bHi).sort();
       const start = unsafe[u + 5] as number;
       const end = unsafe[u + 6] as number;
-      add(walkRange(ga, aLo, aHi, gb, bLo, bHi, unsafe[u + 1] as number, unsafe[u + 2] as number, n, m, start, end));
+      addTo(
+        sum,
+        walkRange(ga, aLo, aHi, gb, bLo, bHi, unsafe[u + 1] as number, unsafe[u + 2] as number, n, m, start, end),
+      );
     }
   }
-  return (total + comp) / (n * m);
+  return result(((sum[0] as number) + (sum[1] as number)) / (n * m), edges, ss, n, histA, histB);
+}
+
+function addTo(sum: Float64Array, v: number): void {
+  const total = sum[0] as number;
+  const t = total + v;
+  sum[1]! += Math.abs(total) >= Math.abs(v) ? total - t + v : v - t + total;
+  sum[0] = t;
+}
+
+function result(
+  distance: number,
+  edges: number[] | null,
+  ss: number,
+  n: number,
+  histA: Int32Array | null,
+  histB: Int32Array | null,
+): { distance: number } | ColumnScan {
+  if (edges === null) return { distance };
+  return {
+    distance,
+    referenceStd: Math.sqrt(ss / n),
+    edges,
+    reference: Array.from(histA as Int32Array),
+    current: Array.from(histB as Int32Array),
+  };
 }
 
 function gather(values: Float64Array, out: Float64Array, cursor: Int32Array, min: number, scale: number): void {
@@ -185,4 +296,48 @@ export function wassersteinOfSorted(a: Float64Array, b: Float64Array): number {
   const start = Math.min(a[0] as number, b[0] as number);
   const end = Math.max(a[n - 1] as number, b[m - 1] as number);
   return walkRange(a, 0, n, b, 0, m, 0, 0, n, m, start, end) / (n * m);
+}
+
+/** For each bucket, the histogram bin holding all its values, or −1 when an edge falls in the bucket. */
+function bucketBins(edges: number[], min: number, max: number, scale: number, buckets: number): Int32Array {
+  const bins = edges.length - 1;
+  const out = new Int32Array(buckets);
+  const at = (e: number) => (e < min ? -1 : e > max ? buckets : ((e - min) * scale) | 0);
+  let h = 0;
+  for (let k = 0; k < buckets; k++) {
+    // bin h holds the values above the edges whose buckets are before k
+    while (h < bins && at(edges[h + 1] as number) < k) h++;
+    out[k] = Math.max(0, Math.min(h, bins - 1));
+  }
+  for (const e of edges) {
+    const k = at(e);
+    if (k >= 0 && k < buckets) out[k] = -1;
+  }
+  return out;
+}
+
+/** The histogram bin of x: [e_i, e_i+1), the last bin closed (x within the edges). */
+function histogramBin(x: number, edges: readonly number[]): number {
+  const bins = edges.length - 1;
+  const lo = edges[0] as number;
+  let b = Math.min(Math.max(Math.floor(((x - lo) * bins) / ((edges[bins] as number) - lo)), 0), bins - 1);
+  while (b > 0 && x < (edges[b] as number)) b--;
+  while (b < bins - 1 && x >= (edges[b + 1] as number)) b++;
+  return b;
+}
+
+/**
+ * Histogram counts of values in any order over `edges`: [e_i, e_i+1), the last bin closed, values outside the edges
+ * not counted (numpy.histogram's rule, the same counts as binary searches over sorted values).
+ */
+export function unsortedHistogram(a: Float64Array, edges: readonly number[]): number[] {
+  const bins = edges.length - 1;
+  const counts = new Array<number>(bins).fill(0);
+  const lo = edges[0] as number;
+  const hi = edges[bins] as number;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as number;
+    if (x >= lo && x <= hi) counts[histogramBin(x, edges)]!++;
+  }
+  return counts;
 }

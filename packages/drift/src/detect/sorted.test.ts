@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { normalSample } from '../../test/helpers.js';
 import { seededRandom } from '../profile/rng.js';
 import { equalEdges, histogram } from '../profile/summary.js';
-import { sortedHistogram, sortFloat64 } from './sorted.js';
+import { sortedHistogram, sortFloat64, unsortedHistogram } from './sorted.js';
 
 describe('sortedHistogram', () => {
   it('matches the linear histogram, last bin closed', () => {
@@ -16,6 +16,23 @@ describe('sortedHistogram', () => {
 
   it('counts values on inner edges in the upper bin', () => {
     expect(sortedHistogram(Float64Array.from([0, 1, 1, 2]), [0, 1, 2])).toEqual([1, 3]);
+  });
+});
+
+describe('unsortedHistogram', () => {
+  it('counts exactly as sortedHistogram, values on edges included, whatever the order', () => {
+    const random = seededRandom(3);
+    for (const gen of [() => random() * 10, () => Math.round(random() * 40) / 4, () => Math.exp(5 * random())]) {
+      const values = Float64Array.from({ length: 20_000 }, gen);
+      const sorted = values.slice().sort();
+      for (const bins of [1, 7, 20, 40]) {
+        const edges = equalEdges(sorted[0]!, sorted[sorted.length - 1]!, bins);
+        expect(unsortedHistogram(values, edges)).toEqual(sortedHistogram(sorted, edges));
+        // every edge itself, and values just around the edges
+        const probes = Float64Array.from(edges.flatMap((e) => [e, e - 1e-12, e + 1e-12, e * (1 + 1e-16)]));
+        expect(unsortedHistogram(probes, edges)).toEqual(sortedHistogram(probes.slice().sort(), edges));
+      }
+    }
   });
 });
 

@@ -1,3 +1,4 @@
+import { wassersteinUnsorted } from '../_internal/wasserstein-buckets.js';
 import { andersonDarling } from '../anderson-darling.js';
 import { chiSquareTest } from '../chi-square.js';
 import { cramerVonMises } from '../cramer-von-mises.js';
@@ -10,7 +11,7 @@ import {
 } from '../divergence.js';
 import { energyDistance } from '../energy.js';
 import { DriftError } from '../errors.js';
-import { ksTestSorted } from '../ks.js';
+import { ksTestSorted, ksTestUnsorted } from '../ks.js';
 import type { TypedColumn } from '../profile/input.js';
 import { psi } from '../psi.js';
 import { wassersteinSorted } from '../wasserstein.js';
@@ -33,6 +34,18 @@ function numbers(col: TypedColumn, test: DriftTestName): Float64Array {
 
 function sorted(col: TypedColumn, test: DriftTestName): Float64Array {
   return sortedValues(col, test);
+}
+
+/**
+ * From this many values in both columns together, KS, Wasserstein and the histogram scan the columns in buckets
+ * instead of sorting them (see _internal/ks-walk.ts and wasserstein-buckets.ts). Smaller columns are sorted once and
+ * the sorted copy is kept (a prepared reference reuses it for every window).
+ */
+export const UNSORTED_FROM = 20_000;
+
+/** Whether a numerical column pair is large enough to be scanned unsorted. */
+export function scanUnsorted(ref: TypedColumn, cur: TypedColumn): boolean {
+  return (ref.numbers?.length ?? 0) + (cur.numbers?.length ?? 0) >= UNSORTED_FROM;
 }
 
 /** Population standard deviation, two-pass (plain sums: relative error ~1e-13 at these sizes, much faster). */
@@ -86,14 +99,20 @@ function categoricalPsi(ref: string[], cur: string[]): number {
 export function runStatTest(test: DriftTestName, ref: TypedColumn, cur: TypedColumn): StatOutcome {
   switch (test) {
     case 'ks': {
-      // = ksTest, on the cached sorted samples
-      const r = ksTestSorted(sorted(ref, test), sorted(cur, test));
+      // = ksTest: large columns in buckets (the same statistic as the walk), others on the cached sorted samples
+      const r =
+        scanUnsorted(ref, cur) && !(ref.sorted && cur.sorted)
+          ? ksTestUnsorted(numbers(ref, test), numbers(cur, test))
+          : ksTestSorted(sorted(ref, test), sorted(cur, test));
       return { statistic: r.statistic, pValue: nullIfNaN(r.pValue) };
     }
     case 'wasserstein': {
-      // = wassersteinDistance(ref, cur, { normalize: true }), on the cached sorted samples and reference std
+      // = wassersteinDistance(ref, cur, { normalize: true }): large columns in buckets, others on the cached sorted
+      // samples (the choice depends on the sizes only, so a column always gets the same number)
       ref.std ??= populationStd(numbers(ref, test));
-      const w = wassersteinSorted(sorted(ref, test), sorted(cur, test));
+      const w = scanUnsorted(ref, cur)
+        ? wassersteinUnsorted(numbers(ref, test), numbers(cur, test))
+        : wassersteinSorted(sorted(ref, test), sorted(cur, test));
       return { statistic: w / Math.max(ref.std, 0.001), pValue: null };
     }
     case 'energy':
