@@ -76,7 +76,14 @@ describeStores('versionDataset', (getStore) => {
     });
 
     const stored = await getDatasetVersion(store, { name: 'people.csv', version: v.version.slice(0, 10) });
-    expect(stored).toEqual({ ...v, pointerPath: undefined, created: undefined, repaired: undefined, ...stored });
+    expect(stored).toEqual({
+      ...v,
+      pointerPath: undefined,
+      created: undefined,
+      repaired: undefined,
+      hashed: undefined,
+      ...stored,
+    });
     expect(stored.stats).toEqual(v.stats);
     expect(stored.createdAt.getTime()).toBe(v.createdAt.getTime());
     expect(await listObjectRefs(store, v.digest)).toEqual([

@@ -87,7 +87,7 @@ export function identityOf(st: BigIntStats): FileIdentity {
   return {
     size: Number(st.size),
     key: `${st.size}:${st.ino}:${mtime}:${ctime}`,
-    changedMs: Number(st.mtimeMs > st.ctimeMs ? st.mtimeMs : st.ctimeMs),
+    changedMs: Math.max(Number(st.mtimeMs), Number(st.ctimeMs)),
     subsecond: !WHOLE_SECOND.test(mtime) || !WHOLE_SECOND.test(ctime),
     noInode: st.ino === 0n,
   };
@@ -182,11 +182,14 @@ export class StatCache {
     return this.trustworthy(Number(loc.changedNs / 1_000_000n), loc.subsecond, r[2]);
   }
 
-  /** Records a file for the next run (`checkedAtMs`: when its stat was taken, before it was read). */
-  recordFile(rel: string, id: FileIdentity, digest: Digest, checkedAtMs: number): void {
+  /**
+   * Records a file for the next run: `checkedAtMs` is when its stat was taken, before it was read. An entry the cache
+   * vouched for this run (`fromCache`) is kept as it was (its older check time is the stricter one) and does not make
+   * the cache worth rewriting; a file that was read gets a new entry (a racy one becomes trustworthy this way).
+   */
+  recordFile(rel: string, id: FileIdentity, digest: Digest, checkedAtMs: number, fromCache = false): void {
     const old = this.files.get(rel);
-    // Unchanged entries keep their (older, so stricter) check time, and do not make the cache worth rewriting.
-    if (old && old[1] === id.key && old[2] === digest) {
+    if (fromCache && old && old[1] === id.key && old[2] === digest) {
       this.nextFiles.push(old);
       return;
     }

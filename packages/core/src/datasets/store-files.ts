@@ -48,6 +48,8 @@ export interface StoreFilesContext {
   signal: AbortSignal | undefined;
   /** Damaged objects rewritten. */
   repaired: Digest[];
+  /** Files read and hashed this run (the stat cache vouched for the others), and their bytes. */
+  hashed: { files: number; bytes: number };
 }
 
 const aborted = (signal: AbortSignal) =>
@@ -241,6 +243,8 @@ export async function storeFiles(ctx: StoreFilesContext, items: FileItem[]): Pro
         it.cacheable = buf.length === it.id.size;
         contents.set(it, buf);
         ctx.hashing.tick(buf.length);
+        ctx.hashed.files++;
+        ctx.hashed.bytes += buf.length;
         if (it.wantStats) it.stats = await statsOfBytes(it.rel, buf, it.digest, ctx.distinctCap);
       }
       // Object states of this batch (each digest once; objects already planned for writing are skipped).
@@ -270,6 +274,8 @@ export async function storeFiles(ctx: StoreFilesContext, items: FileItem[]): Pro
             if (!buf) {
               buf = readSmall(it.abs, it.id.size);
               contents.set(it, buf);
+              ctx.hashed.files++;
+              ctx.hashed.bytes += buf.length;
               const actual = sha256(buf);
               if (actual !== it.digest) {
                 it.digest = actual;
@@ -321,6 +327,8 @@ export async function storeFiles(ctx: StoreFilesContext, items: FileItem[]): Pro
       it.digest = res.digest;
       it.size = res.size;
       it.cacheable = res.size === it.id.size;
+      ctx.hashed.files++;
+      ctx.hashed.bytes += res.size;
       written.push(res.digest);
       await recordWritten(ctx, [res.digest]);
     } else {
@@ -330,6 +338,8 @@ export async function storeFiles(ctx: StoreFilesContext, items: FileItem[]): Pro
         it.digest = `sha256:${hash.toString('hex')}`;
         it.size = size;
         it.cacheable = size === it.id.size;
+        ctx.hashed.files++;
+        ctx.hashed.bytes += size;
       }
       const [state] = await objectStates(ctx, [{ digest: it.digest as Digest, size: it.size }]);
       if (state !== 'intact') {

@@ -150,6 +150,8 @@ export interface VersionDatasetResult extends DatasetVersion {
   created: boolean;
   /** Objects that were in the object store but damaged (wrong size or bytes), rewritten from the source files. */
   repaired: Digest[];
+  /** Files read and hashed by this call, and their bytes; the stat cache vouched for the other files. */
+  hashed: { files: number; bytes: number };
 }
 
 const PROGRESS_MIN_BYTES = 32 << 20;
@@ -273,6 +275,7 @@ export async function versionDataset(opts: VersionDatasetOptions): Promise<Versi
     storing,
     signal: opts.signal,
     repaired,
+    hashed: { files: 0, bytes: 0 },
   };
   try {
     await storeFiles(ctx, items);
@@ -395,11 +398,13 @@ export async function versionDataset(opts: VersionDatasetOptions): Promise<Versi
   const current = await readFile(pointerPath, 'utf8').catch(() => undefined);
   if (current !== formatPointer(pointer)) await writePointer(pointerPath, pointer);
   if (cache) {
-    for (const it of items) if (it.cacheable && it.digest) cache.recordFile(it.rel, it.id, it.digest, checkedAt);
+    for (const it of items) {
+      if (it.cacheable && it.digest) cache.recordFile(it.rel, it.id, it.digest, checkedAt, it.cached === true);
+    }
     // Best effort: a cache that cannot be written only means hashing again next time.
     await cache.save().catch(() => {});
   }
-  return { ...recorded, pointerPath, created, repaired };
+  return { ...recorded, pointerPath, created, repaired, hashed: ctx.hashed };
 }
 
 /** Options naming one version: `version` is the full hex id or a unique prefix of at least 7 characters. */

@@ -814,6 +814,7 @@ export function fsObjectStore(opts: FsObjectStoreOptions = {}): FsObjectStore {
       const ctimeNs = s.ctimeNs;
       return {
         identity: `${s.ino}:${s.size}:${mtimeNs}:${ctimeNs}`,
+        // biome-ignore lint/complexity/useMathMinMax: bigints (Math.max takes numbers only)
         changedNs: mtimeNs > ctimeNs ? mtimeNs : ctimeNs,
         subsecond: mtimeNs % 1_000_000_000n !== 0n || ctimeNs % 1_000_000_000n !== 0n,
       };
