@@ -3,6 +3,7 @@ export {
   type ParquetReadOptions,
   type ParquetSource,
   parquetBatches,
+  parquetInfo,
   profileParquet,
   readParquet,
 } from './adapters/parquet.js';

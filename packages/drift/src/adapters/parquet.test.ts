@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { xorshift } from '../../test/prng.js';
 import { detectDrift } from '../detect/detect-drift.js';
 import { createProfileBuilder } from '../profile/builder.js';
-import { parquetBatches, profileParquet, readParquet } from './parquet.js';
+import { mergeProfiles } from '../profile/merge.js';
+import { parquetBatches, parquetInfo, profileParquet, readParquet } from './parquet.js';
 
 const r = xorshift(11);
 const N = 25_000;
@@ -66,6 +67,28 @@ describe('@mlops/drift/parquet', () => {
       'id:numerical:0',
       'at:datetime:0',
     ]);
+  });
+
+  it('splits a file by row groups: profiles of the parts merge into the profile of the file', async () => {
+    expect(await parquetInfo(bytes)).toEqual({ rows: N, rowGroups: 3, columns: ['x', 'y', 'city', 'id', 'at'] });
+    const middle = await readParquet(bytes, { columns: ['x'], rowGroups: { from: 1, to: 2 } });
+    expect(Array.from(middle.x as Float64Array)).toEqual(Array.from(x.subarray(10_000, 20_000)));
+    const [first, rest] = await Promise.all([
+      profileParquet(bytes, { rowGroups: { to: 1 }, sampleSize: 1000 }),
+      profileParquet(bytes, { rowGroups: { from: 1 }, sampleSize: 1000 }),
+    ]);
+    expect(first.rows).toBe(10_000);
+    const merged = mergeProfiles(first, rest);
+    const whole = await profileParquet(bytes, { sampleSize: 1000 });
+    for (const c of whole.columns) {
+      const m = merged.columns.find((mc) => mc.name === c.name)!;
+      expect({ count: m.count, missing: m.missing, type: m.type }).toEqual({
+        count: c.count,
+        missing: c.missing,
+        type: c.type,
+      });
+      if (c.numeric) expect(m.numeric!.mean).toBeCloseTo(c.numeric.mean, 9);
+    }
   });
 
   it('feeds detectDrift (a profile of one file against the rows of another)', async () => {

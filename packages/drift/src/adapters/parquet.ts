@@ -15,6 +15,27 @@ export type ParquetSource = string | ArrayBuffer | Uint8Array | AsyncBuffer;
 export interface ParquetReadOptions {
   /** Columns to read. @default every column */
   columns?: string[];
+  /**
+   * Only row groups [from, to) of the file: splits one file among threads or processes, whose profiles
+   * `mergeProfiles` then combines (see {@link parquetInfo} for the number of row groups). @default every row group
+   */
+  rowGroups?: { from?: number; to?: number };
+}
+
+/** What a Parquet file holds, from its footer: rows, row groups and leaf column names. */
+export async function parquetInfo(
+  source: ParquetSource,
+): Promise<{ rows: number; rowGroups: number; columns: string[] }> {
+  const file = await open(source);
+  const scan = await hyparquet.parquetScan({ file });
+  return { rows: Number(scan.metadata.num_rows), rowGroups: scan.ranges.length, columns: columnNames(scan, {}) };
+}
+
+/** The scan's row ranges selected by `rowGroups`. */
+function selectedRanges<T>(ranges: readonly T[], options: ParquetReadOptions): readonly T[] {
+  const from = options.rowGroups?.from ?? 0;
+  const to = options.rowGroups?.to ?? ranges.length;
+  return ranges.slice(from, to);
 }
 
 async function open(source: ParquetSource): Promise<AsyncBuffer> {
@@ -72,7 +93,7 @@ export async function* parquetBatches(
   const file = await open(source);
   const scan = await hyparquet.parquetScan({ file });
   const names = columnNames(scan, options);
-  for (const range of scan.ranges) {
+  for (const range of selectedRanges(scan.ranges, options)) {
     const batch: ColumnarData = {};
     for (const column of names) batch[column] = toColumn(await scan.readColumn({ column, ...range }));
     yield batch;
@@ -87,13 +108,14 @@ export async function* parquetBatches(
 export async function readParquet(source: ParquetSource, options: ParquetReadOptions = {}): Promise<ColumnarData> {
   const file = await open(source);
   const scan = await hyparquet.parquetScan({ file });
-  const rows = Number(scan.metadata.num_rows);
+  const ranges = selectedRanges(scan.ranges, options);
+  const rows = ranges.reduce((s, r) => s + (r.rowEnd - r.rowStart), 0);
   const out: ColumnarData = {};
   for (const column of columnNames(scan, options)) {
     let numbers: Float64Array | null = null;
     let values: unknown[] | null = null;
     let filled = 0;
-    for (const range of scan.ranges) {
+    for (const range of ranges) {
       const chunk = toColumn(await scan.readColumn({ column, ...range }));
       if (values === null && chunk instanceof Float64Array) {
         numbers ??= new Float64Array(rows);
@@ -119,8 +141,13 @@ export async function profileParquet(
   source: ParquetSource,
   options: ProfileOptions & ParquetReadOptions = {},
 ): Promise<Profile> {
-  const { columns, ...profileOptions } = options;
+  const { columns, rowGroups, ...profileOptions } = options;
   const builder = createProfileBuilder(profileOptions);
-  for await (const batch of parquetBatches(source, columns ? { columns } : {})) builder.add(batch);
+  for await (const batch of parquetBatches(source, {
+    ...(columns ? { columns } : {}),
+    ...(rowGroups ? { rowGroups } : {}),
+  })) {
+    builder.add(batch);
+  }
   return builder.finish();
 }
