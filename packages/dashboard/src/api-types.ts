@@ -71,6 +71,16 @@ export interface MonitoringCurrent {
   }[];
   /** Metrics from feedback, and the minimums in use. */
   metrics: Record<string, number | null>;
+  /**
+   * Accuracy and macro-F1 estimated without labels from the logged class probabilities (CBPE), with their interval;
+   * null when the outputs carry no probabilities (or too few rows do). Shown next to the realized `metrics`.
+   */
+  estimated: {
+    n: number;
+    calibration: string;
+    accuracy: { estimate: number; lower: number; upper: number };
+    macroF1: { estimate: number; lower: number; upper: number };
+  } | null;
   minimums: Record<string, number>;
 }
 

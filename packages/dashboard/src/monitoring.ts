@@ -42,7 +42,9 @@ const crossingText = (c: ThresholdCrossing): string =>
     ? `data drift: share ${c.share.toFixed(2)} ≥ ${c.threshold} (${c.columns.join(', ')})`
     : c.kind === 'minimum'
       ? `${c.metric} ${c.value.toFixed(4)} below its minimum ${c.threshold}`
-      : `broken feed: ${c.problems.join('; ')}`;
+      : c.kind === 'estimated-minimum'
+        ? `estimated ${c.metric} ${c.value.toFixed(4)} (no labels needed) below its minimum ${c.threshold}`
+        : `broken feed: ${c.problems.join('; ')}`;
 
 /** The part of a monitoring result the page shows. */
 function currentOf(r: MonitoringResult): MonitoringCurrent {
@@ -62,6 +64,22 @@ function currentOf(r: MonitoringResult): MonitoringCurrent {
       outOfRange: f.outOfRange,
     })),
     metrics: r.performance?.metrics ?? {},
+    estimated: r.estimate
+      ? {
+          n: r.estimate.n,
+          calibration: r.estimate.calibration,
+          accuracy: {
+            estimate: r.estimate.accuracy.estimate,
+            lower: r.estimate.accuracy.lower,
+            upper: r.estimate.accuracy.upper,
+          },
+          macroF1: {
+            estimate: r.estimate.macroF1.estimate,
+            lower: r.estimate.macroF1.lower,
+            upper: r.estimate.macroF1.upper,
+          },
+        }
+      : null,
     minimums: r.settings.minimums,
   };
 }

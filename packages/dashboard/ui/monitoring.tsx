@@ -34,6 +34,24 @@ function CurrentWindow(props: { current: Current }) {
         {c.statusReason && c.status !== 'broken' ? <span class="muted"> ({c.statusReason})</span> : null} ·{' '}
         {c.counts.predictions} predictions, {c.counts.labelled} with feedback
       </p>
+      <p data-testid="accuracy-estimated-realized">
+        Accuracy:{' '}
+        {c.estimated ? (
+          <>
+            estimated <strong>{fmt(c.estimated.accuracy.estimate)}</strong> [{fmt(c.estimated.accuracy.lower)},{' '}
+            {fmt(c.estimated.accuracy.upper)}] without labels ({c.estimated.n} predictions, calibration{' '}
+            {c.estimated.calibration})
+          </>
+        ) : (
+          <span class="muted">no estimate (the outputs carry no class probabilities)</span>
+        )}{' '}
+        · realized{' '}
+        {typeof c.metrics.accuracy === 'number' ? (
+          <strong>{fmt(c.metrics.accuracy)}</strong>
+        ) : (
+          <span class="muted">– (waiting for labels)</span>
+        )}
+      </p>
       {c.crossings.length > 0 ? (
         <ul class="alerts">
           {c.crossings.map((x) => (

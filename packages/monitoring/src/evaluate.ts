@@ -14,6 +14,8 @@ import {
   type Profile,
   type SchemaCheck,
 } from '@mlops/drift';
+import type { Calibrator } from './calibration/calibrator.js';
+import { estimatePerformance, type PerformanceEstimate } from './estimate/estimate.js';
 import type { ResolvedMonitoringSettings } from './settings.js';
 
 /**
@@ -74,7 +76,8 @@ export interface PredictionMonitoring {
 export type ThresholdCrossing =
   | { kind: 'drift'; share: number; threshold: number; columns: string[] }
   | { kind: 'feed-broken'; problems: string[] }
-  | { kind: 'minimum'; metric: string; value: number; threshold: number };
+  | { kind: 'minimum'; metric: string; value: number; threshold: number }
+  | { kind: 'estimated-minimum'; metric: 'accuracy' | 'macroF1'; value: number; threshold: number };
 
 /** Metrics from feedback over the window. */
 export interface WindowPerformance {
@@ -101,7 +104,13 @@ export interface WindowEvaluation {
   /** The reference's prediction columns found in the logged outputs. */
   predictions: PredictionMonitoring[];
   performance: WindowPerformance | null;
-  /** Thresholds crossed: dataset drift, a broken feed, a metric below its minimum. */
+  /**
+   * Accuracy and macro-F1 estimated without labels from the logged class probabilities (CBPE,
+   * {@link estimatePerformance}), calibrated first when the model package stores a calibrator; null when fewer than
+   * `minSamples` predictions carry probabilities (`probabilitiesOutput`).
+   */
+  estimate: PerformanceEstimate | null;
+  /** Thresholds crossed: dataset drift, a broken feed, a metric below its minimum, an estimate below its minimum. */
   crossings: ThresholdCrossing[];
   /** Settings problems that did not stop the evaluation (e.g. a `features` entry the reference does not have). */
   warnings: string[];
@@ -121,6 +130,44 @@ export interface EvaluateWindowInput {
   settings: ResolvedMonitoringSettings;
   /** Tests and thresholds of `detectDrift`. @default {} */
   drift?: WindowDriftOptions;
+  /**
+   * The model's calibrator (`calibratorFromMetadata` of its package): the estimate uses calibrated probabilities
+   * and its classes (without one the probabilities are used as given, their columns as the classes).
+   * @default undefined
+   */
+  calibrator?: Calibrator;
+}
+
+/** The window's estimated performance from the logged probabilities, or null (too few rows, none logged). */
+function estimateOf(input: EvaluateWindowInput, warnings: string[]): PerformanceEstimate | null {
+  const s = input.settings;
+  const rows: number[][] = [];
+  const predicted: unknown[] = [];
+  let k: number | undefined;
+  for (const p of input.predictions) {
+    const v = p.outputs?.[s.probabilitiesOutput];
+    if (!Array.isArray(v) || v.length < 2 || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) continue;
+    if (k === undefined) k = v.length;
+    if (v.length !== k) continue;
+    rows.push(v as number[]);
+    predicted.push(p.outputs?.[s.predictionOutput]);
+  }
+  if (k === undefined || rows.length < s.minSamples) return null;
+  const classes = input.calibrator?.classes ?? Array.from({ length: k }, (_, i) => i);
+  const known = new Set<unknown>(classes);
+  const usePredictions = input.calibrator?.classes !== undefined && predicted.every((x) => known.has(x));
+  try {
+    return estimatePerformance({
+      probabilities: rows,
+      classes,
+      ...(usePredictions ? { predictions: predicted as (string | number)[] } : {}),
+      ...(input.calibrator ? { calibrator: input.calibrator } : {}),
+      draws: 400,
+    });
+  } catch (err) {
+    warnings.push(`estimated performance: ${err instanceof Error ? err.message : String(err)}`);
+    return null;
+  }
 }
 
 const MISSING_MARKERS = new Set([
@@ -326,6 +373,16 @@ export function evaluateWindow(input: EvaluateWindowInput): WindowEvaluation {
       columns: features.filter((f) => f.drifted).map((f) => f.feature),
     });
   }
+  const estimate = estimateOf(input, warnings);
+  if (estimate) {
+    for (const metric of ['accuracy', 'macroF1'] as const) {
+      const threshold = s.estimatedMinimums[metric];
+      const value = estimate[metric].estimate;
+      if (threshold !== undefined && value < threshold) {
+        crossings.push({ kind: 'estimated-minimum', metric, value, threshold });
+      }
+    }
+  }
   if (performance?.sufficient) {
     for (const [metric, threshold] of Object.entries(s.minimums)) {
       const value = performance.metrics[metric as PerformanceMetric];
@@ -351,6 +408,7 @@ export function evaluateWindow(input: EvaluateWindowInput): WindowEvaluation {
     features,
     predictions,
     performance,
+    estimate,
     crossings,
     warnings,
     drift,

@@ -1,3 +1,4 @@
+import { ESTIMATE_GAUGE_NAMES, ESTIMATE_GAUGES, estimateGauges } from './estimate/gauges.js';
 import type { MonitoringResult } from './monitor.js';
 
 /**
@@ -23,6 +24,14 @@ export const MONITORING_GAUGE_NAMES = {
   window: 'mlops_monitoring_window_seconds',
   driftShareThreshold: 'mlops_monitoring_drift_share_threshold',
   metricMinimum: 'mlops_monitoring_metric_minimum',
+  // Estimated performance (CBPE, without labels), beside the realized `mlops_feedback_metric`.
+  estimatedAccuracy: ESTIMATE_GAUGE_NAMES.accuracy,
+  estimatedAccuracyLower: ESTIMATE_GAUGE_NAMES.accuracyLower,
+  estimatedAccuracyUpper: ESTIMATE_GAUGE_NAMES.accuracyUpper,
+  estimatedMacroF1: ESTIMATE_GAUGE_NAMES.macroF1,
+  estimatedMacroF1Lower: ESTIMATE_GAUGE_NAMES.macroF1Lower,
+  estimatedMacroF1Upper: ESTIMATE_GAUGE_NAMES.macroF1Upper,
+  estimatedMinimum: 'mlops_monitoring_estimated_minimum',
 } as const;
 
 /** One gauge and its label names. */
@@ -123,6 +132,12 @@ export const MONITORING_GAUGES: readonly GaugeDefinition[] = [
     help: 'The minimum in use per metric from feedback: a value below it is a threshold crossing (alert rules compare with it)',
     labelNames: [...mv, 'metric', 'source'],
   },
+  ...ESTIMATE_GAUGES,
+  {
+    name: N.estimatedMinimum,
+    help: 'The minimum in use per estimated metric (accuracy, macroF1): an estimate below it is a threshold crossing',
+    labelNames: [...mv, 'metric', 'source'],
+  },
 ];
 
 /**
@@ -177,6 +192,14 @@ export function monitoringGauges(
     set(N.driftShareThreshold, { ...base, source: r.sources.driftShare }, r.settings.driftShare);
     for (const [metric, value] of Object.entries(r.settings.minimums)) {
       set(N.metricMinimum, { ...base, metric, source: r.sources.minimums[metric] ?? 'default' }, value);
+    }
+    if (r.estimate) {
+      for (const f of estimateGauges([{ model: r.model, version: r.version, estimate: r.estimate }])) {
+        for (const sample of f.samples) set(f.name, sample.labels, sample.value);
+      }
+    }
+    for (const [metric, value] of Object.entries(r.settings.estimatedMinimums)) {
+      if (value !== undefined) set(N.estimatedMinimum, { ...base, metric, source: r.sources.estimatedMinimums }, value);
     }
   }
   return [...families.values()];

@@ -1,5 +1,6 @@
 import { readLabelledWindow, readPredictions, type Store } from '@mlops/core';
 import { type Profile, parseProfile } from '@mlops/drift';
+import type { Calibrator } from './calibration/calibrator.js';
 import { evaluateWindow, type WindowDriftOptions, type WindowEvaluation } from './evaluate.js';
 import {
   type MonitoringSettings,
@@ -43,6 +44,11 @@ export interface MonitorWindowOptions {
   at?: Date | number;
   /** Also count the window's labelled predictions whose label arrived after this time (`counts.newLabels`). */
   labelsSince?: Date | number;
+  /**
+   * The model's calibrator for the estimated performance (`calibratorFromMetadata(manifest.metadata)` of the
+   * version's model package). @default undefined (probabilities used as given)
+   */
+  calibrator?: Calibrator;
 }
 
 /** The monitoring result of one model version's window: what every consumer reads. */
@@ -101,6 +107,7 @@ export async function monitorWindow(options: MonitorWindowOptions): Promise<Moni
     labelled: labelled.filter((l) => !isShadowAlias(l.prediction.alias)),
     settings: s,
     ...(options.drift ? { drift: options.drift } : {}),
+    ...(options.calibrator ? { calibrator: options.calibrator } : {}),
   });
   const since = options.labelsSince === undefined ? undefined : new Date(options.labelsSince).getTime();
   const counts =

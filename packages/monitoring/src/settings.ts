@@ -38,6 +38,15 @@ export const monitoringSettingsSchema = z.strictObject({
   driftShare: z.number().min(0).max(1).optional(),
   /** Smallest acceptable value per metric from feedback, e.g. `{ accuracy: 0.8 }`: below it is a threshold crossing. */
   minimums: z.record(metricSchema, z.number().min(0).max(1)).optional(),
+  /** Output column holding the class probabilities (an array in the model's class order), for the estimate. */
+  probabilitiesOutput: z.string().min(1).max(200).optional(),
+  /**
+   * Smallest acceptable estimated value (CBPE, without labels), e.g. `{ accuracy: 0.8 }`: below it is an
+   * `estimated-minimum` crossing, usable while labels are missing.
+   */
+  estimatedMinimums: z
+    .strictObject({ accuracy: z.number().min(0).max(1).optional(), macroF1: z.number().min(0).max(1).optional() })
+    .optional(),
 });
 
 /** Monitoring settings as stored with a model version or given by a caller (every field optional). */
@@ -55,6 +64,10 @@ export interface ResolvedMonitoringSettings {
   features: string[] | null;
   driftShare: number;
   minimums: Record<string, number>;
+  /** Output column holding the class probabilities (estimated performance). */
+  probabilitiesOutput: string;
+  /** Smallest acceptable estimated accuracy / macro-F1 ({} = none). */
+  estimatedMinimums: { accuracy?: number; macroF1?: number };
 }
 
 /** Where a setting's value came from: the model version's tag, the caller's defaults, or the built-in default. */
@@ -75,6 +88,8 @@ export const MONITORING_DEFAULTS: Readonly<ResolvedMonitoringSettings> = Object.
   features: null,
   driftShare: 0.5,
   minimums: {},
+  probabilitiesOutput: 'probabilities',
+  estimatedMinimums: {},
 });
 
 function invalid(at: string, issues: z.core.$ZodIssue[]): MlopsError {
@@ -184,6 +199,8 @@ export function resolveMonitoringSettings(options: ResolveMonitoringSettingsOpti
   const [predictionOutput, outputSrc] = pick('predictionOutput');
   const [features, featuresSrc] = pick('features');
   const [driftShare, shareSrc] = pick('driftShare');
+  const [probabilitiesOutput, probabilitiesSrc] = pick('probabilitiesOutput');
+  const [estimatedMinimums, estimatedSrc] = pick('estimatedMinimums');
   const metricsSrc: SettingSource = stored?.metrics ? 'version' : caller.metrics ? 'caller' : 'default';
   const baseMetrics = (stored?.metrics ?? caller.metrics ?? MONITORING_DEFAULTS.metrics) as PerformanceMetric[];
   const [minimumsOf, minimumsSrc]: [Record<string, number | undefined>, SettingSource] = stored?.minimums
@@ -209,6 +226,8 @@ export function resolveMonitoringSettings(options: ResolveMonitoringSettingsOpti
       features: features ? [...features] : null,
       driftShare,
       minimums,
+      probabilitiesOutput,
+      estimatedMinimums: { ...estimatedMinimums },
     },
     sources: {
       windowMs: windowSrc,
@@ -219,6 +238,8 @@ export function resolveMonitoringSettings(options: ResolveMonitoringSettingsOpti
       features: featuresSrc,
       driftShare: shareSrc,
       minimums: minimumSources,
+      probabilitiesOutput: probabilitiesSrc,
+      estimatedMinimums: estimatedSrc,
     },
     ...(error ? { error } : {}),
   };

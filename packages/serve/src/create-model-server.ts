@@ -401,6 +401,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
                   version: v.model.version,
                   profile: () => s.profile(v.model.version),
                   tags: () => s.tags(v.model.version),
+                  metadata: () => s.metadata(v.model.version),
                 })),
             ),
           decisions: () =>

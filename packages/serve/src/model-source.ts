@@ -1,4 +1,5 @@
 import type { Predictor } from '@mlops/core';
+import { CALIBRATOR_METADATA_KEY } from '@mlops/monitoring';
 import type { BatchingOptions } from './scheduler/batcher.js';
 import { createServedModel, type ServedModel } from './served-model.js';
 
@@ -27,6 +28,12 @@ export interface StaticModelSource {
    * @default undefined (no drift gauges)
    */
   profile?: unknown;
+  /**
+   * The model's calibrator (`@mlops/monitoring`'s `fitCalibrator`, or its JSON): the estimated performance gauges
+   * use calibrated probabilities.
+   * @default undefined (probabilities used as given)
+   */
+  calibrator?: unknown;
 }
 
 /** What each slot reports for metadata and metrics (internal). */
@@ -54,6 +61,8 @@ export interface ModelSlot {
   profile(version: string): Promise<unknown>;
   /** A served version's tags (the monitoring window settings may be among them), or null. */
   tags(version: string): Promise<Readonly<Record<string, string>> | null>;
+  /** A served version's model-package metadata (its calibrator may be among them), or null. */
+  metadata(version: string): Promise<Readonly<Record<string, unknown>> | null>;
   /** The registered model and alias whose retraining decisions are exported, when the slot follows a registry. */
   readonly registryRef?: { model: string; alias: string };
   /** Loads the first version and starts following changes. */
@@ -91,6 +100,10 @@ export function staticSlot(src: StaticModelSource, ctx: SlotContext): ModelSlot 
     acquireShadow: () => undefined,
     profile: async () => src.profile ?? null,
     tags: async () => null,
+    metadata: async () => {
+      const c = src.calibrator as { toJSON?: () => unknown } | undefined;
+      return c === undefined ? null : { [CALIBRATOR_METADATA_KEY]: typeof c.toJSON === 'function' ? c.toJSON() : c };
+    },
     start: async () => {},
     close: () => model.retire(),
   };

@@ -1,5 +1,7 @@
 import { latestRetrainDecision, type Store } from '@mlops/core';
 import {
+  type Calibrator,
+  calibratorFromMetadata,
   type MonitoringResult,
   type MonitoringSettings,
   monitorWindow,
@@ -51,6 +53,8 @@ export interface MonitorTarget {
   profile: () => Promise<unknown>;
   /** Loads the version's tags (monitoring settings under `mlops.monitoring`), or null. */
   tags?: () => Promise<Readonly<Record<string, string>> | null>;
+  /** Loads the version's model-package metadata (the calibrator of the estimated performance), or null. */
+  metadata?: () => Promise<Readonly<Record<string, unknown>> | null>;
 }
 
 /** A model alias whose retraining decisions are exported (internal). */
@@ -114,6 +118,19 @@ export function createMonitor(args: {
     return p;
   };
 
+  // A version's calibrator never changes either (undefined: none stored; a damaged one is reported once per load).
+  const calibrators = new Map<string, Promise<Calibrator | undefined>>();
+  const calibratorOf = (t: MonitorTarget): Promise<Calibrator | undefined> => {
+    const key = `${t.model}\u0000${t.version}`;
+    let c = calibrators.get(key);
+    if (!c) {
+      c = (t.metadata ? t.metadata() : Promise.resolve(null)).then((m) => calibratorFromMetadata(m ?? undefined));
+      c.catch(() => calibrators.delete(key));
+      calibrators.set(key, c);
+    }
+    return c;
+  };
+
   const evaluateTarget = async (t: MonitorTarget): Promise<MonitoringResult> => {
     const at = now();
     // Tags may change (updateVersion): read them at every evaluation, at most once per refreshMs.
@@ -129,6 +146,10 @@ export function createMonitor(args: {
           })
         : null,
     ]);
+    const calibrator = await calibratorOf(t).catch((err) => {
+      args.onError(err, `calibrator of ${t.model}@${t.version} (estimating with uncalibrated probabilities)`);
+      return undefined;
+    });
     const result = await monitorWindow({
       store: args.store,
       model: t.model,
@@ -137,6 +158,7 @@ export function createMonitor(args: {
       tags,
       defaults,
       ...(drift ? { drift } : {}),
+      ...(calibrator ? { calibrator } : {}),
       at,
     });
     if (result.settingsError) {

@@ -87,6 +87,9 @@ export function registrySlot(src: RegistryModelSource, ctx: SlotContext): ModelS
     });
   };
 
+  // The model-package metadata of each loaded version (the calibrator of the estimated performance).
+  const metadataOf = new Map<string, Readonly<Record<string, unknown>>>();
+
   async function load(
     alias: string,
     v: { version: number; packageDigest: string },
@@ -95,11 +98,12 @@ export function registrySlot(src: RegistryModelSource, ctx: SlotContext): ModelS
     const version = String(v.version);
     const existing = [...Object.values(next), ...Object.values(current)].find((m) => m?.version === version);
     if (existing) return existing;
-    const { predictor } = await loadModelPackage({
+    const { predictor, manifest } = await loadModelPackage({
       objects: src.objects,
       digest: v.packageDigest,
       flavors: src.flavors,
     });
+    metadataOf.set(version, manifest.metadata ?? {});
     return wrap(alias, version, predictor);
   }
 
@@ -192,6 +196,9 @@ export function registrySlot(src: RegistryModelSource, ctx: SlotContext): ModelS
     async profile(version) {
       if (!src.registry.getProfile) return null;
       return await src.registry.getProfile({ model: modelName, version: Number(version) });
+    },
+    async metadata(version) {
+      return metadataOf.get(version) ?? null;
     },
     async tags(version) {
       if (!src.registry.getVersion) return null;

@@ -1,4 +1,6 @@
+import { readModelPackageManifest } from '@mlops/core';
 import {
+  calibratorFromMetadata,
   type MonitoringRecord,
   type MonitoringSettings,
   monitorWindow,
@@ -56,6 +58,9 @@ const duration = (ms: number) =>
 function crossingText(c: ThresholdCrossing): string {
   if (c.kind === 'feed-broken') return `broken feed (${c.problems.length} column problem(s))`;
   if (c.kind === 'drift') return `dataset drift: share ${fmt(c.share, 3)} ≥ ${c.threshold} (${c.columns.join(', ')})`;
+  if (c.kind === 'estimated-minimum') {
+    return `estimated ${c.metric} ${fmt(c.value)} (without labels) below its minimum ${c.threshold}`;
+  }
   return `${c.metric} ${fmt(c.value)} below its minimum ${c.threshold}`;
 }
 
@@ -119,6 +124,16 @@ export function formatMonitoring(r: MonitoringRecord, alias: string | undefined)
   } else {
     lines.push('Metrics from feedback: none (no labelled prediction in the window)');
   }
+  if (r.estimate) {
+    const e = r.estimate;
+    const est = (m: 'accuracy' | 'macroF1', name: string) => {
+      const min = s.estimatedMinimums[m];
+      return `${name} ${fmt(e[m].estimate)} [${fmt(e[m].lower)}, ${fmt(e[m].upper)}]${min === undefined ? '' : ` (minimum ${min}${e[m].estimate < min ? ': BELOW' : ''})`}`;
+    };
+    lines.push(
+      `Estimated without labels (CBPE on ${e.n} predictions, calibration ${e.calibration}, ${Math.round(e.confidenceLevel * 100)}% interval): ${est('accuracy', 'accuracy')}, ${est('macroF1', 'macroF1')}`,
+    );
+  }
   lines.push(
     `Thresholds: driftShare ${s.driftShare} (${src.driftShare}), minSamples ${s.minSamples} (${src.minSamples}), minimums ${
       Object.keys(s.minimums).length === 0
@@ -150,11 +165,17 @@ export async function monitorCommand(opts: MonitorCommandOptions, ctx: CliContex
     registry.getProfile({ model: opts.model, version: version.version }),
     ctx.store(),
   ]);
+  // The estimate's calibrator, from the version's model package when it is in the objects folder (else none: the
+  // probabilities are used as given).
+  const calibrator = await readModelPackageManifest(ctx.objects(), version.packageDigest)
+    .then((m) => calibratorFromMetadata(m.metadata))
+    .catch(() => undefined);
   const result = await monitorWindow({
     store,
     model: opts.model,
     version: String(version.version),
     reference,
+    ...(calibrator ? { calibrator } : {}),
     tags: version.tags ?? null,
     defaults: opts.settings ?? {},
     ...(opts.at ? { at: opts.at } : {}),

@@ -9,9 +9,18 @@ import { parseInput } from '../tracking/schemas.js';
 
 /**
  * What can start a retraining: `performance` is a metric from feedback below its minimum (`accuracy` is what
- * decisions recorded before `performance` existed say).
+ * decisions recorded before `performance` existed say); `estimated-performance` is the accuracy or macro-F1
+ * estimated without labels (from the predicted probabilities) below its minimum while labels are missing.
  */
-export const RETRAIN_TRIGGERS = ['drift', 'performance', 'accuracy', 'new-labels', 'schedule', 'manual'] as const;
+export const RETRAIN_TRIGGERS = [
+  'drift',
+  'performance',
+  'estimated-performance',
+  'accuracy',
+  'new-labels',
+  'schedule',
+  'manual',
+] as const;
 
 /**
  * The states of a retraining decision: `running` until the policy records its outcome; `blocked` when the feed was

@@ -7,12 +7,15 @@ import {
   isMlopsError,
   latestRetrainDecision,
   MlopsError,
+  type ObjectStore,
   type RetrainDecisionStatus,
+  readModelPackageManifest,
   recordRetrainDecision,
   type Store,
 } from '@mlops/core';
 import { isProfile, type Profile, parseProfile } from '@mlops/drift';
 import {
+  calibratorFromMetadata,
   type MonitoringRecord,
   type MonitoringSettings,
   monitorWindow,
@@ -50,6 +53,14 @@ export interface RetrainTriggers {
    */
   performance?: boolean;
   /**
+   * Retrain when the accuracy or macro-F1 estimated without labels (CBPE over the window's logged class
+   * probabilities, `@mlops/monitoring`'s estimate) is below its `estimatedMinimums` threshold while labels are
+   * missing (fewer than `minSamples` labelled predictions; with enough labels `performance` decides). The incumbent's
+   * calibrator is read from its model package when `objects` (or `compare.objects`) is given.
+   * @default undefined (off)
+   */
+  estimatedPerformance?: boolean;
+  /**
    * Retrain once this many predictions got feedback since the last retraining (or since the version was registered).
    * @default undefined (off)
    */
@@ -63,7 +74,7 @@ export interface RetrainTriggers {
 
 /** One reason a retraining was (or would be) triggered (`accuracy`: decisions recorded before `performance`). */
 export interface RetrainReason {
-  trigger: 'drift' | 'performance' | 'accuracy' | 'new-labels' | 'schedule' | 'manual';
+  trigger: 'drift' | 'performance' | 'estimated-performance' | 'accuracy' | 'new-labels' | 'schedule' | 'manual';
   message: string;
 }
 
@@ -189,6 +200,12 @@ export interface ContinuousTrainingOptions {
    */
   compare?: GateComparisonOptions;
   /**
+   * The object store of the model packages: the incumbent's calibrator (`mlops.calibrator` in its package metadata)
+   * calibrates the estimated performance.
+   * @default `compare.objects`, else none (probabilities used as given)
+   */
+  objects?: ObjectStore;
+  /**
    * Where alerts go (retrained and promoted: info; rejected by the gate: warning; failed or blocked by a broken
    * feed: critical).
    * @default []
@@ -248,6 +265,7 @@ const optionsSchema = z.object({
   triggers: z.strictObject({
     drift: z.boolean().optional(),
     performance: z.boolean().optional(),
+    estimatedPerformance: z.boolean().optional(),
     newLabels: z.int().min(1).optional(),
     schedule: z.strictObject({ everyMs: z.int().min(1) }).optional(),
   }),
@@ -373,11 +391,16 @@ export function createContinuousTrainingPolicy(options: ContinuousTrainingOption
     const to = now();
     // The one evaluator (@mlops/monitoring): the settings stored with the incumbent version (tag mlops.monitoring,
     // the tag the server's gauges read) win field by field over this policy's `monitoring` option.
+    const packages = options.objects ?? options.compare?.objects;
+    const calibrator = packages
+      ? calibratorFromMetadata((await readModelPackageManifest(packages, incumbent.packageDigest)).metadata)
+      : undefined;
     const m = await monitorWindow({
       store,
       model: o.model,
       version: String(incumbent.version),
       reference,
+      ...(calibrator ? { calibrator } : {}),
       tags: incumbent.tags ?? null,
       defaults,
       ...(options.drift ? { drift: options.drift } : {}),
@@ -398,6 +421,15 @@ export function createContinuousTrainingPolicy(options: ContinuousTrainingOption
         reasons.push({
           trigger: 'performance',
           message: `${c.metric} ${c.value.toFixed(4)} below ${c.threshold} on ${m.performance?.n ?? 0} labelled predictions`,
+        });
+      }
+    }
+    const labelsMissing = !m.performance?.sufficient;
+    for (const c of m.crossings) {
+      if (c.kind === 'estimated-minimum' && t.estimatedPerformance && labelsMissing) {
+        reasons.push({
+          trigger: 'estimated-performance',
+          message: `estimated ${c.metric} ${c.value.toFixed(4)} below ${c.threshold} on ${m.estimate?.n ?? 0} predictions without enough labels (${m.performance?.n ?? 0})`,
         });
       }
     }
