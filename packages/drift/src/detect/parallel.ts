@@ -25,24 +25,53 @@ export type JobOutcome =
   | { ok: true; value: ColumnDrift }
   | { ok: false; code: DriftErrorCode | null; message: string; stack?: string | undefined };
 
-/** The message a worker receives per column (`index` in the job list). */
-export interface JobMessage {
-  index: number;
-  job: ColumnJob;
-}
-
-/** What a worker answers per column: the outcome, or `skipped` when the calling thread took the column back. */
-export type JobReply = { index: number; skipped: true } | { index: number; skipped: false; outcome: JobOutcome };
-
-/** What each worker is started with. */
-export interface WorkerSetup {
-  port: MessagePort;
+/** What every message of one detectDrift call carries: its claims, its reply counter and its options. */
+export interface RunContext {
+  id: number;
   /** Int32 per job: 0 free, 1 taken by a worker, 2 taken by the calling thread. */
   claims: SharedArrayBuffer;
   /** Int32 [0]: replies posted so far (the calling thread waits on it). */
   signal: SharedArrayBuffer;
   /** The serialisable detectDrift options the column tests read. */
   options: unknown;
+}
+
+/**
+ * The message a worker receives per column (`index` in the call's job list): the column's numbers are in `slot`, a
+ * shared buffer the calling thread reuses (reference first, then current), so no buffer is allocated per column.
+ */
+export interface JobMessage {
+  run: RunContext;
+  index: number;
+  job: Omit<ColumnJob, 'ref' | 'cur'> & {
+    ref: { rows: number; missing: number; length: number };
+    cur: { rows: number; missing: number; length: number };
+  };
+  slot: SharedArrayBuffer;
+}
+
+/** The column job a {@link JobMessage} carries, its numbers viewed in the shared slot. */
+export function jobOfMessage(message: JobMessage): ColumnJob {
+  const { job, slot } = message;
+  return {
+    ...job,
+    ref: { rows: job.ref.rows, missing: job.ref.missing, numbers: new Float64Array(slot, 0, job.ref.length) },
+    cur: {
+      rows: job.cur.rows,
+      missing: job.cur.missing,
+      numbers: new Float64Array(slot, 8 * job.ref.length, job.cur.length),
+    },
+  };
+}
+
+/** What a worker answers per column: the outcome, or `skipped` when the calling thread took the column back. */
+export type JobReply =
+  | { run: number; index: number; skipped: true }
+  | { run: number; index: number; skipped: false; outcome: JobOutcome };
+
+/** What each worker is started with: the port it receives columns on. */
+export interface WorkerSetup {
+  port: MessagePort;
 }
 
 /** From this many values in a column pair, the column may go to a worker (smaller ones cost more to hand over). */
@@ -69,22 +98,22 @@ function builtin<T>(name: string): T | null {
 }
 
 /**
- * How many worker threads to start: `workers` itself when a number, else (for 'auto') one per core beyond the
- * calling thread, at most one per two large columns and 8, and none when the large columns hold fewer than
- * {@link PARALLEL_WORK_FROM} values together or worker threads are not available.
+ * How many worker threads to use: `workers` itself when a number, else (for 'auto') one per idle core (cores minus
+ * the 1-minute load average: on a machine already busy, threads only add overhead), beyond the calling thread, at
+ * most one per two large columns and 8, and none when the large columns hold fewer than {@link PARALLEL_WORK_FROM}
+ * values together or worker threads are not available.
  */
-export function resolveWorkers(
-  workers: number | 'auto' | undefined,
-  largeColumns: number,
-  largeValues: number,
-): number {
+export function resolveWorkers(workers: number | 'auto' | undefined, largeColumns: number, largeValues: number): number {
   if (largeColumns < 2) return 0;
   if (typeof workers === 'number') return Math.min(workers, largeColumns - 1);
   if (largeValues < PARALLEL_WORK_FROM) return 0;
   const os = builtin<Os>('node:os');
   if (!os || !builtin<WorkerThreads>('node:worker_threads')) return 0;
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  return Math.max(0, Math.min(cores - 1, Math.floor(largeColumns / 2), 8));
+  const load = os.loadavg()[0] ?? 0; // 0 where unknown (Windows)
+  // the load includes the calling thread when it has been busy: cores − load is what new threads can get
+  const idleCores = Math.floor(cores - load);
+  return Math.max(0, Math.min(cores - 1, idleCores, Math.floor(largeColumns / 2), 8));
 }
 
 // From the built package the worker is dist/detect-worker.js beside the chunk that holds this code. From source
@@ -126,10 +155,62 @@ export function runJob(job: ColumnJob, compute: (job: ColumnJob) => ColumnDrift)
   }
 }
 
-/** How {@link runColumnJobs} ran (for tests): jobs done by workers, workers started. */
+/** How {@link runColumnJobs} ran (for tests): jobs done by workers, workers in use. */
 export interface RunStats {
   byWorkers: number;
   started: number;
+}
+
+interface PoolWorker {
+  worker: Worker;
+  port: MessagePort;
+  alive: boolean;
+}
+
+// Workers outlive a call (warm JIT, no start-up per call) and end after IDLE_MS without use. They are unref'd: an
+// idle pool never keeps a process alive.
+const IDLE_MS = 30_000;
+const idle: PoolWorker[] = [];
+let idleTimer: { unref?: () => void } | null = null;
+let runs = 0;
+
+function takeWorkers(wt: WorkerThreads, count: number): PoolWorker[] {
+  const out: PoolWorker[] = [];
+  while (out.length < count && idle.length > 0) {
+    const w = idle.pop() as PoolWorker;
+    if (w.alive) out.push(w);
+  }
+  while (out.length < count) {
+    const { port1, port2 } = new wt.MessageChannel();
+    try {
+      const worker = startWorker(wt, { port: port2 });
+      const w: PoolWorker = { worker, port: port1, alive: true };
+      // A worker that fails to load or exits leaves the pool; its columns are taken back by the calling thread.
+      worker.on('error', () => {
+        w.alive = false;
+      });
+      worker.on('exit', () => {
+        w.alive = false;
+        port1.close();
+      });
+      worker.unref();
+      out.push(w);
+    } catch {
+      port1.close();
+      break; // no (more) workers: the calling thread does the rest
+    }
+  }
+  return out;
+}
+
+function releaseWorkers(workers: PoolWorker[]): void {
+  for (const w of workers) if (w.alive) idle.push(w);
+  if (idleTimer !== null) clearTimeout(idleTimer as Parameters<typeof clearTimeout>[0]);
+  idleTimer = setTimeout(() => {
+    idleTimer = null;
+    for (const w of idle.splice(0)) void w.worker.terminate();
+  }, IDLE_MS);
+  idleTimer.unref?.();
 }
 
 /**
@@ -154,21 +235,24 @@ export function runColumnJobs(
     }
     return outcomes;
   }
-  const claims = new Int32Array(new SharedArrayBuffer(4 * jobs.length));
-  const signal = new Int32Array(new SharedArrayBuffer(4));
-  const pool: { worker: Worker; port: MessagePort; ahead: Set<number> }[] = [];
+  const run: RunContext = {
+    id: ++runs,
+    claims: new SharedArrayBuffer(4 * jobs.length),
+    signal: new SharedArrayBuffer(4),
+    options,
+  };
+  const claims = new Int32Array(run.claims);
+  const signal = new Int32Array(run.signal);
+  // Per worker, AHEAD shared slots big enough for the largest column pair, reused from column to column.
+  let capacity = 0;
+  for (const job of jobs) capacity = Math.max(capacity, job.ref.numbers.length + job.cur.numbers.length);
+  const workers = takeWorkers(wt, threads);
+  const pool = workers.map((w) => ({
+    ...w,
+    ahead: new Set<number>(),
+    slots: [] as { buffer: SharedArrayBuffer; job: number }[],
+  }));
   try {
-    for (let k = 0; k < threads; k++) {
-      const { port1, port2 } = new wt.MessageChannel();
-      try {
-        const worker = startWorker(wt, { port: port2, claims: claims.buffer, signal: signal.buffer, options });
-        worker.unref();
-        pool.push({ worker, port: port1, ahead: new Set() });
-      } catch {
-        port1.close();
-        break; // no (more) workers: the calling thread does the rest
-      }
-    }
     if (stats) stats.started = pool.length;
     const helping = callerWorks || pool.length === 0;
     let remaining = jobs.length;
@@ -188,7 +272,9 @@ export function runColumnJobs(
       for (const w of pool) {
         for (let m = wt.receiveMessageOnPort(w.port); m !== undefined; m = wt.receiveMessageOnPort(w.port)) {
           const reply = m.message as JobReply;
+          if (reply.run !== run.id) continue; // a late "skipped" from an earlier call
           w.ahead.delete(reply.index);
+          for (const slot of w.slots) if (slot.job === reply.index) slot.job = -1;
           if (!reply.skipped) {
             if (stats) stats.byWorkers++;
             finish(reply.index, reply.outcome);
@@ -198,24 +284,43 @@ export function runColumnJobs(
       if (remaining === 0) break;
       for (const w of pool) {
         while (w.ahead.size < AHEAD && next < jobs.length) {
+          let slot = w.slots.find((x) => x.job === -1);
+          if (!slot) {
+            if (w.slots.length >= AHEAD) break; // every slot holds a column the worker has not answered for yet
+            slot = { buffer: new SharedArrayBuffer(8 * capacity), job: -1 };
+            w.slots.push(slot);
+          }
           const i = next++;
-          w.ahead.add(i);
           const job = jobs[i] as ColumnJob;
-          // One copy of each column, moved (not copied again) into the worker.
-          const ref = job.ref.numbers.slice();
-          const cur = job.cur.numbers.slice();
+          // One copy of each column, into the worker's slot.
+          const view = new Float64Array(slot.buffer);
+          view.set(job.ref.numbers, 0);
+          view.set(job.cur.numbers, job.ref.numbers.length);
+          slot.job = i;
+          w.ahead.add(i);
           const message: JobMessage = {
+            run,
             index: i,
-            job: { ...job, ref: { ...job.ref, numbers: ref }, cur: { ...job.cur, numbers: cur } },
+            job: {
+              name: job.name,
+              type: job.type,
+              role: job.role,
+              referenceSize: job.referenceSize,
+              ref: { rows: job.ref.rows, missing: job.ref.missing, length: job.ref.numbers.length },
+              cur: { rows: job.cur.rows, missing: job.cur.missing, length: job.cur.numbers.length },
+            },
+            slot: slot.buffer,
           };
-          w.port.postMessage(message, [ref.buffer, cur.buffer]);
+          w.port.postMessage(message);
         }
       }
       if (helping && next < jobs.length) {
         runHere(next++);
         continue;
       }
-      // Nothing left to hand out: take back a column a worker has not started, else sleep until a reply.
+      // Nothing left to hand out: take back a column a worker has not started, else sleep until a reply. (A worker
+      // that died inside a column would leave it unanswered: columnDrift's errors are caught and answered, so only
+      // the process running out of memory could.)
       let stole = false;
       for (const w of helping ? pool : []) {
         for (const i of w.ahead) {
@@ -230,9 +335,6 @@ export function runColumnJobs(
     }
     return outcomes;
   } finally {
-    for (const w of pool) {
-      w.port.close();
-      void w.worker.terminate();
-    }
+    releaseWorkers(workers);
   }
 }
