@@ -103,7 +103,11 @@ function builtin<T>(name: string): T | null {
  * most one per two large columns and 8, and none when the large columns hold fewer than {@link PARALLEL_WORK_FROM}
  * values together or worker threads are not available.
  */
-export function resolveWorkers(workers: number | 'auto' | undefined, largeColumns: number, largeValues: number): number {
+export function resolveWorkers(
+  workers: number | 'auto' | undefined,
+  largeColumns: number,
+  largeValues: number,
+): number {
   if (largeColumns < 2) return 0;
   if (typeof workers === 'number') return Math.min(workers, largeColumns - 1);
   if (largeValues < PARALLEL_WORK_FROM) return 0;
