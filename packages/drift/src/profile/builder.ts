@@ -85,10 +85,17 @@ export function profileBuilder(options: ProfileOptions, exact: boolean): Profile
   return {
     add(batch) {
       const raw = toRawColumns(batch);
+      if (accumulators === null && raw.columns.length === 0) {
+        // nothing to type yet (no rows, or records without keys): the columns come with the first batch that has
+        // some, and these rows count as missing in each of them
+        rows += raw.rows;
+        return this;
+      }
       if (accumulators === null) {
         accumulators = resolveColumns(raw.columns, options.columnMapping).map((c) =>
           createAccumulator(c.name, c.type, c.role, opts, exact),
         );
+        if (rows > 0) for (const acc of accumulators) acc.add(undefined, rows);
       } else {
         const known = new Set(accumulators.map((a) => a.name));
         const excluded = new Set(options.columnMapping?.exclude ?? []);

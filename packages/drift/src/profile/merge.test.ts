@@ -97,6 +97,16 @@ describe('createProfileBuilder', () => {
     expect(() => b.add({ a: [1], c: [2] })).toThrow(/column "c" is not in the first batch/);
   });
 
+  it('waits for a batch with columns to type them (earlier rows count as missing)', () => {
+    const p = createProfileBuilder()
+      .add({})
+      .add([{}, {}])
+      .add({ a: [1, 2, 3] })
+      .finish();
+    expect(p.rows).toBe(5);
+    expect(column(p, 'a')).toMatchObject({ type: 'numerical', count: 5, missing: 2 });
+  });
+
   it('keeps memory bounded for a high-cardinality category: summarised counts with their error', () => {
     const ids = Array.from({ length: 100_000 }, (_, i) => (i % 3 === 0 ? 'common' : `id-${i}`));
     const p = createProfileBuilder({ topCategories: 10 }).add({ id: ids }).finish();

@@ -177,7 +177,8 @@ export class KllSketch {
   /** Rebuilds a sketch from {@link toJSON}'s output (it can keep taking values and merging). */
   static fromJSON(json: KllSketchJson, seed = 0x5eed): KllSketch {
     const s = new KllSketch(json.k, (seed ^ json.n) >>> 0);
-    s.levels = json.levels.map((l) => Float64Array.from(l));
+    // sorted here: a hand-edited or foreign sketch with unsorted levels would break merges and ranks
+    s.levels = json.levels.map((l) => Float64Array.from(l).sort());
     s.sizes = json.levels.map((l) => l.length);
     s.total = s.sizes.reduce((a, b) => a + b, 0);
     s.n = json.n;
