@@ -392,8 +392,12 @@ export function createContinuousTrainingPolicy(options: ContinuousTrainingOption
     // The one evaluator (@mlops/monitoring): the settings stored with the incumbent version (tag mlops.monitoring,
     // the tag the server's gauges read) win field by field over this policy's `monitoring` option.
     const packages = options.objects ?? options.compare?.objects;
+    // A package that cannot be read (or a damaged calibrator) leaves the estimate uncalibrated; it never stops the
+    // evaluation (the gate's comparison reports an unreadable package itself).
     const calibrator = packages
-      ? calibratorFromMetadata((await readModelPackageManifest(packages, incumbent.packageDigest)).metadata)
+      ? await readModelPackageManifest(packages, incumbent.packageDigest)
+          .then((m) => calibratorFromMetadata(m.metadata))
+          .catch(() => undefined)
       : undefined;
     const m = await monitorWindow({
       store,
