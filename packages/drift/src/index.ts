@@ -41,6 +41,8 @@ export {
   detectDrift,
   driftOptionsSchema,
   driftReportSchema,
+  isNumberText,
+  MISSING_MARKERS,
   type ReferenceInput,
   type SchemaCheck,
   schemaCheckSchema,

@@ -11,6 +11,8 @@ import {
   type DriftReport,
   type DriftTestName,
   detectDrift,
+  isNumberText,
+  MISSING_MARKERS,
   type Profile,
   type SchemaCheck,
 } from '@mlops/drift';
@@ -170,22 +172,6 @@ function estimateOf(input: EvaluateWindowInput, warnings: string[]): Performance
   }
 }
 
-const MISSING_MARKERS = new Set([
-  '',
-  'NA',
-  'N/A',
-  'n/a',
-  '<NA>',
-  '#N/A',
-  'NaN',
-  'nan',
-  '-NaN',
-  '-nan',
-  'null',
-  'NULL',
-  'None',
-]);
-const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const typedMissing = (type: ColumnType) => type === 'numerical' || type === 'datetime' || type === 'boolean';
 
 function isMissingValue(v: unknown, type: ColumnType): boolean {
@@ -214,7 +200,7 @@ function quality(
       continue;
     }
     if (numeric) {
-      const x = typeof v === 'number' ? v : typeof v === 'string' && NUMBER_TEXT.test(v.trim()) ? Number(v) : null;
+      const x = typeof v === 'number' ? v : typeof v === 'string' && isNumberText(v.trim()) ? Number(v) : null;
       if (x === null) continue; // unreadable: a type change, counted by drift's schema account
       present++;
       if (x < numeric.min || x > numeric.max) outside++;

@@ -5,6 +5,7 @@ export {
   driftOptionsSchema,
   type ReferenceInput,
 } from './detect-drift.js';
+export { isNumberText, MISSING_MARKERS } from './read-current.js';
 export {
   type ColumnDrift,
   columnDriftSchema,

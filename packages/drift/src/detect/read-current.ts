@@ -23,6 +23,11 @@ export const MISSING_MARKERS: ReadonlySet<string> = new Set([
 /** A decimal number as text: what `String(x)` writes for a finite number, CSV exports and PostgreSQL `numeric`. */
 const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
+/** Whether a string (already trimmed) is a decimal number as text, as numerical columns read it. */
+export function isNumberText(s: string): boolean {
+  return NUMBER_TEXT.test(s);
+}
+
 /** What reading a current column against its reference type found, besides the values. */
 export interface CurrentCensus {
   /** Values of another JavaScript kind converted to the reference type, counted by that kind (`string`, …). */
