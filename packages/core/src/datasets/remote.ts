@@ -2,7 +2,6 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream, statSync } from 'node:fs';
 import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
-import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isMlopsError, MlopsError } from '../errors.js';
 import { concurrencyOf, mapLimit, putObjects, statObjects } from '../objects/batch.js';
@@ -102,7 +101,20 @@ function progressFor(opt: false | DatasetProgressOptions | undefined, label: str
   return createProgress({ mode: 'auto', ...opt, label, total, unit: 'bytes' });
 }
 
-const counted = (src: Readable, p: Progress) => tapBytes(src, (n) => p.tick(n));
+const counted = (src: AsyncIterable<Uint8Array>, p: Progress) => tapBytes(src, (n) => p.tick(n));
+
+/**
+ * The body of an object to copy to another store: a small one read whole (verified) — far cheaper per object than a
+ * stream when there are thousands — a larger one streamed (verified as it flows).
+ */
+function bodyOf(store: ObjectStore, digest: Digest, size: number | undefined): AsyncIterable<Uint8Array> {
+  if (size !== undefined && size <= SMALL_READ) {
+    return (async function* () {
+      yield await store.readBytes(digest);
+    })();
+  }
+  return store.get(digest);
+}
 
 /** Options of {@link pushDataset}. */
 export interface PushDatasetOptions {
@@ -188,7 +200,7 @@ export async function pushDataset(opts: PushDatasetOptions): Promise<PushDataset
     // remote already has rewrites its copy: this is what repairs a damaged one.
     const files = missing.filter((d) => d !== manifestDigest);
     const items = function* (): Generator<PutManyItem> {
-      for (const d of files) yield { body: counted(objects.get(d), p), expectedDigest: d };
+      for (const d of files) yield { body: counted(bodyOf(objects, d, wanted.get(d)?.size), p), expectedDigest: d };
     };
     for (const r of await putObjects(remote, items(), { concurrency })) bytes += r.size;
     if (manifestDigest && missing.includes(manifestDigest)) {
@@ -431,7 +443,7 @@ export async function pullDataset(opts: PullDatasetOptions): Promise<PullDataset
     if (objects && fromRemote.length > 0) {
       // Download what the cache lacks, `concurrency` objects at once (an fsObjectStore cache packs small ones).
       const items = function* (): Generator<PutManyItem> {
-        for (const d of fromRemote) yield { body: remote.get(d), expectedDigest: d };
+        for (const d of fromRemote) yield { body: bodyOf(remote, d, needed.get(d)?.size), expectedDigest: d };
       };
       await putObjects(objects, items(), { concurrency }).catch((err) => {
         const d = (err as { details?: { digest?: string } })?.details?.digest as Digest | undefined;

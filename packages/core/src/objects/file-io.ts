@@ -22,6 +22,12 @@ export interface HashCopyOptions {
   signal?: AbortSignal;
   /** @default 2 MiB */
   chunkSize?: number;
+  /**
+   * Start flushing `dest` to disk (an fdatasync in the background, one at a time) every this many bytes written, so
+   * the disk writes while the rest is read and hashed and the final fsync has little left to do.
+   * @default undefined (never: the caller flushes at the end)
+   */
+  flushEvery?: number;
 }
 
 /**
@@ -38,6 +44,8 @@ export async function hashCopyFile(src: string, opts: HashCopyOptions = {}): Pro
     const bufs = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
     const writes: (Promise<void> | undefined)[] = [undefined, undefined, undefined];
     let lastWrite: Promise<void> = Promise.resolve();
+    let flushing: Promise<void> | undefined;
+    let unflushed = 0;
     let pos = 0;
     let k = 0;
     let reading = fh.read(bufs[0] as Buffer, 0, size, 0);
@@ -61,6 +69,17 @@ export async function hashCopyFile(src: string, opts: HashCopyOptions = {}): Pro
         if (dest) {
           lastWrite = lastWrite.then(() => writeFully(dest, cur));
           writes[k] = lastWrite;
+          unflushed += bytesRead;
+          if (opts.flushEvery && unflushed >= opts.flushEvery && !flushing) {
+            unflushed = 0;
+            // After the writes queued so far; errors surface in the caller's final fsync.
+            flushing = lastWrite
+              .then(() => dest.datasync())
+              .catch(() => {})
+              .finally(() => {
+                flushing = undefined;
+              });
+          }
         }
         k = nk;
       }
@@ -68,6 +87,7 @@ export async function hashCopyFile(src: string, opts: HashCopyOptions = {}): Pro
       // Never leave a read or write running on a buffer or handle after returning.
       await reading.catch(() => {});
       await Promise.allSettled(writes.filter((w) => w !== undefined));
+      await flushing;
     }
     await lastWrite;
     return { hash: hash.digest(), size: pos };

@@ -519,6 +519,8 @@ export function fsObjectStore(opts: FsObjectStoreOptions = {}): FsObjectStore {
       try {
         res = await hashCopyFile(path, {
           dest: fh,
+          // The disk writes while the rest of the file is read and hashed; the fsync below has little left to do.
+          ...(doFsync ? { flushEvery: 32 << 20 } : {}),
           ...(o.onChunk ? { onChunk: o.onChunk } : {}),
           ...(o.signal ? { signal: o.signal } : {}),
         });

@@ -40,7 +40,10 @@ export function packTimeOf(name: string): number {
 
 /** Serialises an index: entries sorted by hash, the first of duplicates kept. */
 export function encodePackIndex(entries: readonly PackEntry[]): Buffer {
-  const sorted = [...entries].sort((a, b) => Buffer.compare(a.hash, b.hash));
+  // Latin-1 strings of the hashes compare byte by byte, and far faster than Buffer.compare.
+  const keyed = entries.map((e) => ({ e, k: e.hash.toString('latin1') }));
+  keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  const sorted = keyed.map((x) => x.e);
   const unique: PackEntry[] = [];
   for (const e of sorted) {
     const last = unique[unique.length - 1];
