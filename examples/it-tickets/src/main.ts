@@ -18,19 +18,29 @@ import {
   isMlopsError,
   loadModelPackage,
   type ObjectStore,
+  readModelPackageManifest,
   type Store,
 } from '@mlops/core';
 import { createProfile, type DriftReport, detectDrift, renderDriftReportHtml } from '@mlops/drift';
 import { log, seededRandom, shuffle, stratifiedSample, stratifiedSplit } from '@mlops/example-kit';
+import {
+  type Calibrator,
+  calibratorFromMetadata,
+  calibratorMetadata,
+  estimatePerformance,
+  fitCalibrator,
+  type PerformanceEstimate,
+} from '@mlops/monitoring';
 import { createContinuousTrainingPolicy } from '@mlops/pipelines';
 import { ONNX_FLAVOR_NAME } from '@mlops/plugin-onnx';
 import { createRegistry, type GateComparison, type Registry } from '@mlops/registry';
 import { createModelServer } from '@mlops/serve';
 import { prepareData } from './data.js';
-import { describeColumn, renderReport } from './report.js';
+import { describeColumn, type EstimateRow, renderReport } from './report.js';
 import {
   evaluateTextModel,
   packageTextModel,
+  predictProbabilities,
   type TextModel,
   TFIDF,
   textModelFlavors,
@@ -56,7 +66,8 @@ const GRID_C = QUICK ? [1, 10] : [2, 8];
 // Trials are compared on a stratified sample of the training part (the full run would otherwise spend most of its
 // time tuning); the chosen C is then fitted on the whole training part.
 const TUNE_ROWS = 12_000;
-// Held-out tickets replayed as live traffic (each one a prediction and a feedback request).
+// Held-out tickets replayed as live traffic (each one a prediction and a feedback request). The test tickets not
+// replayed calibrate the model's probabilities (quick: half of the test split each).
 const LIVE_ROWS = 3000;
 // The topic model must reach 0.6 macro-F1 and lose at most 0.02 against production.
 const TOPIC_GATE = {
@@ -156,6 +167,26 @@ async function run(store: Store, objects: ObjectStore, tracker: Tracker, registr
     balanced_accuracy: report.balancedAccuracy,
   });
 
+  // 4b. Calibration, on held-out tickets never used for fitting: the test tickets that are not replayed as live
+  //     traffic. The calibrator (and its expected calibration error) is stored in the model package's metadata, so
+  //     the server, the policy and `mlops monitor` estimate accuracy from the logged probabilities before labels
+  //     arrive.
+  const liveRows = QUICK ? Math.floor(testIdx.length / 2) : Math.min(LIVE_ROWS, testIdx.length);
+  const liveIdx = stratifiedSample(topicOf(testIdx), liveRows, SEED + 3).map((k) => testIdx[k]!);
+  const liveSet = new Set(liveIdx);
+  const calIdx = testIdx.filter((i) => !liveSet.has(i));
+  const calibrate = (m: TextModel): Calibrator =>
+    fitCalibrator(predictProbabilities(m, textOf(calIdx)), topicOf(calIdx), {
+      classes: [...m.model.classes].map(String),
+      seed: SEED,
+    });
+  const calibrator = calibrate(topicModel);
+  log('calibrate', `topic model calibrated on ${calIdx.length} held-out tickets`, {
+    method: calibrator.method,
+    ece_before: calibrator.report.ece.before,
+    ece_after: calibrator.report.ece.after,
+  });
+
   // 5. Package (ONNX graph + fitted TF-IDF, parity-checked against the JS model) and register with the reference
   //    profile of its training data.
   for (const [name, description] of [
@@ -177,6 +208,7 @@ async function run(store: Store, objects: ObjectStore, tracker: Tracker, registr
     runId: string;
     dataset: string;
     tags: Record<string, string>;
+    calibrator?: Calibrator;
   }) => {
     const metrics = { accuracy: o.rep.accuracy, macro_f1: o.rep.macro.f1, balanced_accuracy: o.rep.balancedAccuracy };
     const pkg = await packageTextModel({
@@ -186,6 +218,7 @@ async function run(store: Store, objects: ObjectStore, tracker: Tracker, registr
       metrics,
       lineage: { runId: o.runId, datasetVersions: [`${o.dataset}@${data.versions[o.dataset]}`] },
       parityTexts: o.model === TOPIC ? parityTexts : o.texts.slice(0, 1000),
+      ...(o.calibrator ? { metadata: calibratorMetadata(o.calibrator) } : {}),
     });
     log('onnx', `${o.model}: exported to ONNX, parity with the JS model`, {
       rows: pkg.parity.rows,
@@ -220,6 +253,7 @@ async function run(store: Store, objects: ObjectStore, tracker: Tracker, registr
     runId: study.id,
     dataset: 'tickets-topics',
     tags: { trigger: 'initial' },
+    calibrator,
   });
   const { version, profile } = first;
   await promote(registry, TOPIC, version.version, TOPIC_GATE, 'example run: tuned softmax on TF-IDF');
@@ -241,6 +275,7 @@ async function run(store: Store, objects: ObjectStore, tracker: Tracker, registr
   let retrainComparison: GateComparison | null = null;
   let rolledBackTo: number | undefined;
   let triageExample: unknown;
+  const estimates: EstimateRow[] = [];
 
   // 7. Serve both production aliases over HTTP (the server follows the registry aliases), replay the test tickets as
   //    live traffic with ground-truth feedback, then an injected shift: a surge of one topic and new vocabulary.
@@ -264,8 +299,7 @@ async function run(store: Store, objects: ObjectStore, tracker: Tracker, registr
   try {
     await waitFor(async () => (await fetch(`${url}/v2/health/ready`)).ok, 'the server to load production');
     const random = seededRandom(SEED + 7);
-    // Live traffic: a stratified sample of the held-out tickets (all of them in the quick run).
-    const liveIdx = stratifiedSample(topicOf(testIdx), LIVE_ROWS, SEED + 3).map((k) => testIdx[k]!);
+    // Live traffic: a stratified sample of the held-out tickets (not the calibration ones).
     const liveTexts = textOf(liveIdx);
     const live = await replay(url, TOPIC, liveTexts, topicOf(liveIdx));
     log('traffic', 'replayed held-out tickets with feedback', {
@@ -273,6 +307,36 @@ async function run(store: Store, objects: ObjectStore, tracker: Tracker, registr
       predictions: live.n,
       accuracy: live.accuracy,
     });
+    // Performance before labels arrive: the served probabilities, calibrated by the calibrator read back from the
+    // registered package, estimate accuracy (CBPE); the feedback then gives the realized figure.
+    const servedCalibrator = calibratorFromMetadata(
+      (await readModelPackageManifest(objects, version.packageDigest)).metadata,
+    );
+    const estimateOf = (stream: string, r: { probabilities: number[][]; labels: string[]; accuracy: number }) => {
+      const est: PerformanceEstimate = estimatePerformance({
+        probabilities: r.probabilities,
+        predictions: r.labels,
+        classes: [...topicModel.model.classes].map(String),
+        ...(servedCalibrator ? { calibrator: servedCalibrator } : {}),
+      });
+      const row: EstimateRow = {
+        stream,
+        n: est.n,
+        estimated: est.accuracy.estimate,
+        lower: est.accuracy.lower,
+        upper: est.accuracy.upper,
+        realized: r.accuracy,
+      };
+      estimates.push(row);
+      log('estimate', `${stream}: accuracy estimated before labels vs realized after feedback`, {
+        estimated: row.estimated,
+        interval: `${row.lower.toFixed(3)}-${row.upper.toFixed(3)}`,
+        realized: row.realized,
+        gap: row.estimated - row.realized,
+        calibrated: servedCalibrator ? servedCalibrator.method : 'no calibrator',
+      });
+    };
+    estimateOf('replayed held-out tickets', live);
     if (triage) {
       // One triage as a help-desk form would send it, then the agent's feedback for both models by triage id.
       const t = await postJson<TriageResult>(`${url}/tickets/triage`, {
@@ -311,6 +375,9 @@ async function run(store: Store, objects: ObjectStore, tracker: Tracker, registr
       accuracy: shifted.accuracy,
       surge: surgeTopic,
     });
+    // A surge of one topic is a label-prior shift: calibration fitted on the old mix no longer holds, so the estimate
+    // is expected to be off; it is reported as measured.
+    estimateOf(`shifted traffic (surge of ${surgeTopic})`, shifted);
 
     // The drift report of both streams against the registered reference profile (the same function the policy uses).
     const driftOptions = { columnMapping: { text: ['text'], prediction: 'label' } };
@@ -373,6 +440,7 @@ async function run(store: Store, objects: ObjectStore, tracker: Tracker, registr
           runId: retrainRun.id,
           dataset: 'tickets-topics',
           tags: { trigger: 'retrain' },
+          calibrator: calibrate(trained),
         });
         return {
           version: reg.version.version,
@@ -437,6 +505,8 @@ async function run(store: Store, objects: ObjectStore, tracker: Tracker, registr
         ...data.steps,
       },
       topic: { model: TOPIC, version: version.version, C: best.C, report, trials, parity: first.parity },
+      calibration: { rows: calIdx.length, method: calibrator.method, ece: calibrator.report.ece },
+      estimates,
       urgency: {
         model: URGENCY,
         version: urgency.version,

@@ -6,6 +6,7 @@ import {
   type CsrMatrix,
   classificationReport,
   type FittedPipeline,
+  type JsonValue,
   loadModelPackage,
   type ObjectStore,
   preprocessingPipeline,
@@ -66,6 +67,11 @@ export function predictLabels(m: TextModel, texts: readonly string[]): string[] 
   return Array.from(m.model.predict(m.features.transform({ text: [...texts] })) as ArrayLike<string | number>, String);
 }
 
+/** Class probabilities of `m` for `texts`, columns in `m.model.classes` order. */
+export function predictProbabilities(m: TextModel, texts: readonly string[]): number[][] {
+  return m.model.predictProba(m.features.transform({ text: [...texts] }));
+}
+
 /** Accuracy, macro-F1, per-class precision/recall/F1 and the confusion matrix of `m` on labelled texts. */
 export function evaluateTextModel(
   m: TextModel,
@@ -97,6 +103,8 @@ export async function packageTextModel(opts: {
   metrics: Record<string, number>;
   lineage: { runId: string; datasetVersions: string[] };
   parityTexts: readonly string[];
+  /** Stored in both packages' metadata (e.g. the calibrator, `calibratorMetadata(cal)` of @mlops/monitoring). */
+  metadata?: Record<string, JsonValue>;
 }): Promise<PackagedTextModel> {
   const { store, objects, trained } = opts;
   const inputs = [{ name: 'text', type: 'string' as const }];
@@ -109,6 +117,7 @@ export async function packageTextModel(opts: {
     preprocessing: trained.features,
     metrics: opts.metrics,
     lineage: opts.lineage,
+    ...(opts.metadata ? { metadata: opts.metadata } : {}),
   });
   const exported = exportToOnnx({ model: trained.model, sparseInput: true });
   const onnxSignature: SignatureInput = { inputs, outputs: exported.signature.outputs };
@@ -121,6 +130,7 @@ export async function packageTextModel(opts: {
     preprocessing: trained.features,
     metrics: opts.metrics,
     lineage: opts.lineage,
+    ...(opts.metadata ? { metadata: opts.metadata } : {}),
   });
   const parity = await checkParity(objects, onnx.digest, native.digest, opts.parityTexts);
   if (parity.labelMismatches > 0 || parity.maxAbsDiff > 1e-5) {

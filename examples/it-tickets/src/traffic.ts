@@ -5,7 +5,7 @@
 export interface PredictResponse {
   requestId: string;
   version: string;
-  predictions: { id: string; outputs: { label: string } }[];
+  predictions: { id: string; outputs: { label: string; probabilities?: number[] } }[];
 }
 
 /** POSTs JSON and returns the parsed response; a non-2xx answer is an error with the body in the message. */
@@ -19,14 +19,18 @@ export async function postJson<T>(url: string, body: unknown): Promise<T> {
   return (await res.json()) as T;
 }
 
-/** Sends texts to `model` in batches of 50, then the true label of each as feedback. */
+/**
+ * Sends texts to `model` in batches of 50, then the true label of each as feedback. Returns the served labels and
+ * class probabilities (what the prediction log holds, before any label arrives) and the realized accuracy.
+ */
 export async function replay(
   url: string,
   model: string,
   texts: readonly string[],
   truth: readonly string[],
-): Promise<{ n: number; requests: number; accuracy: number; labels: string[] }> {
+): Promise<{ n: number; requests: number; accuracy: number; labels: string[]; probabilities: number[][] }> {
   const labels: string[] = [];
+  const probabilities: number[][] = [];
   let requests = 0;
   for (let i = 0; i < texts.length; i += 50) {
     const batch = texts.slice(i, i + 50);
@@ -38,9 +42,10 @@ export async function replay(
       res.predictions.map((p, k) => postJson(`${url}/v1/feedback`, { predictionId: p.id, label: truth[i + k] })),
     );
     labels.push(...res.predictions.map((p) => String(p.outputs.label)));
+    probabilities.push(...res.predictions.map((p) => p.outputs.probabilities ?? []));
   }
   const correct = labels.filter((l, k) => l === truth[k]).length;
-  return { n: labels.length, requests, accuracy: correct / Math.max(1, labels.length), labels };
+  return { n: labels.length, requests, accuracy: correct / Math.max(1, labels.length), labels, probabilities };
 }
 
 /** One prediction of a fixed ticket: tells which version the server answers with. */
