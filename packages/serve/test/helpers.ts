@@ -1,4 +1,16 @@
-import type { Columns, Predictor } from '@mlops/core';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type Columns,
+  createStore,
+  type Flavor,
+  type FsObjectStore,
+  fsObjectStore,
+  type Predictor,
+  type Store,
+} from '@mlops/core';
+import { createRegistry, type Registry } from '@mlops/registry';
 import type { ListeningServer, ModelServer } from '@mlops/serve';
 
 /** A tiny batchable predictor: y = 2x (+ sum of v), label = city upper-cased. Counts calls and rows. */
@@ -65,3 +77,63 @@ export type Json = any;
 
 /** The response body as JSON (typed loosely for assertions). */
 export const json = (res: Response): Promise<Json> => res.json() as Promise<Json>;
+
+/** A classifier flavor: label = "pos" when input `a` > 0. */
+export const signFlavor: Flavor<Record<string, never>> = {
+  name: 'test/sign',
+  save: async () => ({ files: { 'model.json': new TextEncoder().encode('{}') } }),
+  load: async (_files, ctx) => ({
+    signature: ctx.signature,
+    batchable: true,
+    predict: async (inputs) => ({
+      label: Array.from((inputs as Record<string, Float64Array>).a!, (v) => (v > 0 ? 'pos' : 'neg')),
+    }),
+  }),
+};
+
+/** Seeded uniform numbers in [0, 1) (mulberry32). */
+export function uniforms(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The value of the sample `name{labels}` in a Prometheus scrape, or undefined when absent. */
+export function gauge(text: string, name: string, labels: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+/** A memory store, a registry over it and model packages in a temporary directory, for a registry-served server. */
+export interface RegistryFixture {
+  store: Store;
+  registry: Registry;
+  objects: FsObjectStore;
+  dir: string;
+  /** Closes the server's listener (when given), the registry and the store, and removes the directory. */
+  close(http?: ListeningServer): Promise<void>;
+}
+
+export async function registryFixture(prefix: string): Promise<RegistryFixture> {
+  const store = await createStore('memory://');
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const objects = fsObjectStore({ dir });
+  const registry = await createRegistry({ store });
+  return {
+    store,
+    registry,
+    objects,
+    dir,
+    async close(http) {
+      await http?.close();
+      await registry.close();
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

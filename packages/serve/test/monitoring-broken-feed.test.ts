@@ -1,28 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createStore, type Flavor, fsObjectStore, type Store, saveModelPackage } from '@mlops/core';
+import { type Flavor, saveModelPackage } from '@mlops/core';
 import { createProfile } from '@mlops/drift';
-import { createRegistry, type Registry } from '@mlops/registry';
 import { createModelServer, type ListeningServer, type ModelServer } from '@mlops/serve';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { post } from './helpers.js';
+import { signFlavor as flavor, gauge, post, type RegistryFixture, registryFixture } from './helpers.js';
 
 // Issue 20: a window whose feed is broken is its own verdict on /metrics (mlops_feed_broken 1), never read as "no
 // drift" — before, serve passed only the reference features seen in the logged inputs, so a reference feature that
 // never arrives was silently dropped, and a window with no input column in the reference exported nothing.
 
-const flavor: Flavor<Record<string, never>> = {
-  name: 'test/sign',
-  save: async () => ({ files: { 'model.json': new TextEncoder().encode('{}') } }),
-  load: async (_files, ctx) => ({
-    signature: ctx.signature,
-    batchable: true,
-    predict: async (inputs) => ({
-      label: Array.from((inputs as Record<string, Float64Array>).a!, (v) => (v > 0 ? 'pos' : 'neg')),
-    }),
-  }),
-};
 const signature = {
   inputs: [
     { name: 'a', type: 'float64' as const },
@@ -32,23 +17,15 @@ const signature = {
 };
 const spread = (n: number, k = 0) => Array.from({ length: n }, (_, i) => ((i * 37 + k) % 100) / 50 - 1);
 
-let store: Store;
-let registry: Registry;
-let dir: string;
+let fx: RegistryFixture;
 let server: ModelServer;
 let http: ListeningServer;
 
 const scrape = async () => (await fetch(`${http.url}/metrics`)).text();
-const gauge = (text: string, name: string, labels: string): number | undefined => {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
-  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
-};
 
 beforeAll(async () => {
-  store = await createStore('memory://');
-  dir = await mkdtemp(join(tmpdir(), 'serve-broken-'));
-  const objects = fsObjectStore({ dir });
-  registry = await createRegistry({ store });
+  fx = await registryFixture('serve-broken-');
+  const { store, registry, objects } = fx;
   const saved = await saveModelPackage({ objects, flavor, model: {}, signature, lineage: {} });
   const profiles = {
     // The reference has a feature `c` that the served signature dropped: it never arrives.
@@ -85,12 +62,7 @@ beforeAll(async () => {
   }
   await server.logger!.flush();
 });
-afterAll(async () => {
-  await http?.close();
-  await registry?.close();
-  await store?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => fx?.close(http));
 
 describe('a broken feed on /metrics', () => {
   it('a reference feature missing from every logged input: feed broken, no dataset drift verdict', async () => {

@@ -2,16 +2,12 @@
 // whose model package stores a calibrator (`mlops.calibrator` metadata). A real server is scraped: the estimated
 // gauges (CBPE, no labels needed) are there before any feedback, computed with the calibrator, and the realized
 // metric from feedback appears beside them once labels arrive.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createStore, type Flavor, fsObjectStore, type Store, saveModelPackage } from '@mlops/core';
+import { type Flavor, saveModelPackage } from '@mlops/core';
 import { createProfile } from '@mlops/drift';
 import { calibratorMetadata, estimatePerformance, fitCalibrator } from '@mlops/monitoring';
-import { createRegistry, type Registry } from '@mlops/registry';
 import { createModelServer, type ListeningServer, type ModelServer } from '@mlops/serve';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, post } from './helpers.js';
+import { json, post, type RegistryFixture, registryFixture, uniforms } from './helpers.js';
 
 const classes = ['neg', 'pos'];
 /** The true P(pos | a), and the model's over-confident version of it. */
@@ -41,16 +37,6 @@ const signature = {
   ],
 };
 
-function uniforms(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const inputs = (seed: number, n: number) => {
   const u = uniforms(seed);
   return Array.from({ length: n }, () => 6 * u() - 3);
@@ -60,9 +46,7 @@ const truth = (a: number[], seed: number) => {
   return a.map((v) => (u() < trueP(v) ? 'pos' : 'neg'));
 };
 
-let store: Store;
-let registry: Registry;
-let dir: string;
+let fx: RegistryFixture;
 let server: ModelServer;
 let http: ListeningServer;
 let clock = Date.now();
@@ -82,10 +66,8 @@ const value = (text: string, name: string, extra = ''): number | undefined => {
 };
 
 beforeAll(async () => {
-  store = await createStore('memory://');
-  dir = await mkdtemp(join(tmpdir(), 'serve-estimate-'));
-  const objects = fsObjectStore({ dir });
-  registry = await createRegistry({ store });
+  fx = await registryFixture('serve-estimate-');
+  const { store, registry, objects } = fx;
   await registry.createModel({ name: 'clf' });
   const saved = await saveModelPackage({
     objects,
@@ -112,12 +94,7 @@ beforeAll(async () => {
   await server.ready();
   http = await server.listen({ port: 0, host: '127.0.0.1', signals: [] });
 });
-afterAll(async () => {
-  await http?.close();
-  await registry?.close();
-  await store?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => fx?.close(http));
 
 describe('estimated performance gauges', () => {
   const live = inputs(4, 400);

@@ -1,50 +1,27 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createStore, type Flavor, fsObjectStore, type Store, saveModelPackage } from '@mlops/core';
+import { type Flavor, saveModelPackage } from '@mlops/core';
 import { monitoringSettingsTags } from '@mlops/monitoring';
-import { createRegistry, type Registry } from '@mlops/registry';
 import { createModelServer, type ListeningServer, type ModelServer } from '@mlops/serve';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { post } from './helpers.js';
+import { signFlavor as flavor, gauge, post, type RegistryFixture, registryFixture } from './helpers.js';
 
 // The monitoring settings stored with the model version (tag `mlops.monitoring`) win over the server's `monitoring`
 // options, which stay the fallback for versions without them; the thresholds in use are gauges with their source.
 
-const flavor: Flavor<Record<string, never>> = {
-  name: 'test/sign',
-  save: async () => ({ files: { 'model.json': new TextEncoder().encode('{}') } }),
-  load: async (_files, ctx) => ({
-    signature: ctx.signature,
-    batchable: true,
-    predict: async (inputs) => ({
-      label: Array.from((inputs as Record<string, Float64Array>).a!, (v) => (v > 0 ? 'pos' : 'neg')),
-    }),
-  }),
-};
 const signature = {
   inputs: [{ name: 'a', type: 'float64' as const }],
   outputs: [{ name: 'label', type: 'string' as const }],
 };
 
-let store: Store;
-let registry: Registry;
-let dir: string;
+let fx: RegistryFixture;
 let server: ModelServer;
 let http: ListeningServer;
 const errors: string[] = [];
 
 const scrape = async () => (await fetch(`${http.url}/metrics`)).text();
-const gauge = (text: string, name: string, labels: string): number | undefined => {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
-  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
-};
 
 beforeAll(async () => {
-  store = await createStore('memory://');
-  dir = await mkdtemp(join(tmpdir(), 'serve-window-'));
-  const objects = fsObjectStore({ dir });
-  registry = await createRegistry({ store });
+  fx = await registryFixture('serve-window-');
+  const { store, registry, objects } = fx;
   const saved = await saveModelPackage({ objects, flavor, model: {}, signature, lineage: {} });
   for (const name of ['tagged', 'plain']) {
     await registry.createModel({ name });
@@ -79,12 +56,7 @@ beforeAll(async () => {
   }
   await server.logger!.flush();
 });
-afterAll(async () => {
-  await http?.close();
-  await registry?.close();
-  await store?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => fx?.close(http));
 
 describe('window settings stored with the model version', () => {
   it('reads limit and window length from the version tag, and the server options otherwise', async () => {
@@ -101,10 +73,10 @@ describe('window settings stored with the model version', () => {
   });
 
   it('follows a change of the tag, and falls back to the server options (reporting it) when it is invalid', async () => {
-    await registry.updateVersion({ model: 'tagged', version: 1, tags: monitoringSettingsTags({ limit: 4 }) });
+    await fx.registry.updateVersion({ model: 'tagged', version: 1, tags: monitoringSettingsTags({ limit: 4 }) });
     let text = await scrape();
     expect(gauge(text, 'mlops_monitoring_window_samples', 'model="tagged",version="1",kind="predictions"')).toBe(4);
-    await registry.updateVersion({ model: 'tagged', version: 1, tags: { 'mlops.monitoring': '{"limit": -1}' } });
+    await fx.registry.updateVersion({ model: 'tagged', version: 1, tags: { 'mlops.monitoring': '{"limit": -1}' } });
     text = await scrape();
     expect(gauge(text, 'mlops_monitoring_window_samples', 'model="tagged",version="1",kind="predictions"')).toBe(5);
     expect(gauge(text, 'mlops_monitoring_window_seconds', 'model="tagged",version="1",source="default"')).toBe(86_400);
@@ -112,7 +84,7 @@ describe('window settings stored with the model version', () => {
   });
 
   it('exports the thresholds in use with their source, so alert rules compare with the stored value', async () => {
-    await registry.updateVersion({
+    await fx.registry.updateVersion({
       model: 'tagged',
       version: 1,
       tags: monitoringSettingsTags({ minimums: { accuracy: 0.95, macroF1: 0.9 } }),

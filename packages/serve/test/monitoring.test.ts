@@ -1,32 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  createStore,
-  type Flavor,
-  fsObjectStore,
-  migrateRetrainDecisions,
-  type Store,
-  saveModelPackage,
-} from '@mlops/core';
+import { type Flavor, migrateRetrainDecisions, saveModelPackage } from '@mlops/core';
 import { createProfile } from '@mlops/drift';
-import { createRegistry, type Registry } from '@mlops/registry';
 import { createModelServer, type ListeningServer, type ModelServer } from '@mlops/serve';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, post } from './helpers.js';
+import { json, post, type RegistryFixture, registryFixture, signFlavor, uniforms } from './helpers.js';
 
-/** A classifier: label = "pos" when a > 0. */
-const signFlavor: Flavor<Record<string, never>> = {
-  name: 'test/sign',
-  save: async () => ({ files: { 'model.json': new TextEncoder().encode('{}') } }),
-  load: async (_files, ctx) => ({
-    signature: ctx.signature,
-    batchable: true,
-    predict: async (inputs) => ({
-      label: Array.from((inputs as Record<string, Float64Array>).a!, (v) => (v > 0 ? 'pos' : 'neg')),
-    }),
-  }),
-};
 const signature = {
   inputs: [
     { name: 'a', type: 'float64' as const },
@@ -37,20 +14,11 @@ const signature = {
 
 /** Deterministic standard normals (mulberry32 + Box-Muller). */
 function normals(seed: number, n: number): number[] {
-  let s = seed >>> 0;
-  const u = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const u = uniforms(seed);
   return Array.from({ length: n }, () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u()));
 }
 
-let store: Store;
-let registry: Registry;
-let dir: string;
+let fx: RegistryFixture;
 let server: ModelServer;
 let http: ListeningServer;
 let clock = Date.now();
@@ -62,10 +30,8 @@ const value = (text: string, re: RegExp): number | undefined => {
 };
 
 beforeAll(async () => {
-  store = await createStore('memory://');
-  dir = await mkdtemp(join(tmpdir(), 'serve-monitor-'));
-  const objects = fsObjectStore({ dir });
-  registry = await createRegistry({ store });
+  fx = await registryFixture('serve-monitor-');
+  const { store, registry, objects } = fx;
   await registry.createModel({ name: 'sign' });
   const profile = createProfile({ a: normals(1, 500), b: normals(2, 500) });
   const saved = await saveModelPackage({ objects, flavor: signFlavor, model: {}, signature, lineage: {} });
@@ -86,12 +52,7 @@ beforeAll(async () => {
   await server.ready();
   http = await server.listen({ port: 0, host: '127.0.0.1', signals: [] });
 });
-afterAll(async () => {
-  await http?.close();
-  await registry?.close();
-  await store?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => fx?.close(http));
 
 describe('monitoring gauges', () => {
   const ids: { id: string; label: string }[] = [];
@@ -166,8 +127,8 @@ describe('monitoring gauges', () => {
     clock += 60_000;
     expect(await scrape()).not.toMatch(/mlops_retrain_decision\{/);
     // Decisions as a continuous-training policy records them (core's table; serve never imports pipelines).
-    await migrateRetrainDecisions(store);
-    await store.query(
+    await migrateRetrainDecisions(fx.store);
+    await fx.store.query(
       `INSERT INTO core_retrain_decisions (model, alias, status, triggered, principal, started_at)
        VALUES ('sign', 'production', 'no-action', false, 'ct', '2026-01-01T00:00:00Z'),
               ('sign', 'production', 'promoted', true, 'ct', '2026-01-02T00:00:00Z'),
