@@ -1,8 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { xorshift } from '../../test/prng.js';
+import { equalEdges } from '../profile/summary.js';
 import { cdfDistance } from './cdf-distance.js';
-import { wassersteinOfSorted, wassersteinUnsorted } from './wasserstein-buckets.js';
+import {
+  unsortedHistogram,
+  wassersteinColumnScan,
+  wassersteinOfSorted,
+  wassersteinUnsorted,
+} from './wasserstein-buckets.js';
 
 const sorted = (x: Float64Array) => x.slice().sort();
 
@@ -80,5 +86,36 @@ describe('wassersteinUnsorted', () => {
       ),
       { numRuns: 100 },
     );
+  });
+
+  it('scans a column pair for detectDrift: the distance, the reference std and exact histograms', () => {
+    for (const [n, m, kind, bins] of [
+      [1000, 800, 'normal', 20],
+      [600, 500, 'ints', 20], // values on the edges
+      [20_000, 15_000, 'heavy', 7],
+      [30_000, 30_000, 'offset', 20],
+      [300, 200, 'normal', 20], // below the bucket threshold
+    ] as const) {
+      const a = sample(n, n + 3, 0, kind);
+      const b = sample(m, m + 5, 0.2, kind);
+      const scan = wassersteinColumnScan(a, b, (min, max) => equalEdges(min, max, bins));
+      expect(relDiff(scan.distance, wassersteinOfSorted(sorted(a), sorted(b)))).toBeLessThan(1e-12);
+      let mean = 0;
+      for (const x of a) mean += x;
+      mean /= n;
+      let ss = 0;
+      for (const x of a) ss += (x - mean) ** 2;
+      expect(scan.referenceStd).toBe(Math.sqrt(ss / n));
+      let min = Number.POSITIVE_INFINITY;
+      let max = Number.NEGATIVE_INFINITY;
+      for (const x of [...a, ...b]) {
+        min = Math.min(min, x);
+        max = Math.max(max, x);
+      }
+      expect(scan.edges).toEqual(equalEdges(min, max, bins));
+      expect(scan.reference).toEqual(unsortedHistogram(a, scan.edges));
+      expect(scan.current).toEqual(unsortedHistogram(b, scan.edges));
+      expect(scan.reference.reduce((s, x) => s + x, 0)).toBe(n);
+    }
   });
 });

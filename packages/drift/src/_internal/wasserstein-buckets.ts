@@ -132,7 +132,7 @@ function scan(
   const scale = (buckets - 1) / range;
   const step = range / (buckets - 1);
   // Per bucket, interleaved (one cache line per update): count of a, Σ(a − base), count of b, Σ(b − base).
-  const acc = new Float64Array(4 * buckets);
+  const acc = scratch.acc(4 * buckets);
   let ss = 0;
   let histA: Int32Array | null = null;
   let histB: Int32Array | null = null;
@@ -150,9 +150,10 @@ function scan(
       acc[4 * k + 3]! += x - (min + k * step);
     }
   } else {
-    // Histogram bin of each bucket, or −1 for the buckets an edge falls in (their values are placed by comparing).
+    // Histogram bin of each bucket, or −1 for the buckets an edge falls in: only their values are placed one by one
+    // (by comparing with the edges); every other bucket adds its count to its bin afterwards.
     const bins = edges.length - 1;
-    const binOf = bucketBins(edges, min, max, scale, buckets);
+    const binOf = bucketBins(edges, min, max, scale, buckets, scratch.bins(buckets));
     const ha = new Int32Array(bins);
     const hb = new Int32Array(bins);
     for (let i = 0; i < n; i++) {
@@ -162,16 +163,21 @@ function scan(
       acc[4 * k + 1]! += x - (min + k * step);
       const d = x - mean;
       ss += d * d;
-      const h = binOf[k] as number;
-      ha[h >= 0 ? h : histogramBin(x, edges)]!++;
+      if ((binOf[k] as number) < 0) ha[histogramBin(x, edges)]!++;
     }
     for (let i = 0; i < m; i++) {
       const x = b[i] as number;
       const k = ((x - min) * scale) | 0;
       acc[4 * k + 2]!++;
       acc[4 * k + 3]! += x - (min + k * step);
+      if ((binOf[k] as number) < 0) hb[histogramBin(x, edges)]!++;
+    }
+    for (let k = 0; k < buckets; k++) {
       const h = binOf[k] as number;
-      hb[h >= 0 ? h : histogramBin(x, edges)]!++;
+      if (h >= 0) {
+        ha[h]! += acc[4 * k] as number;
+        hb[h]! += acc[4 * k + 2] as number;
+      }
     }
     histA = ha;
     histB = hb;
@@ -179,7 +185,9 @@ function scan(
   // Stretches run from a non-empty bucket's base (min + k·step) to the next non-empty bucket's base (max for the
   // last). A value rounded into the neighbouring bucket sits within an ulp of the boundary, so it moves the integral
   // by an ulp-sized amount at most.
-  const unsafe: number[] = [];
+  // Unsafe buckets, 7 numbers each (bucket, P, Q, gather offsets, start, end), in a reused scratch array.
+  const unsafe = scratch.unsafe(7 * buckets);
+  let unsafeLength = 0;
   // Neumaier-compensated total (no closure over hot locals: V8 would box them)
   const sum = new Float64Array(2);
   let gatherA = 0;
@@ -203,7 +211,14 @@ function scan(
       const intB = q * w + (bk * fromBase - (acc[4 * k + 3] as number));
       addTo(sum, Math.abs(m * intA - n * intB));
     } else {
-      unsafe.push(k, p, q, gatherA, gatherB, start, end);
+      unsafe[unsafeLength] = k;
+      unsafe[unsafeLength + 1] = p;
+      unsafe[unsafeLength + 2] = q;
+      unsafe[unsafeLength + 3] = gatherA;
+      unsafe[unsafeLength + 4] = gatherB;
+      unsafe[unsafeLength + 5] = start;
+      unsafe[unsafeLength + 6] = end;
+      unsafeLength += 7;
       gatherA += ak;
       gatherB += bk;
     }
@@ -211,27 +226,27 @@ function scan(
     q += bk;
     k = next;
   }
-  if (unsafe.length > 0) {
+  if (unsafeLength > 0) {
     if (gatherA + gatherB > (n + m) / 2) return result(sortedWalk(a, b), edges, ss, n, histA, histB);
     // cursors: 1 + write position in the gathered arrays (0: not gathered)
-    const ca = new Int32Array(buckets);
-    const cb = new Int32Array(buckets);
-    for (let u = 0; u < unsafe.length; u += 7) {
+    const ca = scratch.cursorsA(buckets);
+    const cb = scratch.cursorsB(buckets);
+    for (let u = 0; u < unsafeLength; u += 7) {
       ca[unsafe[u] as number] = (unsafe[u + 3] as number) + 1;
       cb[unsafe[u] as number] = (unsafe[u + 4] as number) + 1;
     }
-    const ga = new Float64Array(gatherA);
-    const gb = new Float64Array(gatherB);
+    const ga = scratch.gatheredA(gatherA);
+    const gb = scratch.gatheredB(gatherB);
     gather(a, ga, ca, min, scale);
     gather(b, gb, cb, min, scale);
-    for (let u = 0; u < unsafe.length; u += 7) {
+    for (let u = 0; u < unsafeLength; u += 7) {
       const bucket = unsafe[u] as number;
       const aLo = unsafe[u + 3] as number;
       const bLo = unsafe[u + 4] as number;
       const aHi = (ca[bucket] as number) - 1;
       const bHi = (cb[bucket] as number) - 1;
-      if (aHi - aLo > 1) ga.subarray(aLo, aHi).sort();
-      if (bHi - bLo > 1) gb.subarray(bLo, bHi).sort();
+      sortRange(ga, aLo, aHi);
+      sortRange(gb, bLo, bHi);
       const start = unsafe[u + 5] as number;
       const end = unsafe[u + 6] as number;
       addTo(
@@ -299,22 +314,98 @@ export function wassersteinOfSorted(a: Float64Array, b: Float64Array): number {
 }
 
 /** For each bucket, the histogram bin holding all its values, or −1 when an edge falls in the bucket. */
-function bucketBins(edges: number[], min: number, max: number, scale: number, buckets: number): Int32Array {
+function bucketBins(
+  edges: number[],
+  min: number,
+  max: number,
+  scale: number,
+  buckets: number,
+  out: Int32Array,
+): Int32Array {
   const bins = edges.length - 1;
-  const out = new Int32Array(buckets);
-  const at = (e: number) => (e < min ? -1 : e > max ? buckets : ((e - min) * scale) | 0);
-  let h = 0;
-  for (let k = 0; k < buckets; k++) {
-    // bin h holds the values above the edges whose buckets are before k
-    while (h < bins && at(edges[h + 1] as number) < k) h++;
-    out[k] = Math.max(0, Math.min(h, bins - 1));
+  // bin h holds the values of the buckets after the one edge h falls in, up to the one edge h + 1 falls in
+  let from = 0;
+  for (let h = 0; h < bins; h++) {
+    const e = edges[h + 1] as number;
+    const to = e < min ? -1 : e > max ? buckets : Math.min(((e - min) * scale) | 0, buckets);
+    for (let k = from; k < to; k++) out[k] = h;
+    from = Math.max(from, to);
   }
+  for (let k = from; k < buckets; k++) out[k] = bins - 1;
   for (const e of edges) {
-    const k = at(e);
-    if (k >= 0 && k < buckets) out[k] = -1;
+    if (e < min || e > max) continue;
+    const k = ((e - min) * scale) | 0;
+    if (k < buckets) out[k] = -1;
   }
   return out;
 }
+
+/** Sorts a[lo..hi) in place: insertion sort for the few values of a bucket, the built-in sort beyond. */
+function sortRange(a: Float64Array, lo: number, hi: number): void {
+  if (hi - lo > 24) {
+    a.subarray(lo, hi).sort();
+    return;
+  }
+  for (let i = lo + 1; i < hi; i++) {
+    const v = a[i] as number;
+    let j = i - 1;
+    while (j >= lo && (a[j] as number) > v) {
+      a[j + 1] = a[j] as number;
+      j--;
+    }
+    a[j + 1] = v;
+  }
+}
+
+/**
+ * Scratch arrays reused from call to call (detectDrift scans hundreds of column pairs): at most a few MiB, kept for the
+ * life of the module; larger requests get fresh arrays. Zeroed where the scan counts into them.
+ */
+const SCRATCH_LIMIT = 1 << 20;
+const kept = {
+  acc: new Float64Array(0),
+  bins: new Int32Array(0),
+  ca: new Int32Array(0),
+  cb: new Int32Array(0),
+  ga: new Float64Array(0),
+  gb: new Float64Array(0),
+  unsafe: new Float64Array(0),
+};
+type Kept = typeof kept;
+type FloatSlot = { [K in keyof Kept]: Kept[K] extends Float64Array ? K : never }[keyof Kept];
+type IntSlot = { [K in keyof Kept]: Kept[K] extends Int32Array ? K : never }[keyof Kept];
+
+function floats(slot: FloatSlot, n: number, zero: boolean): Float64Array {
+  const cur = kept[slot];
+  if (cur.length >= n) {
+    if (zero) cur.fill(0, 0, n);
+    return cur;
+  }
+  const fresh = new Float64Array(n);
+  if (n <= SCRATCH_LIMIT) kept[slot] = fresh;
+  return fresh;
+}
+
+function ints(slot: IntSlot, n: number, zero: boolean): Int32Array {
+  const cur = kept[slot];
+  if (cur.length >= n) {
+    if (zero) cur.fill(0, 0, n);
+    return cur;
+  }
+  const fresh = new Int32Array(n);
+  if (n <= SCRATCH_LIMIT) kept[slot] = fresh;
+  return fresh;
+}
+
+const scratch = {
+  acc: (n: number) => floats('acc', n, true),
+  bins: (n: number) => ints('bins', n, false),
+  cursorsA: (n: number) => ints('ca', n, true),
+  cursorsB: (n: number) => ints('cb', n, true),
+  gatheredA: (n: number) => floats('ga', n, false),
+  gatheredB: (n: number) => floats('gb', n, false),
+  unsafe: (n: number) => floats('unsafe', n, false),
+};
 
 /** The histogram bin of x: [e_i, e_i+1), the last bin closed (x within the edges). */
 function histogramBin(x: number, edges: readonly number[]): number {
