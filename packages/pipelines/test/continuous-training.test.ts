@@ -1,20 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   type Alert,
   type AlertSink,
   createApiKey,
   createPredictionLogger,
-  createStore,
   type FsObjectStore,
-  fsObjectStore,
   loadModelPackage,
   type Predictor,
   readPredictions,
-  recordFeedback,
   type Store,
-  saveModelPackage,
 } from '@mlops/core';
 import { createProfile } from '@mlops/drift';
 import { MONITORING_SETTINGS_TAG, monitoringSettingsTags } from '@mlops/monitoring';
@@ -26,62 +19,19 @@ import {
   type RetrainEvaluation,
   type RetrainResponse,
 } from '@mlops/pipelines';
-import { linearFlavor, linearOutputSignature, linearTrainer } from '@mlops/plugin-linear';
-import { createRegistry, type Gate, type Registry } from '@mlops/registry';
+import { linearFlavor } from '@mlops/plugin-linear';
+import type { Gate, Registry } from '@mlops/registry';
 import { createModelServer } from '@mlops/serve';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { type Data, logTraffic, makeData, saveLinearModel, usePolicyFixture } from './helpers.js';
 
 let store: Store;
 let objects: FsObjectStore;
 let registry: Registry;
-let dir: string;
 
-beforeAll(async () => {
-  store = await createStore('memory://');
-  dir = mkdtempSync(join(tmpdir(), 'mlops-ct-'));
-  objects = fsObjectStore({ dir: join(dir, 'objects'), fsync: false });
-  registry = await createRegistry({ store, objects });
+usePolicyFixture('mlops-ct-', (fx) => {
+  ({ store, objects, registry } = fx);
 });
-afterAll(async () => {
-  await registry.close();
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-// Seeded synthetic data: two features, label pos when x1 + 0.5·x2 > shift (the boundary moves with the shift).
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function makeData(n: number, seed: number, shift = 0, flip = false) {
-  const rng = mulberry32(seed);
-  const gauss = () => Math.sqrt(-2 * Math.log(rng() || 1e-12)) * Math.cos(2 * Math.PI * rng());
-  const x1 = new Float64Array(n);
-  const x2 = new Float64Array(n);
-  const y: string[] = [];
-  for (let i = 0; i < n; i++) {
-    x1[i] = gauss() + shift;
-    x2[i] = gauss();
-    const pos = x1[i]! + 0.5 * x2[i]! > shift;
-    y.push(pos !== flip ? 'pos' : 'neg');
-  }
-  return { x1, x2, y };
-}
-type Data = ReturnType<typeof makeData>;
-const matrix = (d: Data) => {
-  const data = new Float64Array(d.x1.length * 2);
-  d.x1.forEach((v, i) => {
-    data[2 * i] = v;
-    data[2 * i + 1] = d.x2[i]!;
-  });
-  return { columns: ['x1', 'x2'], nRows: d.x1.length, nCols: 2, data };
-};
 
 async function predict(predictor: Predictor, d: Data): Promise<string[]> {
   const out = await predictor.predict({ x1: d.x1, x2: d.x2 });
@@ -94,21 +44,7 @@ async function trainAndRegister(
   train: Data,
   holdout: Data,
 ): Promise<{ version: number; predictor: Predictor }> {
-  const fitted = await linearTrainer({ C: 10 }).fit({ x: matrix(train), y: train.y }, {});
-  const { digest } = await saveModelPackage({
-    objects,
-    store,
-    flavor: linearFlavor(),
-    model: fitted,
-    signature: {
-      inputs: [
-        { name: 'x1', type: 'float64' },
-        { name: 'x2', type: 'float64' },
-      ],
-      outputs: linearOutputSignature(fitted),
-    },
-    lineage: {},
-  });
+  const digest = await saveLinearModel(objects, store, train);
   const { predictor } = await loadModelPackage({ objects, digest, flavors: [linearFlavor()] });
   const predicted = await predict(predictor, holdout);
   const accuracy = predicted.filter((p, i) => p === holdout.y[i]).length / holdout.y.length;
@@ -120,24 +56,6 @@ async function trainAndRegister(
     profile: createProfile({ x1: train.x1, x2: train.x2 }),
   });
   return { version: v.version, predictor };
-}
-
-/** Serves `traffic` through the predictor, logging each prediction with core's logger, and optionally feedback. */
-async function serveTraffic(model: string, version: number, predictor: Predictor, traffic: Data, feedback: boolean) {
-  const logger = createPredictionLogger({ store, flushIntervalMs: 50 });
-  const labels = await predict(predictor, traffic);
-  const { ids } = logger.logBatch({
-    requestId: `req-${model}-${Math.random().toString(36).slice(2)}`,
-    model,
-    version: String(version),
-    alias: 'production',
-    inputs: { x1: traffic.x1, x2: traffic.x2 },
-    outputs: { label: labels },
-  });
-  await logger.close();
-  if (feedback) {
-    for (let i = 0; i < ids.length; i++) await recordFeedback({ store, predictionId: ids[i]!, label: traffic.y[i] });
-  }
 }
 
 async function setupModel(model: string) {
@@ -164,7 +82,7 @@ describe('continuous training', () => {
   it('drift in the prediction log triggers a retrain whose version passes the gate and is promoted', async () => {
     const model = 'ct-promote';
     const v1 = await setupModel(model);
-    await serveTraffic(model, v1.version, v1.predictor, makeData(300, 3, 3), false); // x1 shifted by 3
+    await logTraffic(store, model, v1.version, v1.predictor, makeData(300, 3, 3), false); // x1 shifted by 3
     expect(await readPredictions({ store, model })).toHaveLength(300);
     const { sent, sink } = memorySink();
     let calls = 0;
@@ -211,7 +129,7 @@ describe('continuous training', () => {
   it('a retrained version that fails the gate is not promoted; the decision and a warning are recorded', async () => {
     const model = 'ct-reject';
     const v1 = await setupModel(model);
-    await serveTraffic(model, v1.version, v1.predictor, makeData(300, 6, 3), false);
+    await logTraffic(store, model, v1.version, v1.predictor, makeData(300, 6, 3), false);
     const { sent, sink } = memorySink();
     const policy = createContinuousTrainingPolicy({
       store,
@@ -240,7 +158,7 @@ describe('continuous training', () => {
   it('no drift and good accuracy: no retraining, the no-action decision is still recorded', async () => {
     const model = 'ct-steady';
     const v1 = await setupModel(model);
-    await serveTraffic(model, v1.version, v1.predictor, makeData(300, 9), true);
+    await logTraffic(store, model, v1.version, v1.predictor, makeData(300, 9), true);
     const { sent, sink } = memorySink();
     let calls = 0;
     const policy = createContinuousTrainingPolicy({
@@ -267,7 +185,7 @@ describe('continuous training', () => {
   it('reads the window settings stored with the incumbent version (the tag the server gauges read) over its own', async () => {
     const model = 'ct-window-tag';
     const v1 = await setupModel(model);
-    await serveTraffic(model, v1.version, v1.predictor, makeData(40, 11, 2.5), false);
+    await logTraffic(store, model, v1.version, v1.predictor, makeData(40, 11, 2.5), false);
     const policy = createContinuousTrainingPolicy({
       store,
       registry,
@@ -303,7 +221,7 @@ describe('continuous training', () => {
     const model = 'ct-accuracy';
     const v1 = await setupModel(model);
     // Concept drift: same inputs, labels flipped, so the feedback disagrees with the predictions.
-    await serveTraffic(model, v1.version, v1.predictor, makeData(300, 10, 0, true), true);
+    await logTraffic(store, model, v1.version, v1.predictor, makeData(300, 10, 0, true), true);
     const policy = createContinuousTrainingPolicy({
       store,
       registry,
@@ -323,7 +241,7 @@ describe('continuous training', () => {
   it('new labels and the schedule trigger; a forced run is recorded as manual', async () => {
     const model = 'ct-schedule';
     const v1 = await setupModel(model);
-    await serveTraffic(model, v1.version, v1.predictor, makeData(100, 11), true);
+    await logTraffic(store, model, v1.version, v1.predictor, makeData(100, 11), true);
     const registered = new Date((await registry.getVersion({ model, version: 1 })).createdAt).getTime();
     const at = (ms: number) => () => new Date(registered + ms);
     const base = { store, registry, model, retrain: async () => ({ version: 1 }) };
@@ -504,7 +422,7 @@ describe('retrain route mounted in @mlops/serve', () => {
   it('POST /v1/models/:name/retrain needs a key with the pipelines:retrain scope and runs the policy', async () => {
     const model = 'ct-http';
     const v1 = await setupModel(model);
-    await serveTraffic(model, v1.version, v1.predictor, makeData(300, 20, 3), false);
+    await logTraffic(store, model, v1.version, v1.predictor, makeData(300, 20, 3), false);
     const policy = createContinuousTrainingPolicy({
       store,
       registry,

@@ -1,15 +1,10 @@
 // The 'estimated-performance' trigger: while labels are missing, a window whose accuracy estimated from the logged
 // class probabilities (CBPE, calibrated with the calibrator stored in the incumbent's model package) is below
 // monitoring's `estimatedMinimums` retrains; once enough labels arrive, the realized metric decides instead.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   createPredictionLogger,
-  createStore,
   type Flavor,
   type FsObjectStore,
-  fsObjectStore,
   readPredictions,
   recordFeedback,
   type Store,
@@ -18,13 +13,13 @@ import {
 import { createProfile } from '@mlops/drift';
 import { calibratorMetadata, fitCalibrator } from '@mlops/monitoring';
 import { createContinuousTrainingPolicy } from '@mlops/pipelines';
-import { createRegistry, type Registry } from '@mlops/registry';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Registry } from '@mlops/registry';
+import { describe, expect, it } from 'vitest';
+import { mulberry32, usePolicyFixture } from './helpers.js';
 
 let store: Store;
 let objects: FsObjectStore;
 let registry: Registry;
-let dir: string;
 
 const noop: Flavor<Record<string, never>> = {
   name: 'test/noop',
@@ -35,38 +30,20 @@ const signature = {
   inputs: [{ name: 'a', type: 'float64' as const }],
   outputs: [{ name: 'label', type: 'string' as const }],
 };
-function uniforms(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const inputs = (seed: number, n: number, width = 3) => {
-  const u = uniforms(seed);
+  const u = mulberry32(seed);
   return Array.from({ length: n }, () => width * (2 * u() - 1));
 };
 /** The model says P(pos) = sigmoid(4a); the truth is sigmoid(a): over-confident. */
 const shown = (a: number) => 1 / (1 + Math.exp(-4 * a));
 const truth = (a: number[], seed: number) => {
-  const u = uniforms(seed);
+  const u = mulberry32(seed);
   return a.map((v) => (u() < 1 / (1 + Math.exp(-v)) ? 'pos' : 'neg'));
 };
 const probs = (a: number[]) => a.map((v) => [1 - shown(v), shown(v)]);
 
-beforeAll(async () => {
-  store = await createStore('memory://');
-  dir = mkdtempSync(join(tmpdir(), 'mlops-est-'));
-  objects = fsObjectStore({ dir: join(dir, 'objects'), fsync: false });
-  registry = await createRegistry({ store, objects });
-});
-afterAll(async () => {
-  await registry.close();
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
+usePolicyFixture('mlops-est-', (fx) => {
+  ({ store, objects, registry } = fx);
 });
 
 async function registerModel(model: string) {

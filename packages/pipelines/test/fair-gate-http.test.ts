@@ -15,10 +15,9 @@ import {
   loadModelPackage,
   recordFeedback,
   type Store,
-  saveModelPackage,
 } from '@mlops/core';
 import { createContinuousTrainingPolicy } from '@mlops/pipelines';
-import { linearFlavor, linearOutputSignature, linearTrainer } from '@mlops/plugin-linear';
+import { linearFlavor } from '@mlops/plugin-linear';
 import {
   createRegistry,
   createRegistryRouter,
@@ -28,6 +27,7 @@ import {
 } from '@mlops/registry';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { saveLinearModel } from './helpers.js';
 
 let store: Store;
 let objects: FsObjectStore;
@@ -174,26 +174,7 @@ describe('continuous training through a registry client: the policy sends the fi
       const x1 = Float64Array.from({ length: n }, (_, i) => ((i * 7919) % 300) / 60 - 2.5 + shift);
       const x2 = Float64Array.from({ length: n }, (_, i) => ((i * 104729) % 300) / 60 - 2.5);
       const y = Array.from(x1, (v, i) => (v + 0.5 * x2[i]! > shift ? 'pos' : 'neg'));
-      const data = new Float64Array(2 * n);
-      for (let i = 0; i < n; i++) [data[2 * i], data[2 * i + 1]] = [x1[i]!, x2[i]!];
-      const fitted = await linearTrainer({ C: 10 }).fit(
-        { x: { columns: ['x1', 'x2'], nRows: n, nCols: 2, data }, y },
-        {},
-      );
-      const { digest } = await saveModelPackage({
-        objects,
-        store,
-        flavor: linearFlavor(),
-        model: fitted,
-        signature: {
-          inputs: [
-            { name: 'x1', type: 'float64' },
-            { name: 'x2', type: 'float64' },
-          ],
-          outputs: linearOutputSignature(fitted),
-        },
-        lineage: {},
-      });
+      const digest = await saveLinearModel(objects, store, { x1, x2, y });
       const v = await remote.createVersion({
         model,
         packageDigest: digest,

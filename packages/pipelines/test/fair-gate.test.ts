@@ -2,68 +2,21 @@
 // the recent labelled window of the prediction log, or a held-out set the retraining kept aside — both models loaded
 // through their flavor from their model packages, never the candidate's fresh figure against the incumbent's
 // registered one.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  createPredictionLogger,
-  createStore,
-  type FsObjectStore,
-  fsObjectStore,
-  loadModelPackage,
-  type Predictor,
-  recordFeedback,
-  type Store,
-  saveModelPackage,
-} from '@mlops/core';
+import { type FsObjectStore, loadModelPackage, type Predictor, type Store } from '@mlops/core';
 import { createProfile } from '@mlops/drift';
 import { createContinuousTrainingPolicy, type RetrainDecision } from '@mlops/pipelines';
-import { linearFlavor, linearOutputSignature, linearTrainer } from '@mlops/plugin-linear';
-import { createRegistry, type Gate, type Registry } from '@mlops/registry';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { linearFlavor } from '@mlops/plugin-linear';
+import type { Gate, Registry } from '@mlops/registry';
+import { describe, expect, it, vi } from 'vitest';
+import { type Data, logTraffic, makeData, saveLinearModel, usePolicyFixture } from './helpers.js';
 
 let store: Store;
 let objects: FsObjectStore;
 let registry: Registry;
-let dir: string;
 
-beforeAll(async () => {
-  store = await createStore('memory://');
-  dir = mkdtempSync(join(tmpdir(), 'mlops-fair-gate-'));
-  objects = fsObjectStore({ dir: join(dir, 'objects'), fsync: false });
-  registry = await createRegistry({ store, objects });
+usePolicyFixture('mlops-fair-gate-', (fx) => {
+  ({ store, objects, registry } = fx);
 });
-afterAll(async () => {
-  await registry.close();
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-/** Seeded data: label `pos` when x1 + 0.5·x2 > shift, x1 centred on shift (the boundary moves with the shift). */
-function makeData(n: number, seed: number, shift = 0) {
-  const rng = mulberry32(seed);
-  const gauss = () => Math.sqrt(-2 * Math.log(rng() || 1e-12)) * Math.cos(2 * Math.PI * rng());
-  const x1 = new Float64Array(n);
-  const x2 = new Float64Array(n);
-  const y: string[] = [];
-  for (let i = 0; i < n; i++) {
-    x1[i] = gauss() + shift;
-    x2[i] = gauss();
-    y.push(x1[i]! + 0.5 * x2[i]! > shift ? 'pos' : 'neg');
-  }
-  return { x1, x2, y };
-}
-type Data = ReturnType<typeof makeData>;
 
 const accuracyOn = async (predictor: Predictor, d: Data) => {
   const out = Array.from((await predictor.predict({ x1: d.x1, x2: d.x2 })).label as ArrayLike<string>);
@@ -75,30 +28,7 @@ const accuracyOn = async (predictor: Predictor, d: Data) => {
  * e.g. on another period's held-out set: what the gate must NOT compare across models).
  */
 async function register(model: string, train: Data, registered: Record<string, number>) {
-  const n = train.x1.length;
-  const data = new Float64Array(2 * n);
-  for (let i = 0; i < n; i++) {
-    data[2 * i] = train.x1[i]!;
-    data[2 * i + 1] = train.x2[i]!;
-  }
-  const fitted = await linearTrainer({ C: 10 }).fit(
-    { x: { columns: ['x1', 'x2'], nRows: n, nCols: 2, data }, y: train.y },
-    {},
-  );
-  const { digest } = await saveModelPackage({
-    objects,
-    store,
-    flavor: linearFlavor(),
-    model: fitted,
-    signature: {
-      inputs: [
-        { name: 'x1', type: 'float64' },
-        { name: 'x2', type: 'float64' },
-      ],
-      outputs: linearOutputSignature(fitted),
-    },
-    lineage: {},
-  });
+  const digest = await saveLinearModel(objects, store, train);
   const { predictor } = await loadModelPackage({ objects, digest, flavors: [linearFlavor()] });
   const v = await registry.createVersion({
     model,
@@ -108,24 +38,6 @@ async function register(model: string, train: Data, registered: Record<string, n
     profile: createProfile({ x1: train.x1, x2: train.x2 }),
   });
   return { version: v.version, predictor };
-}
-
-/** Logs `traffic` as predictions of `version` (what a server would), with its labels as feedback unless `labels` is false. */
-async function logTraffic(model: string, version: number, predictor: Predictor, traffic: Data, labels = true) {
-  const logger = createPredictionLogger({ store, flushIntervalMs: 50 });
-  const out = await predictor.predict({ x1: traffic.x1, x2: traffic.x2 });
-  const { ids } = logger.logBatch({
-    requestId: `req-${model}-${Math.random().toString(36).slice(2)}`,
-    model,
-    version: String(version),
-    alias: 'production',
-    inputs: { x1: traffic.x1, x2: traffic.x2 },
-    outputs: { label: Array.from(out.label as ArrayLike<string>) },
-  });
-  await logger.close();
-  if (labels) {
-    for (let i = 0; i < ids.length; i++) await recordFeedback({ store, predictionId: ids[i]!, label: traffic.y[i] });
-  }
 }
 
 const gate: Gate = {
@@ -147,7 +59,7 @@ describe('fair gate: candidate and incumbent compared on the same data', () => {
     const v1 = await register(model, makeData(400, 1), { accuracy: 0.6 });
     await registry.promote({ model, version: v1.version, alias: 'production' });
     const window = makeData(200, 2);
-    await logTraffic(model, v1.version, v1.predictor, window);
+    await logTraffic(store, model, v1.version, v1.predictor, window);
     const incumbentOnWindow = await accuracyOn(v1.predictor, window);
     expect(incumbentOnWindow).toBeGreaterThan(0.9);
 
@@ -246,8 +158,8 @@ describe('fair gate: candidate and incumbent compared on the same data', () => {
     await registry.createModel({ name: model });
     const v1 = await register(model, makeData(400, 21), { accuracy: 0.6 });
     await registry.promote({ model, version: v1.version, alias: 'production' });
-    await logTraffic(model, v1.version, v1.predictor, makeData(200, 22), false); // no feedback yet
-    await logTraffic(model, v1.version, v1.predictor, makeData(10, 23), true); // 10 labels < minSamples 30
+    await logTraffic(store, model, v1.version, v1.predictor, makeData(200, 22), false); // no feedback yet
+    await logTraffic(store, model, v1.version, v1.predictor, makeData(10, 23), true); // 10 labels < minSamples 30
     const policy = createContinuousTrainingPolicy({
       store,
       registry,
@@ -269,7 +181,7 @@ describe('fair gate: candidate and incumbent compared on the same data', () => {
     await registry.createModel({ name: model });
     const v1 = await register(model, makeData(400, 31), { hit_rate: 0.5 });
     await registry.promote({ model, version: v1.version, alias: 'production' });
-    await logTraffic(model, v1.version, v1.predictor, makeData(100, 32));
+    await logTraffic(store, model, v1.version, v1.predictor, makeData(100, 32));
     const seen: { role: string; version: number; rows: number }[] = [];
     const policy = createContinuousTrainingPolicy({
       store,
