@@ -1,13 +1,11 @@
 // Issue 24: versioning many small files flushes them in one batch (a pack and its index, fsynced once) instead of
 // one fsync per file, and still before the version is recorded; push and pull run with bounded concurrency.
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import {
-  createStore,
   type FsObjectStore,
   fsObjectStore,
   type ObjectStore,
@@ -16,7 +14,8 @@ import {
   type Store,
   versionDataset,
 } from '@mlops/core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { useRootAndStore } from './helpers.js';
 
 /** Every fsync (FileHandle.sync) made through node:fs/promises, with the path of the handle, in order. */
 const events: string[] = [];
@@ -34,14 +33,9 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   return { ...orig, open, default: { ...orig, open } };
 });
 
-const root = mkdtempSync(join(tmpdir(), 'mlops-durability-'));
 let store: Store;
-beforeAll(async () => {
-  store = await createStore('memory://');
-});
-afterAll(async () => {
-  await store?.close();
-  rmSync(root, { recursive: true, force: true });
+const root = useRootAndStore('mlops-durability-', (s) => {
+  store = s;
 });
 let n = 0;
 

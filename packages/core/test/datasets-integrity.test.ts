@@ -1,57 +1,16 @@
 // Issue 19, fault 9: damaged stored objects. Re-versioning repairs them from the source files, `datasetStatus`
 // reports them (by size always, by content with `verify`), `pullDataset` restores a working copy from the intact
 // remote when the local cache holds a damaged object.
-import {
-  chmodSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  truncateSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  createStore,
-  datasetStatus,
-  type FsObjectStore,
-  fsObjectStore,
-  pullDataset,
-  pushDataset,
-  type Store,
-  versionDataset,
-} from '@mlops/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { datasetStatus, type FsObjectStore, pullDataset, pushDataset, type Store, versionDataset } from '@mlops/core';
+import { describe, expect, it } from 'vitest';
+import { localAndRemote, rot, useRootAndStore } from './helpers.js';
 
-const root = mkdtempSync(join(tmpdir(), 'mlops-integrity-'));
 let store: Store;
-beforeAll(async () => {
-  store = await createStore('memory://');
+const root = useRootAndStore('mlops-integrity-', (s) => {
+  store = s;
 });
-afterAll(async () => {
-  await store?.close();
-  rmSync(root, { recursive: true, force: true });
-});
-
-let n = 0;
-function setup() {
-  const dir = join(root, `w${n++}`);
-  mkdirSync(dir, { recursive: true });
-  return {
-    dir,
-    objects: fsObjectStore({ dir: join(dir, 'local-objects') }),
-    remote: fsObjectStore({ dir: join(dir, 'remote-objects') }),
-  };
-}
-
-/** Overwrites a stored object with as many bytes of garbage (bit rot: same size, different bytes). */
-function rot(objects: FsObjectStore, digest: string) {
-  const file = objects.pathOf(digest);
-  chmodSync(file, 0o644);
-  writeFileSync(file, Buffer.alloc(statSync(file).size, 0x58));
-}
 
 /** Cuts a stored object short (a torn copy). */
 function truncate(objects: FsObjectStore, digest: string) {
@@ -61,7 +20,7 @@ function truncate(objects: FsObjectStore, digest: string) {
 }
 
 async function versionedFolder() {
-  const s = setup();
+  const s = localAndRemote(root);
   const data = join(s.dir, 'corpus');
   mkdirSync(join(data, 'sub'), { recursive: true });
   writeFileSync(join(data, 'a.txt'), 'alpha');
@@ -76,7 +35,7 @@ async function versionedFolder() {
 
 describe('re-versioning over a damaged stored object', () => {
   it('repairs a file object with the right size but wrong bytes from the source file', async () => {
-    const s = setup();
+    const s = localAndRemote(root);
     const file = join(s.dir, 'weights.bin');
     writeFileSync(file, 'original weights');
     const v = await versionDataset({ path: file, store, objects: s.objects });
@@ -163,7 +122,7 @@ describe('datasetStatus over damaged objects', () => {
 
 describe('pullDataset over a damaged local cache', () => {
   it('restores a damaged working file from the remote when the cached object is damaged, and repairs the cache', async () => {
-    const s = setup();
+    const s = localAndRemote(root);
     const file = join(s.dir, 'weights.bin');
     writeFileSync(file, 'original weights');
     const v = await versionDataset({ path: file, store, objects: s.objects });
@@ -197,7 +156,7 @@ describe('pullDataset over a damaged local cache', () => {
   });
 
   it('fails with CHECKSUM_MISMATCH naming the file when neither copy is intact, leaving the working file alone', async () => {
-    const s = setup();
+    const s = localAndRemote(root);
     const file = join(s.dir, 'w.bin');
     writeFileSync(file, 'the bytes');
     const v = await versionDataset({ path: file, store, objects: s.objects });

@@ -1,48 +1,16 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  createStore,
-  datasetStatus,
-  type FsObjectStore,
-  fsObjectStore,
-  pullDataset,
-  pushDataset,
-  type Store,
-  versionDataset,
-} from '@mlops/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { datasetStatus, fsObjectStore, pullDataset, pushDataset, type Store, versionDataset } from '@mlops/core';
+import { describe, expect, it } from 'vitest';
+import { localAndRemote, rot, useRootAndStore } from './helpers.js';
 
-const root = mkdtempSync(join(tmpdir(), 'mlops-remote-'));
 let store: Store;
-beforeAll(async () => {
-  store = await createStore('memory://');
+const root = useRootAndStore('mlops-remote-', (s) => {
+  store = s;
 });
-afterAll(async () => {
-  await store?.close();
-  rmSync(root, { recursive: true, force: true });
-});
-
-let n = 0;
-function setup() {
-  const dir = join(root, `w${n++}`);
-  mkdirSync(dir, { recursive: true });
-  return {
-    dir,
-    objects: fsObjectStore({ dir: join(dir, 'local-objects') }),
-    remote: fsObjectStore({ dir: join(dir, 'remote-objects') }),
-  };
-}
-
-function tamper(objects: FsObjectStore, digest: string) {
-  const file = objects.pathOf(digest);
-  chmodSync(file, 0o644);
-  const size = statSync(file).size;
-  writeFileSync(file, Buffer.alloc(size, 0x58));
-}
 
 async function versionedFolder() {
-  const s = setup();
+  const s = localAndRemote(root);
   const data = join(s.dir, 'corpus');
   mkdirSync(join(data, 'sub'), { recursive: true });
   writeFileSync(join(data, 'a.txt'), 'alpha');
@@ -121,7 +89,7 @@ describe('pushDataset / pullDataset / datasetStatus', () => {
   });
 
   it('works for a single file and keeps downloaded objects in the local cache', async () => {
-    const s = setup();
+    const s = localAndRemote(root);
     const file = join(s.dir, 'model-input.bin');
     writeFileSync(file, Buffer.alloc(100_000, 3));
     const v = await versionDataset({ path: file, store, objects: s.objects });
@@ -171,12 +139,12 @@ describe('pushDataset / pullDataset / datasetStatus', () => {
   });
 
   it('rejects a tampered remote object with CHECKSUM_MISMATCH and leaves the working file intact', async () => {
-    const s = setup();
+    const s = localAndRemote(root);
     const file = join(s.dir, 'weights.bin');
     writeFileSync(file, 'original weights');
     const v = await versionDataset({ path: file, store, objects: s.objects });
     await pushDataset({ pointer: v.pointerPath, objects: s.objects, remote: s.remote });
-    tamper(s.remote, v.digest);
+    rot(s.remote, v.digest);
     writeFileSync(file, 'local edit');
     await expect(pullDataset({ pointer: v.pointerPath, remote: s.remote })).rejects.toMatchObject({
       code: 'CHECKSUM_MISMATCH',
@@ -190,7 +158,7 @@ describe('pushDataset / pullDataset / datasetStatus', () => {
     expect(await cache.has(v.digest)).toBe(false);
     expect(readFileSync(file, 'utf8')).toBe('local edit');
     // A tampered local object is not pushed.
-    tamper(s.objects, v.digest);
+    rot(s.objects, v.digest);
     const other = fsObjectStore({ dir: join(s.dir, 'other-remote') });
     await expect(pushDataset({ pointer: v.pointerPath, objects: s.objects, remote: other })).rejects.toMatchObject({
       code: 'CHECKSUM_MISMATCH',
@@ -199,7 +167,7 @@ describe('pushDataset / pullDataset / datasetStatus', () => {
   });
 
   it('rejects corrupt or hand-edited pointer files with INVALID_INPUT and field details', async () => {
-    const s = setup();
+    const s = localAndRemote(root);
     const file = join(s.dir, 'p.csv');
     writeFileSync(file, 'a\n1\n');
     const v = await versionDataset({ path: file, store, objects: s.objects });

@@ -5,29 +5,22 @@ import {
   chmodSync,
   closeSync,
   mkdirSync,
-  mkdtempSync,
   openSync,
   readdirSync,
   readFileSync,
-  rmSync,
   statSync,
   utimesSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createStore, datasetStatus, fsObjectStore, type Store, versionDataset } from '@mlops/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { datasetStatus, fsObjectStore, type Store, versionDataset } from '@mlops/core';
+import { describe, expect, it } from 'vitest';
+import { useRootAndStore } from './helpers.js';
 
-const root = mkdtempSync(join(tmpdir(), 'mlops-stat-cache-'));
 let store: Store;
-beforeAll(async () => {
-  store = await createStore('memory://');
-});
-afterAll(async () => {
-  await store?.close();
-  rmSync(root, { recursive: true, force: true });
+const root = useRootAndStore('mlops-stat-cache-', (s) => {
+  store = s;
 });
 
 let n = 0;

@@ -5,29 +5,22 @@ import {
   chmodSync,
   closeSync,
   existsSync,
-  mkdtempSync,
   openSync,
   readdirSync,
   readFileSync,
-  rmSync,
   statSync,
   utimesSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collectGarbage, createStore, fsObjectStore, recordObjectRefs, type Store } from '@mlops/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectGarbage, fsObjectStore, recordObjectRefs, type Store } from '@mlops/core';
+import { describe, expect, it } from 'vitest';
+import { useRootAndStore } from './helpers.js';
 
-const root = mkdtempSync(join(tmpdir(), 'mlops-packs-'));
 let store: Store;
-beforeAll(async () => {
-  store = await createStore('memory://');
-});
-afterAll(async () => {
-  await store?.close();
-  rmSync(root, { recursive: true, force: true });
+const root = useRootAndStore('mlops-packs-', (s) => {
+  store = s;
 });
 let n = 0;
 const newDir = () => join(root, `objects-${n++}`);
