@@ -26,6 +26,7 @@ import {
   prAuc,
   preprocessingPipeline,
   readLabelledWindow,
+  readModelPackageManifest,
   rocAuc,
   type Store,
   saveModelPackage,
@@ -45,6 +46,13 @@ import {
   sortByDrift,
 } from '@mlops/drift';
 import { barChart, confusionHeatmap, curveChart, esc, lineChart, log } from '@mlops/example-kit';
+import {
+  type Calibrator,
+  calibratorFromMetadata,
+  calibratorMetadata,
+  estimatePerformance,
+  fitCalibrator,
+} from '@mlops/monitoring';
 import { type ComparisonMetricsContext, createContinuousTrainingPolicy, type EvaluationData } from '@mlops/pipelines';
 import { exportToOnnx, onnxFlavor } from '@mlops/plugin-onnx';
 import {
@@ -122,6 +130,10 @@ export interface SecomResult {
   metrics: Record<string, number>;
   /** The replayed windows, metrics from the feedback in the store. */
   windows: WindowResult[];
+  /** Accuracy estimated before labels (from the served probabilities) vs realized after feedback, per stream. */
+  estimates: EstimateRow[];
+  /** The calibrator fitted on the validation runs and stored in the package metadata. */
+  calibration: { rows: number; method: string; ece: { before: number; after: number } };
   /** Decisions of continuous training (after the clean windows, after the injected ones). */
   checks: PolicyCheck[];
   /** The retrained candidate, what the gate said, and where production was rolled back to. */
@@ -338,6 +350,18 @@ export async function runSecom(options: SecomOptions = {}): Promise<SecomResult>
       },
     );
 
+    // 6b. Calibration on the validation runs (never used for fitting; only to pick the trial and the threshold): the
+    //     calibrator goes into both packages' metadata, where the server, the policy and `mlops monitor` read it to
+    //     estimate accuracy from the logged probabilities before labels arrive.
+    const classes = [...(forest.classes as readonly (string | number)[])];
+    const calibrator = fitCalibrator(forest.predictProba(valX), yVal, { classes, seed });
+    const calibration = { rows: yVal.length, method: calibrator.method, ece: calibrator.report.ece };
+    log('calibrate', `calibrated on the ${yVal.length} validation runs`, {
+      method: calibrator.method,
+      ece_before: calibrator.report.ece.before,
+      ece_after: calibrator.report.ece.after,
+    });
+
     // 7. Packages: the native forest with its fitted preprocessing, and ONE ONNX graph holding the preprocessing too.
     const native = await saveModelPackage({
       objects,
@@ -351,6 +375,7 @@ export async function runSecom(options: SecomOptions = {}): Promise<SecomResult>
       preprocessing: fitted,
       metrics,
       lineage: { runId: study.id, datasetVersions: [`${datasetName}@${dv.version}`] },
+      metadata: calibratorMetadata(calibrator),
     });
     const exported = exportToOnnx({ model: forest, preprocessing: fitted });
     const onnxPkg = await saveModelPackage({
@@ -361,6 +386,7 @@ export async function runSecom(options: SecomOptions = {}): Promise<SecomResult>
       signature: exported.signature,
       metrics,
       lineage: { runId: study.id, datasetVersions: [`${datasetName}@${dv.version}`] },
+      metadata: calibratorMetadata(calibrator),
     });
     const inputNames = exported.signature.inputs.map((i) => i.name);
     const parity = await checkParity(objects, onnxPkg.digest, native.digest, inputNames, testFrame, data.featureNames);
@@ -466,6 +492,7 @@ export async function runSecom(options: SecomOptions = {}): Promise<SecomResult>
     let rollbackNote = 'no rollback: continuous training promoted nothing';
     let live: DriftReport | undefined;
     let shifted: DriftReport | undefined;
+    let servedCalibrator: Calibrator | undefined;
     const prod = await registry.resolve({ model: MODEL, alias: 'production' }).catch(() => null);
     if (!prod) {
       log('serve', 'no production version (the gate refused the first model): nothing to serve or monitor');
@@ -486,6 +513,10 @@ export async function runSecom(options: SecomOptions = {}): Promise<SecomResult>
           feedback: `POST ${url}/v1/feedback`,
         });
         const windowSize = Math.ceil(testIdx.length / N_WINDOWS);
+        // The calibrator as the server and the policy see it: read back from the production package's metadata.
+        servedCalibrator = calibratorFromMetadata(
+          (await readModelPackageManifest(objects, prod.packageDigest)).metadata,
+        );
         // Continuous training watches the sensors the forest relies on most: 2 of them drifting (KS test on the last
         // two windows of the prediction log against the version's training profile) triggers a retraining.
         const policy = createContinuousTrainingPolicy({
@@ -650,6 +681,9 @@ export async function runSecom(options: SecomOptions = {}): Promise<SecomResult>
           const frame = injected ? injectDrift(clean, trainFrame, shiftedSensor, stuckSensor) : clean;
           const y = yOf(part);
           const res = await replayRuns(url, MODEL, frame, inputNames, y);
+          // Before labels arrive: the window's accuracy at the decision threshold, estimated from the served fail
+          // probabilities alone with the calibrator stored in the served package.
+          const est = estimateAccuracy(res.scores, threshold, classes, servedCalibrator);
           // Metrics from the feedback: the window's predictions as the server logged them, joined with their labels.
           const labelled = await waitForLabelled(store, String(prod.version), res.ids);
           const fromFeedback = windowMetrics(labelled, threshold);
@@ -662,6 +696,9 @@ export async function runSecom(options: SecomOptions = {}): Promise<SecomResult>
             injected,
             versions: res.versions.join(','),
             ...fromFeedback,
+            estimatedAccuracy: est.estimate,
+            estimatedLower: est.lower,
+            estimatedUpper: est.upper,
             driftedShare: drift.dataset.share,
             monitoredDrifted: monitoredDrifted.length,
           };
@@ -677,6 +714,8 @@ export async function runSecom(options: SecomOptions = {}): Promise<SecomResult>
               fails: result.fails,
               flagged: result.flagged,
               caught: result.caught,
+              estimated_accuracy: est.estimate,
+              accuracy: result.accuracy,
               drifted_sensors: `${drift.dataset.driftedColumns}/${drift.dataset.columns}`,
               monitored_drifted: `${monitoredDrifted.length}/${monitored.length}`,
             },
@@ -799,6 +838,35 @@ export async function runSecom(options: SecomOptions = {}): Promise<SecomResult>
     }
     await study.end();
 
+    // Estimated (before labels) vs realized (after feedback) accuracy over the clean and the injected windows.
+    const estimates: EstimateRow[] = [];
+    for (const [stream, injectedPart] of [
+      ['replayed test runs, clean windows', false],
+      ['replayed test runs, sensor drift injected', true],
+    ] as const) {
+      const parts = replayed.filter((p) => p.injected === injectedPart);
+      const part = windows.filter((w) => w.injected === injectedPart);
+      if (parts.length === 0) continue;
+      const est = estimateAccuracy(
+        parts.flatMap((p) => p.scores),
+        threshold,
+        classes,
+        servedCalibrator,
+      );
+      const labelled = part.reduce((a, w) => a + w.labelled, 0);
+      const realized = part.reduce((a, w) => a + w.accuracy * w.labelled, 0) / Math.max(1, labelled);
+      const row = { stream, n: est.n, estimated: est.estimate, lower: est.lower, upper: est.upper, realized };
+      estimates.push(row);
+      log('estimate', `${stream}: accuracy estimated before labels vs realized after feedback`, {
+        runs: row.n,
+        estimated: row.estimated,
+        interval: `${row.lower.toFixed(3)}-${row.upper.toFixed(3)}`,
+        realized: row.realized,
+        gap: row.estimated - row.realized,
+        calibrated: servedCalibrator ? servedCalibrator.method : 'no calibrator',
+      });
+    }
+
     // 12. The HTML report.
     const file = join(home, 'reports', 'secom.html');
     writeFileSync(
@@ -818,6 +886,8 @@ export async function runSecom(options: SecomOptions = {}): Promise<SecomResult>
         parity,
         promoted,
         windows,
+        estimates,
+        calibration,
         live,
         shifted,
         injected: { shifted: shiftedSensor, stuck: stuckSensor },
@@ -847,6 +917,8 @@ export async function runSecom(options: SecomOptions = {}): Promise<SecomResult>
       promoted,
       metrics,
       windows: windows.map((w) => ({ ...w })),
+      estimates,
+      calibration,
       checks,
       retrain: r === null ? null : { version: r.version, status: r.status, rolledBackTo: r.rolledBackTo ?? null },
       alerts: alerts.map((a) => a.title),
@@ -859,6 +931,16 @@ export async function runSecom(options: SecomOptions = {}): Promise<SecomResult>
 }
 
 /** One replayed window: what the server predicted, scored against the feedback in the store, and its drift. */
+/** Accuracy of one replayed stream: estimated before labels vs realized after feedback. */
+export interface EstimateRow {
+  stream: string;
+  n: number;
+  estimated: number;
+  lower: number;
+  upper: number;
+  realized: number;
+}
+
 export interface WindowResult {
   from: string;
   to: string;
@@ -876,6 +958,10 @@ export interface WindowResult {
   /** Fail precision at the decision threshold (null when nothing was flagged). */
   precision: number | null;
   accuracy: number;
+  /** Accuracy at the threshold estimated from the served probabilities alone, before labels (CBPE), and its 95 % interval. */
+  estimatedAccuracy: number;
+  estimatedLower: number;
+  estimatedUpper: number;
   /** Share of all kept sensors drifted in this window. */
   driftedShare: number;
   /** How many of the monitored sensors drifted in this window. */
@@ -945,6 +1031,28 @@ function holdoutMetrics(y: readonly number[], score: ArrayLike<number>, threshol
     fail_precision: flagged === 0 ? 0 : tp / flagged,
     threshold,
   };
+}
+
+/**
+ * Accuracy at `threshold` estimated from fail probabilities alone (CBPE, `estimatePerformance`), the probabilities
+ * calibrated by `calibrator` when given; the predictions are the thresholded ones the example acts on.
+ */
+function estimateAccuracy(
+  scores: readonly number[],
+  threshold: number,
+  classes: readonly (string | number)[],
+  calibrator: Calibrator | undefined,
+): { n: number; estimate: number; lower: number; upper: number } {
+  const j = classes.indexOf(FAIL);
+  const pass = classes.find((c) => c !== FAIL)!;
+  const est = estimatePerformance({
+    probabilities: scores.map((sc) => classes.map((_, k) => (k === j ? sc : 1 - sc))),
+    predictions: scores.map((sc) => (sc >= threshold ? FAIL : pass)),
+    classes,
+    ...(calibrator ? { calibrator } : {}),
+    draws: 200,
+  });
+  return { n: est.n, estimate: est.accuracy.estimate, lower: est.accuracy.lower, upper: est.accuracy.upper };
 }
 
 /** Fail recall, precision and accuracy of logged predictions against their feedback labels. */
@@ -1140,6 +1248,25 @@ function withBanner(html: string, simulated: boolean): string {
   return html.replace(/<body([^>]*)>/, `<body$1>${banner}`);
 }
 
+/** Performance before labels arrive: estimated vs realized accuracy per stream, with the gap. */
+function estimatesHtml(r: {
+  estimates: EstimateRow[];
+  calibration: { rows: number; method: string; ece: { before: number; after: number } };
+}): string {
+  if (r.estimates.length === 0) return '';
+  const c = r.calibration;
+  const rows = r.estimates
+    .map((e) => {
+      const gap = e.estimated - e.realized;
+      return `<tr><td>${esc(e.stream)}</td><td>${e.n}</td><td>${e.estimated.toFixed(3)} (${e.lower.toFixed(3)}–${e.upper.toFixed(3)})</td><td>${e.realized.toFixed(3)}</td><td>${gap >= 0 ? '+' : ''}${gap.toFixed(3)}</td></tr>`;
+    })
+    .join('');
+  return `<h2>Performance before labels arrive</h2>
+<p>Accuracy at the decision threshold estimated from the served fail probabilities alone (confidence-based performance estimation), before any label arrived, beside the accuracy realized once the feedback came in. The probabilities are calibrated by a <b>${esc(c.method)}</b> calibrator fitted on the ${c.rows} validation runs (never used for fitting) and stored in the model package's metadata (expected calibration error ${c.ece.before.toFixed(3)} before, ${c.ece.after.toFixed(3)} after, out of fold).</p>
+<table><tr><th>stream</th><th>runs</th><th>estimated accuracy (95 % interval)</th><th>realized accuracy</th><th>gap</th></tr>${rows}</table>
+<p>The estimate assumes that the calibration still holds. Injected sensor drift breaks that assumption (the forest's confidence on wrong readings says nothing about its accuracy), so the gap on the injected windows is shown as measured.</p>`;
+}
+
 function renderReport(r: {
   simulated: boolean;
   quick: boolean;
@@ -1155,6 +1282,8 @@ function renderReport(r: {
   parity: { maxAbsDiff: number; labelMismatches: number; rows: number };
   promoted: boolean;
   windows: WindowResult[];
+  estimates: EstimateRow[];
+  calibration: { rows: number; method: string; ece: { before: number; after: number } };
   live: DriftReport | undefined;
   shifted: DriftReport | undefined;
   injected: { shifted: string; stuck: string };
@@ -1201,7 +1330,7 @@ function renderReport(r: {
   const windowRows = r.windows
     .map(
       (w, k) =>
-        `<tr><td>${k + 1}</td><td>${w.from} … ${w.to}${w.injected ? ' <b>(injected)</b>' : ''}</td><td>${w.runs}</td><td>${w.labelled}</td><td>${w.fails}</td><td>${w.flagged}</td><td>${w.caught}</td><td>${pct(w.recall)}</td><td>${pct(w.precision)}</td><td>${pct(w.accuracy)}</td><td>${(100 * w.driftedShare).toFixed(1)} %</td><td>${w.monitoredDrifted}/${r.monitored.length}</td><td>v${esc(w.versions)}</td></tr>`,
+        `<tr><td>${k + 1}</td><td>${w.from} … ${w.to}${w.injected ? ' <b>(injected)</b>' : ''}</td><td>${w.runs}</td><td>${w.labelled}</td><td>${w.fails}</td><td>${w.flagged}</td><td>${w.caught}</td><td>${pct(w.recall)}</td><td>${pct(w.precision)}</td><td>${pct(w.accuracy)}</td><td>${pct(w.estimatedAccuracy)}</td><td>${(100 * w.driftedShare).toFixed(1)} %</td><td>${w.monitoredDrifted}/${r.monitored.length}</td><td>v${esc(w.versions)}</td></tr>`,
     )
     .join('');
   const firstInjected = r.windows.findIndex((w) => w.injected);
@@ -1306,7 +1435,8 @@ ${curveChart([{ label: 'test runs', points: rocCurve(r.testPoints), color: '#4f7
 <h2>Served over HTTP: replayed traffic with feedback</h2>
 <p>Production was served by <code>@mlops/serve</code> (following the registry alias); the test runs were replayed in time order in ${r.windows.length} windows through <code>POST /v2/models/${MODEL}/infer</code> (Open Inference Protocol v2, a missing reading as <code>null</code>), and the true outcome of every run went back through <code>POST /v1/feedback</code>. The figures per window are computed from the server's prediction log joined with that feedback, at the decision threshold.</p>
 ${overTime}
-<table><tr><th>#</th><th>window</th><th>runs</th><th>with feedback</th><th>fails</th><th>flagged</th><th>caught</th><th>recall</th><th>precision</th><th>accuracy</th><th>drifted sensors</th><th>monitored drifted</th><th>served by</th></tr>${windowRows}</table>
+<table><tr><th>#</th><th>window</th><th>runs</th><th>with feedback</th><th>fails</th><th>flagged</th><th>caught</th><th>recall</th><th>precision</th><th>accuracy</th><th>estimated accuracy (before labels)</th><th>drifted sensors</th><th>monitored drifted</th><th>served by</th></tr>${windowRows}</table>
+${estimatesHtml(r)}
 <h2>Sensor drift</h2>
 <p>Injected from window ${firstInjected + 1} on: <code>${esc(r.injected.shifted)}</code> shifted by 3 training standard deviations and <code>${esc(r.injected.stuck)}</code> stuck at its training median (the forest's two most important sensors). Drifted sensors: ${live.dataset.driftedColumns}/${live.dataset.columns} in the clean windows → ${shifted.dataset.driftedColumns}/${shifted.dataset.columns} in the injected ones (<a href="secom-drift-injected.html">full drift report</a>). ${r.simulated ? 'The simulator drifts on its own over time, which is why many sensors drift in the clean windows too; continuous training therefore watches the ' : 'Continuous training watches the '}${r.monitored.length} sensors the forest relies on most: ${esc(r.monitored.join(', '))}.</p>
 <table><tr><th>sensor</th><th>injection</th><th>clean windows</th><th>injected windows</th></tr>${injectedRows}</table>

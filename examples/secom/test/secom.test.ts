@@ -22,6 +22,21 @@ describe('SECOM example (--quick --simulate)', () => {
     expect(html).toContain('Continuous training');
     expect(html).not.toMatch(/<script|https?:\/\/cdn/);
     expect(existsSync(join(home, 'reports', 'secom-drift-injected.html'))).toBe(true);
+    // Performance before labels arrive: a calibrator fitted on the validation runs, and the estimate beside the
+    // realized accuracy of the clean and the injected windows, in the result and the report.
+    expect(html).toContain('Performance before labels arrive');
+    expect(['none', 'isotonic', 'temperature']).toContain(result.calibration.method);
+    expect(result.estimates.map((e) => e.stream)).toEqual([
+      'replayed test runs, clean windows',
+      'replayed test runs, sensor drift injected',
+    ]);
+    for (const e of result.estimates) {
+      expect(e.estimated).toBeGreaterThanOrEqual(e.lower);
+      expect(e.estimated).toBeLessThanOrEqual(e.upper);
+      expect(e.realized).toBeGreaterThan(0);
+      expect(html).toContain(e.estimated.toFixed(3));
+    }
+    for (const w of result.windows) expect(w.estimatedAccuracy).toBeGreaterThan(0);
     // ONNX parity held on the test runs, and the metrics are real numbers.
     expect(result.metrics.pr_auc).toBeGreaterThan(0);
     expect(result.metrics.pr_auc).toBeLessThanOrEqual(1);
