@@ -18,6 +18,7 @@ import { createRegistry, type Registry } from '@mlops/registry';
 import { createModelServer } from '@mlops/serve';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from './helpers.js';
 
 /** A classifier: label = "pos" when a > 0. */
 const flavor: Flavor<Record<string, never>> = {
@@ -39,19 +40,8 @@ const signature = {
   outputs: [{ name: 'label', type: 'string' as const }],
 };
 
-/** Seeded uniform numbers (mulberry32). */
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const normals = (seed: number, n: number, shift = 0) => {
-  const u = rng(seed);
+  const u = mulberry32(seed);
   return Array.from({ length: n }, () => shift + Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u()));
 };
 
@@ -162,7 +152,7 @@ function storedFor(w: Window): MonitoringSettings {
 
 async function checkWindow(w: Window): Promise<void> {
   const model = `agree-${++runs}`;
-  const rand = rng(w.seed);
+  const rand = mulberry32(w.seed);
   await registry.createModel({ name: model });
   const refA = normals(w.seed + 1, 400);
   const reference = createProfile(
