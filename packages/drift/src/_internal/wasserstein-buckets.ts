@@ -172,12 +172,28 @@ function scan(
       acc[4 * k + 3]! += x - (min + k * step);
       if ((binOf[k] as number) < 0) hb[histogramBin(x, edges)]!++;
     }
+    // Buckets of one bin are consecutive: sum them in locals, write once per bin.
+    let bin = -1;
+    let sumA = 0;
+    let sumB = 0;
     for (let k = 0; k < buckets; k++) {
       const h = binOf[k] as number;
-      if (h >= 0) {
-        ha[h]! += acc[4 * k] as number;
-        hb[h]! += acc[4 * k + 2] as number;
+      if (h < 0) continue;
+      if (h !== bin) {
+        if (bin >= 0) {
+          ha[bin]! += sumA;
+          hb[bin]! += sumB;
+        }
+        bin = h;
+        sumA = 0;
+        sumB = 0;
       }
+      sumA += acc[4 * k] as number;
+      sumB += acc[4 * k + 2] as number;
+    }
+    if (bin >= 0) {
+      ha[bin]! += sumA;
+      hb[bin]! += sumB;
     }
     histA = ha;
     histB = hb;
