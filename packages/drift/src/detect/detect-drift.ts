@@ -65,9 +65,9 @@ export interface DriftOptions {
   createdAt?: string;
   /**
    * Worker threads that test large numerical columns (50,000+ values with the current ones) alongside the calling
-   * thread, which stays blocked until every column is done, as without workers. `'auto'` uses one per idle core
-   * (cores minus the 1-minute load average) beyond the calling thread, at most one per two large columns and 8,
-   * when the large columns hold 2 million values or more together; `0` tests everything in the calling thread.
+   * thread, which stays blocked until every column is done, as without workers. `'auto'` uses one per core beyond
+   * the calling thread, at most one per two large columns and 8, when the large columns hold 2 million values or
+   * more together; `0` tests everything in the calling thread.
    * Node only (in browsers everything runs in the calling thread); the report is the same either way.
    * @default 'auto'
    */

@@ -98,10 +98,9 @@ function builtin<T>(name: string): T | null {
 }
 
 /**
- * How many worker threads to use: `workers` itself when a number, else (for 'auto') one per idle core (cores minus
- * the 1-minute load average: on a machine already busy, threads only add overhead), beyond the calling thread, at
- * most one per two large columns and 8, and none when the large columns hold fewer than {@link PARALLEL_WORK_FROM}
- * values together or worker threads are not available.
+ * How many worker threads to use: `workers` itself when a number, else (for 'auto') one per core beyond the calling
+ * thread, at most one per two large columns and 8, and none when the large columns hold fewer than
+ * {@link PARALLEL_WORK_FROM} values together or worker threads are not available.
  */
 export function resolveWorkers(
   workers: number | 'auto' | undefined,
@@ -114,10 +113,7 @@ export function resolveWorkers(
   const os = builtin<Os>('node:os');
   if (!os || !builtin<WorkerThreads>('node:worker_threads')) return 0;
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  const load = os.loadavg()[0] ?? 0; // 0 where unknown (Windows)
-  // the load includes the calling thread when it has been busy: cores − load is what new threads can get
-  const idleCores = Math.floor(cores - load);
-  return Math.max(0, Math.min(cores - 1, idleCores, Math.floor(largeColumns / 2), 8));
+  return Math.max(0, Math.min(cores - 1, Math.floor(largeColumns / 2), 8));
 }
 
 // From the built package the worker is dist/detect-worker.js beside the chunk that holds this code. From source
