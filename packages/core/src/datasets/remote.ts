@@ -304,6 +304,27 @@ async function filesMatch(
   return mapLimit(files, concurrency, (f) => fileMatches(f, relOf(f), cache));
 }
 
+/** A counting semaphore: `acquire` waits for a free slot. */
+class Semaphore {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+  constructor(slots: number) {
+    this.free = slots;
+  }
+  acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
+  }
+}
+
 /** Temp files of restores older than this are abandoned (a pull killed mid-file): the next pull removes them. */
 const RESTORE_TEMP_MAX_AGE_MS = 3_600_000;
 
@@ -440,25 +461,69 @@ export async function pullDataset(opts: PullDatasetOptions): Promise<PullDataset
     throw isMlopsError(err, 'NOT_FOUND') ? notFoundObject(f.digest, f.path, remote.name, err) : err;
   };
   try {
+    for (const d of new Set(todo.map((f) => dirname(f.target)))) await mkdir(d, { recursive: true });
+    const filesOf = new Map<Digest, TrackedFile[]>();
+    for (const f of todo) filesOf.set(f.digest, [...(filesOf.get(f.digest) ?? []), f]);
+    /** Files already restored from the bytes as they were downloaded. */
+    const done = new Set<TrackedFile>();
     if (objects && fromRemote.length > 0) {
-      // Download what the cache lacks, `concurrency` objects at once (an fsObjectStore cache packs small ones).
-      const items = function* (): Generator<PutManyItem> {
-        for (const d of fromRemote) yield { body: bodyOf(remote, d, needed.get(d)?.size), expectedDigest: d };
+      // Download what the cache lacks, `concurrency` objects at once (an fsObjectStore cache packs small ones). A small
+      // object's files are restored from its verified bytes as soon as they arrive, so writing the working copy
+      // overlaps the downloads; waiting for a free slot among the restores slows the downloads down (bounded memory).
+      const slots = new Semaphore(concurrency);
+      const restoring: Promise<void>[] = [];
+      const restoreNow = async (d: Digest, body: Buffer) => {
+        await slots.acquire();
+        const job = (async () => {
+          try {
+            for (const f of filesOf.get(d) ?? []) {
+              p.tick(body.length);
+              bytes += await restoreBytes(body, f.target);
+              restored.push(f.path);
+              done.add(f);
+            }
+          } finally {
+            slots.release();
+          }
+        })();
+        restoring.push(job);
+        job.catch(() => {});
       };
-      await putObjects(objects, items(), { concurrency }).catch((err) => {
-        const d = (err as { details?: { digest?: string } })?.details?.digest as Digest | undefined;
-        const f = (d && needed.get(d)) || (needed.get(fromRemote[0] as Digest) as TrackedFile);
-        return asNotFound(f)(err);
-      });
+      const items = function* (): Generator<PutManyItem> {
+        for (const d of fromRemote) {
+          const size = needed.get(d)?.size;
+          if (size === undefined || size > SMALL_READ) {
+            yield { body: bodyOf(remote, d, size), expectedDigest: d };
+            continue;
+          }
+          const body = (async function* () {
+            const verified = await remote.readBytes(d);
+            yield verified;
+            await restoreNow(d, verified);
+          })();
+          yield { body, expectedDigest: d };
+        }
+      };
+      try {
+        await putObjects(objects, items(), { concurrency }).catch((err) => {
+          const d = (err as { details?: { digest?: string } })?.details?.digest as Digest | undefined;
+          const f = (d && needed.get(d)) || (needed.get(fromRemote[0] as Digest) as TrackedFile);
+          return asNotFound(f)(err);
+        });
+      } finally {
+        // No restore is left running behind a failure.
+        await Promise.allSettled(restoring);
+      }
+      await Promise.all(restoring);
       for (const d of fromRemote) {
         fetched.push(d);
         if (local.get(d) === 'corrupted') repaired.push(d);
         local.set(d, 'intact');
       }
     }
-    for (const d of new Set(todo.map((f) => dirname(f.target)))) await mkdir(d, { recursive: true });
     const refetched = new Map<Digest, Promise<void>>();
     await mapLimit(todo, concurrency, async (f) => {
+      if (done.has(f)) return;
       if (!objects) {
         bytes += await restoreFrom(remote, f, p).catch(asNotFound(f));
         fetched.push(f.digest);
