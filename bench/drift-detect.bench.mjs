@@ -15,6 +15,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statfsSync, write
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import { detectDrift } from '@mlops/drift';
 
 const PYTHON = '/usr/bin/python3';
@@ -66,6 +67,42 @@ function runPython(script, args) {
   if (r.status !== 0) throw new Error(`python failed (exit ${r.status}): ${r.stderr.trim().split('\n').pop()}`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
+/**
+ * How much a second thread helps on this machine right now, measured the way the workers would use it: a bare loop
+ * run by the calling thread alone, then by the calling thread and a worker thread at the same time. 2 = a free core,
+ * 1 = the cores are taken by other jobs (then worker threads cannot make anything faster).
+ */
+function threadSpeedup() {
+  const n = 30_000_000;
+  const spin = () => {
+    let x = 0;
+    for (let i = 0; i < n; i++) x += Math.sqrt(i);
+    return x;
+  };
+  const flags = new Int32Array(new SharedArrayBuffer(12));
+  const code = `const { workerData } = require('node:worker_threads');
+const f = new Int32Array(workerData);
+function spin(n) { let x = 0; for (let i = 0; i < n; i++) x += Math.sqrt(i); return x; }
+for (let r = 0; r < 20; r++) spin(100000); // warmed up (optimised) before saying ready
+Atomics.store(f, 0, 1); Atomics.notify(f, 0); Atomics.wait(f, 1, 0);
+const x = spin(${n});
+Atomics.store(f, 2, x > 0 ? 1 : 2); Atomics.notify(f, 2);`;
+  spin();
+  const t0 = performance.now();
+  spin();
+  const one = performance.now() - t0;
+  const worker = new Worker(code, { eval: true, workerData: flags.buffer });
+  Atomics.wait(flags, 0, 0, 30_000);
+  const t1 = performance.now();
+  Atomics.store(flags, 1, 1);
+  Atomics.notify(flags, 1);
+  spin();
+  Atomics.wait(flags, 2, 0, 60_000);
+  const two = performance.now() - t1;
+  void worker.terminate();
+  return (2 * one) / two;
+}
+
 let pythonRss = 0;
 const goals = [];
 function verdict(label, ratio, goal) {
@@ -309,8 +346,10 @@ for _ in range(repeat):
 print(json.dumps({"ms": out, "cpu": cpu, "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 `;
   const loadBefore = load();
+  const speedups = [];
   try {
     for (let round = 0; round < Math.min(ROUNDS, 2); round++) {
+      speedups.push(threadSpeedup());
       variants.forEach(([, opts], v) => {
         times(() => detectDrift(ref, cur, opts), 2, js[v], jsCpu[v]);
       });
@@ -331,6 +370,10 @@ print(json.dumps({"ms": out, "cpu": cpu, "rss": resource.getrusage(resource.RUSA
   console.log(`\nB. detectDrift, ${rows.toLocaleString('en')} rows x ${cols} numeric columns, full columns both sides`);
   console.log(`   (load average ${loadBefore} before, ${load()} after; Wasserstein on every column by default)`);
   console.log(`   reports identical with 0, 'auto' and 1 workers: ${identical ? 'yes' : 'NO'}`);
+  console.log(
+    `   a second thread on this machine now: two threads ran a bare loop ${speedups.map((x) => `${x.toFixed(2)}×`).join(', ')} ` +
+      'as fast as one (2× = a free core; near 1× the cores are busy with other jobs and threads cannot help)',
+  );
   const figures = js.map((t) => median(t));
   variants.forEach(([label], v) => {
     console.log(`   ${label.padEnd(34)} ${ms(figures[v])} (CPU, all threads: ${ms(median(jsCpu[v]))})`);
