@@ -484,6 +484,11 @@ describe('metric names in alerts and the dashboard', () => {
       }
     }
     expect(quality.find((r) => r.alert === 'MlopsFeedBroken')!.expr).toMatch(/mlops_feed_broken\b/);
+    const estimated = quality.find((r) => r.alert === 'MlopsEstimatedMetricBelowThreshold')!.expr;
+    expect(estimated).toMatch(
+      /mlops_estimated_accuracy\b[\s\S]*mlops_estimated_macro_f1\b[\s\S]*<\s*on\s*\(model, version, metric\)[\s\S]*mlops_monitoring_estimated_minimum/,
+    );
+    expect(estimated, 'no number of its own').not.toMatch(/[<>]=?\s*\d/);
   });
 
   it('every metric they use appears in a real /metrics response', async () => {

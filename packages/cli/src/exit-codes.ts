@@ -25,6 +25,11 @@ export const EXIT_CODES = {
   FEED_BROKEN: 9,
   /** `mlops monitor --fail-on-crossing`: a metric from feedback is below its minimum. */
   METRIC_BELOW_MINIMUM: 10,
+  /**
+   * `mlops monitor --fail-on-crossing`: a metric estimated without labels (CBPE) is below its minimum, and no metric
+   * from feedback is (labels, when there are enough, win over the estimate).
+   */
+  ESTIMATED_BELOW_MINIMUM: 11,
   /** Interrupted (Ctrl-C). */
   INTERRUPTED: 130,
 } as const;

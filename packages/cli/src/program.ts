@@ -68,7 +68,7 @@ Exit codes:
   0 ok · 1 error · 2 usage/invalid input · 3 not found · 4 conflict or gate failed · 5 store locked
   6 unauthorized/forbidden · 7 checksum mismatch · 8 drift detected (--fail-on-drift, --fail-on-crossing)
   9 broken feed: missing/retyped/empty columns (--fail-on-drift, --fail-on-crossing; retrain blocked)
-  10 a metric below its minimum (monitor --fail-on-crossing) · 130 interrupted
+  10 a metric below its minimum · 11 an estimated metric below its minimum (monitor --fail-on-crossing) · 130 interrupted
 `;
 
 /**
@@ -496,7 +496,10 @@ export function createProgram(io: RunOptions, state: { exitCode: number; json: b
     .option('--version <n>', 'a version number instead of the alias')
     .option('--window <duration>', 'window length when the version stores none, e.g. 30m, 6h, 7d (default 1d)')
     .option('--min-samples <n>', 'minimum predictions / labels when the version stores none (default 30)')
-    .option('--fail-on-crossing', 'exit 9 on a broken feed, 8 on dataset drift, 10 on a metric below its minimum')
+    .option(
+      '--fail-on-crossing',
+      'exit 9 on a broken feed, 8 on dataset drift, 10 on a metric below its minimum, 11 on an estimate below its minimum',
+    )
     .addHelpText(
       'after',
       examples([

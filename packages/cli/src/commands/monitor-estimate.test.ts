@@ -66,5 +66,14 @@ describe('mlops monitor: estimated performance', () => {
     const { monitoring } = JSON.parse(json.text);
     expect(monitoring.estimate.accuracy.estimate).toBeCloseTo(expected.accuracy.estimate, 12);
     expect(monitoring.settings.estimatedMinimums).toEqual({ accuracy: 0.9 });
+
+    // a CronJob or CI check: the estimate below its minimum is its own non-zero exit code
+    expect(
+      await monitorCommand(
+        { model: 'proba', failOnCrossing: true },
+        ctx,
+        createOutput({ json: true, stdout: bufferSink(), stderr: bufferSink() }),
+      ),
+    ).toBe(EXIT_CODES.ESTIMATED_BELOW_MINIMUM);
   });
 });

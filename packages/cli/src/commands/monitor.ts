@@ -152,7 +152,8 @@ export function formatMonitoring(r: MonitoringRecord, alias: string | undefined)
  * `@mlops/monitoring` — the evaluator of the server's gauges and the retraining policy — against the version's
  * reference profile and stored settings, and prints the verdict (a broken feed included), drift and data quality
  * per feature, metrics from feedback and the thresholds crossed (`--json`: the monitoring result). Returns the exit
- * code (with `failOnCrossing`: 9 broken feed, 8 drift, 10 metric below its minimum).
+ * code (with `failOnCrossing`: 9 broken feed, 8 drift, 10 metric below its minimum,
+ * 11 estimated metric below its minimum).
  */
 export async function monitorCommand(opts: MonitorCommandOptions, ctx: CliContext, out: Output): Promise<number> {
   const registry = await ctx.registry();
@@ -186,5 +187,6 @@ export async function monitorCommand(opts: MonitorCommandOptions, ctx: CliContex
   if (result.status === 'broken') return EXIT_CODES.FEED_BROKEN;
   if (result.status === 'drifted') return EXIT_CODES.DRIFT_DETECTED;
   if (result.crossings.some((c) => c.kind === 'minimum')) return EXIT_CODES.METRIC_BELOW_MINIMUM;
+  if (result.crossings.some((c) => c.kind === 'estimated-minimum')) return EXIT_CODES.ESTIMATED_BELOW_MINIMUM;
   return EXIT_CODES.OK;
 }
