@@ -1,5 +1,5 @@
 import { readdir } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { MlopsError } from '../errors.js';
 import type { ObjectStore } from '../objects/object-store.js';
@@ -72,7 +72,7 @@ export async function listDatasetFiles(root: string): Promise<string[]> {
   const walk = async (rel: string) => {
     const entries = await readdir(join(root, rel), { withFileTypes: true });
     for (const e of entries) {
-      const relPath = rel ? posix.join(rel, e.name) : e.name;
+      const relPath = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) {
         if (!SKIP_DIRS.has(e.name)) await walk(relPath);
       } else if (e.isFile() && !e.name.endsWith(POINTER_SUFFIX) && !RESTORE_TEMP_RE.test(e.name)) {

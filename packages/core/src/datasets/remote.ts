@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream, statSync } from 'node:fs';
 import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join, posix } from 'node:path';
+import { basename, dirname, join, posix, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { isMlopsError, MlopsError } from '../errors.js';
 import { concurrencyOf, mapLimit, putObjects, statObjects } from '../objects/batch.js';
@@ -420,7 +420,7 @@ export async function pullDataset(opts: PullDatasetOptions): Promise<PullDataset
       if (damaged) repaired.push(loaded.pointer.digest as Digest);
     }
   }
-  const cache = objects ? await openStatCache(objects, loaded.dataPath, opts.statCache) : undefined;
+  const cache = objects ? await openStatCache(objects, resolve(loaded.dataPath), opts.statCache) : undefined;
   const matches = await filesMatch(loaded.files, loaded, cache, concurrency);
   const todo: TrackedFile[] = [];
   const unchanged: string[] = [];
@@ -681,7 +681,7 @@ export async function datasetStatus(opts: DatasetStatusOptions): Promise<Dataset
       if (remoteState === 'corrupted') corrupted.push({ path: label, digest: d, store: 'remote' });
     }
   }
-  const cache = verify ? undefined : await openStatCache(objects, loaded.dataPath, opts.statCache);
+  const cache = verify ? undefined : await openStatCache(objects, resolve(loaded.dataPath), opts.statCache);
   const matches = await filesMatch(loaded.files, loaded, cache, concurrency);
   const files: DatasetFileStatus[] = [];
   loaded.files.forEach((f, i) => {

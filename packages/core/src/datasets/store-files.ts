@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type BigIntStats, closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { isMlopsError, MlopsError } from '../errors.js';
 import { putFileObject, putObjects } from '../objects/batch.js';
 import { checkObjects } from '../objects/check.js';
@@ -57,10 +57,11 @@ const aborted = (signal: AbortSignal) =>
 
 /**
  * Stats every path (bigint: ns timestamps and inodes for the stat cache), synchronously in slices: thousands of
- * `fs.promises.stat` calls cost several times more. A file that vanished since it was listed is a `CONFLICT`.
+ * `fs.promises.stat` calls cost several times more. Each stat is reduced to its cache identity at once (20,000 stat
+ * objects kept alive would keep the garbage collector busy). A file that vanished since it was listed is a `CONFLICT`.
  */
-export async function statFiles(paths: readonly string[], signal?: AbortSignal): Promise<BigIntStats[]> {
-  const out: BigIntStats[] = [];
+export async function statFiles(paths: readonly string[], signal?: AbortSignal): Promise<FileIdentity[]> {
+  const out: FileIdentity[] = [];
   for (let i = 0; i < paths.length; i++) {
     if (i % SLICE === SLICE - 1) {
       await yieldToLoop();
@@ -73,7 +74,7 @@ export async function statFiles(paths: readonly string[], signal?: AbortSignal):
         details: { path: paths[i] },
       });
     }
-    out.push(st);
+    out.push(identityOf(st));
   }
   return out;
 }
