@@ -100,6 +100,10 @@ try {
   );
   console.log(`generating ${mib(SIZE)} in ${dir}`);
   await pipeline(Readable.from(pseudoRandom(SIZE)), createWriteStream(file));
+  // Settle the generated file on disk first: its writeback would otherwise compete with the first round's writes.
+  const fh = await open(file, 'r+');
+  await fh.sync();
+  await fh.close();
   store = await createStore('memory://');
   const rssStore = process.memoryUsage().rss;
   opensslOnce(); // warm the page cache: every contender reads from memory
