@@ -420,3 +420,4 @@ export {
   createTracker,
   migrateTracking,
 } from './tracking/index.js';
+export { formatIssuePath, invalidInput, parseInput, summarizeIssues, zodIssues } from './validation.js';

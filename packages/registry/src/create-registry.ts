@@ -3,12 +3,12 @@ import {
   MlopsError,
   migrateObjectRefs,
   type ObjectStore,
+  parseInput,
   recordObjectRef,
   removeObjectRefs,
   type Store,
 } from '@mlops/core';
 import { decodeCursor, encodeCursor } from './_internal/cursor.js';
-import { parseInput } from './_internal/validate.js';
 import { createEventHub, registryChannel } from './events.js';
 import { describeGate, evaluateGate, type GateEvidence, hasGateFunction, inProcessGateSchema } from './gates.js';
 import { REGISTRY_MIGRATIONS, REGISTRY_NAMESPACE } from './migrations/index.js';

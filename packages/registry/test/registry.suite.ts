@@ -191,7 +191,7 @@ export function testRegistry(getRegistry: () => Registry, options: RegistrySuite
         }),
       );
       expect(badSignature.code).toBe('INVALID_INPUT');
-      expect(badSignature.details).toEqual([expect.objectContaining({ path: 'signature.inputs.0.type' })]);
+      expect(badSignature.details).toEqual([expect.objectContaining({ path: 'signature.inputs[0].type' })]);
       const badDigest = await rejection(r().createVersion({ model: name, packageDigest: 'md5:abc', flavor: 'f' }));
       expect(badDigest.details).toEqual([expect.objectContaining({ path: 'packageDigest' })]);
       const missing = await rejection(
@@ -408,7 +408,7 @@ export function testRegistry(getRegistry: () => Registry, options: RegistrySuite
         }),
       );
       expect(err.code).toBe('INVALID_INPUT');
-      expect(err.details).toEqual([expect.objectContaining({ path: 'gate.all.0.value' })]);
+      expect(err.details).toEqual([expect.objectContaining({ path: 'gate.all[0].value' })]);
       expect((await rejection(r().resolve({ model: name, alias: 'production' }))).code).toBe('NOT_FOUND');
       expect((await rejection(r().promote({ model: name, version: 5, alias: 'production' }))).code).toBe('NOT_FOUND');
     });

@@ -10,6 +10,7 @@ import {
   columnsToRecords,
   createPredictionLogger,
   type FieldIssue,
+  invalidInput,
   isLoopbackHost,
   isRequestId,
   MlopsError,
@@ -17,13 +18,14 @@ import {
   type PredictionLoggerOptions,
   recordFeedback,
   type Store,
+  summarizeIssues,
+  zodIssues,
 } from '@mlops/core';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Registry as PromRegistry } from 'prom-client';
 import type { z } from 'zod';
 import { rowCount, toPlainInputs } from './_internal/columns.js';
-import { issuesOf, summarize } from './_internal/issues.js';
 import { type AuthMode, type AuthOptions, createAddressAuth, createAuthenticator } from './auth.js';
 import { DOCS_PAGE } from './docs-page.js';
 import { ServeError, toErrorResponse } from './errors.js';
@@ -299,10 +301,6 @@ function state(res: Response): RequestState {
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-function invalid(what: string, details: FieldIssue[]): MlopsError {
-  return new MlopsError('INVALID_INPUT', { message: summarize(what, details), details });
 }
 
 /**
@@ -734,7 +732,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     call: PredictCall,
   ): Promise<Prediction> {
     if (version !== undefined && typeof version !== 'string') {
-      throw invalid('invalid prediction', [{ path: 'version', message: 'Expected a string' }]);
+      throw invalidInput('invalid prediction', [{ path: 'version', message: 'Expected a string' }]);
     }
     const slot = findSlot(model, 'model');
     const plain = toPlainInputs(inputs);
@@ -745,23 +743,25 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
   // ---- v1 ----
   const v1Body = (body: unknown): { key: 'instances' | 'inputs'; value: unknown } => {
     if (!isPlainObject(body)) {
-      throw invalid('invalid request', [
+      throw invalidInput('invalid request', [
         { path: '(body)', message: 'Expected a JSON object: { "instances": [...] } or { "inputs": ... }' },
       ]);
     }
     const extra = Object.keys(body).filter((k) => k !== 'instances' && k !== 'inputs');
     if (extra.length > 0)
-      throw invalid(
+      throw invalidInput(
         'invalid request',
         extra.slice(0, 20).map((k) => ({ path: k, message: 'Unknown field' })),
       );
     const has = (k: string) => Object.hasOwn(body, k);
     if (has('instances') === has('inputs')) {
-      throw invalid('invalid request', [{ path: 'instances', message: 'Give exactly one of "instances" or "inputs"' }]);
+      throw invalidInput('invalid request', [
+        { path: 'instances', message: 'Give exactly one of "instances" or "inputs"' },
+      ]);
     }
     if (has('instances')) {
       if (!Array.isArray(body.instances)) {
-        throw invalid('invalid request', [{ path: 'instances', message: 'Expected an array of records' }]);
+        throw invalidInput('invalid request', [{ path: 'instances', message: 'Expected an array of records' }]);
       }
       return { key: 'instances', value: body.instances };
     }
@@ -806,7 +806,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
   if (feedbackStore) {
     app.post('/v1/feedback', requireScope('feedback'), ...requireJson, async (req, res) => {
       const parsed = feedbackBodySchema.safeParse(req.body);
-      if (!parsed.success) throw invalid('invalid feedback', issuesOf(parsed.error, []));
+      if (!parsed.success) throw invalidInput('invalid feedback', zodIssues(parsed.error));
       const { id, ids } = await recordFeedback({ store: feedbackStore, ...parsed.data });
       res.status(201).json({ id, ids, requestId: state(res).requestId });
     });
@@ -861,7 +861,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
       const slot = slotOf(String(req.params.name), res);
       const v = req.params.version === undefined ? undefined : String(req.params.version);
       const parsed = v2InferRequestSchema.safeParse(req.body);
-      if (!parsed.success) throw invalid('invalid inference request', issuesOf(parsed.error, []));
+      if (!parsed.success) throw invalidInput('invalid inference request', zodIssues(parsed.error));
       const body = parsed.data;
       const r = await predictWith(
         slot,
@@ -875,7 +875,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
         const bad = body.outputs.flatMap((o, i) =>
           known.has(o.name) ? [] : [{ path: `outputs[${i}].name`, message: `Unknown output "${o.name}"` }],
         );
-        if (bad.length > 0) throw invalid('invalid inference request', bad);
+        if (bad.length > 0) throw invalidInput('invalid inference request', bad);
         names = body.outputs.map((o) => o.name);
       }
       const st = state(res);
@@ -968,13 +968,13 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
         const parse = (schema: z.ZodType | undefined, value: unknown, where: string) => {
           if (!schema) return value;
           const r = schema.safeParse(value);
-          if (!r.success) details.push(...issuesOf(r.error, [where]));
+          if (!r.success) details.push(...zodIssues(r.error, [where]));
           return r.success ? r.data : undefined;
         };
         const params = parse(d.params, { ...req.params }, 'params');
         const query = parse(d.query, { ...(req.query as object) }, 'query');
         const body = parse(d.body, req.body, 'body');
-        if (details.length > 0) throw invalid('invalid request', details);
+        if (details.length > 0) throw invalidInput('invalid request', details);
         const st = state(res);
         const out = await d.handler({
           params,
@@ -991,9 +991,9 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
           const r = d.response.safeParse(out);
           if (!r.success) {
             throw new MlopsError('INTERNAL', {
-              message: summarize(
+              message: summarizeIssues(
                 `route ${d.method.toUpperCase()} ${d.path} returned an invalid response`,
-                issuesOf(r.error, []),
+                zodIssues(r.error),
               ),
             });
           }
@@ -1016,7 +1016,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     async predict(model, inputs, opts = {}) {
       const requestId = opts.requestId ?? randomUUID();
       if (!isRequestId(requestId)) {
-        throw invalid('invalid prediction', [
+        throw invalidInput('invalid prediction', [
           { path: 'requestId', message: 'Letters, digits, ".", "_", ":", "-" (1 to 128)' },
         ]);
       }

@@ -7,8 +7,9 @@ import type { ObjectStore } from '../objects/object-store.js';
 import { recordObjectRef } from '../objects/refs.js';
 import { loadTransformer } from '../preprocessing/pipeline.js';
 import type { FittedTransformer, Frame } from '../preprocessing/types.js';
-import { parseSignature, type SignatureInput, zodIssues } from '../signature/signature.js';
+import { parseSignature, type SignatureInput } from '../signature/signature.js';
 import type { Store } from '../store/store.js';
+import { zodIssues } from '../validation.js';
 import {
   MODEL_PACKAGE_KIND,
   type ModelPackageManifest,

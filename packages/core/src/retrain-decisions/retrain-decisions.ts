@@ -5,7 +5,7 @@ import { rootStore } from '../store/_shared.js';
 import { ensureMigrated } from '../store/migrate.js';
 import { isUniqueViolation } from '../store/sql-errors.js';
 import type { Store } from '../store/store.js';
-import { parseInput } from '../tracking/schemas.js';
+import { parseInput } from '../validation.js';
 
 /**
  * What can start a retraining: `performance` is a metric from feedback below its minimum (`accuracy` is what

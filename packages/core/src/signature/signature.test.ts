@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { isMlopsError, MlopsError } from '../errors.js';
 import {
   createInputValidator,
-  formatPath,
   inferSignature,
   parseSignature,
   type SignatureInput,
@@ -56,15 +55,6 @@ describe('parseSignature', () => {
     expect(err?.code).toBe('INVALID_INPUT');
     const paths = ((err?.details ?? []) as { path: string }[]).map((d) => d.path);
     expect(paths).toContain('inputs[1].type');
-  });
-
-  it.each([
-    [[], ''],
-    [['inputs', 3, 'age'], 'inputs[3].age'],
-    [['inputs', 'age', 2], 'inputs.age[2]'],
-    [['inputs', 0, 'my field'], 'inputs[0]["my field"]'],
-  ])('formatPath(%j) = %s', (path, expected) => {
-    expect(formatPath(path)).toBe(expected);
   });
 });
 

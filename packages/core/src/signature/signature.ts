@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Columns, ColumnValues, InputRecord } from '../contracts/columns.js';
-import { type FieldIssue, MlopsError } from '../errors.js';
 import { pgText } from '../pg-text.js';
+import { invalidInput, zodIssues } from '../validation.js';
 
 /** The element types a signature field may have. */
 export const FIELD_TYPES = [
@@ -71,45 +71,10 @@ export type Signature = z.infer<typeof signatureSchema>;
 /** A signature as written by hand (shapes may be left out). */
 export type SignatureInput = z.input<typeof signatureSchema>;
 
-/** Formats a zod path as `inputs[3].age` / `inputs.age[2]`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else {
-      const s = String(seg);
-      out += /^[A-Za-z_$][\w$]*$/.test(s) ? (out ? `.${s}` : s) : `[${JSON.stringify(s)}]`;
-    }
-  }
-  return out;
-}
-
-/** Converts zod issues to field-level issues, splitting unknown-key issues into one per key. */
-export function zodIssues(error: z.ZodError, prefix: readonly PropertyKey[] = []): FieldIssue[] {
-  const out: FieldIssue[] = [];
-  for (const i of error.issues) {
-    if (i.code === 'unrecognized_keys') {
-      for (const k of i.keys) out.push({ path: formatPath([...prefix, ...i.path, k]), message: 'Unknown field' });
-    } else {
-      out.push({ path: formatPath([...prefix, ...i.path]), message: i.message });
-    }
-  }
-  return out;
-}
-
-function invalid(what: string, details: FieldIssue[]): MlopsError {
-  const shown = details
-    .slice(0, 5)
-    .map((d) => `${d.path || '(root)'}: ${d.message}`)
-    .join('; ');
-  const more = details.length > 5 ? ` (and ${details.length - 5} more)` : '';
-  return new MlopsError('INVALID_INPUT', { message: `${what}: ${shown}${more}`, details });
-}
-
 /** Validates a signature (zod), throwing `INVALID_INPUT` with field paths. */
 export function parseSignature(json: unknown): Signature {
   const r = signatureSchema.safeParse(json);
-  if (!r.success) throw invalid('invalid signature', zodIssues(r.error));
+  if (!r.success) throw invalidInput('invalid signature', zodIssues(r.error));
   return r.data;
 }
 
@@ -376,16 +341,16 @@ function convertInputs(
 ): Columns {
   const { maxRows, path } = opts;
   if (inputs === null || typeof inputs !== 'object') {
-    throw invalid('invalid request', [{ path, message: 'Required: an array of records or an object of columns' }]);
+    throw invalidInput('invalid request', [{ path, message: 'Required: an array of records or an object of columns' }]);
   }
   const isRecords = Array.isArray(inputs);
   const r = (isRecords ? schemas.records : schemas.columns).safeParse(inputs);
-  if (!r.success) throw invalid(`invalid ${path}`, zodIssues(r.error, path ? path.split('.') : []));
+  if (!r.success) throw invalidInput(`invalid ${path}`, zodIssues(r.error, path ? path.split('.') : []));
   const out: Columns = {};
   if (isRecords) {
     const recs = r.data as InputRecord[];
     if (recs.length > maxRows) {
-      throw invalid('too many rows', [{ path, message: `At most ${maxRows} rows per request` }]);
+      throw invalidInput('too many rows', [{ path, message: `At most ${maxRows} rows per request` }]);
     }
     for (const f of s.inputs)
       out[f.name] = toTypedColumn(
@@ -396,7 +361,7 @@ function convertInputs(
     const cols = r.data as Record<string, unknown[] | undefined>;
     const n = Object.values(cols).find((c) => c !== undefined)?.length ?? 0;
     if (n > maxRows) {
-      throw invalid('too many rows', [{ path, message: `At most ${maxRows} rows per request` }]);
+      throw invalidInput('too many rows', [{ path, message: `At most ${maxRows} rows per request` }]);
     }
     for (const f of s.inputs) out[f.name] = toTypedColumn(f, cols[f.name] ?? new Array(n).fill(null));
   }
@@ -428,7 +393,7 @@ function mergeType(name: string, a: FieldType | undefined, b: FieldType): FieldT
   if (a === undefined || a === b) return b;
   const num = (t: FieldType) => t !== 'bool' && t !== 'string';
   if (num(a) && num(b)) return a === 'float32' && b === 'float32' ? 'float32' : 'float64';
-  throw invalid('cannot infer signature', [{ path: name, message: `Mixes ${a} and ${b} values` }]);
+  throw invalidInput('cannot infer signature', [{ path: name, message: `Mixes ${a} and ${b} values` }]);
 }
 
 function scalarType(v: unknown): FieldType | undefined {
@@ -463,12 +428,15 @@ function inferValue(name: string, v: unknown, acc: Inferred): void {
     }
   } else {
     leafType = scalarType(v);
-    if (!leafType) throw invalid('cannot infer signature', [{ path: name, message: `Unsupported ${typeof v} value` }]);
+    if (!leafType)
+      throw invalidInput('cannot infer signature', [{ path: name, message: `Unsupported ${typeof v} value` }]);
   }
   if (leafType) acc.type = mergeType(name, acc.type, leafType);
   if (acc.shape === undefined) acc.shape = shape;
   else if (acc.shape.length !== shape.length) {
-    throw invalid('cannot infer signature', [{ path: name, message: 'Rows have different numbers of dimensions' }]);
+    throw invalidInput('cannot infer signature', [
+      { path: name, message: 'Rows have different numbers of dimensions' },
+    ]);
   } else acc.shape = acc.shape.map((d, i) => (d === shape[i] ? d : -1));
 }
 
@@ -479,7 +447,7 @@ function inferFields(columns: Columns): FieldSpec[] {
     const acc: Inferred = { optional: false };
     for (const v of col as readonly unknown[]) inferValue(name, v, acc);
     if (!acc.type)
-      throw invalid('cannot infer signature', [{ path: name, message: 'No non-missing value to infer from' }]);
+      throw invalidInput('cannot infer signature', [{ path: name, message: 'No non-missing value to infer from' }]);
     const f: FieldSpec = { name, type: acc.type, shape: acc.shape ?? [] };
     if (acc.optional) f.optional = true;
     return f;

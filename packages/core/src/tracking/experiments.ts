@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { MlopsError } from '../errors.js';
 import { isUniqueViolation } from '../store/sql-errors.js';
 import type { Store } from '../store/store.js';
-import { keySchema, nameSchema, parseInput, tagValueSchema } from './schemas.js';
+import { parseInput } from '../validation.js';
+import { keySchema, nameSchema, tagValueSchema } from './schemas.js';
 
 /** A named group of runs (one model, one question). */
 export interface Experiment {

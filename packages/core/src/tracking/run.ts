@@ -5,6 +5,7 @@ import { isMlopsError, MlopsError } from '../errors.js';
 import type { ObjectBody, ObjectStore } from '../objects/object-store.js';
 import { recordObjectRef } from '../objects/refs.js';
 import type { Store } from '../store/store.js';
+import { parseInput } from '../validation.js';
 import {
   artifactNameSchema,
   datasetUseSchema,
@@ -18,7 +19,6 @@ import {
   type ParamValue,
   paramText,
   paramValueSchema,
-  parseInput,
   type RunStatus,
   tagValueSchema,
 } from './schemas.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isMlopsError } from '../errors.js';
-import { artifactNameSchema, keySchema, paramText, parseInput } from './schemas.js';
+import { parseInput } from '../validation.js';
+import { artifactNameSchema, keySchema, paramText } from './schemas.js';
 
 describe('paramText', () => {
   it.each([

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { type FieldIssue, MlopsError } from '../errors.js';
 
 /** Longest key of a param, metric or tag (as MLflow). */
 export const MAX_KEY_LENGTH = 250;
@@ -85,25 +84,6 @@ export const artifactNameSchema = z
   .refine((s) => s.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..'), {
     message: 'must not contain empty, "." or ".." segments',
   });
-
-/** Converts zod issues into field-level details. */
-export function zodIssues(error: z.ZodError, prefix = ''): FieldIssue[] {
-  return error.issues.map((i) => ({
-    path: [prefix, ...i.path.map(String)].filter((s) => s !== '').join('.') || '(input)',
-    message: i.message,
-  }));
-}
-
-/** Parses `value` with `schema`, or throws `INVALID_INPUT` naming each bad field (prefixed by `what`). */
-export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
-  const res = schema.safeParse(value);
-  if (res.success) return res.data;
-  const details = zodIssues(res.error, what);
-  throw new MlopsError('INVALID_INPUT', {
-    message: `Invalid ${what}: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`,
-    details,
-  });
-}
 
 /** The text form of a param value, as MLflow stores it: strings as-is, everything else as JSON. */
 export function paramText(value: ParamValue): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseInput } from './schemas.js';
+import { parseInput } from '../validation.js';
 import { compileRunSearch, type RunSearch, runSearchSchema } from './search.js';
 
 const compile = (s: RunSearch) => compileRunSearch(parseInput(runSearchSchema, s, 'search'));
@@ -54,7 +54,7 @@ describe('compileRunSearch', () => {
   });
 
   it('rejects unknown filter fields and operators', () => {
-    expect(() => compile({ filter: { metrics: { acc: { between: 1 } as never } } })).toThrow(/Invalid search/);
-    expect(() => compile({ orderBy: { field: 'id; --' as never } })).toThrow(/Invalid search/);
+    expect(() => compile({ filter: { metrics: { acc: { between: 1 } as never } } })).toThrow(/invalid search/);
+    expect(() => compile({ orderBy: { field: 'id; --' as never } })).toThrow(/invalid search/);
   });
 });

@@ -7,6 +7,7 @@ import type { ObjectStore } from '../objects/object-store.js';
 import { migrateObjectRefs } from '../objects/refs.js';
 import { ensureMigrated } from '../store/migrate.js';
 import type { Store } from '../store/store.js';
+import { parseInput } from '../validation.js';
 import {
   createExperiment,
   type Experiment,
@@ -35,7 +36,6 @@ import {
   type ParamValue,
   paramText,
   paramValueSchema,
-  parseInput,
   tagValueSchema,
 } from './schemas.js';
 import { compileRunSearch, type OrderBy, type RunFilter, runFilterSchema, runSearchSchema } from './search.js';

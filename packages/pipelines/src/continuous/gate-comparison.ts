@@ -10,12 +10,12 @@ import {
   MlopsError,
   type ObjectStore,
   type PerformanceMetric,
+  parseInput,
   readLabelledWindow,
   type Store,
 } from '@mlops/core';
 import type { GateComparison, GateComparisonData, ModelVersion } from '@mlops/registry';
 import { z } from 'zod';
-import { parseInput } from '../_internal/validate.js';
 
 /**
  * Labelled data both models are scored on: a held-out set the retraining kept aside (neither model trained on it),

@@ -8,6 +8,7 @@ import {
   latestRetrainDecision,
   MlopsError,
   type ObjectStore,
+  parseInput,
   type RetrainDecisionStatus,
   readModelPackageManifest,
   recordRetrainDecision,
@@ -26,7 +27,6 @@ import {
 import type { Decision, Gate, GateComparison, ModelVersion, Registry } from '@mlops/registry';
 import { z } from 'zod';
 import { migratePipelines } from '../_internal/migrate.js';
-import { parseInput } from '../_internal/validate.js';
 import {
   compareOnSameData,
   comparesWithIncumbent,

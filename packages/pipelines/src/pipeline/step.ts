@@ -1,8 +1,7 @@
 import type { ObjectStore, Run, Store } from '@mlops/core';
-import { MlopsError } from '@mlops/core';
+import { MlopsError, parseInput } from '@mlops/core';
 import { z } from 'zod';
 import { sha256Hex } from '../_internal/hash.js';
-import { parseInput } from '../_internal/validate.js';
 
 const KIND = Symbol.for('mlops.pipelines.kind');
 

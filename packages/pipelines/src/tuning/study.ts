@@ -6,6 +6,7 @@ import {
   type ObjectStore,
   type ProgressMode,
   type ProgressStream,
+  parseInput,
   type Run,
   type Store,
   type Tracker,
@@ -14,7 +15,6 @@ import { z } from 'zod';
 import { canonicalJson } from '../_internal/hash.js';
 import { migratePipelines } from '../_internal/migrate.js';
 import { rngFor } from '../_internal/rng.js';
-import { parseInput } from '../_internal/validate.js';
 import { type Observation, randomSample, type SampleFn, type TpeOptions, tpeSampler } from './samplers.js';
 import { type Choice, checkSpace, type ParamsOf, type SearchSpace } from './space.js';
 import { createThreadPool, type ObjectiveModule, THREAD_PRUNED, type ThreadPool } from './threads.js';

@@ -1,7 +1,15 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { apiKeyFromHeaders, isMlopsError, MlopsError, pgJsonIssues } from '@mlops/core';
+import {
+  apiKeyFromHeaders,
+  type FieldIssue,
+  formatIssuePath,
+  invalidInput,
+  isMlopsError,
+  MlopsError,
+  parseInput,
+  pgJsonIssues,
+} from '@mlops/core';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { parseInput } from '../_internal/validate.js';
 import { DEFAULT_MAX_PROFILE_BYTES } from '../profile.js';
 import {
   aliasRefSchema,
@@ -86,21 +94,14 @@ type Handler = (req: Request, res: Response) => Promise<void>;
  * and of JSON nested over 64 levels, in the URL parameters, the query and the body.
  */
 function assertStorable(parts: { params?: unknown; query?: unknown; body?: unknown }): void {
-  const details: { path: string; message: string }[] = [];
+  const details: FieldIssue[] = [];
   for (const [where, value] of Object.entries(parts)) {
     if (value === undefined) continue;
     for (const i of pgJsonIssues(value)) {
-      const path = i.path.map(String).join('.');
-      details.push({ path: path || (where === 'body' ? '(body)' : `(${where})`), message: i.message });
+      details.push({ path: formatIssuePath(i.path) || `(${where})`, message: i.message });
     }
   }
-  if (details.length > 0) {
-    const first = details[0]!;
-    throw new MlopsError('INVALID_INPUT', {
-      message: `Invalid input: ${first.path}: ${first.message}${details.length > 1 ? ` (and ${details.length - 1} more)` : ''}`,
-      details,
-    });
-  }
+  if (details.length > 0) throw invalidInput('invalid input', details);
 }
 
 /** The body as an object (`{}` when absent); anything else is a 400. */
