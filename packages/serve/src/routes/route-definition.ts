@@ -1,9 +1,10 @@
-import type { ApiKeyPrincipal, ApiKeyScope, Columns } from '@mlops/core';
+import type { Columns, RouteContext as CoreRouteContext, RouteDefinition as CoreRouteDefinition } from '@mlops/core';
 import type { Request, Response } from 'express';
 import type { z } from 'zod';
 
-/** HTTP methods an extension route may use. */
-export type RouteMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+// The route definition lives in `@mlops/core` (so the registry and other packages define routes without depending
+// on serve); serve adds express's request and response and `predict` to the context.
+export type { RouteMethod } from '@mlops/core';
 
 /** Options of {@link RouteContext.predict}. */
 export interface RoutePredictOptions {
@@ -26,15 +27,8 @@ export interface RoutePrediction {
   predictionIds: string[];
 }
 
-/** What a route handler receives: validated params, query and body, plus the raw request and response. */
-export interface RouteContext<P = unknown, Q = unknown, B = unknown> {
-  params: P;
-  query: Q;
-  body: B;
-  /** The request id (also the `x-request-id` response header). */
-  requestId: string;
-  /** The API key's principal when auth is on and the route has a scope. */
-  principal: ApiKeyPrincipal | undefined;
+/** What the model server adds to core's route context: express's request and response, and `predict`. */
+export interface ServeRouteExtras {
   req: Request;
   res: Response;
   /**
@@ -47,49 +41,24 @@ export interface RouteContext<P = unknown, Q = unknown, B = unknown> {
 }
 
 /**
- * A route another package or app adds with `server.route(def)`: zod schemas describe it, the server validates
- * params, query and body (400 with field paths), checks the API key scope, validates the response, and lists the
- * route in `/openapi.json`. The handler returns the response body, or sends the response itself through `res`
- * (server-sent events, HTML) and returns `undefined`.
+ * What a route handler mounted on the model server receives: core's {@link CoreRouteContext} (validated params,
+ * query and body, request id, principal) with express's request and response and `predict`.
  */
-export interface RouteDefinition<
+export interface RouteContext<P = unknown, Q = unknown, B = unknown>
+  extends CoreRouteContext<P, Q, B>,
+    ServeRouteExtras {
+  req: Request;
+  res: Response;
+}
+
+/**
+ * A route another package or app adds with `server.route(def)`: core's route definition whose handler may use
+ * serve's {@link ServeRouteExtras}. A definition written against core's plain `RouteDefinition` (like the
+ * registry's routes) is one too.
+ */
+export type RouteDefinition<
   P extends z.ZodType = z.ZodType,
   Q extends z.ZodType = z.ZodType,
   B extends z.ZodType = z.ZodType,
   R extends z.ZodType = z.ZodType,
-> {
-  method: RouteMethod;
-  /** Express path with `:param` segments, e.g. `/v1/tickets/:id/triage`. */
-  path: string;
-  /** One line shown in the docs. */
-  summary?: string;
-  /** Longer description (markdown). */
-  description?: string;
-  /**
-   * Groups in the docs.
-   * @default ['extensions']
-   */
-  tags?: string[];
-  /**
-   * API key scope required when auth is on; `null` makes the route public.
-   * @default 'admin'
-   */
-  scope?: ApiKeyScope | null;
-  /** Path parameters: a `z.object` whose keys are the `:param` names. */
-  params?: P;
-  /** Query string parameters: a `z.object`. */
-  query?: Q;
-  /** JSON request body (POST, PUT, PATCH). */
-  body?: B;
-  /** JSON response body; responses that do not match are a 500 (a server bug), never sent. */
-  response?: R;
-  /**
-   * Status of a successful response.
-   * @default 200
-   */
-  status?: number;
-  /** Handles a validated request. */
-  handler: (
-    ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>,
-  ) => Promise<z.input<R> | undefined> | z.input<R> | undefined;
-}
+> = CoreRouteDefinition<P, Q, B, R, ServeRouteExtras>;
