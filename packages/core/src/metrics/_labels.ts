@@ -1,7 +1,7 @@
 import { MlopsError } from '../errors.js';
 
 /** A class label: a string or a number. */
-export type Label = string | number;
+export type ClassLabel = string | number;
 
 /** Throws an `INVALID_INPUT` {@link MlopsError} with one field issue. */
 export function invalid(message: string, path = ''): never {
@@ -26,7 +26,7 @@ export function checkLabels(y: readonly unknown[], name: string): 'string' | 'nu
 }
 
 /** Checks a pair of label arrays: same length and same label type. */
-export function checkPair(yTrue: readonly Label[], yPred: readonly Label[]): void {
+export function checkPair(yTrue: readonly ClassLabel[], yPred: readonly ClassLabel[]): void {
   const a = checkLabels(yTrue, 'yTrue');
   const b = checkLabels(yPred, 'yPred');
   if (yTrue.length !== yPred.length) invalid(`yTrue has ${yTrue.length} labels but yPred has ${yPred.length}`, 'yPred');
@@ -34,7 +34,7 @@ export function checkPair(yTrue: readonly Label[], yPred: readonly Label[]): voi
 }
 
 /** Compares labels the way numpy sorts them: numbers numerically, strings by code point. */
-export function compareLabels(a: Label, b: Label): number {
+export function compareLabels(a: ClassLabel, b: ClassLabel): number {
   if (typeof a === 'number' && typeof b === 'number') return a - b;
   const x = String(a);
   const y = String(b);
@@ -51,8 +51,8 @@ export function compareLabels(a: Label, b: Label): number {
 }
 
 /** The sorted distinct labels of the given arrays (sklearn `unique_labels`). */
-export function uniqueLabels(...ys: readonly (readonly Label[])[]): Label[] {
-  const s = new Set<Label>();
+export function uniqueLabels(...ys: readonly (readonly ClassLabel[])[]): ClassLabel[] {
+  const s = new Set<ClassLabel>();
   for (const y of ys) for (const v of y) s.add(v);
   return [...s].sort(compareLabels);
 }

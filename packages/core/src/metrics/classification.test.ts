@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isMlopsError } from '../errors.js';
-import type { Label } from './_labels.js';
+import type { ClassLabel } from './_labels.js';
 import { accuracy, balancedAccuracy, confusionMatrix, precisionRecallF1, type ZeroDivision } from './classification.js';
 
 interface Avg {
@@ -11,12 +11,12 @@ interface Avg {
 }
 interface Case {
   name: string;
-  yTrue: Label[];
-  yPred: Label[];
-  labels?: Label[];
+  yTrue: ClassLabel[];
+  yPred: ClassLabel[];
+  labels?: ClassLabel[];
   zeroDivision: ZeroDivision;
   expected: {
-    labels: Label[];
+    labels: ClassLabel[];
     precision: number[];
     recall: number[];
     f1: number[];
@@ -71,7 +71,7 @@ describe('classification metrics (sklearn parity)', () => {
   });
 
   it('refuses empty, mismatched and mixed-type labels with INVALID_INPUT', () => {
-    const bad: [Label[], Label[]][] = [
+    const bad: [ClassLabel[], ClassLabel[]][] = [
       [[], []],
       [['a'], ['a', 'b']],
       [

@@ -1,4 +1,4 @@
-import { checkLabels, checkPair, invalid, type Label, uniqueLabels } from './_labels.js';
+import { type ClassLabel, checkLabels, checkPair, invalid, uniqueLabels } from './_labels.js';
 
 /** Value used for a precision or recall whose denominator is 0 (sklearn's `zero_division`). */
 export type ZeroDivision = 0 | 1;
@@ -6,14 +6,14 @@ export type ZeroDivision = 0 | 1;
 /** Options of {@link precisionRecallF1}. */
 export interface PrecisionRecallF1Options {
   /** Classes to report, in this order; averages are over these only. @default sorted union of yTrue and yPred */
-  labels?: Label[];
+  labels?: ClassLabel[];
   /** Precision of a class never predicted / recall of a class never true. @default 0 */
   zeroDivision?: ZeroDivision;
 }
 
 /** Precision, recall and F1 of one class, with its support (number of true samples). */
 export interface ClassScores {
-  label: Label;
+  label: ClassLabel;
   precision: number;
   recall: number;
   f1: number;
@@ -29,7 +29,7 @@ export interface AveragedScores {
 
 /** Result of {@link precisionRecallF1}. */
 export interface PrecisionRecallF1 {
-  labels: Label[];
+  labels: ClassLabel[];
   perClass: ClassScores[];
   /** Unweighted mean over classes. */
   macro: AveragedScores;
@@ -42,12 +42,12 @@ export interface PrecisionRecallF1 {
 /** Options of {@link confusionMatrix}. */
 export interface ConfusionMatrixOptions {
   /** Row / column order; samples whose true or predicted label is not listed are left out. @default sorted union of yTrue and yPred */
-  labels?: Label[];
+  labels?: ClassLabel[];
 }
 
 /** Confusion matrix: `matrix[i][j]` counts samples of true class `labels[i]` predicted as `labels[j]`. */
 export interface ConfusionMatrix {
-  labels: Label[];
+  labels: ClassLabel[];
   matrix: number[][];
 }
 
@@ -57,7 +57,11 @@ export interface BalancedAccuracyOptions {
   adjusted?: boolean;
 }
 
-function resolveLabels(yTrue: readonly Label[], yPred: readonly Label[], labels: Label[] | undefined): Label[] {
+function resolveLabels(
+  yTrue: readonly ClassLabel[],
+  yPred: readonly ClassLabel[],
+  labels: ClassLabel[] | undefined,
+): ClassLabel[] {
   if (labels === undefined) return uniqueLabels(yTrue, yPred);
   checkLabels(labels, 'labels');
   if (new Set(labels).size !== labels.length) invalid('labels has duplicates', 'labels');
@@ -65,7 +69,7 @@ function resolveLabels(yTrue: readonly Label[], yPred: readonly Label[], labels:
 }
 
 /** Fraction of exact matches, in [0, 1] (sklearn `accuracy_score`). */
-export function accuracy(yTrue: readonly Label[], yPred: readonly Label[]): number {
+export function accuracy(yTrue: readonly ClassLabel[], yPred: readonly ClassLabel[]): number {
   checkPair(yTrue, yPred);
   let ok = 0;
   for (let i = 0; i < yTrue.length; i++) if (yTrue[i] === yPred[i]) ok++;
@@ -74,13 +78,13 @@ export function accuracy(yTrue: readonly Label[], yPred: readonly Label[]): numb
 
 /** Confusion matrix with true classes as rows and predictions as columns (sklearn `confusion_matrix`). */
 export function confusionMatrix(
-  yTrue: readonly Label[],
-  yPred: readonly Label[],
+  yTrue: readonly ClassLabel[],
+  yPred: readonly ClassLabel[],
   options: ConfusionMatrixOptions = {},
 ): ConfusionMatrix {
   checkPair(yTrue, yPred);
   const labels = resolveLabels(yTrue, yPred, options.labels);
-  const index = new Map<Label, number>();
+  const index = new Map<ClassLabel, number>();
   labels.forEach((l, i) => {
     index.set(l, i);
   });
@@ -94,8 +98,8 @@ export function confusionMatrix(
 }
 
 /** Per-class counts: true positives, predicted and true totals, in `labels` order. */
-function counts(yTrue: readonly Label[], yPred: readonly Label[], labels: Label[]) {
-  const index = new Map<Label, number>();
+function counts(yTrue: readonly ClassLabel[], yPred: readonly ClassLabel[], labels: ClassLabel[]) {
+  const index = new Map<ClassLabel, number>();
   labels.forEach((l, i) => {
     index.set(l, i);
   });
@@ -126,8 +130,8 @@ function scores(tp: number, pred: number, truth: number, zd: ZeroDivision): Aver
  * `precision_recall_fscore_support` semantics (including `zeroDivision` for undefined ratios).
  */
 export function precisionRecallF1(
-  yTrue: readonly Label[],
-  yPred: readonly Label[],
+  yTrue: readonly ClassLabel[],
+  yPred: readonly ClassLabel[],
   options: PrecisionRecallF1Options = {},
 ): PrecisionRecallF1 {
   checkPair(yTrue, yPred);
@@ -163,8 +167,8 @@ export function precisionRecallF1(
 
 /** Mean per-class recall over the classes present in yTrue, in [0, 1] (sklearn `balanced_accuracy_score`). */
 export function balancedAccuracy(
-  yTrue: readonly Label[],
-  yPred: readonly Label[],
+  yTrue: readonly ClassLabel[],
+  yPred: readonly ClassLabel[],
   options: BalancedAccuracyOptions = {},
 ): number {
   checkPair(yTrue, yPred);

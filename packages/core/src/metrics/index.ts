@@ -1,4 +1,4 @@
-export type { Label } from './_labels.js';
+export type { ClassLabel } from './_labels.js';
 export type {
   AveragedScores,
   BalancedAccuracyOptions,

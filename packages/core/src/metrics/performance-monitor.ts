@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MlopsError } from '../errors.js';
-import { checkPair, type Label } from './_labels.js';
+import { type ClassLabel, checkPair } from './_labels.js';
 import { accuracy, balancedAccuracy, precisionRecallF1, type ZeroDivision } from './classification.js';
 import { prAuc, rocAuc } from './ranking.js';
 
@@ -24,8 +24,8 @@ export type PerformanceMetric =
 
 /** One prediction joined with its ground truth; `score` is the positive-class score or a probability row. */
 export interface PerformancePair {
-  prediction: Label;
-  label: Label;
+  prediction: ClassLabel;
+  label: ClassLabel;
   score?: number | ArrayLike<number>;
 }
 
@@ -42,9 +42,9 @@ export interface EvaluatePerformanceOptions {
   /** Metrics to compute. */
   metrics: PerformanceMetric[];
   /** Class order of probability-row scores (and the classes averaged over). @default sorted labels seen in the window */
-  labels?: Label[];
+  labels?: ClassLabel[];
   /** Class that scalar scores are for. @default the greater label */
-  posLabel?: Label;
+  posLabel?: ClassLabel;
   /** Value of undefined precision / recall. @default 0 */
   zeroDivision?: ZeroDivision;
   /** Reference value per metric, e.g. the validation metrics of the model version. @default {} */
@@ -116,8 +116,8 @@ function parseOptions<S extends z.ZodType>(schema: S, value: unknown): z.infer<S
 
 function compute(
   metric: string,
-  yTrue: Label[],
-  yPred: Label[],
+  yTrue: ClassLabel[],
+  yPred: ClassLabel[],
   scores: (number | ArrayLike<number>)[] | undefined,
   o: EvaluatePerformanceOptions,
   prf: () => ReturnType<typeof precisionRecallF1>,

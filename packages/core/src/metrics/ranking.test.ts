@@ -1,22 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isMlopsError } from '../errors.js';
-import type { Label } from './_labels.js';
+import type { ClassLabel } from './_labels.js';
 import { prAuc, rocAuc } from './ranking.js';
 
 const fx = JSON.parse(readFileSync(new URL('../../test/fixtures/metrics.json', import.meta.url), 'utf8'));
 
 interface BinaryCase {
   name: string;
-  yTrue: Label[];
+  yTrue: ClassLabel[];
   scores: number[];
-  posLabel: Label;
+  posLabel: ClassLabel;
   expected: { rocAuc: number | null; prAuc: number };
 }
 interface MulticlassCase {
   name: string;
-  yTrue: Label[];
-  labels: Label[];
+  yTrue: ClassLabel[];
+  labels: ClassLabel[];
   scores: number[][];
   expected: { rocAucMacro: number; rocAucWeighted: number; prAucMacro: number; prAucWeighted: number };
 }

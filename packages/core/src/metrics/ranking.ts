@@ -1,4 +1,4 @@
-import { checkLabels, invalid, type Label, uniqueLabels } from './_labels.js';
+import { type ClassLabel, checkLabels, invalid, uniqueLabels } from './_labels.js';
 
 /** Options of {@link rocAuc} and {@link prAuc}. */
 export interface RankingOptions {
@@ -6,9 +6,9 @@ export interface RankingOptions {
    * Binary scores: the class the scores are for. @default the greater of the two labels in yTrue
    * (1 for 0/1 labels); must be given for string labels when yTrue holds a single class
    */
-  posLabel?: Label;
+  posLabel?: ClassLabel;
   /** Probability matrix: the class of each column, in order. @default sorted distinct labels of yTrue */
-  labels?: Label[];
+  labels?: ClassLabel[];
   /** Probability matrix: average of the one-vs-rest scores, unweighted or weighted by class support. @default 'macro' */
   average?: 'macro' | 'weighted';
 }
@@ -88,7 +88,7 @@ function checkScores(scores: ArrayLike<number>, n: number, path: string): void {
 }
 
 function rank(
-  yTrue: readonly Label[],
+  yTrue: readonly ClassLabel[],
   scores: RankingScores,
   options: RankingOptions,
   binary: (positive: Uint8Array, score: ArrayLike<number>) => number,
@@ -140,7 +140,7 @@ function rank(
  * sample for `posLabel`. Multiclass: a probability row per sample, averaged one-vs-rest. Throws INVALID_INPUT when a
  * class has no positive or no negative sample, where AUC is undefined.
  */
-export function rocAuc(yTrue: readonly Label[], scores: RankingScores, options: RankingOptions = {}): number {
+export function rocAuc(yTrue: readonly ClassLabel[], scores: RankingScores, options: RankingOptions = {}): number {
   return rank(yTrue, scores, options, binaryRocAuc);
 }
 
@@ -148,6 +148,6 @@ export function rocAuc(yTrue: readonly Label[], scores: RankingScores, options: 
  * Area under the precision-recall curve as average precision, in [0, 1] (sklearn `average_precision_score`:
  * Σ (Rₙ − Rₙ₋₁) Pₙ, no interpolation). Same score shapes as {@link rocAuc}; 0 when there is no positive sample.
  */
-export function prAuc(yTrue: readonly Label[], scores: RankingScores, options: RankingOptions = {}): number {
+export function prAuc(yTrue: readonly ClassLabel[], scores: RankingScores, options: RankingOptions = {}): number {
   return rank(yTrue, scores, options, binaryAveragePrecision);
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MlopsError } from '../errors.js';
-import { checkPair, invalid, type Label, uniqueLabels } from './_labels.js';
+import { type ClassLabel, checkPair, invalid, uniqueLabels } from './_labels.js';
 import { accuracy, balancedAccuracy, confusionMatrix, precisionRecallF1, type ZeroDivision } from './classification.js';
 import { prAuc, type RankingScores, rocAuc } from './ranking.js';
 
@@ -35,14 +35,14 @@ export interface ClassificationReportOptions {
   /** Scores for ROC-AUC / PR-AUC: one per sample for `posLabel`, or one probability row per sample in `labels` order. @default undefined (no AUCs) */
   scores?: RankingScores;
   /** Classes to report, in order (also the column order of a probability matrix). @default sorted union of yTrue and yPred */
-  labels?: Label[];
+  labels?: ClassLabel[];
   /** Class the binary scores are for. @default the greater label */
-  posLabel?: Label;
+  posLabel?: ClassLabel;
   /** Value of undefined precision / recall. @default 0 */
   zeroDivision?: ZeroDivision;
 }
 
-function aucDefined(yTrue: readonly Label[], classes: readonly Label[]): boolean {
+function aucDefined(yTrue: readonly ClassLabel[], classes: readonly ClassLabel[]): boolean {
   return classes.every((c) => {
     let pos = 0;
     for (const y of yTrue) if (y === c) pos++;
@@ -55,8 +55,8 @@ function aucDefined(yTrue: readonly Label[], classes: readonly Label[]): boolean
  * matrix and, with scores, ROC-AUC and PR-AUC into one zod-validated JSON object.
  */
 export function classificationReport(
-  yTrue: readonly Label[],
-  yPred: readonly Label[],
+  yTrue: readonly ClassLabel[],
+  yPred: readonly ClassLabel[],
   options: ClassificationReportOptions = {},
 ): ClassificationReport {
   checkPair(yTrue, yPred);
@@ -72,7 +72,7 @@ export function classificationReport(
     if (scores.length !== yTrue.length)
       invalid(`scores has ${scores.length} entries, expected ${yTrue.length}`, 'scores');
     const matrix = scores.length > 0 && typeof scores[0] !== 'number';
-    let classes: Label[];
+    let classes: ClassLabel[];
     if (matrix) classes = labels;
     else {
       const present = uniqueLabels(yTrue);

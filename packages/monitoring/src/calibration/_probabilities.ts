@@ -1,4 +1,4 @@
-import { type Label, MlopsError } from '@mlops/core';
+import { type ClassLabel, MlopsError } from '@mlops/core';
 
 /** Rows of class probabilities: one row per prediction, one column per class (plain arrays or typed arrays). */
 export type ProbabilityRows = readonly ArrayLike<number>[];
@@ -47,14 +47,14 @@ export function argmax(row: ArrayLike<number>): number {
  * Maps labels to column indices: through `classes` when given, else the labels must be column indices already.
  */
 export function labelIndices(
-  labels: readonly Label[],
+  labels: readonly ClassLabel[],
   k: number,
-  classes: readonly Label[] | undefined,
+  classes: readonly ClassLabel[] | undefined,
   path: string,
 ): Int32Array {
   if (!Array.isArray(labels)) invalid(`${path} must be an array of labels`, path);
   const out = new Int32Array(labels.length);
-  const index = classes ? new Map<Label, number>(classes.map((c, i) => [c, i])) : undefined;
+  const index = classes ? new Map<ClassLabel, number>(classes.map((c, i) => [c, i])) : undefined;
   for (let i = 0; i < labels.length; i++) {
     const y = labels[i]!;
     const j = index ? index.get(y) : typeof y === 'number' && Number.isInteger(y) && y >= 0 && y < k ? y : undefined;
@@ -72,7 +72,7 @@ export function labelIndices(
 }
 
 /** Checks a class list: `k` unique labels. */
-export function checkClasses(classes: readonly Label[], k: number, path = 'classes'): void {
+export function checkClasses(classes: readonly ClassLabel[], k: number, path = 'classes'): void {
   if (!Array.isArray(classes) || classes.length !== k) {
     invalid(`${path} must list the ${k} classes of the probability columns, in column order`, path);
   }

@@ -1,4 +1,4 @@
-import { type JsonValue, type Label, MlopsError } from '@mlops/core';
+import { type ClassLabel, type JsonValue, MlopsError } from '@mlops/core';
 import { z } from 'zod';
 import {
   argmax,
@@ -100,7 +100,7 @@ export interface Calibrator {
   /** Probability columns expected. */
   readonly nClasses: number;
   /** The classes of the columns, in order; null when fitted on column indices. */
-  readonly classes: readonly Label[] | null;
+  readonly classes: readonly ClassLabel[] | null;
   /** ECE and reliability curves before and after calibration, measured on the held-out rows. */
   readonly report: CalibrationReport;
   /** Calibrated probabilities of each row (rows sum to 1). Temperature scaling keeps the argmax; isotonic may not. */
@@ -120,7 +120,7 @@ export interface FitCalibratorOptions {
    */
   method?: 'isotonic' | 'temperature' | 'auto';
   /** The classes of the probability columns, in order; labels are looked up in it. @default labels are column indices */
-  classes?: readonly Label[];
+  classes?: readonly ClassLabel[];
   /** Equal-width confidence bins for ECE and the reliability curves. @default 10 */
   bins?: number;
   /** Cross-validation folds for the calibrated ECE (and the `auto` choice). @default 5 */
@@ -196,7 +196,7 @@ function outOfFoldConfidence(
  */
 export function fitCalibrator(
   probabilities: ProbabilityRows,
-  labels: readonly Label[],
+  labels: readonly ClassLabel[],
   options: FitCalibratorOptions = {},
 ): Calibrator {
   const requested = options.method ?? 'auto';

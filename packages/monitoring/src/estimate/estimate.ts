@@ -1,4 +1,4 @@
-import type { Label } from '@mlops/core';
+import type { ClassLabel } from '@mlops/core';
 import { z } from 'zod';
 import { argmax, checkClasses, checkProbabilities, invalid, labelIndices } from '../calibration/_probabilities.js';
 import { seededRandom } from '../calibration/_rng.js';
@@ -71,9 +71,9 @@ export interface EstimatePerformanceOptions {
   /** The model's class probabilities, one row per prediction, columns in `classes` order. */
   probabilities: readonly ArrayLike<number>[];
   /** The classes of the probability columns, in order (a calibrator fitted with classes must list the same). */
-  classes: readonly Label[];
+  classes: readonly ClassLabel[];
   /** The labels the model returned. @default the most probable class of each row (first on ties) */
-  predictions?: readonly Label[];
+  predictions?: readonly ClassLabel[];
   /** Applied to the probabilities first (the predictions stay the model's). @default undefined (used as given) */
   calibrator?: Calibrator;
   /** Coverage of the intervals, in (0, 1). @default 0.95 */

@@ -1,11 +1,11 @@
 import {
+  type ClassLabel,
   type Columns,
   columnsToRecords,
   createInputValidator,
   evaluatePerformance,
   type Flavor,
   type InputRecord,
-  type Label,
   loadModelPackage,
   MlopsError,
   type ObjectStore,
@@ -223,7 +223,7 @@ function labelMetrics(
   }
   const names = [...new Set(Object.values(metrics))];
   const perf = evaluatePerformance(
-    labels.map((label, i) => ({ prediction: predicted[i] as Label, label: label as Label })),
+    labels.map((label, i) => ({ prediction: predicted[i] as ClassLabel, label: label as ClassLabel })),
     { metrics: names },
   );
   return Object.fromEntries(Object.entries(metrics).map(([k, m]) => [k, perf.metrics[m] ?? null]));

@@ -9,7 +9,7 @@ export {
   linearOutputSignature,
   linearPredictor,
 } from './flavor.js';
-export type { ClassLabel, LinearModel, LinearModelInit, LinearModelKind, LinearTrainingInfo } from './model.js';
+export type { LinearModel, LinearModelInit, LinearModelKind, LinearTrainingInfo } from './model.js';
 export { linearModel, sigmoid } from './model.js';
 export type { LinearParams, LinearTrainer, LinearTrainingData, ResolvedLinearParams } from './trainer.js';
 export {

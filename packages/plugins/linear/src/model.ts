@@ -1,8 +1,5 @@
-import { type FeatureMatrix, MlopsError } from '@mlops/core';
+import { type ClassLabel, type FeatureMatrix, MlopsError } from '@mlops/core';
 import { checkMatrix, scoresClassMajor } from './_internal/matrix.js';
-
-/** A class label: a string or a number (classes are all strings or all numbers). */
-export type ClassLabel = string | number;
 
 /** `binary`: one coefficient row and a sigmoid; `multinomial`: one row per class and a softmax. */
 export type LinearModelKind = 'binary' | 'multinomial';

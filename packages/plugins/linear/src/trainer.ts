@@ -1,4 +1,5 @@
 import {
+  type ClassLabel,
   type ColumnValues,
   type FeatureMatrix,
   MlopsError,
@@ -9,7 +10,7 @@ import {
 import { z } from 'zod';
 import { minimizeLbfgs } from './_internal/lbfgs.js';
 import { addXtG, checkMatrix, scoresFeatureMajor } from './_internal/matrix.js';
-import { type ClassLabel, type LinearModel, type LinearModelKind, linearModel, sigmoid } from './model.js';
+import { type LinearModel, type LinearModelKind, linearModel, sigmoid } from './model.js';
 
 /** Trainer name, also recorded by tracking integrations. */
 export const LINEAR_TRAINER_NAME = 'mlops.linear';

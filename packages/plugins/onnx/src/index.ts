@@ -5,7 +5,7 @@ export type { ForestModelLike } from './export/forest.js';
 export type { LinearModelLike } from './export/linear.js';
 export type { OnnxPredictor, OnnxSessionOptions } from './flavor.js';
 export { loadOnnxModel, ONNX_FLAVOR_NAME, onnxFlavor } from './flavor.js';
-export type { OnnxClassLabel, OnnxFlavorConfig, OnnxModel } from './onnx-model.js';
+export type { OnnxFlavorConfig, OnnxModel } from './onnx-model.js';
 export {
   ONNX_METADATA_KEYS,
   ONNX_MISSING_STRING,

@@ -52,9 +52,6 @@ export const onnxFlavorConfigSchema = z.object({
 /** The flavor config of an ONNX model package. */
 export type OnnxFlavorConfig = z.infer<typeof onnxFlavorConfigSchema>;
 
-/** A class label: a string or a number. */
-export type OnnxClassLabel = string | number;
-
 /** An ONNX model with what the flavor needs to turn its outputs back into labels. */
 export interface OnnxModel {
   /** The serialized `ModelProto` (the `.onnx` file). */

@@ -1,4 +1,4 @@
-import { MlopsError, type ModelInput } from '@mlops/core';
+import { type ClassLabel, MlopsError, type ModelInput } from '@mlops/core';
 import { z } from 'zod';
 import { convertCartTree, type ForestTree, type MlCartNode } from './_internal/build-tree.js';
 import { invalid, requireFinite, toDense } from './_internal/input.js';
@@ -7,9 +7,6 @@ export type { ForestTree } from './_internal/build-tree.js';
 
 /** The `kind` of a {@link ForestJson}. */
 export const FOREST_JSON_KIND = 'mlops.random-forest/forest';
-
-/** A class label: a string or a number. */
-export type ClassLabel = string | number;
 
 const forestTreeSchema = z
   .strictObject({

@@ -5,7 +5,7 @@ export {
   randomForestOutputSignature,
   randomForestPredictor,
 } from './flavor.js';
-export type { ClassLabel, ForestJson, ForestTree, FromMlRandomForestOptions, RandomForestModel } from './forest.js';
+export type { ForestJson, ForestTree, FromMlRandomForestOptions, RandomForestModel } from './forest.js';
 export {
   argmaxRows,
   FOREST_JSON_KIND,

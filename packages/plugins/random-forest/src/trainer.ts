@@ -1,10 +1,17 @@
 import { availableParallelism } from 'node:os';
-import { MlopsError, type ModelInput, type Trainer, type TrainerContext, type TrainingData } from '@mlops/core';
+import {
+  type ClassLabel,
+  MlopsError,
+  type ModelInput,
+  type Trainer,
+  type TrainerContext,
+  type TrainingData,
+} from '@mlops/core';
 import { z } from 'zod';
 import type { TreeData, TreeJob } from './_internal/build-tree.js';
 import { invalid, requireFinite, toDense } from './_internal/input.js';
 import { createRng, type Rng } from './_internal/prng.js';
-import { type ClassLabel, FOREST_JSON_KIND, type RandomForestModel, randomForestModel } from './forest.js';
+import { FOREST_JSON_KIND, type RandomForestModel, randomForestModel } from './forest.js';
 import { runTreeJobs } from './pool.js';
 
 /** Trainer name (`trainer.name`). */
