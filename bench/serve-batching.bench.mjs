@@ -18,7 +18,7 @@ import {
 import { exportToOnnx, onnxFlavor } from '@mlops/plugin-onnx';
 import { randomForestTrainer } from '@mlops/plugin-random-forest';
 import { createModelServer } from '@mlops/serve';
-import autocannon from 'autocannon';
+import { loadTest } from './_lib/serve.mjs';
 
 const SECONDS = Number(process.env.MLOPS_BENCH_SECONDS ?? 10);
 const CONNECTIONS = 64;
@@ -78,12 +78,10 @@ async function run(batching) {
   });
   const http = await server.listen({ port: 0, host: '127.0.0.1', signals: [] });
   const batchSizes = [];
-  const r = await autocannon({
+  const r = await loadTest({
     url: `${http.url}/v1/models/forest/predict`,
-    method: 'POST',
     connections: CONNECTIONS,
-    duration: SECONDS,
-    headers: { 'content-type': 'application/json' },
+    seconds: SECONDS,
     body,
   });
   const text = await server.metrics.metrics();
@@ -92,10 +90,10 @@ async function run(batching) {
   batchSizes.push(sum / count);
   await http.close();
   return {
-    rps: r.requests.average,
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    bad: r.non2xx + r.errors + r.timeouts,
+    rps: r.rps,
+    p50: r.p50,
+    p99: r.p99,
+    bad: r.bad,
     meanBatch: batchSizes[0],
   };
 }

@@ -13,38 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStore } from '@mlops/core';
 import { createModelServer } from '@mlops/serve';
-import autocannon from 'autocannon';
+import { oneRecordBody as body, loadTest, cheapPredictor as predictor } from './_lib/serve.mjs';
 
 const SECONDS = Number(process.env.MLOPS_BENCH_SECONDS ?? 8);
 const CONNECTIONS = (process.env.MLOPS_BENCH_CONNECTIONS ?? '8,64').split(',').map(Number);
-
-/** A cheap predictor, so the figures measure the server and its log rather than the model. */
-const predictor = {
-  signature: {
-    inputs: [
-      { name: 'age', type: 'float64', shape: [] },
-      { name: 'income', type: 'float64', shape: [] },
-      { name: 'city', type: 'string', shape: [] },
-    ],
-    outputs: [
-      { name: 'score', type: 'float64', shape: [] },
-      { name: 'label', type: 'string', shape: [] },
-    ],
-  },
-  batchable: true,
-  async predict(inputs) {
-    const n = inputs.age.length;
-    const score = new Float64Array(n);
-    const label = new Array(n);
-    for (let i = 0; i < n; i++) {
-      score[i] = 1 / (1 + Math.exp(-(0.03 * inputs.age[i] + 0.00001 * inputs.income[i] - 2)));
-      label[i] = score[i] > 0.5 ? 'yes' : 'no';
-    }
-    return { score, label };
-  },
-};
-
-const body = JSON.stringify({ instances: [{ age: 42, income: 51000, city: 'Lyon' }] });
 
 /** Counts the store's transactions (one per INSERT statement of the log). */
 function counting(store) {
@@ -73,27 +45,20 @@ async function run(base, durability, connections, model) {
     defaultMetrics: false,
   });
   const http = await server.listen({ port: 0, host: '127.0.0.1', signals: [] });
-  const r = await autocannon({
-    url: `${http.url}/v1/models/${model}/predict`,
-    method: 'POST',
-    connections,
-    duration: SECONDS,
-    headers: { 'content-type': 'application/json' },
-    body,
-  });
+  const r = await loadTest({ url: `${http.url}/v1/models/${model}/predict`, connections, seconds: SECONDS, body });
   const commitsDuringLoad = transactions();
   await http.close();
   await server.close();
   const stats = server.logger.stats();
   const rows = await base.query('SELECT count(*)::int AS n FROM core_predictions WHERE model = $1', [model]);
-  const ok = r.requests.total - r.non2xx;
+  const ok = r.total - r.non2xx;
   if (rows[0].n < ok) throw new Error(`${model}: ${ok} answered predictions but ${rows[0].n} rows`);
   return {
-    rps: r.requests.average,
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    bad: r.non2xx + r.errors + r.timeouts,
-    total: r.requests.total,
+    rps: r.rps,
+    p50: r.p50,
+    p99: r.p99,
+    bad: r.bad,
+    total: r.total,
     perCommit: commitsDuringLoad > 0 ? ok / commitsDuringLoad : Number.NaN,
     stats,
   };
@@ -119,7 +84,7 @@ async function benchStore(label, store) {
 }
 
 console.log(
-  `autocannon: ${CONNECTIONS.join(', ')} connections, ${SECONDS} s per run, 1 record per request; load generator in this process`,
+  `autocannon: ${CONNECTIONS.join(', ')} connections, ${SECONDS} s per run, 1 record per request; load generator in its own process`,
 );
 const mem = await createStore('memory://');
 try {

@@ -16,38 +16,9 @@
 // The load generator shares the CPU with the server: compare ratios within one run, not absolute figures.
 // MLOPS_BENCH_SECONDS sets the baseline and 4x runs' duration (default 10); each peak-search step runs half of it.
 
-import { fork } from 'node:child_process';
+import { loadTest } from './_lib/serve.mjs';
 
-if (process.argv[2] === '--load') {
-  // The load generator's process: one autocannon run per message, its figures sent back.
-  const { default: autocannon } = await import('autocannon');
-  process.once('message', async ({ url, connections, seconds, body }) => {
-    const r = await autocannon({
-      url,
-      method: 'POST',
-      connections,
-      duration: seconds,
-      headers: { 'content-type': 'application/json' },
-      body,
-      excludeErrorStats: true, // latency of 2xx responses only: the accepted requests
-      timeout: 60,
-    });
-    process.send(
-      {
-        ok: r['2xx'],
-        refused: r.non2xx,
-        errors: r.errors,
-        timeouts: r.timeouts,
-        seconds: r.duration,
-        p50: r.latency.p50,
-        p99: r.latency.p99,
-      },
-      () => process.exit(0),
-    );
-  });
-} else {
-  await main();
-}
+await main();
 
 /** Deterministic uniform numbers (mulberry32). */
 function rng(seed) {
@@ -171,17 +142,10 @@ async function main() {
     };
   }
 
-  /** One autocannon run in the load generator's own process. */
-  function load(url, connections, seconds) {
-    return new Promise((resolve, reject) => {
-      const child = fork(new URL(import.meta.url), ['--load'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-      child.once('message', (r) => resolve({ ...r, connections, goodput: r.ok / r.seconds }));
-      child.once('error', reject);
-      child.once('exit', (code) => {
-        if (code !== 0) reject(new Error(`load generator exited with ${code}`));
-      });
-      child.send({ url, connections, seconds, body });
-    });
+  /** One autocannon run in the load generator's own process (clients that ignore Retry-After). */
+  async function load(url, connections, seconds) {
+    const r = await loadTest({ url, connections, seconds, body, excludeErrorStats: true, timeout: 60 });
+    return { ...r, refused: r.non2xx, connections, goodput: r.ok / r.seconds };
   }
 
   const fmt = (r) =>
