@@ -1,13 +1,14 @@
 /**
- * Resolved settings of an exponential backoff, as consumed by {@link backoffDelay}. Every field is required: callers
- * (HTTP clients, alert sinks) apply their own defaults before calling.
+ * An exponential backoff between attempts, as consumed by {@link backoffDelay}: the one backoff type of every package.
+ * Options that take one (`createLlmClient({ backoff })`, `webhookAlertSink({ backoff })`) accept a `Partial<Backoff>`
+ * and fill in their own documented defaults.
  */
 export interface Backoff {
-  /** Delay before the first retry (before jitter), in milliseconds. Required: no default. */
+  /** Delay before the first retry (before jitter), in milliseconds. */
   initialMs: number;
-  /** Cap on the computed delay (before jitter), in milliseconds. Required: no default. */
+  /** Cap on the computed delay (before jitter), in milliseconds. */
   maxMs: number;
-  /** Growth of the delay per attempt (2 doubles it). Required: no default. */
+  /** Growth of the delay per attempt (2 doubles it). */
   factor: number;
 }
 

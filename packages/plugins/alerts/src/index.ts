@@ -9,7 +9,6 @@ export { escapeSlack, toJsonPayload, toSlackPayload } from './payload.js';
 export type { SuppressionDecision, Suppressor, SuppressorOptions } from './suppression.js';
 export { createSuppressor } from './suppression.js';
 export type {
-  BackoffOptions,
   DeliveryResult,
   WebhookAlertSink,
   WebhookAlertSinkOptions,

@@ -1,36 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  type Alert,
-  type AlertSink,
-  alertSchema,
-  type Backoff,
-  backoffDelay,
-  isRetryableStatus,
-  MlopsError,
-  parseRetryAfter,
-} from '@mlops/core';
+import { type Alert, type AlertSink, alertSchema, type Backoff, backoffDelay, isRetryableStatus, MlopsError, parseRetryAfter, invalidInput, zodIssues } from '@mlops/core';
 import { z } from 'zod';
 import { type AlertDeliveryContext, toJsonPayload, toSlackPayload } from './payload.js';
 import { createSuppressor } from './suppression.js';
-
-/** Exponential backoff between attempts. */
-export interface BackoffOptions {
-  /**
-   * Delay before the first retry (before jitter).
-   * @default 500
-   */
-  initialMs?: number;
-  /**
-   * Longest delay between attempts; also the longest `Retry-After` honoured (a server asking for more fails the send).
-   * @default 30_000
-   */
-  maxMs?: number;
-  /**
-   * Growth per attempt.
-   * @default 2
-   */
-  factor?: number;
-}
 
 /** Options of {@link webhookAlertSink}. */
 export interface WebhookAlertSinkOptions {
@@ -53,10 +25,12 @@ export interface WebhookAlertSinkOptions {
    */
   retries?: number;
   /**
-   * Backoff between attempts (exponential with jitter); a `Retry-After` header takes precedence.
+   * Backoff between attempts (exponential with jitter); a `Retry-After` header takes precedence. Fields left out take
+   * their defaults: `initialMs` 500, `maxMs` 30_000, `factor` 2. `maxMs` is also the longest `Retry-After` honoured (a
+   * server asking for more fails the send).
    * @default { initialMs: 500, maxMs: 30_000, factor: 2 }
    */
-  backoff?: BackoffOptions;
+  backoff?: Partial<Backoff>;
   /**
    * Time limit of one attempt, in milliseconds.
    * @default 10_000
@@ -161,11 +135,8 @@ class AttemptError extends Error {
 export function webhookAlertSink(options: WebhookAlertSinkOptions): WebhookAlertSink {
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) {
-    const details = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-    throw new MlopsError('INVALID_INPUT', {
-      message: `invalid webhookAlertSink options: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`,
-      details,
-    });
+    const details = zodIssues(parsed.error);
+    throw invalidInput('invalid webhookAlertSink options', details);
   }
   const o = parsed.data;
   const backoff: Backoff = o.backoff;
@@ -238,11 +209,8 @@ export function webhookAlertSink(options: WebhookAlertSinkOptions): WebhookAlert
   async function deliver(input: Alert): Promise<DeliveryResult> {
     const checked = alertSchema.safeParse(input);
     if (!checked.success) {
-      const details = checked.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-      throw new MlopsError('INVALID_INPUT', {
-        message: `invalid alert: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`,
-        details,
-      });
+      const details = zodIssues(checked.error);
+      throw invalidInput('invalid alert', details);
     }
     const alert = checked.data;
     const decision = suppressor.decide(alert);

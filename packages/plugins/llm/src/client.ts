@@ -1,12 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  type Backoff,
-  backoffDelay,
-  isRetryableStatus,
-  MlopsError,
-  type MlopsErrorCode,
-  retryAfterOf,
-} from '@mlops/core';
+import { type Backoff, backoffDelay, isRetryableStatus, MlopsError, type MlopsErrorCode, retryAfterOf, invalidInput, zodIssues } from '@mlops/core';
 import { createParser } from 'eventsource-parser';
 import { z } from 'zod';
 import {
@@ -17,25 +10,6 @@ import {
   safeOrigin,
 } from './config.js';
 import { codeForStatus, LlmError, LlmNotConfiguredError, providerError, redact } from './errors.js';
-
-/** Exponential backoff between attempts. */
-export interface LlmBackoffOptions {
-  /**
-   * Delay before the first retry (before jitter).
-   * @default 1_000
-   */
-  initialMs?: number;
-  /**
-   * Longest computed delay between attempts.
-   * @default 20_000
-   */
-  maxMs?: number;
-  /**
-   * Growth per attempt.
-   * @default 2
-   */
-  factor?: number;
-}
 
 /** What the client reports before each retry (no secrets in it). */
 export interface LlmRetryInfo {
@@ -63,10 +37,11 @@ export interface LlmClientOptions extends LlmConnectionOptions {
    */
   retries?: number;
   /**
-   * Backoff between attempts (exponential with jitter); `Retry-After` / `retry-after-ms` take precedence.
+   * Backoff between attempts (exponential with jitter); `Retry-After` / `retry-after-ms` take precedence. Fields left
+   * out take their defaults: `initialMs` 1_000, `maxMs` 20_000, `factor` 2.
    * @default { initialMs: 1_000, maxMs: 20_000, factor: 2 }
    */
-  backoff?: LlmBackoffOptions;
+  backoff?: Partial<Backoff>;
   /**
    * Longest `Retry-After` honoured; a provider asking for more fails at once with `RATE_LIMITED`.
    * @default 60_000
@@ -246,11 +221,7 @@ const toUsage = (u: z.infer<typeof usageSchema> | null | undefined): ChatUsage |
     : undefined;
 
 function invalid(what: string, error: z.ZodError): MlopsError {
-  const details = error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-  return new MlopsError('INVALID_INPUT', {
-    message: `invalid ${what}: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`,
-    details,
-  });
+  return invalidInput(`invalid ${what}`, zodIssues(error));
 }
 
 const isAbortLike = (err: unknown) =>

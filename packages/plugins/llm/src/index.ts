@@ -4,7 +4,6 @@ export type {
   ChatRequest,
   ChatResult,
   ChatUsage,
-  LlmBackoffOptions,
   LlmClient,
   LlmClientConfig,
   LlmClientOptions,
