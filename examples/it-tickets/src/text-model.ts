@@ -5,7 +5,7 @@ import {
   type ClassificationReport,
   type CsrMatrix,
   classificationReport,
-  type FittedPipeline,
+  type FittedPreprocessingPipeline,
   type JsonValue,
   loadModelPackage,
   type ObjectStore,
@@ -37,7 +37,7 @@ export const MAX_ITER = 100;
 
 /** A trained text classifier: the fitted TF-IDF and the model on its output. */
 export interface TextModel {
-  features: FittedPipeline<CsrMatrix>;
+  features: FittedPreprocessingPipeline<CsrMatrix>;
   model: LinearModel;
 }
 

@@ -18,8 +18,8 @@ export type {
   OneHotEncoderState,
 } from './one-hot-encoder.js';
 export { loadOneHotEncoder, oneHotEncoder } from './one-hot-encoder.js';
-export type { FittedPipeline, Pipeline, PipelineState } from './pipeline.js';
-export { loadPipeline, loadTransformer, preprocessingPipeline } from './pipeline.js';
+export type { FittedPreprocessingPipeline, PreprocessingPipeline, PreprocessingPipelineState } from './pipeline.js';
+export { loadPreprocessingPipeline, loadTransformer, preprocessingPipeline } from './pipeline.js';
 export type { FittedStandardScaler, StandardScalerOptions, StandardScalerState } from './standard-scaler.js';
 export { loadStandardScaler, standardScaler } from './standard-scaler.js';
 export type { FittedTfidfVectorizer, TfidfVectorizerOptions, TfidfVectorizerState } from './tfidf-vectorizer.js';

@@ -5,7 +5,7 @@ import { denseMatrix } from './dense-matrix.js';
 import { hashingVectorizer } from './hashing-vectorizer.js';
 import { imputer } from './imputer.js';
 import { oneHotEncoder } from './one-hot-encoder.js';
-import { loadPipeline, loadTransformer, preprocessingPipeline } from './pipeline.js';
+import { loadPreprocessingPipeline, loadTransformer, preprocessingPipeline } from './pipeline.js';
 import { standardScaler } from './standard-scaler.js';
 import { tfidfVectorizer } from './tfidf-vectorizer.js';
 import type { CsrMatrix, DenseMatrix, Frame } from './types.js';
@@ -57,7 +57,7 @@ describe('preprocessingPipeline', () => {
   it('round-trips through one JSON document with bit-identical output on new data', () => {
     const fitted = numericPipeline().fit(sensors(300, 3));
     const text = JSON.stringify(fitted.toJSON());
-    const loaded = loadPipeline<DenseMatrix>(JSON.parse(text));
+    const loaded = loadPreprocessingPipeline<DenseMatrix>(JSON.parse(text));
     const fresh = sensors(120, 4);
     fresh.tool![5] = 'unseen';
     const a = fitted.transform(fresh);
@@ -77,7 +77,7 @@ describe('preprocessingPipeline', () => {
       const fitted = preprocessingPipeline<CsrMatrix>([imputer({ strategy: 'constant', fillValue: '' }), vec]).fit(
         train,
       );
-      const loaded = loadPipeline<CsrMatrix>(JSON.parse(JSON.stringify(fitted)));
+      const loaded = loadPreprocessingPipeline<CsrMatrix>(JSON.parse(JSON.stringify(fitted)));
       const fresh = { text: ['VPN down again', null, 'new printer'] };
       expect(loaded.transform(fresh)).toEqual(fitted.transform(fresh));
       expect(fitted.transform(fresh).indptr[3]).toBeGreaterThan(0);
@@ -108,6 +108,6 @@ describe('preprocessingPipeline', () => {
       }
     }
     expect(() => loadTransformer({ kind: 'mlops.core/unknown', schemaVersion: 1 })).toThrow(/unknown transformer kind/);
-    expect(() => loadPipeline(json.steps[0])).toThrow(/kind/);
+    expect(() => loadPreprocessingPipeline(json.steps[0])).toThrow(/kind/);
   });
 });

@@ -26,19 +26,20 @@ const pipelineStateSchema = z.object({
 });
 
 /** JSON state of a fitted {@link preprocessingPipeline}: one document holding every step's state. */
-export type PipelineState = z.infer<typeof pipelineStateSchema>;
+export type PreprocessingPipelineState = z.infer<typeof pipelineStateSchema>;
 
 /** A fitted {@link preprocessingPipeline}. */
-export interface FittedPipeline<Out = unknown> extends FittedTransformer<Frame, Out> {
+export interface FittedPreprocessingPipeline<Out = unknown> extends FittedTransformer<Frame, Out> {
   /** The fitted steps, in order. */
   readonly steps: readonly FittedTransformer<Frame, unknown>[];
-  toJSON(): PipelineState;
+  toJSON(): PreprocessingPipelineState;
 }
 
 /** An unfitted {@link preprocessingPipeline}. */
-export interface Pipeline<Out = unknown> extends Transformer<Frame, Out, FittedPipeline<Out>> {
+export interface PreprocessingPipeline<Out = unknown>
+  extends Transformer<Frame, Out, FittedPreprocessingPipeline<Out>> {
   /** Fits every step and returns the fitted pipeline with the training data's transformed output. */
-  fitTransform(data: Frame): { fitted: FittedPipeline<Out>; output: Out };
+  fitTransform(data: Frame): { fitted: FittedPreprocessingPipeline<Out>; output: Out };
 }
 
 function isFrame(v: unknown): v is Frame {
@@ -47,7 +48,7 @@ function isFrame(v: unknown): v is Frame {
   return !(m.indptr instanceof Int32Array) && !(m.data instanceof Float64Array);
 }
 
-function fittedPipeline<Out>(steps: FittedTransformer<Frame, unknown>[]): FittedPipeline<Out> {
+function fittedPipeline<Out>(steps: FittedTransformer<Frame, unknown>[]): FittedPreprocessingPipeline<Out> {
   return {
     kind: KIND,
     steps,
@@ -70,11 +71,11 @@ function fittedPipeline<Out>(steps: FittedTransformer<Frame, unknown>[]): Fitted
 /**
  * Chains transformers: at fit, each step is fitted on the output of the previous fitted step (training data only);
  * at transform the fitted steps run in order. Every step but the last must output a {@link Frame}. Serialises as one
- * JSON document that {@link loadPipeline} turns back into an identical fitted pipeline.
+ * JSON document that {@link loadPreprocessingPipeline} turns back into an identical fitted pipeline.
  */
 export function preprocessingPipeline<Out = unknown>(
   steps: readonly Transformer<Frame, unknown, FittedTransformer<Frame, unknown>>[],
-): Pipeline<Out> {
+): PreprocessingPipeline<Out> {
   if (steps.length === 0) invalid('a pipeline needs at least one step', [{ path: 'steps', message: 'Empty' }]);
   const fitTransform = (data: Frame) => {
     const fitted: FittedTransformer<Frame, unknown>[] = [];
@@ -102,7 +103,7 @@ const LOADERS: Record<string, (json: unknown) => FittedTransformer<Frame, unknow
   'mlops.core/tfidf-vectorizer': loadTfidfVectorizer,
   'mlops.core/hashing-vectorizer': loadHashingVectorizer,
   'mlops.core/dense-matrix': loadDenseMatrix,
-  [KIND]: (json) => loadPipeline(json),
+  [KIND]: (json) => loadPreprocessingPipeline(json),
 };
 
 function asJson(json: unknown): unknown {
@@ -130,7 +131,7 @@ export function loadTransformer(json: unknown): FittedTransformer<Frame, unknown
 }
 
 /** Rebuilds a fitted {@link preprocessingPipeline} from its JSON state or a JSON string (validated). */
-export function loadPipeline<Out = unknown>(json: unknown): FittedPipeline<Out> {
+export function loadPreprocessingPipeline<Out = unknown>(json: unknown): FittedPreprocessingPipeline<Out> {
   const state = parseState(pipelineStateSchema, asJson(json));
   return fittedPipeline<Out>(state.steps.map((s: TransformerState) => loadTransformer(s)));
 }

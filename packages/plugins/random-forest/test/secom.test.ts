@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import {
   type DenseMatrix,
   denseMatrix,
-  type FittedPipeline,
+  type FittedPreprocessingPipeline,
   type Frame,
   fsObjectStore,
   imputer,
@@ -33,7 +33,7 @@ interface Split {
 
 let train: Split;
 let test: Split;
-let pipeline: FittedPipeline<DenseMatrix>;
+let pipeline: FittedPreprocessingPipeline<DenseMatrix>;
 let xTrain: DenseMatrix;
 let xTest: DenseMatrix;
 let model: RandomForestModel;
