@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Store } from '@mlops/core';
-import { registryEventSchema } from './schemas.js';
+import { registryEventSchema } from './records.js';
 import type { RegistryEvent, SubscribeFilter, Unsubscribe } from './types.js';
 
 /** Largest NOTIFY payload we send (PostgreSQL's limit is 8,000 bytes). */

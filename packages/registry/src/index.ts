@@ -1,5 +1,7 @@
-export type { RegistryOptions } from './create-registry.js';
+export type { RegistryOptions } from './context.js';
 export { createRegistry } from './create-registry.js';
+export { evaluateGate } from './gates/evaluate.js';
+export { declarativeGateSchema, gateComparisonSchema, inProcessGateSchema } from './gates/schema.js';
 export type {
   DeclarativeGate,
   Gate,
@@ -15,8 +17,7 @@ export type {
   ImprovesOnIncumbentGate,
   MetricThresholdGate,
   NotWorseThanIncumbentGate,
-} from './gates.js';
-export { declarativeGateSchema, evaluateGate, gateComparisonSchema, inProcessGateSchema } from './gates.js';
+} from './gates/types.js';
 export type { ApiKeyAuthenticatorOptions } from './http/auth.js';
 export { apiKeyAuthenticator } from './http/auth.js';
 export type { JsonBodyReaderOptions } from './http/body.js';
@@ -24,7 +25,7 @@ export { createJsonBodyReader } from './http/body.js';
 export type { RegistryClientOptions } from './http/client.js';
 export { registryClient } from './http/client.js';
 export type { ErrorBody } from './http/errors.js';
-export { REGISTRY_HTTP_STATUS, requestIdOf, toErrorResponse } from './http/errors.js';
+export { requestIdOf, toErrorResponse } from './http/errors.js';
 export type {
   RegistryAuthenticate,
   RegistryAuthRequest,

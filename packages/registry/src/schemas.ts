@@ -1,7 +1,10 @@
-import { pgJsonIssues, pgText, signatureSchema } from '@mlops/core';
+// The zod schemas of the registry's inputs (in-process and over HTTP); the records it returns are in records.ts.
+import { pgText, signatureSchema } from '@mlops/core';
 import { z } from 'zod';
-import { declarativeGateSchema, gateComparisonSchema } from './gates.js';
+import { storable } from './_internal/storable.js';
+import { declarativeGateSchema, gateComparisonSchema } from './gates/schema.js';
 import { profileSchema } from './profile.js';
+import { datasetVersionRefSchema, versionStatusSchema } from './records.js';
 
 /** Registered model names: letters, digits, `.`, `_`, `-`; starting with a letter or digit; at most 128 characters. */
 export const modelNameSchema = z
@@ -16,45 +19,14 @@ export const aliasNameSchema = z
 /** A version number: a positive integer (query strings are coerced). */
 export const versionNumberSchema = z.coerce.number<number>().int().positive();
 
-// Every string a caller gives is stored in PostgreSQL text or jsonb: `pgText` (core) refuses what those cannot hold
-// (U+0000, a lone surrogate) with the field's path, in-process as over HTTP, before anything reaches the store.
-
-/**
- * Adds core's `pgJsonIssues` to a schema whose value is stored as jsonb with parts no schema describes (the extra keys
- * of a dataset reference, a profile's body, a signature): strings and keys jsonb cannot hold, JSON nested too deep.
- * Top-level keys in `checked` are left out (their own `pgText` reports them).
- */
-function storable<S extends z.ZodType>(schema: S, checked: readonly string[] = []): S {
-  return schema.superRefine((value, ctx) => {
-    const rest =
-      checked.length > 0 && value !== null && typeof value === 'object'
-        ? Object.fromEntries(Object.entries(value).filter(([k]) => !checked.includes(k)))
-        : value;
-    for (const i of pgJsonIssues(rest)) ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
-  }) as S;
-}
-
 /** Tags: string keys (1-256 characters) to string values (at most 5,000 characters). */
 export const tagsSchema = z.record(pgText().min(1).max(256), pgText().max(5000));
 
 /** Metrics of a version: finite numbers by name. */
 export const metricsSchema = z.record(pgText().min(1).max(256), z.number().refine(Number.isFinite, 'must be finite'));
 
-/** Status of a model version. Only `ready` versions can be aliased or promoted. */
-export const versionStatusSchema = z.enum(['pending', 'ready', 'failed', 'archived']);
-
 /** A model package digest in the object store: `sha256:<64 lowercase hex>`. */
 export const packageDigestSchema = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'expected sha256:<64 lowercase hex>');
-
-/** A dataset version a model version was trained on, e.g. `{ name: 'secom', digest: 'sha256:…' }`. */
-export const datasetVersionRefSchema = storable(
-  z.looseObject({
-    name: pgText().min(1).max(256),
-    version: pgText().max(256).optional(),
-    digest: pgText().max(256).optional(),
-  }),
-  ['name', 'version', 'digest'],
-);
 
 /** Who did it (an API key's principal, or the local user) and why: on every write. */
 const writeMeta = {
@@ -208,126 +180,3 @@ export const listAuditInputSchema = z.strictObject({
 
 /** Filters of `subscribe`. */
 export const subscribeFilterSchema = z.strictObject({ model: modelNameSchema.optional() });
-
-// ---- Records (outputs); the HTTP client parses responses with these. ----
-
-const isoDate = z.string();
-
-/** A registered model. */
-export const registeredModelSchema = z.object({
-  name: z.string(),
-  description: z.string(),
-  tags: z.record(z.string(), z.string()),
-  createdBy: z.string(),
-  createdAt: isoDate,
-  updatedAt: isoDate,
-});
-
-/** A model version (without its profile: see `getProfile`). */
-export const modelVersionSchema = z.object({
-  model: z.string(),
-  version: z.number().int(),
-  packageDigest: z.string(),
-  flavor: z.string(),
-  signature: signatureSchema.nullable(),
-  hasProfile: z.boolean(),
-  metrics: z.record(z.string(), z.number()),
-  sourceRunId: z.string().nullable(),
-  datasetVersions: z.array(datasetVersionRefSchema),
-  tags: z.record(z.string(), z.string()),
-  description: z.string(),
-  status: versionStatusSchema,
-  aliases: z.array(z.string()),
-  createdBy: z.string(),
-  createdAt: isoDate,
-  updatedAt: isoDate,
-});
-
-/** An alias and the version it points at. */
-export const aliasSchema = z.object({
-  model: z.string(),
-  alias: z.string(),
-  version: z.number().int(),
-  updatedBy: z.string(),
-  updatedAt: isoDate,
-});
-
-/** What an alias change did. */
-export const aliasActionSchema = z.enum(['set', 'promote', 'rollback', 'delete']);
-
-/** One row of an alias's history. `stack` is the rollback stack after the change (top = last element). */
-export const aliasHistoryEntrySchema = z.object({
-  id: z.number().int(),
-  model: z.string(),
-  alias: z.string(),
-  action: aliasActionSchema,
-  fromVersion: z.number().int().nullable(),
-  toVersion: z.number().int().nullable(),
-  stack: z.array(z.number().int()),
-  decisionId: z.number().int().nullable(),
-  principal: z.string(),
-  reason: z.string().nullable(),
-  at: isoDate,
-});
-
-/** One promotion decision, pass or fail, with its evidence. */
-export const decisionSchema = z.object({
-  id: z.number().int(),
-  model: z.string(),
-  alias: z.string(),
-  candidateVersion: z.number().int(),
-  incumbentVersion: z.number().int().nullable(),
-  passed: z.boolean(),
-  gate: z.unknown(),
-  evidence: z.record(z.string(), z.unknown()),
-  principal: z.string(),
-  reason: z.string().nullable(),
-  at: isoDate,
-});
-
-/** The actions written to the audit log (and sent as change events). */
-export const auditActionSchema = z.enum([
-  'model.created',
-  'model.updated',
-  'model.deleted',
-  'version.created',
-  'version.updated',
-  'version.deleted',
-  'alias.set',
-  'alias.deleted',
-  'alias.promoted',
-  'alias.rolled-back',
-  'promotion.rejected',
-]);
-
-/** A change event: one committed write, as recorded in the audit log (without its details). */
-export const registryEventSchema = z.object({
-  id: z.number().int(),
-  action: auditActionSchema,
-  model: z.string().nullable(),
-  version: z.number().int().nullable(),
-  alias: z.string().nullable(),
-  fromVersion: z.number().int().nullable(),
-  principal: z.string(),
-  reason: z.string().nullable(),
-  at: isoDate,
-});
-
-/** One audit log entry: who, when, what, why, and the details of the change. */
-export const auditEntrySchema = registryEventSchema.extend({ details: z.record(z.string(), z.unknown()) });
-
-/** The result of `promote` when the gate passed. */
-export const promotionResultSchema = z.object({ decision: decisionSchema, alias: aliasSchema });
-
-/** The result of `rollback`. */
-export const rollbackResultSchema = z.object({
-  alias: aliasSchema,
-  fromVersion: z.number().int().nullable(),
-  /** Versions popped from the stack and skipped because they were deleted or no longer `ready`. */
-  skipped: z.array(z.number().int()),
-});
-
-/** A page of results; pass `nextCursor` back as `cursor` for the next page (`null`: last page). */
-export function pageSchema<T extends z.ZodType>(item: T) {
-  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
-}

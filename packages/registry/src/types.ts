@@ -1,16 +1,22 @@
 import type { z } from 'zod';
-import type { Gate } from './gates.js';
+import type { Gate } from './gates/types.js';
 import type { ReferenceProfile } from './profile.js';
 import type {
-  aliasHistoryEntrySchema,
+  Alias,
+  AliasHistoryEntry,
+  AuditEntry,
+  Decision,
+  ModelVersion,
+  PromotionResult,
+  RegisteredModel,
+  RegistryEvent,
+  RollbackResult,
+} from './records.js';
+import type {
   aliasHistoryInputSchema,
   aliasRefSchema,
-  aliasSchema,
-  auditActionSchema,
-  auditEntrySchema,
   createModelInputSchema,
   createVersionInputSchema,
-  decisionSchema,
   deleteAliasInputSchema,
   deleteModelInputSchema,
   deleteVersionInputSchema,
@@ -18,43 +24,29 @@ import type {
   listDecisionsInputSchema,
   listModelsInputSchema,
   listVersionsInputSchema,
-  modelVersionSchema,
   promoteInputSchema,
-  promotionResultSchema,
-  registeredModelSchema,
-  registryEventSchema,
   rollbackInputSchema,
-  rollbackResultSchema,
   setAliasInputSchema,
   subscribeFilterSchema,
   updateModelInputSchema,
   updateVersionInputSchema,
   versionRefSchema,
-  versionStatusSchema,
 } from './schemas.js';
 
-/** A registered model: name, description, tags. */
-export type RegisteredModel = z.infer<typeof registeredModelSchema>;
-/** A model version (its reference profile is fetched separately with `getProfile`). */
-export type ModelVersion = z.infer<typeof modelVersionSchema>;
-/** Status of a model version. */
-export type VersionStatus = z.infer<typeof versionStatusSchema>;
-/** An alias and its current target. */
-export type Alias = z.infer<typeof aliasSchema>;
-/** One alias change. */
-export type AliasHistoryEntry = z.infer<typeof aliasHistoryEntrySchema>;
-/** One recorded promotion decision. */
-export type Decision = z.infer<typeof decisionSchema>;
-/** An audit action, also the type of a change event. */
-export type AuditAction = z.infer<typeof auditActionSchema>;
-/** One audit log entry. */
-export type AuditEntry = z.infer<typeof auditEntrySchema>;
-/** A change event. */
-export type RegistryEvent = z.infer<typeof registryEventSchema>;
-/** The result of a passed promotion. */
-export type PromotionResult = z.infer<typeof promotionResultSchema>;
-/** The result of a rollback. */
-export type RollbackResult = z.infer<typeof rollbackResultSchema>;
+// The records (RegisteredModel, ModelVersion, …) are declared with their schemas in records.ts.
+export type {
+  Alias,
+  AliasHistoryEntry,
+  AuditAction,
+  AuditEntry,
+  Decision,
+  ModelVersion,
+  PromotionResult,
+  RegisteredModel,
+  RegistryEvent,
+  RollbackResult,
+  VersionStatus,
+} from './records.js';
 
 /** Input of `createModel`. */
 export type CreateModelInput = z.input<typeof createModelInputSchema>;

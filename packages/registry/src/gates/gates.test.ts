@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  declarativeGateSchema,
-  describeGate,
-  evaluateGate,
-  type Gate,
-  type GateContext,
-  hasGateFunction,
-} from './gates.js';
-import type { ModelVersion } from './types.js';
+import type { ModelVersion } from '../records.js';
+import { describeGate, hasGateFunction } from './describe.js';
+import { evaluateGate } from './evaluate.js';
+import { declarativeGateSchema } from './schema.js';
+import type { Gate, GateContext } from './types.js';
 
 function version(v: number, metrics: Record<string, number>): ModelVersion {
   return {

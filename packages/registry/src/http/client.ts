@@ -1,6 +1,6 @@
 import { MlopsError, type MlopsErrorCode } from '@mlops/core';
 import { z } from 'zod';
-import { hasGateFunction } from '../gates.js';
+import { hasGateFunction } from '../gates/describe.js';
 import { profileSchema } from '../profile.js';
 import {
   aliasHistoryEntrySchema,
@@ -13,7 +13,7 @@ import {
   registeredModelSchema,
   registryEventSchema,
   rollbackResultSchema,
-} from '../schemas.js';
+} from '../records.js';
 import type { Registry, RegistryEvent, SubscribeFilter, Unsubscribe } from '../types.js';
 import { createSseParser } from './sse.js';
 
