@@ -111,6 +111,7 @@ export {
   versionDataset,
   writePointer,
 } from './datasets/index.js';
+export { DATASETS_MIGRATIONS } from './datasets/migrations.js';
 export type { FieldIssue, MlopsErrorCode, MlopsErrorOptions } from './errors.js';
 export { isMlopsError, MlopsError } from './errors.js';
 export type {
@@ -181,7 +182,8 @@ export {
   precisionRecallF1,
   rocAuc,
 } from './metrics/index.js';
-export { DATASETS_MIGRATIONS } from './migrations/datasets.js';
+export type { CoreArea, MigrateOptions } from './migrate.js';
+export { CORE_AREAS, migrate } from './migrate.js';
 export type { ModelPackageManifest, PackageFile } from './model-package/manifest.js';
 export { MODEL_PACKAGE_KIND, modelPackageManifestSchema } from './model-package/manifest.js';
 export type {

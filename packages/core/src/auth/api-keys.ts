@@ -2,8 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { inspect } from 'node:util';
 import { z } from 'zod';
 import { MlopsError } from '../errors.js';
-import { AUTH_MIGRATIONS } from '../migrations/auth.js';
-import { ensureMigrated } from '../store/migrate.js';
+import { migrate } from '../migrate.js';
 import type { Store } from '../store/store.js';
 
 /** The scopes core knows; `admin` implies every scope and `registry:write` implies `registry:read`. */
@@ -46,7 +45,7 @@ const KEY_RE = /^mlops_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 
 /** Creates the `core_api_keys` table if needed; cached per store. */
 export async function migrateApiKeys(store: Store): Promise<void> {
-  await ensureMigrated(store, 'core.auth', AUTH_MIGRATIONS);
+  await migrate(store, { areas: ['auth'] });
 }
 
 // The secret is 32 random bytes (256 bits), so a fast hash is enough: slow hashes (bcrypt, scrypt) protect

@@ -2,14 +2,13 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { MlopsError } from '../errors.js';
-import { DATASETS_MIGRATIONS } from '../migrations/datasets.js';
+import { migrate } from '../migrate.js';
 import { putObjects } from '../objects/batch.js';
 import { digestHex, digestOf } from '../objects/digest.js';
 import type { FsObjectStore } from '../objects/fs.js';
 import type { Digest, ObjectStore } from '../objects/object-store.js';
 import { recordObjectRefs } from '../objects/refs.js';
 import { createProgress, type Progress, type ProgressOptions, SILENT_PROGRESS } from '../progress.js';
-import { ensureMigrated } from '../store/migrate.js';
 import type { Store } from '../store/store.js';
 import { formatManifest, listDatasetFiles, type ManifestEntry } from './manifest.js';
 import {
@@ -157,7 +156,7 @@ const PROGRESS_MIN_BYTES = 32 << 20;
 const OWNER_KIND = 'dataset-version';
 /** Creates the dataset tables if needed (idempotent, cached per store). */
 export async function migrateDatasets(store: Store): Promise<void> {
-  await ensureMigrated(store, 'core.datasets', DATASETS_MIGRATIONS);
+  await migrate(store, { areas: ['dataset-versions'] });
 }
 
 /** The owner id of a version's object references in `core_object_refs` (`<name>@<version>`). */

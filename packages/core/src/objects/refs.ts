@@ -1,5 +1,4 @@
-import { OBJECTS_MIGRATIONS } from '../migrations/objects.js';
-import { ensureMigrated } from '../store/migrate.js';
+import { migrate } from '../migrate.js';
 import type { Store } from '../store/store.js';
 
 /** A row that keeps a blob alive: `kind` names the owning table or concept, `ownerId` its row. */
@@ -14,7 +13,7 @@ export interface ObjectRef {
 
 /** Creates core's object-reference table if needed (idempotent, cached per store). */
 export async function migrateObjectRefs(store: Store): Promise<void> {
-  await ensureMigrated(store, 'core.objects', OBJECTS_MIGRATIONS);
+  await migrate(store, { areas: ['objects'] });
 }
 
 /**

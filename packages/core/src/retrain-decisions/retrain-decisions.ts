@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { MlopsError } from '../errors.js';
-import { RETRAIN_DECISIONS_MIGRATIONS } from '../migrations/retrain-decisions.js';
+import { migrate } from '../migrate.js';
 import { rootStore } from '../store/_shared.js';
-import { ensureMigrated } from '../store/migrate.js';
 import { isUniqueViolation } from '../store/sql-errors.js';
 import type { Store } from '../store/store.js';
 import { parseInput } from '../validation.js';
@@ -214,7 +213,7 @@ function toDecision(r: DecisionRow): RetrainDecision {
 
 /** Creates `core_retrain_decisions` if needed (cached per store). */
 export async function migrateRetrainDecisions(store: Store): Promise<void> {
-  await ensureMigrated(store, 'core.retrain-decisions', RETRAIN_DECISIONS_MIGRATIONS);
+  await migrate(store, { areas: ['retrain-decisions'] });
 }
 
 const present = new WeakSet<object>();

@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { MlopsError } from '../errors.js';
-import { TRACKING_MIGRATIONS } from '../migrations/tracking.js';
+import { migrate } from '../migrate.js';
 import type { ObjectStore } from '../objects/object-store.js';
 import { migrateObjectRefs } from '../objects/refs.js';
-import { ensureMigrated } from '../store/migrate.js';
 import type { Store } from '../store/store.js';
 import { parseInput } from '../validation.js';
 import {
@@ -220,7 +219,7 @@ export interface Tracker {
 
 /** Applies the tracking migrations (namespace `core.tracking`) to a store. */
 export async function migrateTracking(store: Store): Promise<void> {
-  await ensureMigrated(store, 'core.tracking', TRACKING_MIGRATIONS);
+  await migrate(store, { areas: ['tracking'] });
 }
 
 /**

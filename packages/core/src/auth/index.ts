@@ -1,0 +1,21 @@
+// API keys: created, listed, revoked and verified in the store; the scopes servers check.
+
+export type {
+  ApiKeyInfo,
+  ApiKeyPrincipal,
+  ApiKeyScope,
+  CreateApiKeyOptions,
+  CreatedApiKey,
+  VerifyApiKeyOptions,
+} from './api-keys.js';
+export {
+  API_KEY_SCOPES,
+  apiKeyId,
+  apiKeyPrincipal,
+  createApiKey,
+  listApiKeys,
+  migrateApiKeys,
+  revokeApiKey,
+  scopeAllows,
+  verifyApiKey,
+} from './api-keys.js';

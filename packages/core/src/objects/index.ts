@@ -1,0 +1,27 @@
+// Building blocks for object stores and their callers: digests, bounded batches, integrity checks, the store's
+// reference table and garbage collection. The ObjectStore interface and the file-system store are in `@mlops/core`.
+
+export {
+  DEFAULT_CONCURRENCY,
+  deleteObjects,
+  mapLimit,
+  putFileObject,
+  putObjects,
+  statObjects,
+} from './batch.js';
+export type { CheckObjectOptions } from './check.js';
+export { checkObject, checkObjects } from './check.js';
+export type { HashingTransform } from './digest.js';
+export { createHashingTransform, createVerifyingTransform, digestOf, isDigest, parseDigest } from './digest.js';
+export type { CollectGarbageOptions, GarbageReport } from './gc.js';
+export { collectGarbage } from './gc.js';
+export type { ObjectRef } from './refs.js';
+export {
+  listObjectRefs,
+  listReferencedDigests,
+  migrateObjectRefs,
+  recordObjectRef,
+  recordObjectRefs,
+  referencedAmong,
+  removeObjectRefs,
+} from './refs.js';
