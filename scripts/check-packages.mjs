@@ -1,9 +1,16 @@
 #!/usr/bin/env node
-// Checks the shape of every published package: publint (strict) and @arethetypeswrong/cli on the packed tarball.
+// Checks the shape of the code and of every published package: no import cycle in the TypeScript sources
+// (scripts/check-cycles.mjs, type-only imports included), then publint (strict) and @arethetypeswrong/cli on each
+// packed tarball.
 import { spawnSync } from 'node:child_process';
-import { listWorkspaces } from './workspaces.mjs';
+import { join } from 'node:path';
+import { listWorkspaces, ROOT } from './workspaces.mjs';
 
 let failed = 0;
+if (spawnSync(process.execPath, [join(ROOT, 'scripts', 'check-cycles.mjs')], { stdio: 'inherit' }).status !== 0) {
+  console.error('import cycle check failed');
+  failed++;
+}
 for (const { dir, pkg } of listWorkspaces()) {
   if (pkg.private) continue;
   for (const [cmd, args] of [
