@@ -1,4 +1,8 @@
-// Threshold and curve helpers for a binary fail/pass score (the library metrics give the areas; these give points).
+// Threshold and curve helpers for a binary fail/pass score (the library metrics give the areas; these give points),
+// and the fail metrics the retraining and the gate compute on a set of runs.
+import { prAuc, rocAuc } from '@mlops/core';
+import type { RandomForestModel } from '@mlops/plugin-random-forest';
+import { FAIL } from './context.js';
 
 /** One operating point of a score threshold: predict fail when score ≥ threshold. */
 export interface OperatingPoint {
@@ -54,4 +58,55 @@ export function rocCurve(points: readonly OperatingPoint[]): [number, number][] 
     [0, 0],
     ...points.map((p): [number, number] => [p.fp / Math.max(1, p.fp + p.tn), p.tp / Math.max(1, p.tp + p.fn)]),
   ];
+}
+
+/** Threshold-free and thresholded fail metrics of a model on a set of runs (the holdout of a retraining). */
+export interface HoldoutMetrics {
+  pr_auc: number;
+  roc_auc: number;
+  fail_recall: number;
+  fail_precision: number;
+  threshold: number;
+  [key: string]: number;
+}
+
+/** Threshold-free and thresholded fail metrics; areas are 0 when the runs hold a single class. */
+export function holdoutMetrics(y: readonly number[], score: ArrayLike<number>, threshold: number): HoldoutMetrics {
+  const pos = y.filter((v) => v === FAIL).length;
+  const both = pos > 0 && pos < y.length;
+  let tp = 0;
+  let flagged = 0;
+  y.forEach((v, i) => {
+    if (score[i]! >= threshold) {
+      flagged++;
+      if (v === FAIL) tp++;
+    }
+  });
+  return {
+    pr_auc: both ? prAuc([...y], Array.from(score), { posLabel: FAIL }) : 0,
+    roc_auc: both ? rocAuc([...y], Array.from(score), { posLabel: FAIL }) : 0,
+    fail_recall: pos === 0 ? 0 : tp / pos,
+    fail_precision: flagged === 0 ? 0 : tp / flagged,
+    threshold,
+  };
+}
+
+/** P(fail) per row of a forest's class probabilities. */
+export function failScores(model: RandomForestModel, proba: readonly (readonly number[])[]): Float64Array {
+  const j = (model.classes as readonly (string | number)[]).indexOf(FAIL);
+  return Float64Array.from(proba, (row) => row[j]!);
+}
+
+/** The metrics with `p` in front of every name. */
+export function prefix(p: string, m: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(m).map(([k, v]) => [`${p}${k}`, v]));
+}
+
+/** The `n` most important sensors of the forest (impurity importance). */
+export function topSensors(model: RandomForestModel, n: number): string[] {
+  return model.featureImportances
+    .map((v, j) => [v, model.featureNames[j]!] as const)
+    .sort((a, b) => b[0] - a[0])
+    .slice(0, n)
+    .map(([, name]) => name);
 }

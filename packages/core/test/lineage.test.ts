@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTracker, fsObjectStore, listDatasetLineage, versionDataset } from '@mlops/core';
+import { fsObjectStore } from '@mlops/core';
+import { listDatasetLineage, versionDataset } from '@mlops/core/dataset-versions';
 import { describeStores } from '@mlops/core/testing';
+import { createTracker } from '@mlops/core/tracking';
 import { afterAll, expect, it } from 'vitest';
 
 const dir = mkdtempSync(join(tmpdir(), 'mlops-lineage-'));

@@ -3,22 +3,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   type Columns,
-  type DenseMatrix,
-  denseMatrix,
   type Flavor,
   fsObjectStore,
-  imputer,
   isFeatureMatrix,
   isMlopsError,
-  listObjectRefs,
   loadModelPackage,
   type ModelInput,
-  preprocessingPipeline,
   readModelPackageManifest,
   saveModelPackage,
-  standardScaler,
   validateInputs,
 } from '@mlops/core';
+import { listObjectRefs } from '@mlops/core/objects';
+import {
+  type DenseMatrix,
+  denseMatrix,
+  imputer,
+  preprocessingPipeline,
+  standardScaler,
+} from '@mlops/core/preprocessing';
 import { describeStores } from '@mlops/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 

@@ -4,7 +4,7 @@ import {
   recordObjectRef,
   recordObjectRefs,
   removeObjectRefs,
-} from '@mlops/core';
+} from '@mlops/core/objects';
 import { describeStores } from '@mlops/core/testing';
 import { expect, it } from 'vitest';
 

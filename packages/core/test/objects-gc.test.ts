@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collectGarbage, fsObjectStore, recordObjectRef, removeObjectRefs } from '@mlops/core';
+import { fsObjectStore } from '@mlops/core';
+import { collectGarbage, recordObjectRef, removeObjectRefs } from '@mlops/core/objects';
 import { describeStores } from '@mlops/core/testing';
 import { afterAll, expect, it } from 'vitest';
 

@@ -14,7 +14,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { collectGarbage, fsObjectStore, recordObjectRefs, type Store } from '@mlops/core';
+import { fsObjectStore, type Store } from '@mlops/core';
+import { collectGarbage, recordObjectRefs } from '@mlops/core/objects';
 import { describe, expect, it } from 'vitest';
 import { useRootAndStore } from './helpers.js';
 

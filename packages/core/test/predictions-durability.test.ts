@@ -1,7 +1,8 @@
 // Issue 19, fault 11: `durability: 'acknowledged'` — a logged prediction's `committed` promise resolves only once
 // the transaction holding its row has committed (group commit), and rejects when the row will never be written.
 import { randomUUID } from 'node:crypto';
-import { createPredictionLogger, isMlopsError, type Store } from '@mlops/core';
+import { isMlopsError, type Store } from '@mlops/core';
+import { createPredictionLogger } from '@mlops/core/predictions';
 import { describeStores } from '@mlops/core/testing';
 import { describe, expect, it } from 'vitest';
 

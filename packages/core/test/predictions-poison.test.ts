@@ -1,7 +1,8 @@
 // Issue 19, fault 4: one row PostgreSQL refuses must not cost the other rows of its batch. Today a single bad string
 // makes PostgreSQL reject the whole multi-row INSERT, which is retried and abandoned with every row in it.
 import { randomUUID } from 'node:crypto';
-import { createPredictionLogger, readPredictions, type Store } from '@mlops/core';
+import { type Store } from '@mlops/core';
+import { createPredictionLogger, readPredictions } from '@mlops/core/predictions';
 import { describeStores } from '@mlops/core/testing';
 import { afterEach, expect, it, vi } from 'vitest';
 

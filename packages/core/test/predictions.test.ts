@@ -1,12 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import {
-  createPredictionLogger,
-  isMlopsError,
-  readLabelledWindow,
-  readPredictions,
-  recordFeedback,
-  type Store,
-} from '@mlops/core';
+import { isMlopsError, type Store } from '@mlops/core';
+import { createPredictionLogger, readLabelledWindow, readPredictions, recordFeedback } from '@mlops/core/predictions';
 import { describeStores } from '@mlops/core/testing';
 import { describe, expect, it } from 'vitest';
 

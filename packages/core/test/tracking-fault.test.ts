@@ -3,8 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createStore, createTracker } from '@mlops/core';
+import { createStore } from '@mlops/core';
 import { testPostgresUrl } from '@mlops/core/testing';
+import { createTracker } from '@mlops/core/tracking';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const CHILD = join(import.meta.dirname, 'fixtures/tracking-writer.ts');

@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTracker, fsObjectStore, isMlopsError, listObjectRefs, type Tracker } from '@mlops/core';
+import { fsObjectStore, isMlopsError } from '@mlops/core';
+import { listObjectRefs } from '@mlops/core/objects';
 import { describeStores } from '@mlops/core/testing';
+import { createTracker, type Tracker } from '@mlops/core/tracking';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const uid = () => randomUUID().slice(0, 8);
