@@ -60,7 +60,7 @@ export {
 } from './contracts/index.js';
 export type {
   ColumnStats,
-  ColumnType,
+  DatasetColumnType,
   DatasetCorruptedObject,
   DatasetFileState,
   DatasetFileStatus,

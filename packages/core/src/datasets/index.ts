@@ -25,7 +25,7 @@ export type {
 } from './remote.js';
 export { datasetStatus, pullDataset, pushDataset } from './remote.js';
 export type { StatCacheOptions } from './stat-cache.js';
-export type { ColumnStats, ColumnType, FileStats } from './stats.js';
+export type { ColumnStats, DatasetColumnType, FileStats } from './stats.js';
 export { ColumnStatsSchema, FileStatsSchema } from './stats.js';
 export type {
   DatasetProgressOptions,

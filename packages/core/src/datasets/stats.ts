@@ -3,15 +3,19 @@ import { extname } from 'node:path';
 import { parse as parseCsv } from 'csv-parse';
 import { z } from 'zod';
 
-/** The inferred type of a column. `empty`: every value missing; `mixed`: JSON values of several kinds. */
-export const ColumnTypeSchema = z.enum(['integer', 'number', 'boolean', 'string', 'json', 'mixed', 'empty']);
-/** The inferred type of a column. */
-export type ColumnType = z.infer<typeof ColumnTypeSchema>;
+/**
+ * The value type inferred for a column of a dataset file (its storage type, not its meaning: `@mlops/drift`'s
+ * `ColumnType` says whether a column is numerical, categorical, text…). `empty`: every value missing; `mixed`: JSON
+ * values of several kinds.
+ */
+export const DatasetColumnTypeSchema = z.enum(['integer', 'number', 'boolean', 'string', 'json', 'mixed', 'empty']);
+/** The value type inferred for a column of a dataset file: see {@link DatasetColumnTypeSchema}. */
+export type DatasetColumnType = z.infer<typeof DatasetColumnTypeSchema>;
 
 /** Summary statistics of one column. */
 export const ColumnStatsSchema = z.object({
   name: z.string(),
-  type: ColumnTypeSchema,
+  type: DatasetColumnTypeSchema,
   /** Rows with a value. */
   count: z.number().int().nonnegative(),
   /** Rows without one (empty CSV field; JSON null or absent key). */
@@ -148,11 +152,11 @@ export function createTabularStats(format: 'csv' | 'tsv' | 'jsonl', distinctCap 
   };
 
   const finishColumn = (c: ColumnAcc): ColumnStats => {
-    let type: ColumnType;
+    let type: DatasetColumnType;
     if (c.count === 0) type = 'empty';
     else if (format === 'jsonl') {
       const kind = c.kinds.size === 1 ? [...c.kinds][0] : 'mixed';
-      type = kind === 'number' ? (c.integer ? 'integer' : 'number') : (kind as ColumnType);
+      type = kind === 'number' ? (c.integer ? 'integer' : 'number') : (kind as DatasetColumnType);
     } else if (c.numeric) type = c.integer ? 'integer' : 'number';
     else if (c.boolean) type = 'boolean';
     else type = 'string';

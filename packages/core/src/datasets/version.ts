@@ -21,7 +21,7 @@ import {
 } from './pointer.js';
 import type { FileIdentity } from './stat-cache.js';
 import { openStatCache, type StatCacheOptions } from './stat-cache.js';
-import { ColumnTypeSchema, type FileStats, FileStatsSchema, tabularFormat } from './stats.js';
+import { DatasetColumnTypeSchema, type FileStats, FileStatsSchema, tabularFormat } from './stats.js';
 import {
   type FileItem,
   objectStates,
@@ -35,7 +35,7 @@ import {
 export const DatasetSchemaSnapshotSchema = z.union([
   z.object({
     format: z.enum(['csv', 'tsv', 'jsonl']),
-    columns: z.array(z.object({ name: z.string(), type: ColumnTypeSchema })),
+    columns: z.array(z.object({ name: z.string(), type: DatasetColumnTypeSchema })),
   }),
   z.object({
     format: z.literal('directory'),
@@ -43,7 +43,7 @@ export const DatasetSchemaSnapshotSchema = z.union([
       z.string(),
       z.object({
         format: z.enum(['csv', 'tsv', 'jsonl']),
-        columns: z.array(z.object({ name: z.string(), type: ColumnTypeSchema })),
+        columns: z.array(z.object({ name: z.string(), type: DatasetColumnTypeSchema })),
       }),
     ),
   }),
