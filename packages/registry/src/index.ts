@@ -36,7 +36,7 @@ export type {
 export { createRegistryRouter } from './http/router.js';
 export { REGISTRY_MIGRATIONS, REGISTRY_NAMESPACE } from './migrations/index.js';
 export type { ReferenceProfile } from './profile.js';
-export { DEFAULT_MAX_PROFILE_BYTES, profileSchema } from './profile.js';
+export { DEFAULT_MAX_PROFILE_BYTES, profileEnvelopeSchema } from './profile.js';
 export type {
   Alias,
   AliasHistoryEntry,

@@ -3,7 +3,7 @@ import { pgText, signatureSchema } from '@mlops/core';
 import { z } from 'zod';
 import { storable } from './_internal/storable.js';
 import { declarativeGateSchema, gateComparisonSchema } from './gates/schema.js';
-import { profileSchema } from './profile.js';
+import { profileEnvelopeSchema } from './profile.js';
 import { datasetVersionRefSchema, versionStatusSchema } from './records.js';
 
 /** Registered model names: letters, digits, `.`, `_`, `-`; starting with a letter or digit; at most 128 characters. */
@@ -76,7 +76,7 @@ export const createVersionInputSchema = z.strictObject({
   packageDigest: packageDigestSchema,
   flavor: pgText().min(1).max(256),
   signature: storable(signatureSchema).nullable().optional(),
-  profile: storable(profileSchema).nullable().optional(),
+  profile: storable(profileEnvelopeSchema).nullable().optional(),
   metrics: metricsSchema.optional(),
   sourceRunId: pgText().min(1).max(256).nullable().optional(),
   datasetVersions: z.array(datasetVersionRefSchema).max(100).optional(),

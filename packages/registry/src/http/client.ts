@@ -1,7 +1,7 @@
 import { MlopsError, type MlopsErrorCode } from '@mlops/core';
 import { z } from 'zod';
 import { hasGateFunction } from '../gates/describe.js';
-import { profileSchema } from '../profile.js';
+import { profileEnvelopeSchema } from '../profile.js';
 import {
   aliasHistoryEntrySchema,
   aliasSchema,
@@ -225,7 +225,7 @@ export function registryClient(url: string, options: RegistryClientOptions = {})
         await call(
           'GET',
           `/models/${seg(ref.model)}/versions/${seg(ref.version)}/profile`,
-          z.object({ profile: profileSchema.nullable() }),
+          z.object({ profile: profileEnvelopeSchema.nullable() }),
         )
       ).profile,
     listVersions: (input = {}) => call('GET', '/versions', versionPage, { query: input }),
