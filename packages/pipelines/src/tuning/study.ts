@@ -14,10 +14,16 @@ import {
 import { z } from 'zod';
 import { canonicalJson } from '../_internal/hash.js';
 import { migratePipelines } from '../_internal/migrate.js';
-import { rngFor } from '../_internal/rng.js';
-import { type Observation, randomSample, type SampleFn, type TpeOptions, tpeSampler } from './samplers.js';
+import { type ClaimSettings, claimLoop, claimTrial, createWakeup } from './claim.js';
+import { type InflightTrial, startHeartbeat } from './heartbeat.js';
+import { medianPruneCheck } from './pruner.js';
+import { type Objective, PRUNED, runTrial, type TrialRunner, threadObjective } from './run-trial.js';
+import { randomSample, type SampleFn, type TpeOptions, tpeSampler } from './samplers.js';
 import { type Choice, checkSpace, type ParamsOf, type SearchSpace } from './space.js';
-import { createThreadPool, type ObjectiveModule, THREAD_PRUNED, type ThreadPool } from './threads.js';
+import { createThreadPool, type ObjectiveModule, type ThreadPool } from './threads.js';
+import type { Trial, TrialRecord } from './types.js';
+
+export type { Trial, TrialRecord } from './types.js';
 
 /** Median pruning (Optuna's `MedianPruner`): stop a trial whose best value so far is worse than the median of the finished trials at the same step. */
 export interface MedianPrunerOptions {
@@ -84,40 +90,6 @@ export interface StudyOptions<S extends SearchSpace> {
    * @default `study/<name>`
    */
   experiment?: string;
-}
-
-/** A trial as stored. */
-export interface TrialRecord<P = Record<string, Choice>> {
-  number: number;
-  status: 'running' | 'complete' | 'pruned' | 'failed';
-  params: P;
-  /** The objective value (complete), the last reported value (pruned), or null. */
-  value: number | null;
-  runId: string | null;
-  worker: string;
-  error: string | null;
-  /** 1, or more when the trial was reclaimed from a worker whose lease expired. */
-  attempt: number;
-}
-
-/** What the objective receives. */
-export interface Trial<P> {
-  /** 0, 1, 2…: unique within the study across every worker. */
-  readonly number: number;
-  /** The sampled params, typed by the search space. */
-  readonly params: P;
-  /** How many times this trial was claimed (> 1 when it was reclaimed from a worker that died). */
-  readonly attempt: number;
-  /** The trial's tracking run (a child of this worker's study run). */
-  readonly run: Run;
-  /** Aborted when `optimize` is aborted. */
-  readonly signal: AbortSignal;
-  /** Records an intermediate value (e.g. validation loss after an epoch) at a step: stored, and logged as a metric. */
-  report(value: number, step: number): Promise<void>;
-  /** True when the pruner says this trial is hopeless (call after `report`). */
-  shouldPrune(): Promise<boolean>;
-  /** Stops the trial as pruned (throws; let it propagate). */
-  prune(): never;
 }
 
 /** Options of {@link Study.optimize}. */
@@ -197,8 +169,6 @@ export interface Study<S extends SearchSpace> {
   /** The complete trial with the best value (ties: the lowest number), if any. */
   bestTrial(): Promise<TrialRecord<ParamsOf<S>> | undefined>;
 }
-
-const PRUNED = Symbol.for('mlops.pipelines.pruned');
 
 const studySchema = z.object({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,199}$/, 'letters, digits, "_", "-", ".", ":", "/"'),
@@ -371,94 +341,16 @@ export async function createStudy<S extends SearchSpace>(options: StudyOptions<S
     return rows[0] ? toRecord<ParamsOf<S>>(rows[0]) : undefined;
   };
 
-  type Claim = { number: number; params: Record<string, Choice>; attempt: number; reclaimedFrom?: string };
-
-  /**
-   * Under a lock on the study row: reclaims a trial whose lease expired, or claims the next trial number and samples
-   * its params. `'wait'` when the budget is spent but trials are still running (or, with a TPE batch, when the trials
-   * the next one is modelled on have not finished); undefined when the study is done.
-   */
-  const claim = (budget: number, worker: string, leaseMs: number, mine: number[]) =>
-    store.transaction(async (tx): Promise<Claim | 'wait' | undefined> => {
-      await tx.query('SELECT name FROM pipelines_studies WHERE name = $1 FOR UPDATE', [o.name]);
-      const lease = leaseMs / 1000;
-      const [dead] = await tx.query<{
-        number: number;
-        params: Record<string, Choice>;
-        worker: string;
-        attempt: number;
-      }>(
-        `SELECT number, params, worker, attempt FROM pipelines_trials
-         WHERE study = $1 AND status = 'running' AND lease_expires_at < now()
-           AND number NOT IN (SELECT (jsonb_array_elements_text($2::jsonb))::int)
-         ORDER BY number LIMIT 1`,
-        [o.name, JSON.stringify(mine)],
-      );
-      if (dead) {
-        const attempt = Number(dead.attempt) + 1;
-        await tx.query(
-          `UPDATE pipelines_trials SET worker = $3, attempt = $4, run_id = NULL, started_at = now(), heartbeat_at = now(),
-             lease_expires_at = now() + make_interval(secs => $5::double precision)
-           WHERE study = $1 AND number = $2`,
-          [o.name, dead.number, worker, attempt, lease],
-        );
-        await tx.query('DELETE FROM pipelines_trial_values WHERE study = $1 AND number = $2', [o.name, dead.number]);
-        return { number: Number(dead.number), params: dead.params, attempt, reclaimedFrom: dead.worker };
-      }
-      const [c] = await tx.query<{ n: number | string; next: number | string; running: number | string }>(
-        `SELECT count(*) AS n, coalesce(max(number) + 1, 0) AS next,
-           count(*) FILTER (WHERE status = 'running' AND lease_expires_at IS NOT NULL) AS running
-         FROM pipelines_trials WHERE study = $1`,
-        [o.name],
-      );
-      if (Number(c!.n) >= budget) return Number(c!.running) > 0 ? 'wait' : undefined;
-      const number = Number(c!.next);
-      let below = number;
-      if (batch !== undefined) {
-        below = number - (number % batch);
-        const [r] = await tx.query<{ n: number | string }>(
-          `SELECT count(*) AS n FROM pipelines_trials WHERE study = $1 AND number < $2 AND status = 'running'`,
-          [o.name, below],
-        );
-        if (Number(r!.n) > 0) return 'wait';
-      }
-      const history = (
-        await tx.query<{ params: Record<string, Choice>; value: number | string }>(
-          `SELECT params, value FROM pipelines_trials
-           WHERE study = $1 AND status = 'complete' AND value IS NOT NULL AND number < $2
-           ORDER BY number`,
-          [o.name, below],
-        )
-      ).map((h): Observation => ({ params: h.params, value: Number(h.value) }));
-      const params = sample(space, history, direction, rngFor(o.seed, number));
-      await tx.query(
-        `INSERT INTO pipelines_trials (study, number, status, params, worker, attempt, heartbeat_at, lease_expires_at)
-         VALUES ($1, $2, 'running', $3::jsonb, $4, 1, now(), now() + make_interval(secs => $5::double precision))`,
-        [o.name, number, JSON.stringify(params), worker, lease],
-      );
-      return { number, params, attempt: 1 };
-    });
-
-  const shouldPrune = async (number: number, values: Map<number, number>): Promise<boolean> => {
-    if (!pruner || values.size === 0) return false;
-    const step = Math.max(...values.keys());
-    if (step < pruner.warmupSteps) return false;
-    const [done] = await store.query<{ n: number | string }>(
-      `SELECT count(*) AS n FROM pipelines_trials WHERE study = $1 AND status = 'complete'`,
-      [o.name],
-    );
-    if (Number(done!.n) < pruner.startupTrials) return false;
-    const [m] = await store.query<{ median: number | string | null; n: number | string }>(
-      `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY v.value) AS median, count(*) AS n
-       FROM pipelines_trial_values v JOIN pipelines_trials t ON t.study = v.study AND t.number = v.number
-       WHERE v.study = $1 AND v.step = $2 AND t.status = 'complete' AND v.number <> $3`,
-      [o.name, step, number],
-    );
-    if (m!.median === null || Number(m!.n) < pruner.minTrialsAtStep) return false;
-    let best = Number.NaN;
-    for (const [s, v] of values) if (s <= step && (Number.isNaN(best) || better(v, best))) best = v;
-    return better(Number(m!.median), best);
+  const claimSettings: ClaimSettings = {
+    store,
+    study: o.name,
+    space,
+    direction,
+    seed: o.seed,
+    sample,
+    ...(batch !== undefined ? { batch } : {}),
   };
+  const shouldPrune = medianPruneCheck({ store, study: o.name, pruner, better });
 
   const optimize: Study<S>['optimize'] = async (objective, optimizeOptions) => {
     const oo = parseInput(
@@ -496,23 +388,8 @@ export async function createStudy<S extends SearchSpace>(options: StudyOptions<S
     // Threads first: a module that cannot load fails the call before any trial is claimed.
     let pool: ThreadPool | undefined;
     if (moduleObjective) pool = await createThreadPool(moduleObjective as ObjectiveModule, concurrency);
-    const run = pool
-      ? async (trial: Trial<ParamsOf<S>>): Promise<number> => {
-          try {
-            return (await pool!.run({
-              number: trial.number,
-              params: trial.params as Record<string, Choice>,
-              signal: trial.signal,
-              report: (v, s) => trial.report(v, s),
-              shouldPrune: () => trial.shouldPrune(),
-              logMetric: (k, v, s) => trial.run.logMetric(k, v, s === undefined ? {} : { step: s }),
-              setTag: (k, v) => trial.run.setTag(k, v),
-            })) as number;
-          } catch (err) {
-            if ((err as Record<symbol, unknown>)?.[THREAD_PRUNED]) trial.prune();
-            throw err;
-          }
-        }
+    const run: Objective<ParamsOf<S>> = pool
+      ? threadObjective(pool)
       : (objective as (trial: Trial<ParamsOf<S>>) => Promise<number> | number);
 
     const progress = createProgress({
@@ -543,176 +420,47 @@ export async function createStudy<S extends SearchSpace>(options: StudyOptions<S
     const mine: TrialRecord<ParamsOf<S>>[] = [];
     let stop: unknown;
 
-    // Trials in flight in this call, renewed by one heartbeat timer; a trial whose lease another worker took over
-    // (this process was stalled past the lease) is aborted and its result discarded.
-    const inflight = new Map<number, { attempt: number; controller: AbortController; finishing: boolean }>();
-    let wake: () => void = () => {};
-    let changed = new Promise<void>((r) => {
-      wake = r;
-    });
-    const notify = () => {
-      wake();
-      changed = new Promise<void>((r) => {
-        wake = r;
-      });
-    };
-    let beating = false;
-    const heartbeat = setInterval(
-      async () => {
-        if (beating || inflight.size === 0) return;
-        beating = true;
-        const checked = [...inflight.entries()];
-        try {
-          const rows = await store.query<{ number: number; attempt: number }>(
-            `UPDATE pipelines_trials SET heartbeat_at = now(), lease_expires_at = now() + make_interval(secs => $3::double precision)
-           WHERE study = $1 AND worker = $2 AND status = 'running' RETURNING number, attempt`,
-            [o.name, worker, oo.leaseMs / 1000],
-          );
-          const held = new Set(rows.map((r) => `${r.number}:${r.attempt}`));
-          for (const [number, entry] of checked) {
-            if (inflight.get(number) !== entry || entry.finishing) continue;
-            if (!held.has(`${number}:${entry.attempt}`)) {
-              entry.controller.abort(
-                new MlopsError('CONFLICT', { message: `trial ${number}: the lease was lost to another worker` }),
-              );
-            }
-          }
-        } catch {
-          // A failed heartbeat is retried at the next tick; the lease covers a few missed ones.
-        } finally {
-          beating = false;
-        }
-      },
-      Math.max(25, Math.floor(oo.leaseMs / 4)),
-    );
-
-    const runTrial = async ({ number, params: sampled, attempt }: Claim) => {
-      const params = sampled as ParamsOf<S>;
-      const controller = new AbortController();
-      const entry = { attempt, controller, finishing: false };
-      inflight.set(number, entry);
-      const owned = `study = $1 AND number = $2 AND worker = $3 AND attempt = $4 AND status = 'running'`;
-      const trialRun = await trialTracker.startRun({
-        parentRunId: studyRun.id,
-        name: attempt > 1 ? `trial ${number} (attempt ${attempt})` : `trial ${number}`,
-        params: params as Record<string, Choice>,
-        tags: { 'mlops.study': o.name, 'mlops.trial': String(number), 'mlops.trial.attempt': String(attempt) },
-      });
-      await store.query(`UPDATE pipelines_trials SET run_id = $5 WHERE ${owned}`, [
-        o.name,
-        number,
-        worker,
-        attempt,
-        trialRun.id,
-      ]);
-      const values = new Map<number, number>();
-      const onAbort = () => controller.abort(signal?.reason);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const trial: Trial<ParamsOf<S>> = {
-        number,
-        params,
-        attempt,
-        run: trialRun,
-        signal: controller.signal,
-        async report(value, step) {
-          if (!Number.isFinite(value) || !Number.isInteger(step) || step < 0) {
-            throw new MlopsError('INVALID_INPUT', {
-              message: `trial.report(value, step) needs a finite value and a step ≥ 0; got ${value}, ${step}`,
-            });
-          }
-          values.set(step, value);
-          await store.query(
-            `INSERT INTO pipelines_trial_values (study, number, step, value) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (study, number, step) DO UPDATE SET value = EXCLUDED.value`,
-            [o.name, number, step, value],
-          );
-          await trialRun.logMetric('intermediate', value, { step });
-        },
-        shouldPrune: () => shouldPrune(number, values),
-        prune() {
-          throw Object.assign(new Error(`trial ${number} pruned`), { [PRUNED]: true });
-        },
-      };
-      /** Records the outcome if the trial is still this worker's; false when its lease was lost meanwhile. */
-      const finish = async (status: TrialRecord['status'], value: number | null, error: string | null) => {
-        entry.finishing = true;
-        const rows = await store.query(
-          `UPDATE pipelines_trials SET status = $5, value = $6, error = $7, finished_at = now(), lease_expires_at = NULL
-           WHERE ${owned} RETURNING number`,
-          [o.name, number, worker, attempt, status, value, error],
-        );
-        if (rows.length === 0) {
-          await trialRun.setTag('mlops.trial.state', 'lost').catch(() => {});
-          await trialRun.end({ status: 'killed' }).catch(() => {});
-          return false;
-        }
-        mine.push({ number, status, params, value, runId: trialRun.id, worker, error, attempt });
+    // Trials in flight in this call, renewed by one heartbeat; a trial whose lease another worker took over (this
+    // process was stalled past the lease) is aborted and its result discarded.
+    const inflight = new Map<number, InflightTrial>();
+    const wakeup = createWakeup();
+    const heartbeat = startHeartbeat({ store, study: o.name, worker, leaseMs: oo.leaseMs, inflight });
+    const runner: TrialRunner<ParamsOf<S>> = {
+      store,
+      study: o.name,
+      worker,
+      studyRunId: studyRun.id,
+      tracker: trialTracker,
+      objective: run,
+      signal,
+      catchErrors,
+      inflight,
+      shouldPrune,
+      recorded(record) {
+        mine.push(record);
         progress.tick();
-        return true;
-      };
-      try {
-        const value = await run(trial);
-        if (typeof value !== 'number' || !Number.isFinite(value)) {
-          throw new MlopsError('INVALID_INPUT', {
-            message: `the objective returned ${String(value)}, not a finite number`,
-          });
-        }
-        await trialRun.logMetric('value', value);
-        await trialRun.setTag('mlops.trial.state', 'complete');
-        await trialRun.end();
-        await finish('complete', value, null);
-      } catch (err) {
-        if ((err as Record<symbol, unknown>)?.[PRUNED]) {
-          const last = values.size > 0 ? values.get(Math.max(...values.keys()))! : null;
-          await trialRun.setTag('mlops.trial.state', 'pruned');
-          await trialRun.end({ status: 'killed' });
-          await finish('pruned', last, null);
-          return;
-        }
-        const message = err instanceof Error ? err.message : String(err);
-        await trialRun.setTag('mlops.trial.state', 'failed').catch(() => {});
-        await trialRun.end({ status: 'failed' }).catch(() => {});
-        const recorded = await finish('failed', null, message.slice(0, 8000));
-        if (recorded && !catchErrors) throw err;
-      } finally {
-        signal?.removeEventListener('abort', onAbort);
-        inflight.delete(number);
-        notify();
-      }
+      },
+      settled: () => wakeup.notify(),
     };
-
-    const pollMs = Math.min(1000, Math.max(25, Math.floor(oo.leaseMs / 4)));
-    const loop = async () => {
-      while (stop === undefined && !signal?.aborted) {
-        const claimed = await claim(oo.trials, worker, oo.leaseMs, [...inflight.keys()]);
-        if (claimed === undefined) return;
-        if (claimed === 'wait') {
-          // Another trial must finish first (here, in another thread, or in another process): wake on a local
-          // finish, or poll the store.
-          let timer: NodeJS.Timeout | undefined;
-          await Promise.race([
-            changed,
-            new Promise<void>((r) => {
-              timer = setTimeout(r, pollMs);
-            }),
-          ]);
-          clearTimeout(timer);
-          continue;
-        }
-        try {
-          await runTrial(claimed);
-        } catch (err) {
+    const loop = () =>
+      claimLoop({
+        claim: () =>
+          claimTrial(claimSettings, { budget: oo.trials, worker, leaseMs: oo.leaseMs, mine: [...inflight.keys()] }),
+        run: (claimed) => runTrial(runner, claimed),
+        stopped: () => stop !== undefined || signal?.aborted === true,
+        fail: (err) => {
           stop ??= err;
-        }
-      }
-    };
+        },
+        wakeup,
+        pollMs: Math.min(1000, Math.max(25, Math.floor(oo.leaseMs / 4))),
+      });
 
     try {
       await Promise.all(Array.from({ length: concurrency }, loop));
     } catch (err) {
       stop ??= err;
     } finally {
-      clearInterval(heartbeat);
+      heartbeat.stop();
       await pool?.close();
     }
     const best = await bestTrial();
