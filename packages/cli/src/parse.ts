@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { MlopsError, type RunFilter } from '@mlops/core';
+import { invalidInput, MlopsError, type RunFilter, zodIssues } from '@mlops/core';
 import { type DeclarativeGate, declarativeGateSchema } from '@mlops/registry';
 
 /** A comparison operator as the registry and run search name it. */
@@ -107,11 +107,7 @@ export function buildGate(expressions: string[], gateJson: unknown): Declarative
   const gate = parts.length === 1 ? parts[0] : { all: parts };
   const res = declarativeGateSchema.safeParse(gate);
   if (!res.success) {
-    const details = res.error.issues.map((i) => ({ path: ['gate', ...i.path].join('.'), message: i.message }));
-    throw new MlopsError('INVALID_INPUT', {
-      message: `Invalid gate: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`,
-      details,
-    });
+    throw invalidInput('invalid gate', zodIssues(res.error, 'gate'));
   }
   return res.data;
 }

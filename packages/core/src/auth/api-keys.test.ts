@@ -116,7 +116,7 @@ describeStores('API keys', (getStore) => {
   it.each([
     ['empty name', { name: ' ', scopes: ['predict'] }, 'name'],
     ['no scopes', { name: 'x', scopes: [] }, 'scopes'],
-    ['bad scope', { name: 'x', scopes: ['Predict Everything'] }, 'scopes.0'],
+    ['bad scope', { name: 'x', scopes: ['Predict Everything'] }, 'scopes[0]'],
     ['past expiry', { name: 'x', scopes: ['predict'], expiresAt: new Date(0) }, 'expiresAt'],
   ])('createApiKey rejects %s', async (_n, args, path) => {
     const err = await refusal(createApiKey({ store: getStore(), ...args }));

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { MlopsError } from '../errors.js';
 import { migrate } from '../migrate.js';
 import type { Store } from '../store/store.js';
+import { invalidInput, zodIssues } from '../validation.js';
 
 /** The scopes core knows; `admin` implies every scope and `registry:write` implies `registry:read`. */
 export const API_KEY_SCOPES = ['predict', 'feedback', 'registry:read', 'registry:write', 'admin'] as const;
@@ -112,11 +113,8 @@ export async function createApiKey(opts: CreateApiKeyOptions): Promise<CreatedAp
   const { store, ...rest } = opts;
   const r = createSchema.safeParse(rest);
   if (!r.success) {
-    const details = r.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-    throw new MlopsError('INVALID_INPUT', {
-      message: `invalid API key options: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`,
-      details,
-    });
+    const details = zodIssues(r.error);
+    throw invalidInput('invalid API key options', details);
   }
   const a = r.data;
   if (a.expiresAt && a.expiresAt.getTime() <= Date.now())

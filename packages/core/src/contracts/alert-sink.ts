@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { MlopsError } from '../errors.js';
+import { invalidInput, zodIssues } from '../validation.js';
 
 /** How urgent an alert is. */
 export const alertSeveritySchema = z.enum(['info', 'warning', 'critical']);
@@ -53,11 +53,8 @@ export function createAlert(input: AlertInput): Alert {
       .slice(0, 32);
   const r = alertSchema.safeParse({ ...input, labels, dedupeKey, time: input.time ?? new Date() });
   if (!r.success) {
-    const details = r.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-    throw new MlopsError('INVALID_INPUT', {
-      message: `invalid alert: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`,
-      details,
-    });
+    const details = zodIssues(r.error);
+    throw invalidInput('invalid alert', details);
   }
   return r.data;
 }

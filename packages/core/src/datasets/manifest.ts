@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { MlopsError } from '../errors.js';
 import type { ObjectStore } from '../objects/object-store.js';
-import { invalidInput, POINTER_SUFFIX } from './pointer.js';
+import { invalidInput, zodIssues } from '../validation.js';
+import { POINTER_SUFFIX } from './pointer.js';
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
@@ -54,7 +55,7 @@ export async function readManifest(objects: ObjectStore, digest: string): Promis
     throw new MlopsError('INVALID_INPUT', { message: `manifest ${digest} is not JSON`, cause: err });
   }
   const res = DatasetManifestSchema.safeParse(json);
-  if (!res.success) throw invalidInput(`invalid manifest ${digest}`, res.error);
+  if (!res.success) throw invalidInput(`invalid manifest ${digest}`, zodIssues(res.error));
   return res.data;
 }
 

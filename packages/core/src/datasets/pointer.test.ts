@@ -70,7 +70,7 @@ describe('pointer files', () => {
     ['a bad date', { createdAt: 'yesterday' }, 'createdAt'],
     ['files on a file', { files: 3 }, 'files'],
     ['a directory without files', { type: 'directory' }, 'files'],
-    ['an unknown field', { digets: 'typo' }, ''],
+    ['an unknown field', { digets: 'typo' }, 'digets'],
   ])('rejects %s with INVALID_INPUT naming the field', (_label, patch, field) => {
     const err = invalid({ ...valid, ...patch });
     const details = err.details as { path: string; message: string }[];

@@ -3,6 +3,7 @@ import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { MlopsError } from '../errors.js';
+import { invalidInput, zodIssues } from '../validation.js';
 
 /** Suffix of pointer files: `data.csv` is tracked by `data.csv.mlops.json`. */
 export const POINTER_SUFFIX = '.mlops.json';
@@ -64,19 +65,10 @@ export function dataPathOf(pointerPath: string, pointer: DatasetPointer): string
   return join(dirname(pointerPath), pointer.path);
 }
 
-/** Turns a zod error into `INVALID_INPUT` with one `{ path, message }` per issue. */
-export function invalidInput(what: string, error: z.ZodError): MlopsError {
-  const details = error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-  return new MlopsError('INVALID_INPUT', {
-    message: `${what}: ${details.map((d) => `${d.path || '(root)'}: ${d.message}`).join('; ')}`,
-    details,
-  });
-}
-
 /** Validates pointer-file content (an object already parsed from JSON); throws `INVALID_INPUT` with field details. */
 export function parsePointer(value: unknown, source = 'pointer file'): DatasetPointer {
   const res = DatasetPointerSchema.safeParse(value);
-  if (!res.success) throw invalidInput(`invalid ${source}`, res.error);
+  if (!res.success) throw invalidInput(`invalid ${source}`, zodIssues(res.error));
   return res.data;
 }
 

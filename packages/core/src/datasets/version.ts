@@ -10,15 +10,9 @@ import type { Digest, ObjectStore } from '../objects/object-store.js';
 import { recordObjectRefs } from '../objects/refs.js';
 import { createProgress, type Progress, type ProgressOptions, SILENT_PROGRESS } from '../progress.js';
 import type { Store } from '../store/store.js';
+import { invalidInput, zodIssues } from '../validation.js';
 import { formatManifest, listDatasetFiles, type ManifestEntry } from './manifest.js';
-import {
-  DatasetNameSchema,
-  type DatasetPointer,
-  formatPointer,
-  invalidInput,
-  pointerPathFor,
-  writePointer,
-} from './pointer.js';
+import { DatasetNameSchema, type DatasetPointer, formatPointer, pointerPathFor, writePointer } from './pointer.js';
 import type { FileIdentity } from './stat-cache.js';
 import { openStatCache, type StatCacheOptions } from './stat-cache.js';
 import { DatasetColumnTypeSchema, type FileStats, FileStatsSchema, tabularFormat } from './stats.js';
@@ -190,7 +184,7 @@ interface VersionRow {
 function rowToVersion(r: VersionRow): DatasetVersion {
   const parse = <T>(schema: z.ZodType<T>, v: unknown, what: string): T => {
     const res = schema.safeParse(typeof v === 'string' ? JSON.parse(v) : v);
-    if (!res.success) throw invalidInput(`stored ${what} of dataset ${r.name}@${r.version}`, res.error);
+    if (!res.success) throw invalidInput(`stored ${what} of dataset ${r.name}@${r.version}`, zodIssues(res.error));
     return res.data;
   };
   return {
@@ -228,7 +222,7 @@ export async function versionDataset(opts: VersionDatasetOptions): Promise<Versi
   const path = resolve(opts.path);
   const name = opts.name ?? basename(path);
   const nameCheck = DatasetNameSchema.safeParse(name);
-  if (!nameCheck.success) throw invalidInput('invalid dataset name', nameCheck.error);
+  if (!nameCheck.success) throw invalidInput('invalid dataset name', zodIssues(nameCheck.error));
   const st = await stat(path).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') {
       throw new MlopsError('NOT_FOUND', { message: `${path} does not exist`, details: { path } });

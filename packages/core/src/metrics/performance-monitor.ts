@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MlopsError } from '../errors.js';
+import { invalidInput, zodIssues } from '../validation.js';
 import { type ClassLabel, checkPair } from './_labels.js';
 import { accuracy, balancedAccuracy, precisionRecallF1, type ZeroDivision } from './classification.js';
 import { prAuc, rocAuc } from './ranking.js';
@@ -105,11 +106,8 @@ const monitorOptionsSchema = evaluateOptionsSchema.extend({
 function parseOptions<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
   const r = schema.safeParse(value);
   if (!r.success) {
-    const details = r.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-    throw new MlopsError('INVALID_INPUT', {
-      message: `invalid performance options: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`,
-      details,
-    });
+    const details = zodIssues(r.error);
+    throw invalidInput('invalid performance options', details);
   }
   return r.data;
 }

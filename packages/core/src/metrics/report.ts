@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MlopsError } from '../errors.js';
+import { invalidInput, zodIssues } from '../validation.js';
 import { type ClassLabel, checkPair, invalid, uniqueLabels } from './_labels.js';
 import { accuracy, balancedAccuracy, confusionMatrix, precisionRecallF1, type ZeroDivision } from './classification.js';
 import { prAuc, type RankingScores, rocAuc } from './ranking.js';
@@ -109,8 +109,7 @@ export function classificationReport(
 export function parseClassificationReport(json: unknown): ClassificationReport {
   const r = classificationReportSchema.safeParse(json);
   if (!r.success) {
-    const details = r.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-    throw new MlopsError('INVALID_INPUT', { message: 'invalid classification report', details });
+    throw invalidInput('invalid classification report', zodIssues(r.error));
   }
   return r.data;
 }

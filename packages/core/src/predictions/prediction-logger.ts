@@ -4,6 +4,7 @@ import type { Columns } from '../contracts/columns.js';
 import { columnsLength } from '../contracts/columns.js';
 import { MlopsError } from '../errors.js';
 import type { Store } from '../store/store.js';
+import { invalidInput, zodIssues } from '../validation.js';
 import { migratePredictions } from './migrate.js';
 
 const timeSchema = z.union([z.date(), z.iso.datetime({ offset: true }), z.number()]);
@@ -578,11 +579,8 @@ export function createPredictionLogger(opts: PredictionLoggerOptions): Predictio
   function parseEntry(entry: PredictionEntry): z.output<typeof predictionEntrySchema> {
     const r = predictionEntrySchema.safeParse(entry);
     if (!r.success) {
-      const details = r.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-      throw new MlopsError('INVALID_INPUT', {
-        message: `invalid prediction log entry: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`,
-        details,
-      });
+      const details = zodIssues(r.error);
+      throw invalidInput('invalid prediction log entry', details);
     }
     return r.data;
   }

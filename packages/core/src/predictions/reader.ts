@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { MlopsError } from '../errors.js';
 import { pgJson, pgText } from '../pg-text.js';
 import type { Store } from '../store/store.js';
+import { invalidInput, zodIssues } from '../validation.js';
 import { migratePredictions } from './migrate.js';
 
 /** The latest feedback of a prediction. */
@@ -78,11 +78,7 @@ export interface ReadPredictionsOptions {
 function parseArgs<S extends z.ZodType>(schema: S, args: unknown, what: string): z.infer<S> {
   const r = schema.safeParse(args);
   if (!r.success) {
-    const details = r.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-    throw new MlopsError('INVALID_INPUT', {
-      message: `invalid ${what}: ${details.map((d) => `${d.path || '(root)'}: ${d.message}`).join('; ')}`,
-      details,
-    });
+    throw invalidInput(`invalid ${what}`, zodIssues(r.error));
   }
   return r.data;
 }

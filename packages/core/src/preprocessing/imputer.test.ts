@@ -80,6 +80,6 @@ describe('imputer (sklearn SimpleImputer parity)', () => {
     const g = loadImputer(JSON.parse(JSON.stringify(f.toJSON())));
     expect(g.transform(test)).toEqual(f.transform(test));
     const bad = { ...f.toJSON(), columns: [{ name: 'x', strategy: 'mode', type: 'number', fill: 1 }] };
-    expect(() => loadImputer(bad)).toThrow(/columns\.0\.strategy/);
+    expect(() => loadImputer(bad)).toThrow(/columns\[0\]\.strategy/);
   });
 });

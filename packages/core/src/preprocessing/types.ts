@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { type FieldIssue, MlopsError } from '../errors.js';
+import { invalidInput, zodIssues } from '../validation.js';
 
 /** One cell of a {@link Frame}: a number, a string, or `null` for missing (`NaN` is missing too). */
 export type FrameCell = number | string | null;
@@ -130,11 +131,7 @@ export function columnType(name: string, col: readonly FrameCell[]): 'number' | 
 export function parseState<S extends z.ZodType>(schema: S, json: unknown): z.infer<S> {
   const r = schema.safeParse(json);
   if (!r.success) {
-    const issues = r.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-    invalid(
-      `invalid transformer state: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`,
-      issues,
-    );
+    throw invalidInput('invalid transformer state', zodIssues(r.error));
   }
   return r.data;
 }

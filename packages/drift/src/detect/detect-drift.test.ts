@@ -245,7 +245,7 @@ describe('detectDrift', () => {
   it('validates a profile reference it did not build', () => {
     const profile = JSON.parse(JSON.stringify(createProfile(reference)));
     profile.columns[0].sample = ['not', 'numbers', 1];
-    expect(() => detectDrift(profile, same)).toThrow(/invalid profile: columns\.0\.sample/);
+    expect(() => detectDrift(profile, same)).toThrow(/invalid profile: columns\[0\]\.sample/);
   });
 
   it('rejects invalid options with the field path', () => {

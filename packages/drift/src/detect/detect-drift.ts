@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { invalidDriftInput } from '../_internal/options.js';
 import { wassersteinColumnScan } from '../_internal/wasserstein-buckets.js';
 import { DriftError } from '../errors.js';
 import {
@@ -108,12 +109,7 @@ export const driftOptionsSchema = z.object({
 export function checkDriftOptions(options: DriftOptions): void {
   const res = driftOptionsSchema.safeParse(options);
   if (!res.success) {
-    const issues = res.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-    throw new DriftError(
-      'INVALID_INPUT',
-      `detectDrift: invalid options: ${issues.map((i) => `${i.path || '(options)'}: ${i.message}`).join('; ')}`,
-      { cause: res.error, details: { issues } },
-    );
+    throw invalidDriftInput('detectDrift: invalid options', res.error);
   }
 }
 

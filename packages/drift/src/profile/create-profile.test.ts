@@ -124,7 +124,7 @@ describe('parseProfile', () => {
     } catch (err) {
       expect(err).toBeInstanceOf(DriftError);
       expect((err as DriftError).code).toBe('INVALID_INPUT');
-      expect((err as DriftError).message).toContain('columns.0.missing');
+      expect((err as DriftError).message).toContain('columns[0].missing');
     }
   });
 

@@ -51,7 +51,7 @@ describe('profiles stored by schema version 1', () => {
     } catch (err) {
       expect(err).toBeInstanceOf(DriftError);
       expect((err as DriftError).code).toBe('INVALID_INPUT');
-      expect(JSON.stringify((err as DriftError).details)).toContain('columns.0.count');
+      expect(JSON.stringify((err as DriftError).details)).toContain('columns[0].count');
     }
     expect(() => parseProfile({ ...v1, schemaVersion: 0 })).toThrow(/unsupported profile schemaVersion 0/);
   });

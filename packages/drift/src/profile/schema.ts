@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { invalidDriftInput } from '../_internal/options.js';
 import { DriftError } from '../errors.js';
 import { COLUMN_TYPES } from './input.js';
 
@@ -137,12 +138,7 @@ export function migrateProfile(value: { schemaVersion: number } & Record<string,
 }
 
 function invalid(error: z.ZodError): DriftError {
-  const issues = error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-  const summary = issues.slice(0, 5).map((i) => `${i.path || '(root)'}: ${i.message}`);
-  return new DriftError('INVALID_INPUT', `invalid profile: ${summary.join('; ')}`, {
-    cause: error,
-    details: { profile: true, issues },
-  });
+  return invalidDriftInput('invalid profile', error, { profile: true });
 }
 
 /**

@@ -1,4 +1,5 @@
-import { type ClassLabel, type JsonValue, MlopsError } from '@mlops/core';
+import { invalidInput, type JsonValue, zodIssues } from '@mlops/core';
+import type { ClassLabel } from '@mlops/core/metrics';
 import { z } from 'zod';
 import {
   argmax,
@@ -279,8 +280,7 @@ function calibratorOf(json: CalibratorJson): Calibrator {
 export function calibratorFromJSON(json: unknown): Calibrator {
   const r = calibratorSchema.safeParse(json);
   if (!r.success) {
-    const details = r.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-    throw new MlopsError('INVALID_INPUT', { message: 'invalid calibrator', details });
+    throw invalidInput('invalid calibrator', zodIssues(r.error));
   }
   return calibratorOf(r.data);
 }

@@ -1,4 +1,4 @@
-import { MlopsError } from '@mlops/core';
+import { invalidInput, zodIssues } from '@mlops/core';
 import { z } from 'zod';
 import type { Rng } from '../_internal/rng.js';
 
@@ -147,14 +147,7 @@ export function sampleUniform(d: Distribution, rng: Rng): Choice {
 export function checkSpace(space: unknown): SearchSpace {
   const r = searchSpaceSchema.safeParse(space);
   if (!r.success) {
-    const details = r.error.issues.map((i) => ({
-      path: ['space', ...i.path.map(String)].join('.'),
-      message: i.message,
-    }));
-    throw new MlopsError('INVALID_INPUT', {
-      message: `invalid search space: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`,
-      details,
-    });
+    throw invalidInput('invalid search space', zodIssues(r.error, 'space'));
   }
   return r.data as SearchSpace;
 }

@@ -1,5 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Alert, type AlertSink, alertSchema, type Backoff, backoffDelay, isRetryableStatus, MlopsError, parseRetryAfter, invalidInput, zodIssues } from '@mlops/core';
+import {
+  type Alert,
+  type AlertSink,
+  alertSchema,
+  type Backoff,
+  backoffDelay,
+  invalidInput,
+  isRetryableStatus,
+  MlopsError,
+  parseRetryAfter,
+  zodIssues,
+} from '@mlops/core';
 import { z } from 'zod';
 import { type AlertDeliveryContext, toJsonPayload, toSlackPayload } from './payload.js';
 import { createSuppressor } from './suppression.js';

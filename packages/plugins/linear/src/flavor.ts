@@ -3,11 +3,13 @@ import {
   type FeatureMatrix,
   type FieldSpecInput,
   type Flavor,
+  invalidInput,
   isFeatureMatrix,
   MlopsError,
   type ModelInput,
   type Predictor,
   type Signature,
+  zodIssues,
 } from '@mlops/core';
 import { z } from 'zod';
 import { type LinearModel, linearModel } from './model.js';
@@ -104,11 +106,7 @@ export function decodeLinearModel(files: Record<string, Uint8Array>): LinearMode
   }
   const r = headerSchema.safeParse(json);
   if (!r.success) {
-    const details = r.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-    throw new MlopsError('INVALID_INPUT', {
-      message: `invalid ${LINEAR_HEADER_FILE}: ${details.map((d) => `${d.path || '(root)'}: ${d.message}`).join('; ')}`,
-      details,
-    });
+    throw invalidInput(`invalid ${LINEAR_HEADER_FILE}`, zodIssues(r.error));
   }
   const h = r.data;
   const expectedRows = h.modelKind === 'binary' ? 1 : h.classes.length;

@@ -2,10 +2,12 @@ import {
   type ClassLabel,
   type ColumnValues,
   type FeatureMatrix,
+  invalidInput,
   MlopsError,
   type Trainer,
   type TrainerContext,
   type TrainingData,
+  zodIssues,
 } from '@mlops/core';
 import { z } from 'zod';
 import { minimizeLbfgs } from './_internal/lbfgs.js';
@@ -164,11 +166,8 @@ export async function fitLinear(
 ): Promise<LinearModel> {
   const parsed = linearParamsSchema.safeParse(params);
   if (!parsed.success) {
-    const details = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-    throw new MlopsError('INVALID_INPUT', {
-      message: `invalid linear params: ${details.map((d) => `${d.path || '(root)'}: ${d.message}`).join('; ')}`,
-      details,
-    });
+    const details = zodIssues(parsed.error);
+    throw invalidInput('invalid linear params', details);
   }
   const p = parsed.data;
   const { signal, progress, run } = ctx;

@@ -1,5 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Backoff, backoffDelay, isRetryableStatus, MlopsError, type MlopsErrorCode, retryAfterOf, invalidInput, zodIssues } from '@mlops/core';
+import {
+  type Backoff,
+  backoffDelay,
+  invalidInput,
+  isRetryableStatus,
+  MlopsError,
+  type MlopsErrorCode,
+  retryAfterOf,
+  zodIssues,
+} from '@mlops/core';
 import { createParser } from 'eventsource-parser';
 import { z } from 'zod';
 import {

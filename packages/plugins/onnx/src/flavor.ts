@@ -6,11 +6,13 @@ import {
   type FieldSpec,
   type FieldType,
   type Flavor,
+  invalidInput,
   isFeatureMatrix,
   MlopsError,
   type ModelInput,
   type Predictor,
   type Signature,
+  zodIssues,
 } from '@mlops/core';
 import ort from 'onnxruntime-node';
 import { z } from 'zod';
@@ -62,11 +64,8 @@ type ResolvedSessionOptions = z.output<typeof sessionOptionsSchema>;
 function parseSessionOptions(opts: OnnxSessionOptions): ResolvedSessionOptions {
   const r = sessionOptionsSchema.safeParse(opts);
   if (!r.success) {
-    const details = r.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-    throw new MlopsError('INVALID_INPUT', {
-      message: `invalid ONNX session options: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`,
-      details,
-    });
+    const details = zodIssues(r.error);
+    throw invalidInput('invalid ONNX session options', details);
   }
   return r.data;
 }

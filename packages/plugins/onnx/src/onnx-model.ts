@@ -1,4 +1,4 @@
-import { MlopsError } from '@mlops/core';
+import { invalidInput, MlopsError, zodIssues } from '@mlops/core';
 import { z } from 'zod';
 import { readMetadataProps } from './_internal/graph.js';
 
@@ -118,11 +118,8 @@ export function resolveOnnxConfig(model: OnnxModel | Uint8Array): OnnxFlavorConf
   };
   const r = onnxFlavorConfigSchema.safeParse(raw);
   if (!r.success) {
-    const details = r.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-    throw new MlopsError('INVALID_INPUT', {
-      message: `invalid ONNX model settings: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`,
-      details,
-    });
+    const details = zodIssues(r.error);
+    throw invalidInput('invalid ONNX model settings', details);
   }
   return r.data;
 }

@@ -1,4 +1,4 @@
-import { type ClassLabel, MlopsError, type ModelInput } from '@mlops/core';
+import { type ClassLabel, invalidInput, MlopsError, type ModelInput, zodIssues } from '@mlops/core';
 import { z } from 'zod';
 import { convertCartTree, type ForestTree, type MlCartNode } from './_internal/build-tree.js';
 import { invalid, requireFinite, toDense } from './_internal/input.js';
@@ -94,14 +94,7 @@ function checkForest(f: ForestJson): void {
 export function parseForestJson(json: unknown): ForestJson {
   const r = forestJsonSchema.safeParse(json);
   if (!r.success) {
-    const details = r.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-    throw new MlopsError('INVALID_INPUT', {
-      message: `invalid forest JSON: ${details
-        .slice(0, 5)
-        .map((d) => `${d.path || '(root)'}: ${d.message}`)
-        .join('; ')}`,
-      details,
-    });
+    throw invalidInput('invalid forest JSON', zodIssues(r.error));
   }
   checkForest(r.data);
   return r.data;

@@ -1,11 +1,13 @@
 import { availableParallelism } from 'node:os';
 import {
   type ClassLabel,
+  invalidInput,
   MlopsError,
   type ModelInput,
   type Trainer,
   type TrainerContext,
   type TrainingData,
+  zodIssues,
 } from '@mlops/core';
 import { z } from 'zod';
 import type { TreeData, TreeJob } from './_internal/build-tree.js';
@@ -90,11 +92,8 @@ export type RandomForestTrainer = Trainer<RandomForestParams, RandomForestModel,
 function parseParams(params: unknown): z.output<typeof randomForestParamsSchema> {
   const r = randomForestParamsSchema.safeParse(params ?? {});
   if (!r.success) {
-    const details = r.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-    throw new MlopsError('INVALID_INPUT', {
-      message: `invalid random forest params: ${details.map((d) => `${d.path || '(root)'}: ${d.message}`).join('; ')}`,
-      details,
-    });
+    const details = zodIssues(r.error);
+    throw invalidInput('invalid random forest params', details);
   }
   return r.data;
 }

@@ -24,6 +24,7 @@ import {
   checkObject,
   DEFAULT_CONCURRENCY,
   type Digest,
+  invalidInput,
   isMlopsError,
   MlopsError,
   mapLimit,
@@ -34,6 +35,7 @@ import {
   type PutOptions,
   type PutResult,
   parseDigest,
+  zodIssues,
 } from '@mlops/core';
 import { z } from 'zod';
 
@@ -214,11 +216,8 @@ async function* chunksOf(body: ObjectBody): AsyncGenerator<Uint8Array> {
 export function s3ObjectStore(options: S3ObjectStoreOptions): S3ObjectStore {
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) {
-    const details = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-    throw new MlopsError('INVALID_INPUT', {
-      message: `invalid s3ObjectStore options: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`,
-      details,
-    });
+    const details = zodIssues(parsed.error);
+    throw invalidInput('invalid s3ObjectStore options', details);
   }
   const o = parsed.data;
   const bucket = o.bucket;
