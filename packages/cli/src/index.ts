@@ -3,23 +3,23 @@ export type {
   DataLsOptions,
   DataReportOptions,
   DataTargetOptions,
-} from './commands/data.js';
-export { dataAdd, dataLs, dataPull, dataPush, dataReport, dataStatus } from './commands/data.js';
-export type { DriftCommandOptions } from './commands/drift.js';
-export { driftCommand } from './commands/drift.js';
+} from './commands/data/handlers.js';
+export { dataAdd, dataLs, dataPull, dataPush, dataReport, dataStatus } from './commands/data/handlers.js';
+export type { DriftCommandOptions } from './commands/drift/handlers.js';
+export { driftCommand } from './commands/drift/handlers.js';
 export type {
   ModelsLsOptions,
   ModelsPromoteOptions,
   ModelsRollbackOptions,
   ModelsVersionsOptions,
-} from './commands/models.js';
-export { modelsAliases, modelsLs, modelsPromote, modelsRollback, modelsVersions } from './commands/models.js';
-export type { RetrainCommandOptions, RetrainConfigContext, RetrainPolicyLike } from './commands/retrain.js';
-export { retrainCommand } from './commands/retrain.js';
-export type { RunsBestOptions, RunsLsOptions } from './commands/runs.js';
-export { runsBest, runsCompare, runsLs, runsShow } from './commands/runs.js';
-export type { ServeCommandOptions } from './commands/serve.js';
-export { serveCommand } from './commands/serve.js';
+} from './commands/models/handlers.js';
+export { modelsAliases, modelsLs, modelsPromote, modelsRollback, modelsVersions } from './commands/models/handlers.js';
+export type { RetrainCommandOptions, RetrainConfigContext, RetrainPolicyLike } from './commands/retrain/handlers.js';
+export { retrainCommand } from './commands/retrain/handlers.js';
+export type { RunsBestOptions, RunsLsOptions } from './commands/runs/handlers.js';
+export { runsBest, runsCompare, runsLs, runsShow } from './commands/runs/handlers.js';
+export type { ServeCommandOptions } from './commands/serve/handlers.js';
+export { serveCommand } from './commands/serve/handlers.js';
 export type { CliContext, CliContextOptions, GlobalOptions } from './context.js';
 export { createCliContext, registryBaseUrl } from './context.js';
 export { EXIT_CODES, exitCodeFor } from './exit-codes.js';

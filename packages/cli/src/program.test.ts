@@ -1,12 +1,20 @@
-import type { Command } from 'commander';
+import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { describe, expect, it } from 'vitest';
 import { bufferSink } from './output.js';
 import { createProgram, run } from './program.js';
 
-function leafCommands(cmd: Command, prefix: string[] = []): string[][] {
+function leafCommands(cmd: CommandUnknownOpts, prefix: string[] = []): string[][] {
   const subs = cmd.commands.filter((c) => c.name() !== 'help');
   if (subs.length === 0) return [prefix];
   return subs.flatMap((c) => leafCommands(c, [...prefix, c.name()]));
+}
+
+/** Every command of the tree, with its path (`['models', 'promote']`); the root is `[]`. */
+function allCommands(cmd: CommandUnknownOpts, prefix: string[] = []): [string[], CommandUnknownOpts][] {
+  return [
+    [prefix, cmd],
+    ...cmd.commands.filter((c) => c.name() !== 'help').flatMap((c) => allCommands(c, [...prefix, c.name()])),
+  ];
 }
 
 const io = () => ({ stdout: bufferSink(), stderr: bufferSink() });
@@ -42,6 +50,23 @@ describe('mlops program', () => {
     expect(o.stdout.text).toContain(`Usage: mlops ${name}`);
     expect(o.stdout.text).toContain('Examples:');
     expect(o.stdout.text).toMatch(/\$ mlops /);
+  });
+
+  it('documents every command, argument and option (so --help stays documented)', () => {
+    const undocumented: string[] = [];
+    for (const [path, cmd] of allCommands(program)) {
+      const name = ['mlops', ...path].join(' ');
+      if (!cmd.description().trim()) undocumented.push(`${name}: no description`);
+      for (const arg of cmd.registeredArguments) {
+        if (!arg.description.trim()) undocumented.push(`${name} <${arg.name()}>: no description`);
+      }
+      for (const option of cmd.options) {
+        if (!option.description.trim()) undocumented.push(`${name} ${option.flags}: no description`);
+      }
+    }
+    expect(undocumented).toEqual([]);
+    // the walk saw the whole tree: the root, 3 groups and their 15 subcommands, 5 single commands
+    expect(allCommands(program)).toHaveLength(24);
   });
 
   it('a group without a subcommand is a usage error (exit 2) showing its help', async () => {

@@ -2,9 +2,9 @@ import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliContext, createCliContext } from '../context.js';
-import { bufferSink, createOutput } from '../output.js';
-import { dataAdd, dataLs, dataPull, dataPush, dataReport, dataStatus, pointerOf } from './data.js';
+import { type CliContext, createCliContext } from '../../context.js';
+import { bufferSink, createOutput } from '../../output.js';
+import { dataAdd, dataLs, dataPull, dataPush, dataReport, dataStatus, pointerOf } from './handlers.js';
 
 let dir: string;
 let ctx: CliContext;

@@ -12,10 +12,10 @@ import {
   versionDataset,
 } from '@mlops/core';
 import { dataQualityReport, renderQualityReportHtml } from '@mlops/drift';
-import type { CliContext } from '../context.js';
-import { EXIT_CODES } from '../exit-codes.js';
-import { formatTable, type Output } from '../output.js';
-import { readTabularFile } from '../tabular.js';
+import type { CliContext } from '../../context.js';
+import { EXIT_CODES } from '../../exit-codes.js';
+import { formatTable, type Output } from '../../output.js';
+import { readTabularFile } from '../../tabular.js';
 
 const short = (version: string) => version.slice(0, 12);
 

@@ -2,10 +2,10 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createProgress, SILENT_PROGRESS } from '@mlops/core';
 import { type DriftOptions, type DriftReport, detectDrift, renderDriftReportHtml, sortByDrift } from '@mlops/drift';
-import type { CliContext } from '../context.js';
-import { EXIT_CODES } from '../exit-codes.js';
-import { formatTable, type Output } from '../output.js';
-import { readTabularFile } from '../tabular.js';
+import type { CliContext } from '../../context.js';
+import { EXIT_CODES } from '../../exit-codes.js';
+import { formatTable, type Output } from '../../output.js';
+import { readTabularFile } from '../../tabular.js';
 
 /** Options of {@link driftCommand}. */
 export interface DriftCommandOptions {

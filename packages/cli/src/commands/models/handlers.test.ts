@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliContext, createCliContext } from '../context.js';
-import { bufferSink, createOutput } from '../output.js';
-import { modelsAliases, modelsLs, modelsPromote, modelsRollback, modelsVersions } from './models.js';
+import { type CliContext, createCliContext } from '../../context.js';
+import { bufferSink, createOutput } from '../../output.js';
+import { modelsAliases, modelsLs, modelsPromote, modelsRollback, modelsVersions } from './handlers.js';
 
 let ctx: CliContext;
 const sinks = () => {

@@ -1,8 +1,8 @@
 import type { ModelVersion } from '@mlops/registry';
-import type { CliContext } from '../context.js';
-import { decisionEvidence, formatEvidence } from '../evidence.js';
-import { formatTable, type Output } from '../output.js';
-import { buildGate, parsePositiveInt, readJsonArgument } from '../parse.js';
+import type { CliContext } from '../../context.js';
+import { decisionEvidence, formatEvidence } from '../../evidence.js';
+import { formatTable, type Output } from '../../output.js';
+import { buildGate, parsePositiveInt, readJsonArgument } from '../../parse.js';
 
 const versionRow = (v: ModelVersion) => [
   v.version,

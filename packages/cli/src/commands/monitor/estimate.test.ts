@@ -4,10 +4,10 @@ import { createPredictionLogger } from '@mlops/core';
 import { createProfile } from '@mlops/drift';
 import { estimatePerformance, monitoringSettingsTags } from '@mlops/monitoring';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliContext, createCliContext } from '../context.js';
-import { EXIT_CODES } from '../exit-codes.js';
-import { bufferSink, createOutput } from '../output.js';
-import { monitorCommand } from './monitor.js';
+import { type CliContext, createCliContext } from '../../context.js';
+import { EXIT_CODES } from '../../exit-codes.js';
+import { bufferSink, createOutput } from '../../output.js';
+import { monitorCommand } from './handlers.js';
 
 let ctx: CliContext;
 const n = 120;

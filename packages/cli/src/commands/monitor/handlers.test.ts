@@ -2,11 +2,11 @@ import { createPredictionLogger, recordFeedback } from '@mlops/core';
 import { createProfile } from '@mlops/drift';
 import { monitoringSettingsTags } from '@mlops/monitoring';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliContext, createCliContext } from '../context.js';
-import { EXIT_CODES } from '../exit-codes.js';
-import { bufferSink, createOutput } from '../output.js';
-import { run } from '../program.js';
-import { monitorCommand } from './monitor.js';
+import { type CliContext, createCliContext } from '../../context.js';
+import { EXIT_CODES } from '../../exit-codes.js';
+import { bufferSink, createOutput } from '../../output.js';
+import { run } from '../../program.js';
+import { monitorCommand } from './handlers.js';
 
 let ctx: CliContext;
 const sinks = (json = false) => {

@@ -7,9 +7,9 @@ import {
   type ThresholdCrossing,
   toMonitoringRecord,
 } from '@mlops/monitoring';
-import type { CliContext } from '../context.js';
-import { EXIT_CODES } from '../exit-codes.js';
-import { formatTable, type Output } from '../output.js';
+import type { CliContext } from '../../context.js';
+import { EXIT_CODES } from '../../exit-codes.js';
+import { formatTable, type Output } from '../../output.js';
 
 /** Options of {@link monitorCommand}. */
 export interface MonitorCommandOptions {

@@ -1,10 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { MlopsError, type ObjectStore, type Store } from '@mlops/core';
 import type { Registry } from '@mlops/registry';
-import type { CliContext } from '../context.js';
-import { EXIT_CODES } from '../exit-codes.js';
-import type { Output } from '../output.js';
-import { type ImportModule, isModuleNotFound, moduleSpecifier } from '../plugins.js';
+import type { CliContext } from '../../context.js';
+import { EXIT_CODES } from '../../exit-codes.js';
+import type { Output } from '../../output.js';
+import { type ImportModule, isModuleNotFound, moduleSpecifier } from '../../plugins.js';
 
 /** What a retrain config module's factory receives: the resources the CLI opened from its flags. */
 export interface RetrainConfigContext {

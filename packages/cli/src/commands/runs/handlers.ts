@@ -1,8 +1,8 @@
 import type { OrderBy, RunDetails, RunInfo } from '@mlops/core';
-import type { CliContext } from '../context.js';
-import { EXIT_CODES } from '../exit-codes.js';
-import { formatTable, type Output } from '../output.js';
-import { buildRunFilter, type RunFilterArgs } from '../parse.js';
+import type { CliContext } from '../../context.js';
+import { EXIT_CODES } from '../../exit-codes.js';
+import { formatTable, type Output } from '../../output.js';
+import { buildRunFilter, type RunFilterArgs } from '../../parse.js';
 
 const FIELDS = new Set(['startTime', 'endTime', 'name', 'status']);
 

@@ -2,9 +2,9 @@ import { once } from 'node:events';
 import { MlopsError } from '@mlops/core';
 import { createRegistryRouter } from '@mlops/registry';
 import { type AuthMode, createModelServer } from '@mlops/serve';
-import type { CliContext } from '../context.js';
-import type { Output } from '../output.js';
-import { type ImportModule, loadFlavors } from '../plugins.js';
+import type { CliContext } from '../../context.js';
+import type { Output } from '../../output.js';
+import { type ImportModule, loadFlavors } from '../../plugins.js';
 
 /** Options of {@link serveCommand}. */
 export interface ServeCommandOptions {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliContext, createCliContext } from '../context.js';
-import { bufferSink, createOutput } from '../output.js';
-import { run } from '../program.js';
-import { uiCommand } from './ui.js';
+import { type CliContext, createCliContext } from '../../context.js';
+import { bufferSink, createOutput } from '../../output.js';
+import { run } from '../../program.js';
+import { uiCommand } from './handlers.js';
 
 let ctx: CliContext;
 

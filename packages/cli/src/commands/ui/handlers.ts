@@ -1,7 +1,7 @@
 import { redactStoreUrl } from '@mlops/core';
 import { listenDashboard } from '@mlops/dashboard';
-import type { CliContext } from '../context.js';
-import type { Output } from '../output.js';
+import type { CliContext } from '../../context.js';
+import type { Output } from '../../output.js';
 
 /** Options of {@link uiCommand}. */
 export interface UiCommandOptions {

@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { Command } from '@commander-js/extra-typings';
+import type { TextSink } from './output.js';
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+const GLOBAL_HELP = `
+Global options work before or after the command (mlops --json runs ls == mlops runs ls --json).
+
+Environment:
+  MLOPS_STORE        store URL (default pglite://.mlops/db)
+  MLOPS_SERVER_URL   a running mlops server: models commands go over HTTP
+  MLOPS_API_KEY      API key for the server
+  MLOPS_OBJECTS      local object store folder (default .mlops/objects)
+  MLOPS_REMOTE       default remote of data push/pull/status
+  MLOPS_PROGRESS     progress output: tty | json | silent (default: tty on a terminal, else json)
+
+Exit codes:
+  0 ok · 1 error · 2 usage/invalid input · 3 not found · 4 conflict or gate failed · 5 store locked
+  6 unauthorized/forbidden · 7 checksum mismatch · 8 drift detected (--fail-on-drift, --fail-on-crossing)
+  9 broken feed: missing/retyped/empty columns (--fail-on-drift, --fail-on-crossing; retrain blocked)
+  10 a metric below its minimum · 11 an estimated metric below its minimum (monitor --fail-on-crossing) · 130 interrupted
+`;
+
+/**
+ * The `mlops` command itself, without subcommands: name, version, the global options (typed: every subcommand's
+ * `optsWithGlobals()` includes them), help and output settings that subcommands inherit. `exitOverride()` makes
+ * commander throw instead of exiting, so `run()` returns an exit code.
+ */
+export function createRootCommand(io: { stdout: TextSink; stderr: TextSink }) {
+  return new Command('mlops')
+    .description('MLOps from the terminal: datasets, runs, models, serving, drift reports, retraining')
+    .version(version(), '-V, --version')
+    .option('--store <url>', 'store URL: pglite://<dir>, memory:// or postgres://… (env MLOPS_STORE)')
+    .option('--server <url>', 'mlops server for models commands, e.g. http://127.0.0.1:8080 (env MLOPS_SERVER_URL)')
+    .option('--api-key <key>', 'API key for --server (env MLOPS_API_KEY)')
+    .option('--objects <dir>', 'local object store folder (env MLOPS_OBJECTS, default .mlops/objects)')
+    .option('--json', 'machine-readable output: one JSON document on stdout')
+    .showHelpAfterError()
+    .showSuggestionAfterError()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .addHelpText('after', GLOBAL_HELP)
+    .exitOverride();
+}
+
+/** The `mlops` command that command groups register themselves on (its global options typed). */
+export type RootCommand = ReturnType<typeof createRootCommand>;
