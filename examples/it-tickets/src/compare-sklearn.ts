@@ -15,8 +15,8 @@ import { parseArgs } from 'node:util';
 import { createStore } from '@mlops/core';
 import { loadTicketTopics } from '@mlops/datasets';
 import { stratifiedSplit } from '@mlops/example-kit';
-import { runTicketsFlow } from '@mlops/pipelines';
 import { evaluateTextModel, TFIDF, trainTextModel } from './text-model.js';
+import { runTicketsFlow } from './tickets-flow.js';
 
 const { values: args } = parseArgs({
   options: { C: { type: 'string', default: '8' }, seed: { type: 'string', default: '42' }, keep: { type: 'boolean' } },

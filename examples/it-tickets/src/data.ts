@@ -1,6 +1,6 @@
 // Data: the real files (sha256-verified by @mlops/datasets) → versioned in the project → ingested into the store's
 // `raw` schema → `staging` (cleaned, content-hash id) → `features`, with data tests at every step (the data-validation
-// flow of @mlops/pipelines). Training reads the validated `features.tickets` table, not the CSV.
+// flow in tickets-flow.ts, written with @mlops/pipelines). Training reads the validated `features.tickets` table, not the CSV.
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ObjectStore, type Store, versionDataset } from '@mlops/core';
@@ -12,11 +12,11 @@ import {
   expectColumn,
   expectRowCount,
   renderValidationReportHtml,
-  runTicketsFlow,
   saveValidationReport,
   type ValidationReport,
   validateData,
 } from '@mlops/pipelines';
+import { runTicketsFlow } from './tickets-flow.js';
 
 /** One validated ticket of the topic file, as `features.tickets` holds it. */
 export interface TopicTicket {

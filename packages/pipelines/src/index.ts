@@ -55,8 +55,6 @@ export type { Materialization, SqlStep, SqlStepInput, SqlStepsFromDirOptions } f
 export { sqlStep, sqlStepsFromDir } from './sql/steps.js';
 export type { TemplateContext } from './sql/template.js';
 export { renderTemplate, templateRefs } from './sql/template.js';
-export type { TicketsFlowOptions, TicketsTransformationsOptions } from './sql/tickets.js';
-export { runTicketsFlow, TICKET_TOPIC_LABELS, ticketsTransformations } from './sql/tickets.js';
 export type { Observation, SampleFn, TpeOptions } from './tuning/samplers.js';
 export { randomSample, tpeSampler } from './tuning/samplers.js';
 export type {

@@ -175,7 +175,7 @@ class Rollback extends Error {
  * Validation reports are saved under the step name and the output's content hash (suite `sql-step`).
  *
  * @example
- * const result = await runSqlSteps({ store, steps: ticketsTransformations() });
+ * const result = await runSqlSteps({ store, steps: await sqlStepsFromDir('sql') });
  */
 export async function runSqlSteps(options: RunSqlStepsOptions): Promise<SqlRunResult> {
   const { store } = options;

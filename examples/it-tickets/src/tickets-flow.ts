@@ -1,20 +1,20 @@
+// The example's data-validation flow, written with @mlops/pipelines' generic SQL machinery: the CSV is ingested into
+// `raw.tickets` (ingestCsv), then SQL steps with data tests build `staging.tickets` and `features.tickets`
+// (sqlStep + runSqlSteps + expectations). The topic labels are the data set's, from @mlops/datasets.
 import type { Store } from '@mlops/core';
-import { type IngestCsvOptions, type IngestCsvResult, ingestCsv } from '../ingest/ingest-csv.js';
-import { expectColumn, expectRowCount } from '../validation/expectations.js';
-import { type RunSqlStepsOptions, runSqlSteps, type SqlRunResult } from './run-sql-steps.js';
-import { type SqlStep, sqlStep } from './steps.js';
-
-/** The eight topic groups of the IT-tickets data (the same list as `TICKET_TOPICS` of `@mlops/datasets`). */
-export const TICKET_TOPIC_LABELS = [
-  'Hardware',
-  'HR Support',
-  'Access',
-  'Miscellaneous',
-  'Storage',
-  'Purchase',
-  'Internal Project',
-  'Administrative rights',
-] as const;
+import { TICKET_TOPICS } from '@mlops/datasets';
+import {
+  expectColumn,
+  expectRowCount,
+  type IngestCsvOptions,
+  type IngestCsvResult,
+  ingestCsv,
+  type RunSqlStepsOptions,
+  runSqlSteps,
+  type SqlRunResult,
+  type SqlStep,
+  sqlStep,
+} from '@mlops/pipelines';
 
 /** Options of {@link ticketsTransformations}. */
 export interface TicketsTransformationsOptions {
@@ -25,7 +25,7 @@ export interface TicketsTransformationsOptions {
   raw?: string;
   /**
    * Accepted topic labels.
-   * @default TICKET_TOPIC_LABELS
+   * @default TICKET_TOPICS of `@mlops/datasets`
    */
   topics?: readonly string[];
   /**
@@ -48,7 +48,7 @@ export interface TicketsTransformationsOptions {
  */
 export function ticketsTransformations(options: TicketsTransformationsOptions = {}): SqlStep[] {
   const raw = options.raw ?? 'raw.tickets';
-  const topics = options.topics ?? TICKET_TOPIC_LABELS;
+  const topics = options.topics ?? TICKET_TOPICS;
   const shares = options.shares ?? { min: 0.02, max: 0.4 };
   // 0…999 from the first 28 bits of the id: integer arithmetic, so PostgreSQL 15 and PGlite agree.
   const testPerMille = Math.round((options.testShare ?? 0.2) * 1000);
