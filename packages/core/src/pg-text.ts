@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { JsonValue } from './contracts/flavor.js';
+import type { JsonValue } from './contracts/json.js';
 
 /**
  * Deepest JSON nesting accepted by {@link pgJsonIssues} and {@link pgJson} unless told otherwise: deeper values are

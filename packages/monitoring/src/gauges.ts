@@ -1,4 +1,5 @@
 import { ESTIMATE_GAUGE_NAMES, ESTIMATE_GAUGES, estimateGauges } from './estimate/gauges.js';
+import type { GaugeDefinition, GaugeFamily } from './gauge-types.js';
 import type { MonitoringResult } from './monitor.js';
 
 /**
@@ -34,17 +35,7 @@ export const MONITORING_GAUGE_NAMES = {
   estimatedMinimum: 'mlops_monitoring_estimated_minimum',
 } as const;
 
-/** One gauge and its label names. */
-export interface GaugeDefinition {
-  name: string;
-  help: string;
-  labelNames: string[];
-}
-
-/** One gauge with its samples. */
-export interface GaugeFamily extends GaugeDefinition {
-  samples: { labels: Record<string, string>; value: number }[];
-}
+export type { GaugeDefinition, GaugeFamily } from './gauge-types.js';
 
 const N = MONITORING_GAUGE_NAMES;
 const mv = ['model', 'version'];

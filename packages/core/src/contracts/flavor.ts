@@ -1,9 +1,9 @@
 import type { Signature } from '../signature/signature.js';
 import type { ModelInput } from './columns.js';
+import type { JsonValue } from './json.js';
 import type { Predictor } from './predictor.js';
 
-/** A JSON value (what flavor configs and manifests hold). */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type { JsonValue } from './json.js';
 
 /** The files a flavor writes for one model: relative path → bytes, plus the flavor's small JSON config. */
 export interface ModelFiles {

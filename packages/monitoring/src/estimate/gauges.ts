@@ -1,4 +1,4 @@
-import type { GaugeDefinition, GaugeFamily } from '../gauges.js';
+import type { GaugeDefinition, GaugeFamily } from '../gauge-types.js';
 import type { PerformanceEstimate } from './estimate.js';
 
 /**
