@@ -3,6 +3,7 @@
 //   npm run example:secom -- --simulate            the whole run on simulated sensor readings (real labels)
 //   npm run example:secom -- --quick --simulate    fewer and smaller forests (CI)
 //   npm run example:secom                          the real feature file (secom.data) when it can be found
+//   --home DIR  --seed N  --workers N (threads per forest)  --trees N (baseline forest; the study's scale with it)
 import { parseArgs } from 'node:util';
 import { log } from '@mlops/example-kit';
 import { runSecom } from './run.js';
@@ -14,6 +15,7 @@ const { values: args } = parseArgs({
     home: { type: 'string', default: '.mlops' },
     seed: { type: 'string', default: '42' },
     workers: { type: 'string', default: '2' },
+    trees: { type: 'string' },
   },
 });
 
@@ -23,6 +25,7 @@ runSecom({
   home: args.home,
   seed: Number(args.seed),
   workers: Number(args.workers),
+  ...(args.trees !== undefined ? { trees: Number(args.trees) } : {}),
 }).catch((err: unknown) => {
   const e = err as Error & { code?: string };
   log('error', e.message, { code: e.code ?? 'UNKNOWN' });

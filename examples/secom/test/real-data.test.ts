@@ -129,11 +129,15 @@ describe.skipIf(!labelsFile)('SECOM real-data path against a local mirror of the
       MLOPS_OFFLINE: '0',
     };
     mkdirSync(env.MLOPS_DATASETS_DIR, { recursive: true });
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--quick', '--home', home], {
-      cwd: exampleDir,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/main.ts', '--quick', '--trees', '20', '--home', home],
+      {
+        cwd: exampleDir,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let errText = '';
     child.stdout.on('data', (b: Buffer) => {
