@@ -64,7 +64,9 @@ describe.each(backends)('reclaiming the trials of a dead worker [$name]', ({ url
   it('a trial claimed by a SIGKILLed process is reclaimed and re-run by another process', async () => {
     const N = 5;
     const hang = 1;
-    const dead = await claimAndDie(url, 'reclaim', N, 1500, hang);
+    // The dead worker's lease only has to run out: a short one (no other worker runs until it is killed) spares the
+    // rescuer from waiting for it.
+    const dead = await claimAndDie(url, 'reclaim', N, 300, hang);
     expect(dead.started).toBe(hang);
 
     const store = await createStore(url);
