@@ -149,7 +149,7 @@ export interface ModelServerOptions {
    */
   title?: string;
   /**
-   * Also export prom-client's default process metrics (prefixed `mlops_process_`).
+   * Also export prom-client's default process metrics under their standard names (`process_*`, `nodejs_*`).
    * @default true
    */
   defaultMetrics?: boolean;

@@ -1,8 +1,48 @@
 import { createHash } from 'node:crypto';
 
+/**
+ * An example value for a JSON Schema of the OpenAPI document (internal): `example`/`const`/`enum`/`default` when
+ * given, the first alternative of `oneOf`/`anyOf`, required properties (all when none is required), `minItems` items.
+ * Runs in the browser: it is written into the /docs page's script, so it must stay self-contained.
+ */
+export function exampleFromSchema(schema: unknown, resolve: (s: unknown) => unknown, depth = 0): unknown {
+  const s = resolve(schema) as Record<string, unknown> | undefined;
+  if (!s || typeof s !== 'object' || depth > 12) return null;
+  if (Array.isArray(s.examples) && s.examples.length > 0) return s.examples[0];
+  if ('example' in s) return s.example;
+  if ('const' in s) return s.const;
+  if (Array.isArray(s.enum) && s.enum.length > 0) return s.enum[0];
+  if ('default' in s) return s.default;
+  const alternatives = (s.oneOf ?? s.anyOf) as unknown[] | undefined;
+  if (Array.isArray(alternatives) && alternatives.length > 0)
+    return exampleFromSchema(alternatives[0], resolve, depth + 1);
+  const type = Array.isArray(s.type) ? (s.type as string[]).find((t) => t !== 'null') : s.type;
+  if (type === 'object' || (type === undefined && s.properties)) {
+    const properties = (s.properties ?? {}) as Record<string, unknown>;
+    const required =
+      Array.isArray(s.required) && s.required.length > 0 ? (s.required as string[]) : Object.keys(properties);
+    const out: Record<string, unknown> = {};
+    for (const key of required)
+      if (key in properties) out[key] = exampleFromSchema(properties[key], resolve, depth + 1);
+    return out;
+  }
+  if (type === 'array') {
+    const prefix = Array.isArray(s.prefixItems) ? (s.prefixItems as unknown[]) : [];
+    const n = Math.max(typeof s.minItems === 'number' ? s.minItems : 1, prefix.length);
+    const out: unknown[] = [];
+    for (let i = 0; i < Math.min(n, 16); i++) out.push(exampleFromSchema(prefix[i] ?? s.items, resolve, depth + 1));
+    return out;
+  }
+  if (type === 'string') return s.format === 'date-time' ? '2026-01-01T00:00:00Z' : 'string';
+  if (type === 'integer' || type === 'number') return typeof s.minimum === 'number' ? s.minimum : 0;
+  if (type === 'boolean') return true;
+  return null;
+}
+
 // A small self-contained renderer for /openapi.json: no CDN, no external files, so the page works offline and
 // under a strict Content-Security-Policy (the script is allowed by its hash).
 const SCRIPT = `
+const exampleFromSchema = ${exampleFromSchema.toString()};
 (async () => {
   const root = document.getElementById('root');
   const el = (tag, attrs, ...kids) => {
@@ -19,6 +59,7 @@ const SCRIPT = `
     root.textContent = 'Could not load openapi.json: ' + err;
     return;
   }
+  root.textContent = '';
   document.title = doc.info.title + ' API';
   root.append(el('h1', {}, doc.info.title + ' ', el('small', {}, 'v' + doc.info.version + ' · OpenAPI ' + doc.openapi)));
   root.append(el('p', {}, 'Raw document: ', el('a', { href: 'openapi.json' }, 'openapi.json')));
@@ -56,7 +97,10 @@ const SCRIPT = `
         if (c && c.schema) d.append(el('pre', {}, JSON.stringify(resolve(c.schema), null, 2)));
         body.append(d);
       }
-      const curl = 'curl -X ' + method.toUpperCase() + ' ' + location.origin + path + (req ? " -H 'content-type: application/json' -d '{...}'" : '');
+      const quote = (text) => "'" + text.replace(/'/g, "'\\\\''") + "'";
+      let curl = 'curl -X ' + method.toUpperCase() + ' ' + quote(location.origin + path);
+      if (op.security) curl += ' -H "authorization: Bearer $MLOPS_API_KEY"';
+      if (req) curl += " -H 'content-type: application/json' -d " + quote(JSON.stringify(exampleFromSchema(req.schema, resolve)));
       body.append(el('h4', {}, 'Example'), el('pre', {}, curl));
       root.append(el('details', { class: 'op' }, el('summary', {}, el('span', { class: 'm ' + method }, method.toUpperCase()), ' ', el('code', {}, path), ' ', op.summary || ''), body));
     }
@@ -72,6 +116,8 @@ details.op{border:1px solid #d8dce2;border-radius:6px;margin:.4rem 0}details.op>
 
 /** The `/docs` page and the Content-Security-Policy that allows exactly its inline script (internal). */
 export const DOCS_PAGE = {
+  /** The page's script (for tests). */
+  script: SCRIPT,
   html: `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>API</title><style>${STYLE}</style></head><body><div id="root">Loading…</div><script>${SCRIPT}</script></body></html>`,
   csp: `default-src 'none'; connect-src 'self'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; script-src 'sha256-${createHash('sha256').update(SCRIPT).digest('base64')}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
 };

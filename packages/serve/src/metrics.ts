@@ -76,7 +76,9 @@ function cumulative(registry: Registry, name: string, help: string, read: () => 
 /** Creates the server's metrics on a fresh registry (never prom-client's global one). */
 export function createServerMetrics(sources: MetricsSources, opts: { defaultMetrics: boolean }): ServerMetrics {
   const registry = new Registry();
-  if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'mlops_process_' });
+  // prom-client's standard names (process_cpu_user_seconds_total, nodejs_eventloop_lag_seconds, …), which stock
+  // Node.js dashboards and alerts expect; the server's metrics live on its own registry, so nothing collides.
+  if (opts.defaultMetrics) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   const m: ServerMetrics = {
     registry,
