@@ -93,7 +93,7 @@ export interface MonitoringAlert {
 }
 
 /**
- * What `GET /api/monitoring` returns, over its decision rows: the server's `MonitoringSeries` fills in pipelines'
+ * What `GET /api/monitoring` returns, over its decision rows: the server's `MonitoringSeries` fills in core's
  * `RetrainDecision`, the UI the fields it reads.
  */
 export interface MonitoringSeriesOf<Decision> {

@@ -1,5 +1,6 @@
 import {
   type LabelledPrediction,
+  listRetrainDecisions,
   migratePredictions,
   type PredictionRecord,
   readPredictions,
@@ -15,7 +16,6 @@ import {
   resolveMonitoringSettings,
   type ThresholdCrossing,
 } from '@mlops/monitoring';
-import { listRetrainDecisions } from '@mlops/pipelines';
 import type { Registry } from '@mlops/registry';
 import type { MonitoringAlert, MonitoringBucket, MonitoringCurrent, MonitoringSeriesOf } from './api-types.js';
 

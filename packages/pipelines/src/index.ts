@@ -2,15 +2,12 @@ export type { ComparisonMetricsContext, EvaluationData, GateComparisonOptions } 
 export type {
   ContinuousTrainingOptions,
   ContinuousTrainingPolicy,
-  ListRetrainDecisionsOptions,
   RetrainContext,
-  RetrainDecision,
   RetrainEvaluation,
-  RetrainReason,
   RetrainTriggers,
   RunOnceOptions,
 } from './continuous/policy.js';
-export { createContinuousTrainingPolicy, listRetrainDecisions } from './continuous/policy.js';
+export { createContinuousTrainingPolicy, isRetrainEvaluation } from './continuous/policy.js';
 export type { RetrainAuthenticate, RetrainResponse, RetrainRoute, RetrainRouteOptions } from './continuous/route.js';
 export { createRetrainRoute, retrainRequestSchema } from './continuous/route.js';
 export type { CellResult, CsvColumnType } from './ingest/column-types.js';

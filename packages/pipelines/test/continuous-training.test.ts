@@ -14,8 +14,7 @@ import { MONITORING_SETTINGS_TAG, monitoringSettingsTags } from '@mlops/monitori
 import {
   createContinuousTrainingPolicy,
   createRetrainRoute,
-  listRetrainDecisions,
-  type RetrainDecision,
+  isRetrainEvaluation,
   type RetrainEvaluation,
   type RetrainResponse,
 } from '@mlops/pipelines';
@@ -121,9 +120,11 @@ describe('continuous training', () => {
     expect(promotion.reason).toBe('continuous training: drift');
     expect(sent.map((a) => [a.severity, a.labels.outcome])).toEqual([['info', 'promoted']]);
     expect(sent[0]!.title).toContain('promoted v2');
-    const recorded = await listRetrainDecisions({ store, model });
+    const recorded = await policy.decisions();
     expect(recorded.map((d) => [d.status, d.reasons[0]!.trigger])).toEqual([['promoted', 'drift']]);
-    expect(recorded[0]!.evaluation!.drift!.drifted).toBe(true);
+    const stored = recorded[0]!.evaluation;
+    expect(isRetrainEvaluation(stored) && stored.drift!.drifted).toBe(true);
+    expect(isRetrainEvaluation({ ...stored, monitoring: undefined })).toBe(false);
   });
 
   it('a retrained version that fails the gate is not promoted; the decision and a warning are recorded', async () => {
@@ -461,7 +462,7 @@ describe('retrain route mounted in @mlops/serve', () => {
       ).toBe('drift');
       const res = await post({ authorization: `Bearer ${key}` }, {});
       expect(res.status).toBe(200);
-      const { decision } = (await res.json()) as { decision: RetrainDecision };
+      const { decision } = (await res.json()) as Extract<RetrainResponse, { decision: unknown }>;
       expect([decision.status, decision.candidateVersion, decision.principal]).toEqual(['promoted', 2, 'retrainer']);
       expect((await registry.resolve({ model, alias: 'production' })).version).toBe(2);
       const missing = await fetch(`${listening.url}/v1/models/unknown/retrain`, {

@@ -4,7 +4,7 @@
 // registered one.
 import { type FsObjectStore, loadModelPackage, type Predictor, type Store } from '@mlops/core';
 import { createProfile } from '@mlops/drift';
-import { createContinuousTrainingPolicy, type RetrainDecision } from '@mlops/pipelines';
+import { createContinuousTrainingPolicy } from '@mlops/pipelines';
 import { linearFlavor } from '@mlops/plugin-linear';
 import type { Gate, Registry } from '@mlops/registry';
 import { describe, expect, it, vi } from 'vitest';
@@ -48,7 +48,7 @@ const gate: Gate = {
 };
 
 const production = async (model: string) => (await registry.resolve({ model, alias: 'production' })).version;
-const promotionOf = async (decision: RetrainDecision) =>
+const promotionOf = async (decision: { model: string; promotionDecisionId: number | null }) =>
   (await registry.listDecisions({ model: decision.model })).items.find((d) => d.id === decision.promotionDecisionId)!;
 
 describe('fair gate: candidate and incumbent compared on the same data', () => {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { createStore, type Flavor, type FsObjectStore, fsObjectStore, type Store, saveModelPackage } from '@mlops/core';
 import { createProfile } from '@mlops/drift';
 import { type MonitoringSettings, monitoringSettingsTags } from '@mlops/monitoring';
-import { createContinuousTrainingPolicy, listRetrainDecisions } from '@mlops/pipelines';
+import { createContinuousTrainingPolicy, isRetrainEvaluation } from '@mlops/pipelines';
 import { createRegistry, type Registry } from '@mlops/registry';
 import { createModelServer } from '@mlops/serve';
 import fc from 'fast-check';
@@ -240,9 +240,10 @@ async function checkWindow(w: Window): Promise<void> {
       },
     });
     const decision = await policy.runOnce();
-    const [recorded] = await listRetrainDecisions({ store, model, limit: 1 });
+    const [recorded] = await policy.decisions({ limit: 1 });
     expect(recorded!.id).toBe(decision.id);
-    const e = recorded!.evaluation!;
+    const e = recorded!.evaluation;
+    if (!isRetrainEvaluation(e)) throw new Error('the stored evaluation is not a RetrainEvaluation');
     const m = e.monitoring;
     seen.status.add(m.status);
     seen.decision.add(decision.status);

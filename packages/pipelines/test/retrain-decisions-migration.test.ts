@@ -1,6 +1,7 @@
-import { isMlopsError, latestRetrainDecision, recordRetrainDecision } from '@mlops/core';
+import { isMlopsError, latestRetrainDecision, listRetrainDecisions, recordRetrainDecision } from '@mlops/core';
 import { describeStores } from '@mlops/core/testing';
-import { listRetrainDecisions, PIPELINES_MIGRATIONS, PIPELINES_NAMESPACE } from '@mlops/pipelines';
+import { createContinuousTrainingPolicy, PIPELINES_MIGRATIONS, PIPELINES_NAMESPACE } from '@mlops/pipelines';
+import { createRegistry } from '@mlops/registry';
 import { expect, it } from 'vitest';
 
 describeStores('retrain decisions move from pipelines_retrain_decisions to core', (getStore) => {
@@ -19,7 +20,17 @@ describeStores('retrain decisions move from pipelines_retrain_decisions to core'
         (9, 'tickets', 'production', 'running', false, '[]', NULL, NULL, NULL, NULL, NULL, 'cron', now(), NULL);
     `);
 
-    // Any pipelines call applies the pending migrations (core's table first, then the move).
+    // Any pipelines call applies the pending migrations (core's table first, then the move): here a policy's decisions.
+    const policy = createContinuousTrainingPolicy({
+      store,
+      registry: await createRegistry({ store }),
+      model: 'sign',
+      triggers: {},
+      retrain: async () => {
+        throw new Error('not called');
+      },
+    });
+    expect((await policy.decisions()).map((d) => d.id)).toEqual(['7', '3']);
     const all = await listRetrainDecisions({ store });
     expect(all.map((d) => [d.id, d.model, d.status])).toEqual([
       ['9', 'tickets', 'running'],

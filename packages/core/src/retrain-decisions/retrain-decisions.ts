@@ -67,8 +67,15 @@ export type RetrainTrigger = (typeof RETRAIN_TRIGGERS)[number];
 export type RetrainDecisionStatus = (typeof RETRAIN_DECISION_STATUSES)[number];
 /** One reason a retraining was (or would be) triggered. */
 export type RetrainReason = z.infer<typeof retrainReasonSchema>;
-/** A recorded retraining decision (a row of `core_retrain_decisions`). */
-export type RetrainDecision = z.infer<typeof retrainDecisionSchema>;
+/**
+ * A recorded retraining decision (a row of `core_retrain_decisions`). Its `evaluation` is opaque JSON owned by the
+ * deciding package, and `E` names its type where that package has it in hand (`@mlops/pipelines`' `runOnce` returns a
+ * `RetrainDecision<RetrainEvaluation>`); read back from the table it is a plain JSON object.
+ */
+export type RetrainDecision<E extends object = Record<string, unknown>> = Omit<
+  z.infer<typeof retrainDecisionSchema>,
+  'evaluation'
+> & { evaluation: E | null };
 
 const name = z.string().min(1).max(256);
 const version = z.int().positive().nullable().optional();
@@ -109,8 +116,8 @@ export interface RecordRetrainDecisionOptions {
   triggered?: boolean;
   /** @default [] */
   reasons?: RetrainReason[];
-  /** @default null */
-  evaluation?: Record<string, unknown> | null;
+  /** What the deciding package evaluated: any JSON-serialisable object, stored as is (opaque to core). @default null */
+  evaluation?: object | null;
   /** @default null */
   incumbentVersion?: number | null;
   /** @default null */

@@ -1,15 +1,17 @@
 import {
   type AlertSink,
   abandonStaleRetrainDecisions,
-  listRetrainDecisions as coreListRetrainDecisions,
   createAlert,
   finishRetrainDecision,
   isMlopsError,
   latestRetrainDecision,
+  listRetrainDecisions,
   MlopsError,
   type ObjectStore,
   parseInput,
+  type RetrainDecision,
   type RetrainDecisionStatus,
+  type RetrainReason,
   readModelPackageManifest,
   recordRetrainDecision,
   type Store,
@@ -72,12 +74,6 @@ export interface RetrainTriggers {
   schedule?: { everyMs: number };
 }
 
-/** One reason a retraining was (or would be) triggered (`accuracy`: decisions recorded before `performance`). */
-export interface RetrainReason {
-  trigger: 'drift' | 'performance' | 'estimated-performance' | 'accuracy' | 'new-labels' | 'schedule' | 'manual';
-  message: string;
-}
-
 /** The result of {@link ContinuousTrainingPolicy.evaluate}: a decision, no side effect. */
 export interface RetrainEvaluation {
   model: string;
@@ -129,26 +125,6 @@ export interface RetrainContext {
   evaluation: RetrainEvaluation;
   /** The id of the decision row being written. */
   decisionId: string;
-}
-
-/** A recorded retraining decision (a row of core's `core_retrain_decisions`, with this package's evaluation). */
-export interface RetrainDecision {
-  id: string;
-  model: string;
-  alias: string;
-  /** `blocked`: the feed was broken, nothing was retrained. */
-  status: RetrainDecisionStatus;
-  triggered: boolean;
-  reasons: RetrainReason[];
-  evaluation: RetrainEvaluation | null;
-  incumbentVersion: number | null;
-  candidateVersion: number | null;
-  /** The registry's promotion decision id (passed or failed gate). */
-  promotionDecisionId: number | null;
-  error: string | null;
-  principal: string;
-  startedAt: string;
-  finishedAt: string | null;
 }
 
 /** Options of {@link createContinuousTrainingPolicy}. */
@@ -253,9 +229,16 @@ export interface ContinuousTrainingPolicy {
   readonly alias: string;
   /** Reads the window and decides, without side effects. */
   evaluate(): Promise<RetrainEvaluation>;
-  /** Evaluates, then maybe retrains, promotes through the gate, records the decision and alerts. */
-  runOnce(options?: RunOnceOptions): Promise<RetrainDecision>;
-  /** Recorded decisions of this model alias, newest first. */
+  /**
+   * Evaluates, then maybe retrains, promotes through the gate, records the decision and alerts. Returns the recorded
+   * decision with this run's {@link RetrainEvaluation}.
+   */
+  runOnce(options?: RunOnceOptions): Promise<RetrainDecision<RetrainEvaluation>>;
+  /**
+   * Recorded decisions of this model alias, newest first (core's `listRetrainDecisions`, after this package's
+   * migrations, which move decisions recorded by older versions into core's table). Their `evaluation` is the stored
+   * JSON: {@link isRetrainEvaluation} tells whether it is this package's {@link RetrainEvaluation}.
+   */
   decisions(options?: { limit?: number }): Promise<RetrainDecision[]>;
 }
 
@@ -308,26 +291,29 @@ function rejectMovedOptions(options: ContinuousTrainingOptions): void {
   }
 }
 
-/** Options of {@link listRetrainDecisions}. */
-export interface ListRetrainDecisionsOptions {
-  store: Store;
-  /** @default every model */
-  model?: string;
-  /** @default every alias */
-  alias?: string;
-  /** @default 100 */
-  limit?: number;
-}
-
 /**
- * Recorded retraining decisions, newest first (what `mlops retrain` lists): core's `listRetrainDecisions`, after the
- * pipelines migrations (which move decisions recorded by older versions into core's table), typed with this
- * package's evaluation.
+ * True when `value` (a stored decision's `evaluation`) has the shape of this package's {@link RetrainEvaluation}: its
+ * top-level fields are checked, not every nested one.
+ *
+ * @example
+ * const [last] = await policy.decisions({ limit: 1 });
+ * if (last && isRetrainEvaluation(last.evaluation)) console.log(last.evaluation.monitoring.status);
  */
-export async function listRetrainDecisions(options: ListRetrainDecisionsOptions): Promise<RetrainDecision[]> {
-  await migratePipelines(options.store);
-  const limit = Math.min(Math.max(1, Math.trunc(options.limit ?? 100)), 10_000);
-  return (await coreListRetrainDecisions({ ...options, limit })) as unknown as RetrainDecision[];
+export function isRetrainEvaluation(value: unknown): value is RetrainEvaluation {
+  if (value === null || typeof value !== 'object') return false;
+  const e = value as Partial<Record<keyof RetrainEvaluation, unknown>>;
+  const isObject = (v: unknown) => v !== null && typeof v === 'object';
+  return (
+    typeof e.model === 'string' &&
+    typeof e.alias === 'string' &&
+    typeof e.version === 'number' &&
+    isObject(e.window) &&
+    isObject(e.monitoring) &&
+    isObject(e.counts) &&
+    typeof e.since === 'string' &&
+    Array.isArray(e.reasons) &&
+    typeof e.triggered === 'boolean'
+  );
 }
 
 const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -517,12 +503,12 @@ export function createContinuousTrainingPolicy(options: ContinuousTrainingOption
       store,
       id,
       ...rest,
-      evaluation: evaluation === undefined ? null : (evaluation as unknown as Record<string, unknown>),
+      evaluation: evaluation ?? null,
     });
-    return d as unknown as RetrainDecision;
+    return { ...d, evaluation: evaluation ?? null };
   };
 
-  const runOnce = async (run: RunOnceOptions = {}): Promise<RetrainDecision> => {
+  const runOnce = async (run: RunOnceOptions = {}): Promise<RetrainDecision<RetrainEvaluation>> => {
     await migratePipelines(store);
     const principal = run.principal ?? o.principal;
     await abandonStaleRetrainDecisions({ store, model: o.model, alias: o.alias, olderThanMs: o.staleAfterMs });
@@ -673,6 +659,9 @@ export function createContinuousTrainingPolicy(options: ContinuousTrainingOption
     alias: o.alias,
     evaluate,
     runOnce,
-    decisions: (opts = {}) => listRetrainDecisions({ store, model: o.model, alias: o.alias, ...opts }),
+    decisions: async (opts = {}) => {
+      await migratePipelines(store);
+      return listRetrainDecisions({ store, model: o.model, alias: o.alias, ...opts });
+    },
   };
 }

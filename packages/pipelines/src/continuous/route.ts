@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { apiKeyFromHeaders, MlopsError } from '@mlops/core';
+import { apiKeyFromHeaders, MlopsError, type RetrainDecision } from '@mlops/core';
 import { z } from 'zod';
-import type { ContinuousTrainingPolicy, RetrainDecision, RetrainEvaluation } from './policy.js';
+import type { ContinuousTrainingPolicy, RetrainEvaluation } from './policy.js';
 
 /** Checks a retrain request's credentials; returns the principal recorded with the decision, or throws `UNAUTHORIZED` / `FORBIDDEN`. */
 export type RetrainAuthenticate = (request: {
@@ -39,7 +39,7 @@ export const retrainRequestSchema = z
   .optional();
 
 /** Body of the answer: the recorded decision, or the evaluation of a dry run. */
-export type RetrainResponse = { decision: RetrainDecision } | { evaluation: RetrainEvaluation };
+export type RetrainResponse = { decision: RetrainDecision<RetrainEvaluation> } | { evaluation: RetrainEvaluation };
 
 /** The route, shaped as `@mlops/serve`'s `RouteDefinition` (structurally; pipelines does not depend on serve). */
 export interface RetrainRoute {
