@@ -24,6 +24,14 @@ export interface RegistryOptions {
    */
   events?: boolean;
   /**
+   * With cross-process events: how often, in milliseconds, the audit log is read for changes whose notification was
+   * lost (a PostgreSQL restart or a dropped LISTEN connection), so subscribers still hear every change, at most this
+   * late; a restored LISTEN connection also catches up at once. Events are deduplicated by audit id. `0` turns the
+   * polling off.
+   * @default 5000
+   */
+  eventPollIntervalMs?: number;
+  /**
    * The principal recorded for writes that name none.
    * @default `local:<OS user name>`
    */
@@ -88,7 +96,10 @@ export async function openRegistryContext(options: RegistryOptions): Promise<Reg
   await store.migrate(REGISTRY_NAMESPACE, REGISTRY_MIGRATIONS);
   await migrateObjectRefs(store);
   const crossProcess = options.events !== false && store.driver === 'postgres' && typeof store.listen === 'function';
-  const hub = createEventHub(store, crossProcess ? await registryChannel(store) : undefined);
+  const hub = createEventHub(store, {
+    ...(crossProcess ? { channel: await registryChannel(store) } : {}),
+    ...(options.eventPollIntervalMs === undefined ? {} : { pollIntervalMs: options.eventPollIntervalMs }),
+  });
 
   async function write<T>(fn: (tx: Store, audit: AppendAudit) => Promise<T>): Promise<T> {
     let events: RegistryEvent[] = [];

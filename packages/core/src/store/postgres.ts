@@ -1,8 +1,10 @@
 import type { Pool, PoolClient, PoolConfig } from 'pg';
 import { MlopsError } from '../errors.js';
+import type { Backoff } from '../retry.js';
+import { createPgListener, DEFAULT_LISTEN_BACKOFF } from './_pg-listener.js';
 import { INT8_OID, linkToRoot, parseInt8, quoteIdent } from './_shared.js';
 import { runMigrations } from './migrate.js';
-import type { Migration, Store } from './store.js';
+import type { ListenOptions, ListenStatus, Migration, Store } from './store.js';
 import { redactStoreUrl } from './url.js';
 
 /** Options of {@link postgresStore}. */
@@ -19,8 +21,32 @@ export interface PostgresStoreOptions {
    * @default 10
    */
   max?: number;
-  /** Any other `pg` pool setting (SSL, timeouts). */
+  /** Any other `pg` pool setting (SSL, timeouts); the LISTEN connection uses them too. */
   pool?: Omit<PoolConfig, 'connectionString' | 'max'>;
+  /**
+   * Backoff between reconnection attempts of the LISTEN connection (one dedicated connection for every channel of
+   * `listen`), after it is lost (server restart, failover, a killed backend). Attempts go on until the store closes.
+   * @default { initialMs: 250, maxMs: 10_000, factor: 2 } (with jitter, see `backoffDelay`)
+   */
+  listenBackoff?: Partial<Backoff>;
+  /**
+   * Hears each loss and recovery of the LISTEN connection (for logs); `listen(…, { onStatus })` hears the same per
+   * subscription.
+   * @default a console warning on each loss and on recovery
+   */
+  onListenStatus?: (status: ListenStatus) => void;
+}
+
+function warnListenStatus(displayUrl: string): (status: ListenStatus) => void {
+  return (status) => {
+    if (status.state === 'lost') {
+      console.warn(
+        `[mlops] ${displayUrl}: LISTEN connection lost (${status.error.message}); reconnecting in ${status.retryInMs} ms`,
+      );
+    } else {
+      console.warn(`[mlops] ${displayUrl}: LISTEN connection restored after ${status.attempts} attempt(s)`);
+    }
+  };
 }
 
 type Queryable = Pick<PoolClient, 'query'>;
@@ -59,7 +85,18 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Stor
   }
 
   let closed = false;
-  const listeners = new Set<PoolClient>();
+  const listener = createPgListener({
+    newClient: () =>
+      new pg.Client({
+        ...options.pool,
+        connectionString: options.connectionString,
+        types,
+        keepAlive: true,
+        ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+      }),
+    backoff: { ...DEFAULT_LISTEN_BACKOFF, ...options.listenBackoff },
+    onStatus: options.onListenStatus ?? warnListenStatus(displayUrl),
+  });
   const assertOpen = () => {
     if (closed) throw new MlopsError('STORE_CLOSED', `Store ${displayUrl} is closed`);
   };
@@ -101,27 +138,9 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Stor
       migrate(namespace: string, migrations: readonly Migration[]) {
         return runMigrations(store, namespace, migrations);
       },
-      async listen(channel: string, fn: (payload: string) => void) {
+      async listen(channel: string, fn: (payload: string) => void, listenOptions?: ListenOptions) {
         assertOpen();
-        const client = await pool.connect();
-        listeners.add(client);
-        const onNotification = (msg: { channel: string; payload?: string }) => {
-          if (msg.channel === channel) fn(msg.payload ?? '');
-        };
-        client.on('notification', onNotification);
-        await client.query(`LISTEN ${quoteIdent(channel)}`);
-        let done = false;
-        return async () => {
-          if (done) return;
-          done = true;
-          client.off('notification', onNotification);
-          listeners.delete(client);
-          try {
-            if (!closed) await client.query(`UNLISTEN ${quoteIdent(channel)}`);
-          } finally {
-            client.release();
-          }
-        };
+        return listener.listen(channel, fn, listenOptions);
       },
       async notify(channel: string, payload: string) {
         assertOpen();
@@ -130,8 +149,7 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Stor
       async close() {
         if (closed) return;
         closed = true;
-        for (const client of listeners) client.release();
-        listeners.clear();
+        await listener.close();
         await pool.end();
       },
     };

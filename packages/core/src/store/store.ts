@@ -8,6 +8,21 @@ export interface Migration {
   sql: string;
 }
 
+/**
+ * A change of the LISTEN connection (PostgreSQL): `'lost'` when it dropped or a reconnection attempt failed (the next
+ * attempt, numbered from 0, runs in `retryInMs`), `'restored'` once it is back and LISTEN re-issued for every channel.
+ * Notifications sent between the two were not received.
+ */
+export type ListenStatus =
+  | { state: 'lost'; error: Error; attempt: number; retryInMs: number }
+  | { state: 'restored'; attempts: number };
+
+/** Options of {@link Store.listen}. */
+export interface ListenOptions {
+  /** Hears each loss and recovery of the connection behind the subscription (never called on PGlite). */
+  onStatus?: (status: ListenStatus) => void;
+}
+
 /** A SQL database: embedded PGlite or a PostgreSQL server, with the same SQL on both. */
 export interface Store {
   /** `'pglite'` or `'postgres'`. */
@@ -22,8 +37,12 @@ export interface Store {
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** Applies the not-yet-applied migrations of `namespace`, serialised across processes. */
   migrate(namespace: string, migrations: readonly Migration[]): Promise<void>;
-  /** Subscribes to a notification channel (PostgreSQL LISTEN; in-process only on PGlite). Returns an unsubscribe function. */
-  listen?(channel: string, fn: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Subscribes to a notification channel (PostgreSQL LISTEN; in-process only on PGlite). Returns an unsubscribe
+   * function. On PostgreSQL a lost connection is reopened with backoff and LISTEN re-issued; notifications sent while
+   * it was down are lost, so `options.onStatus` hears `'restored'` to catch up from the data.
+   */
+  listen?(channel: string, fn: (payload: string) => void, options?: ListenOptions): Promise<() => Promise<void>>;
   /** Sends a notification on a channel (PostgreSQL NOTIFY). */
   notify?(channel: string, payload: string): Promise<void>;
   /** Releases connections and locks. Further calls fail with `STORE_CLOSED`. */
