@@ -1,6 +1,8 @@
 // Monitoring helpers of the replay: metrics of a window from the feedback in the store, accuracy estimated before
 // labels, drift per sensor (and the drift the run injects), the gate's figures on the comparison's runs.
-import { type Frame, type LabelledPrediction, readLabelledWindow, type Store } from '@mlops/core';
+import type { Store } from '@mlops/core';
+import { type LabelledPrediction, readLabelledWindow } from '@mlops/core/predictions';
+import type { Frame } from '@mlops/core/preprocessing';
 import { type ColumnDrift, type DriftReport, detectDrift } from '@mlops/drift';
 import { log } from '@mlops/example-kit';
 import { type Calibrator, estimatePerformance } from '@mlops/monitoring';
@@ -76,18 +78,21 @@ export function windowMetrics(
 
 /**
  * Waits until the server's prediction log (flushed in the background) holds every prediction of `ids` with its
- * feedback, and returns them.
+ * feedback, and returns them; `versions` are the versions that answered (two while the server swaps).
  */
 export async function waitForLabelled(
   store: Store,
-  version: string,
+  versions: readonly string[],
   ids: readonly string[],
 ): Promise<LabelledPrediction[]> {
   const wanted = new Set(ids);
   let rows: LabelledPrediction[] = [];
   await waitFor(
     async () => {
-      const newest = await readLabelledWindow({ store, model: MODEL, version, limit: ids.length, order: 'desc' });
+      const newest: LabelledPrediction[] = [];
+      for (const version of versions) {
+        newest.push(...(await readLabelledWindow({ store, model: MODEL, version, limit: ids.length, order: 'desc' })));
+      }
       rows = newest.filter((r) => wanted.has(r.prediction.id));
       return rows.length === wanted.size;
     },

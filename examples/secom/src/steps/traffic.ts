@@ -1,14 +1,8 @@
 // Steps 10–14: production served over HTTP (the server follows the registry alias), the test runs replayed in time
 // order as live traffic in six windows with feedback, sensor drift injected from window 4 on, continuous training
 // checking the prediction log after windows 3 and 6, and the hot-swap and rollback when it promoted a candidate.
-import {
-  type Alert,
-  type AlertSink,
-  consoleAlertSink,
-  createAlert,
-  type Frame,
-  readModelPackageManifest,
-} from '@mlops/core';
+import { type Alert, type AlertSink, consoleAlertSink, createAlert, readModelPackageManifest } from '@mlops/core';
+import type { Frame } from '@mlops/core/preprocessing';
 import { type DriftReport, detectDrift } from '@mlops/drift';
 import { log } from '@mlops/example-kit';
 import { type Calibrator, calibratorFromMetadata } from '@mlops/monitoring';
@@ -52,6 +46,19 @@ export interface TrafficInput extends Omit<RetrainBasis, 'incumbentMetrics'> {
   /** The inputs of the registered graph. */
   inputNames: string[];
   gate: ReturnType<typeof promotionGate>;
+}
+
+/**
+ * The production version the replay sends runs to and scores them at: the first one, or the candidate continuous
+ * training promoted between two windows.
+ */
+interface Served {
+  at: ModelVersion;
+  version: string;
+  threshold: number;
+  calibrator: Calibrator | undefined;
+  /** The sensors every run is sent with: after a promotion, those both versions take (every input is optional). */
+  inputs: string[];
 }
 
 /** What happened while production was served. */
@@ -119,6 +126,13 @@ export async function serveAndReplay(ctx: SecomContext, input: TrafficInput): Pr
     out.servedCalibrator = calibratorFromMetadata(
       (await readModelPackageManifest(objects, prod.packageDigest)).metadata,
     );
+    let served: Served = {
+      at: prod,
+      version: String(prod.version),
+      threshold: input.threshold,
+      calibrator: out.servedCalibrator,
+      inputs: input.inputNames,
+    };
     let candidateInputs: string[] = [];
     // Continuous training watches the sensors the forest relies on most: 2 of them drifting (KS test on the last two
     // windows of the prediction log against the version's training profile) triggers a retraining.
@@ -137,7 +151,7 @@ export async function serveAndReplay(ctx: SecomContext, input: TrafficInput): Pr
       retrain: async (p) => {
         const r = await retrainCandidate(
           ctx,
-          { ...input, incumbentMetrics: prod.metrics },
+          { ...input, threshold: served.threshold, incumbentMetrics: served.at.metrics },
           out.replayed,
           parts,
           p.reasons.map((x) => x.trigger).join(','),
@@ -150,9 +164,12 @@ export async function serveAndReplay(ctx: SecomContext, input: TrafficInput): Pr
     });
 
     for (let w = 0; w < N_WINDOWS; w++) {
-      await replayWindow(ctx, url, String(prod.version), input, out, parts[w]!, w);
+      await replayWindow(ctx, url, served, input, out, parts[w]!, w);
       if (w !== INJECT_FROM - 1 && w !== N_WINDOWS - 1) continue;
-      await checkPolicy(policy, w, out, alertSink, prod, windowSize);
+      await checkPolicy(policy, w, out, alertSink, served.at, windowSize);
+      // A candidate promoted before the last window serves the next ones (the server follows the alias).
+      if (out.retrain?.status === 'promoted' && w < N_WINDOWS - 1)
+        served = await promoted(ctx, served, candidateInputs);
     }
     Object.assign(
       out,
@@ -164,12 +181,25 @@ export async function serveAndReplay(ctx: SecomContext, input: TrafficInput): Pr
         out.injected,
       ),
     );
-    const note = await hotSwapAndRollback(ctx, url, out, prod, input.inputNames, candidateInputs);
+    const note = await hotSwapAndRollback(ctx, url, out, served.version, served.inputs, candidateInputs);
     if (note) out.rollbackNote = note;
   } finally {
     await listening.close(); // drains in-flight requests, flushes the prediction log
   }
   return out;
+}
+
+/** The version production now points to, sent the sensors both it and the previous version take. */
+async function promoted(ctx: SecomContext, before: Served, candidateInputs: readonly string[]): Promise<Served> {
+  const now = await ctx.registry.resolve({ model: MODEL, alias: 'production' });
+  const threshold = Number(now.tags.threshold);
+  return {
+    at: now,
+    version: String(now.version),
+    threshold: Number.isFinite(threshold) ? threshold : before.threshold,
+    calibrator: calibratorFromMetadata((await readModelPackageManifest(ctx.objects, now.packageDigest)).metadata),
+    inputs: before.inputs.filter((n) => candidateInputs.includes(n)),
+  };
 }
 
 /** The sink the policy and the sensor checks send to: the console, and a list kept for the report. */
@@ -191,24 +221,25 @@ function reportingAlertSink(alerts: Alert[]): AlertSink {
 async function replayWindow(
   ctx: SecomContext,
   url: string,
-  version: string,
+  served: Served,
   input: TrafficInput,
   out: TrafficOutcome,
   part: number[],
   w: number,
 ): Promise<void> {
-  const { data, prepared, threshold } = input;
+  const { data, prepared } = input;
+  const { threshold } = served;
   const { monitored } = out;
   const injected = w >= INJECT_FROM;
   const clean = frameOf(data.featureNames, rowsOf(data, part));
   const frame = injected ? injectDrift(clean, prepared.trainFrame, out.injected.shifted, out.injected.stuck) : clean;
   const y = labelsOf(data, part);
-  const res = await replayRuns(url, MODEL, frame, input.inputNames, y);
+  const res = await replayRuns(url, MODEL, frame, served.inputs, y);
   // Before labels arrive: the window's accuracy at the decision threshold, estimated from the served fail
   // probabilities alone with the calibrator stored in the served package.
-  const est = estimateAccuracy(res.scores, threshold, input.classes, out.servedCalibrator);
+  const est = estimateAccuracy(res.scores, threshold, input.classes, served.calibrator);
   // Metrics from the feedback: the window's predictions as the server logged them, joined with their labels.
-  const labelled = await waitForLabelled(ctx.store, version, res.ids);
+  const labelled = await waitForLabelled(ctx.store, res.versions, res.ids);
   const fromFeedback = windowMetrics(labelled, threshold);
   const drift = detectDrift(input.registered.profile, { ...pick(frame, prepared.kept), fail_score: res.scores });
   const monitoredDrifted = monitored.filter((s) => col(drift, s)?.drifted);
@@ -311,14 +342,14 @@ async function hotSwapAndRollback(
   ctx: SecomContext,
   url: string,
   out: TrafficOutcome,
-  prod: ModelVersion,
+  productionVersion: string,
   inputNames: readonly string[],
   candidateInputs: readonly string[],
 ): Promise<string | undefined> {
   const summary = out.retrain;
   if (summary === null) return undefined;
   if (summary.status !== 'promoted') {
-    const note = `no rollback needed: candidate v${summary.version} was ${summary.status}, production stayed on v${prod.version}`;
+    const note = `no rollback needed: candidate v${summary.version} was ${summary.status}, production stayed on v${productionVersion}`;
     log('rollback', note);
     return note;
   }
