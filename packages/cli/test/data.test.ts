@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStore, type Store } from '@mlops/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHILD_TIMEOUT, jsonOf, mlops } from './helpers.js';
+import { CHILD_TIMEOUT, cli, jsonOf, mlops } from './helpers.js';
 
 let dir: string;
 let work: string;
@@ -23,11 +23,11 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('mlops data (subprocess)', () => {
+describe('mlops data (run() in-process; STORE_LOCKED from a second process)', () => {
   it(
     'add → status → push → pull into a fresh folder',
     async () => {
-      const add = await mlops(['--store', storeArg, 'data', 'add', 'train.csv', '--json'], { cwd: work });
+      const add = await cli(['--store', storeArg, 'data', 'add', 'train.csv', '--json'], { cwd: work });
       expect(add.stderr).toBe('');
       expect(add.code).toBe(0);
       const added = jsonOf<{ name: string; version: string; pointer: string; created: boolean; type: string }>(add);
@@ -36,16 +36,16 @@ describe('mlops data (subprocess)', () => {
       const pointer = JSON.parse(await readFile(join(work, 'train.csv.mlops.json'), 'utf8'));
       expect(pointer.version).toBe(added.version);
 
-      const before = await mlops(['data', 'status', 'train.csv', '--remote', remote, '--json'], { cwd: work });
+      const before = await cli(['data', 'status', 'train.csv', '--remote', remote, '--json'], { cwd: work });
       expect(before.code).toBe(0);
       expect(jsonOf(before)).toMatchObject({ state: 'unchanged', local: true, remote: false });
 
-      const push = await mlops(['data', 'push', 'train.csv.mlops.json', '--remote', remote, '--json'], { cwd: work });
+      const push = await cli(['data', 'push', 'train.csv.mlops.json', '--remote', remote, '--json'], { cwd: work });
       expect(push.code).toBe(0);
       expect(jsonOf<{ uploaded: string[] }>(push).uploaded).toEqual([`sha256:${added.version}`]);
 
       // human-readable status, remote from the environment
-      const after = await mlops(['data', 'status', 'train.csv'], { cwd: work, env: { MLOPS_REMOTE: remote } });
+      const after = await cli(['data', 'status', 'train.csv'], { cwd: work, env: { MLOPS_REMOTE: remote } });
       expect(after.code).toBe(0);
       expect(after.stdout).toContain('unchanged');
       expect(after.stdout).toContain('remote complete');
@@ -54,11 +54,11 @@ describe('mlops data (subprocess)', () => {
       const fresh = join(dir, 'fresh');
       await mkdir(fresh);
       await copyFile(join(work, 'train.csv.mlops.json'), join(fresh, 'train.csv.mlops.json'));
-      const missing = await mlops(['data', 'status', 'train.csv', '--json'], { cwd: fresh });
+      const missing = await cli(['data', 'status', 'train.csv', '--json'], { cwd: fresh });
       expect(missing.code).toBe(0);
       expect(jsonOf(missing)).toMatchObject({ state: 'missing', local: false });
 
-      const pull = await mlops(['data', 'pull', 'train.csv.mlops.json', '--remote', remote], { cwd: fresh });
+      const pull = await cli(['data', 'pull', 'train.csv.mlops.json', '--remote', remote], { cwd: fresh });
       expect(pull.stderr).toBe('');
       expect(pull.code).toBe(0);
       expect(pull.stdout).toContain('1 file(s) restored');
@@ -74,7 +74,7 @@ describe('mlops data (subprocess)', () => {
       await mkdir(here);
       await writeFile(join(here, 'w.csv'), 'a,b\n1,2\n3,4\n');
       const store = `pglite://${join(dir, 'db-damaged')}`;
-      const add = await mlops(['--store', store, 'data', 'add', 'w.csv', '--json'], { cwd: here });
+      const add = await cli(['--store', store, 'data', 'add', 'w.csv', '--json'], { cwd: here });
       expect(add.code).toBe(0);
       const { version } = jsonOf<{ version: string }>(add);
       // Bit rot in the local object store: same size, other bytes.
@@ -82,15 +82,15 @@ describe('mlops data (subprocess)', () => {
       await chmod(object, 0o644);
       await writeFile(object, Buffer.alloc((await stat(object)).size, 0x58));
 
-      const quick = await mlops(['data', 'status', 'w.csv', '--json'], { cwd: here });
+      const quick = await cli(['data', 'status', 'w.csv', '--json'], { cwd: here });
       expect(quick.code).toBe(0); // by size, the copy looks intact
       expect(jsonOf(quick)).toMatchObject({ state: 'unchanged', local: true, verified: false, corrupted: [] });
 
-      const verified = await mlops(['data', 'status', 'w.csv', '--verify'], { cwd: here });
+      const verified = await cli(['data', 'status', 'w.csv', '--verify'], { cwd: here });
       expect(verified.code).toBe(7);
       expect(verified.stdout).toContain('DAMAGED');
       expect(verified.stdout).toContain(`damaged: w.csv (sha256:${version}) in the local store`);
-      const asJson = await mlops(['data', 'status', 'w.csv', '--verify', '--json'], { cwd: here });
+      const asJson = await cli(['data', 'status', 'w.csv', '--verify', '--json'], { cwd: here });
       expect(asJson.code).toBe(7);
       expect(jsonOf(asJson)).toMatchObject({
         state: 'unchanged',
@@ -99,10 +99,10 @@ describe('mlops data (subprocess)', () => {
         corrupted: [{ path: 'w.csv', digest: `sha256:${version}`, store: 'local' }],
       });
 
-      const repair = await mlops(['--store', store, 'data', 'add', 'w.csv', '--json'], { cwd: here });
+      const repair = await cli(['--store', store, 'data', 'add', 'w.csv', '--json'], { cwd: here });
       expect(repair.code).toBe(0);
       expect(jsonOf(repair)).toMatchObject({ version, created: false, repaired: [`sha256:${version}`] });
-      const after = await mlops(['data', 'status', 'w.csv', '--verify', '--json'], { cwd: here });
+      const after = await cli(['data', 'status', 'w.csv', '--verify', '--json'], { cwd: here });
       expect(after.code).toBe(0);
       expect(jsonOf(after)).toMatchObject({ local: true, verified: true, corrupted: [] });
     },
@@ -116,11 +116,11 @@ describe('mlops data (subprocess)', () => {
       const other = join(dir, 'other');
       await mkdir(other);
       await copyFile(join(work, 'train.csv.mlops.json'), join(other, 'train.csv.mlops.json'));
-      const notFound = await mlops(['data', 'pull', 'train.csv', '--remote', empty], { cwd: other });
+      const notFound = await cli(['data', 'pull', 'train.csv', '--remote', empty], { cwd: other });
       expect(notFound.code).toBe(3);
       expect(notFound.stderr).toMatch(/error: object sha256:[0-9a-f]{64} for train.csv is missing .*\[NOT_FOUND\]/);
 
-      const noRemote = await mlops(['data', 'push', 'train.csv', '--json'], { cwd: other });
+      const noRemote = await cli(['data', 'push', 'train.csv', '--json'], { cwd: other });
       expect(noRemote.code).toBe(2);
       expect(noRemote.stdout).toBe('');
       expect(JSON.parse(noRemote.stderr)).toMatchObject({ error: { code: 'INVALID_INPUT', exitCode: 2 } });
@@ -133,6 +133,7 @@ describe('mlops data (subprocess)', () => {
     async () => {
       let holder: Store | undefined = await createStore(storeArg);
       try {
+        // a real second process: the lock is held by this one
         const r = await mlops(['--store', storeArg, 'data', 'ls'], { cwd: work });
         expect(r.code).toBe(5);
         expect(r.stderr).toContain('[STORE_LOCKED]');
@@ -142,7 +143,7 @@ describe('mlops data (subprocess)', () => {
         await holder.close();
         holder = undefined;
       }
-      const ls = await mlops(['--store', storeArg, 'data', 'ls', '--json'], { cwd: work });
+      const ls = await cli(['--store', storeArg, 'data', 'ls', '--json'], { cwd: work });
       expect(ls.code).toBe(0);
       expect(jsonOf<{ datasets: { name: string; versions: number }[] }>(ls).datasets).toEqual([
         expect.objectContaining({ name: 'train.csv', versions: 1 }),

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHILD_TIMEOUT, jsonOf, mlops } from './helpers.js';
+import { CHILD_TIMEOUT, cli, jsonOf, mlops } from './helpers.js';
 
 let dir: string;
 
@@ -43,11 +43,11 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('mlops drift (subprocess)', () => {
+describe('mlops drift (run() in-process; the bin as a process for an unknown command)', () => {
   it(
     'writes an HTML report with SVG histograms and prints the JSON report',
     async () => {
-      const r = await mlops(['drift', 'ref.csv', 'cur.csv', '--exclude', 'id', '--html', 'report.html', '--json'], {
+      const r = await cli(['drift', 'ref.csv', 'cur.csv', '--exclude', 'id', '--html', 'report.html', '--json'], {
         cwd: dir,
       });
       expect(r.code).toBe(0);
@@ -73,13 +73,13 @@ describe('mlops drift (subprocess)', () => {
   it(
     '--fail-on-drift exits 8 on drift and 0 without; a missing file is exit 3',
     async () => {
-      const drifted = await mlops(['drift', 'ref.csv', 'cur.csv', '--exclude', 'id', '--fail-on-drift'], { cwd: dir });
+      const drifted = await cli(['drift', 'ref.csv', 'cur.csv', '--exclude', 'id', '--fail-on-drift'], { cwd: dir });
       expect(drifted.code).toBe(8);
       expect(drifted.stdout).toContain('Dataset drift: DETECTED');
-      const same = await mlops(['drift', 'ref.csv', 'same.csv', '--exclude', 'id', '--fail-on-drift'], { cwd: dir });
+      const same = await cli(['drift', 'ref.csv', 'same.csv', '--exclude', 'id', '--fail-on-drift'], { cwd: dir });
       expect(same.code).toBe(0);
       expect(same.stdout).toContain('Dataset drift: not detected');
-      const missing = await mlops(['drift', 'ref.csv', 'nope.csv'], { cwd: dir });
+      const missing = await cli(['drift', 'ref.csv', 'nope.csv'], { cwd: dir });
       expect(missing.code).toBe(3);
       expect(missing.stderr).toContain('nope.csv does not exist');
     },
@@ -90,7 +90,7 @@ describe('mlops drift (subprocess)', () => {
     'counts feature columns in the dataset verdict and reports the target column separately, as --json does',
     async () => {
       const args = ['drift', 'ref-labelled.csv', 'cur-labelled.csv', '--exclude', 'id', '--target', 'label'];
-      const r = await mlops(args, { cwd: dir });
+      const r = await cli(args, { cwd: dir });
       expect(r.code).toBe(0);
       const [summary, header, ...rows] = r.stdout.trimEnd().split('\n');
       expect(summary).toBe(
@@ -109,7 +109,7 @@ describe('mlops drift (subprocess)', () => {
         dataset: { drifted: boolean; driftedColumns: number; columns: number; share: number };
         targetDrift: boolean | null;
         columns: { column: string; role: string; drifted: boolean }[];
-      }>(await mlops([...args, '--json'], { cwd: dir }));
+      }>(await cli([...args, '--json'], { cwd: dir }));
       expect(json.dataset).toMatchObject({ drifted: true, driftedColumns: 1, columns: 2, share: 0.5 });
       expect(json.targetDrift).toBe(true);
       expect(
@@ -122,7 +122,7 @@ describe('mlops drift (subprocess)', () => {
         ['label', 'target'],
       ]);
 
-      const stable = await mlops(
+      const stable = await cli(
         ['drift', 'ref-labelled.csv', 'same-labelled.csv', '--exclude', 'id', '--target', 'label'],
         { cwd: dir },
       );
@@ -134,7 +134,7 @@ describe('mlops drift (subprocess)', () => {
   it(
     'a broken feed says BROKEN FEED with its problems, exits 9 with --fail-on-drift, and --json has status broken',
     async () => {
-      const renamed = await mlops(['drift', 'ref.csv', 'renamed.csv', '--exclude', 'id', '--fail-on-drift'], {
+      const renamed = await cli(['drift', 'ref.csv', 'renamed.csv', '--exclude', 'id', '--fail-on-drift'], {
         cwd: dir,
       });
       expect(renamed.code).toBe(9);
@@ -147,19 +147,19 @@ describe('mlops drift (subprocess)', () => {
       expect(renamed.stdout).not.toContain('not detected');
       expect(renamed.stdout).not.toContain('skipped age');
 
-      const text = await mlops(['drift', 'ref.csv', 'as-text.csv', '--exclude', 'id', '--fail-on-drift'], { cwd: dir });
+      const text = await cli(['drift', 'ref.csv', 'as-text.csv', '--exclude', 'id', '--fail-on-drift'], { cwd: dir });
       expect(text.code).toBe(9);
       expect(text.stdout).toMatch(
         /broken: column age changed type: expected numerical, found string \(400 of 400 values cannot be read, e\.g\. "30 years"/,
       );
-      const empty = await mlops(['drift', 'ref.csv', 'empty-age.csv', '--exclude', 'id', '--json'], { cwd: dir });
+      const empty = await cli(['drift', 'ref.csv', 'empty-age.csv', '--exclude', 'id', '--json'], { cwd: dir });
       expect(empty.code).toBe(0); // without --fail-on-drift the report is the result
       const report = jsonOf<{ dataset: { status: string; drifted: boolean | null }; schema: { empty: string[] } }>(
         empty,
       );
       expect(report.dataset).toMatchObject({ status: 'broken', drifted: null });
       expect(report.schema.empty).toEqual(['age']);
-      const html = await mlops(['drift', 'ref.csv', 'renamed.csv', '--exclude', 'id', '--html', 'broken.html'], {
+      const html = await cli(['drift', 'ref.csv', 'renamed.csv', '--exclude', 'id', '--html', 'broken.html'], {
         cwd: dir,
       });
       expect(html.code).toBe(0);
@@ -171,6 +171,7 @@ describe('mlops drift (subprocess)', () => {
   it(
     'an unknown command exits 2 and prints the help',
     async () => {
+      // the bin itself, as a process
       const r = await mlops(['deploy'], { cwd: dir });
       expect(r.code).toBe(2);
       expect(r.stdout).toBe('');

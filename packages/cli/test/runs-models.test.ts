@@ -1,31 +1,27 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHILD_TIMEOUT, jsonOf, mlops, runNode } from './helpers.js';
-
-const SEED = resolve(dirname(fileURLToPath(import.meta.url)), 'fixtures/seed.ts');
+import { seedRuns } from './fixtures/seed.js';
+import { CHILD_TIMEOUT, jsonOf, cli as runCli } from './helpers.js';
 
 let dir: string;
 let store: string;
 let seeded: { runs: { id: string; name: string }[] };
-const cli = (...args: string[]) => mlops(['--store', store, ...args], { cwd: dir });
+const cli = (...args: string[]) => runCli(['--store', store, ...args], { cwd: dir });
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mlops-cli-runs-'));
   store = `pglite://${join(dir, 'db')}`;
-  // The seeding child owns the embedded store until it exits; each CLI process then opens it alone.
-  const seed = await runNode(SEED, [store], { cwd: dir });
-  if (seed.code !== 0) throw new Error(`seed failed: ${seed.stderr}`);
-  seeded = JSON.parse(seed.stdout);
+  // Seeding closes the embedded store; each CLI run then opens it alone.
+  seeded = await seedRuns(store);
 }, CHILD_TIMEOUT);
 
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('mlops runs (subprocess)', () => {
+describe('mlops runs (run() in-process)', () => {
   it(
     'runs ls --json filters and sorts; runs show --json returns one run',
     async () => {
@@ -69,7 +65,7 @@ describe('mlops runs (subprocess)', () => {
   );
 });
 
-describe('mlops models (subprocess, embedded store)', () => {
+describe('mlops models (run() in-process, embedded store)', () => {
   it(
     'promote with a failing gate exits 4 with the evidence; the alias stays',
     async () => {

@@ -5,8 +5,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, CHILD_TIMEOUT, jsonOf, mlops, runNode } from './helpers.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { seedModel } from './fixtures/seed-model.js';
+import { BIN, CHILD_TIMEOUT, cli, jsonOf, mlops } from './helpers.js';
 
 const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -21,11 +22,11 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mlops-cli-serve-'));
   store = `pglite://${join(dir, 'db')}`;
   objects = join(dir, 'objects');
-  const seed = await runNode(join(FIXTURES, 'seed-model.ts'), [store, objects], { cwd: dir });
-  if (seed.code !== 0) throw new Error(`seed failed: ${seed.stderr}`);
+  await seedModel(store, objects);
 }, CHILD_TIMEOUT);
 
 afterAll(async () => {
+  vi.unstubAllEnvs();
   if (serving && serving.exitCode === null) {
     serving.kill('SIGKILL');
     await once(serving, 'close');
@@ -64,7 +65,7 @@ async function startServe(
   return { child, info: info as { url: string } & Record<string, unknown> };
 }
 
-describe('mlops serve and mlops retrain (subprocess)', () => {
+describe('mlops serve (a process: signals, the store lock) and mlops retrain (run() in-process)', () => {
   it(
     'serves the production alias, takes promotions over --server while it owns the store, drains on SIGTERM',
     async () => {
@@ -103,7 +104,7 @@ describe('mlops serve and mlops retrain (subprocess)', () => {
       // The server owns the embedded store: a second opener is refused, the registry API is the way in.
       const locked = await mlops(['--store', store, 'models', 'ls'], { cwd: dir });
       expect(locked.code).toBe(5);
-      const promoted = await mlops(
+      const promoted = await cli(
         ['--server', info.url, 'models', 'promote', 'toy', '2', '--gate', 'accuracy>=incumbent'],
         {
           cwd: dir,
@@ -131,14 +132,17 @@ describe('mlops serve and mlops retrain (subprocess)', () => {
     async () => {
       const config = join(FIXTURES, 'retrain.config.ts');
       const args = ['--store', store, '--objects', objects, 'retrain', config, '--force', '--json'];
-      const rejected = await mlops(args, { cwd: dir, env: { RETRAIN_ACCURACY: '0.5' } });
+      // the config's training job reads RETRAIN_ACCURACY from the environment of the process it runs in
+      vi.stubEnv('RETRAIN_ACCURACY', '0.5');
+      const rejected = await cli(args, { cwd: dir });
       expect(rejected.code).toBe(4);
       expect(jsonOf<{ decision: unknown }>(rejected).decision).toMatchObject({
         status: 'rejected',
         incumbentVersion: 2,
       });
 
-      const promoted = await mlops(args, { cwd: dir, env: { RETRAIN_ACCURACY: '0.97' } });
+      vi.stubEnv('RETRAIN_ACCURACY', '0.97');
+      const promoted = await cli(args, { cwd: dir });
       expect(promoted.code).toBe(0);
       expect(jsonOf<{ decision: unknown }>(promoted).decision).toMatchObject({
         status: 'promoted',
@@ -147,12 +151,12 @@ describe('mlops serve and mlops retrain (subprocess)', () => {
       });
       // A missing config is NOT_FOUND (exit 3) however its path is written, never a raw module error.
       for (const missingConfig of ['./missing.config.mjs', '../missing.config.mjs', join(dir, 'missing.config.mjs')]) {
-        const missing = await mlops(['--store', store, '--objects', objects, 'retrain', missingConfig], { cwd: dir });
+        const missing = await cli(['--store', store, '--objects', objects, 'retrain', missingConfig], { cwd: dir });
         expect(missing.code).toBe(3);
         expect(missing.stderr).toContain('[NOT_FOUND]');
         expect(missing.stderr).not.toContain('ERR_MODULE_NOT_FOUND');
       }
-      const aliases = await mlops(['--store', store, 'models', 'aliases', 'toy', '--json'], { cwd: dir });
+      const aliases = await cli(['--store', store, 'models', 'aliases', 'toy', '--json'], { cwd: dir });
       expect(jsonOf<{ aliases: { version: number }[] }>(aliases).aliases).toEqual([
         expect.objectContaining({ alias: 'production', version: 4 }),
       ]);

@@ -8,7 +8,7 @@ import { createStore, type Store } from '@mlops/core';
 import { createRegistry, createRegistryRouter, type Registry } from '@mlops/registry';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHILD_TIMEOUT, jsonOf, mlops } from './helpers.js';
+import { CHILD_TIMEOUT, cli, jsonOf } from './helpers.js';
 
 // A real registry router on 127.0.0.1 in this process (which owns the store); the CLI talks to it with --server.
 let store: Store;
@@ -32,7 +32,7 @@ beforeAll(async () => {
   server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
+}, CHILD_TIMEOUT); // PGlite and the registry's migrations: seconds, much more on a loaded machine
 
 afterAll(async () => {
   server.closeAllConnections();
@@ -42,17 +42,14 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('mlops models --server (subprocess against a real registry router)', () => {
+describe('mlops models --server (run() in-process against a real registry router)', () => {
   it(
     'lists models and versions over HTTP (server origin gets /registry appended)',
     async () => {
       // a store URL that would fail if it were opened: --server must not touch the store
-      const ls = await mlops(
-        ['--server', origin, '--store', 'pglite:///nonexistent/locked', 'models', 'ls', '--json'],
-        {
-          cwd: dir,
-        },
-      );
+      const ls = await cli(['--server', origin, '--store', 'pglite:///nonexistent/locked', 'models', 'ls', '--json'], {
+        cwd: dir,
+      });
       expect(ls.stderr).toBe('');
       expect(ls.code).toBe(0);
       const { models } = jsonOf<{ models: { name: string; aliases: { alias: string; version: number }[] }[] }>(ls);
@@ -63,7 +60,7 @@ describe('mlops models --server (subprocess against a real registry router)', ()
         }),
       ]);
 
-      const versions = await mlops(['models', 'versions', 'fraud', '--json'], {
+      const versions = await cli(['models', 'versions', 'fraud', '--json'], {
         cwd: dir,
         env: { MLOPS_SERVER_URL: `${origin}/registry` },
       });
@@ -76,7 +73,7 @@ describe('mlops models --server (subprocess against a real registry router)', ()
   it(
     'a failing gate over HTTP is exit 4 with a JSON error; a passing one moves the alias; rollback undoes it',
     async () => {
-      const refused = await mlops(
+      const refused = await cli(
         ['--server', origin, 'models', 'promote', 'fraud', '2', '--gate', 'f1>=incumbent', '--json'],
         { cwd: dir },
       );
@@ -90,7 +87,7 @@ describe('mlops models --server (subprocess against a real registry router)', ()
       });
       expect((await registry.resolve({ model: 'fraud', alias: 'production' })).version).toBe(1);
 
-      const ok = await mlops(
+      const ok = await cli(
         [
           '--server',
           origin,
@@ -114,7 +111,7 @@ describe('mlops models --server (subprocess against a real registry router)', ()
       const [decision] = (await registry.listDecisions({ model: 'fraud', passed: true, limit: 1 })).items;
       expect(decision).toMatchObject({ candidateVersion: 3, reason: 'better f1' });
 
-      const back = await mlops(['--server', origin, 'models', 'rollback', 'fraud', '--json'], { cwd: dir });
+      const back = await cli(['--server', origin, 'models', 'rollback', 'fraud', '--json'], { cwd: dir });
       expect(back.code).toBe(0);
       expect(jsonOf(back)).toMatchObject({ fromVersion: 3, alias: { version: 1 } });
     },
@@ -124,10 +121,10 @@ describe('mlops models --server (subprocess against a real registry router)', ()
   it(
     'an unreachable server is exit 1 with the URL in the message; an unknown model is exit 3',
     async () => {
-      const down = await mlops(['--server', 'http://127.0.0.1:9', 'models', 'ls'], { cwd: dir });
+      const down = await cli(['--server', 'http://127.0.0.1:9', 'models', 'ls'], { cwd: dir });
       expect(down.code).toBe(1);
       expect(down.stderr).toContain('http://127.0.0.1:9/registry');
-      const missing = await mlops(['--server', origin, 'models', 'versions', 'nope'], { cwd: dir });
+      const missing = await cli(['--server', origin, 'models', 'versions', 'nope'], { cwd: dir });
       expect(missing.code).toBe(3);
       expect(missing.stderr).toContain('[NOT_FOUND]');
     },
