@@ -393,7 +393,7 @@ export { pgliteStore } from './store/pglite.js';
 export type { PostgresStoreOptions } from './store/postgres.js';
 export { postgresStore } from './store/postgres.js';
 export { isUniqueViolation } from './store/sql-errors.js';
-export type { ListenOptions, ListenStatus, Migration, Store } from './store/store.js';
+export type { ListenStatus, Migration, Store, StoreListenOptions } from './store/store.js';
 export type { StoreUrl } from './store/url.js';
 export { DEFAULT_STORE_URL, parseStoreUrl, redactStoreUrl } from './store/url.js';
 export type {

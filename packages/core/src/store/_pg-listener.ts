@@ -4,7 +4,7 @@
 import type { Client } from 'pg';
 import { type Backoff, backoffDelay } from '../retry.js';
 import { quoteIdent } from './_shared.js';
-import type { ListenOptions, ListenStatus } from './store.js';
+import type { ListenStatus, StoreListenOptions } from './store.js';
 
 /** The default backoff between reconnection attempts of the listener: 250 ms doubling up to 10 s (plus jitter). */
 export const DEFAULT_LISTEN_BACKOFF: Backoff = { initialMs: 250, maxMs: 10_000, factor: 2 };
@@ -16,7 +16,7 @@ interface Subscription {
 
 /** One dedicated LISTEN connection shared by every channel of a store. */
 export interface PgListener {
-  listen(channel: string, fn: (payload: string) => void, options?: ListenOptions): Promise<() => Promise<void>>;
+  listen(channel: string, fn: (payload: string) => void, options?: StoreListenOptions): Promise<() => Promise<void>>;
   /** Ends the connection and stops reconnecting. */
   close(): Promise<void>;
 }

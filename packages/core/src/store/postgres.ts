@@ -4,7 +4,7 @@ import type { Backoff } from '../retry.js';
 import { createPgListener, DEFAULT_LISTEN_BACKOFF } from './_pg-listener.js';
 import { INT8_OID, linkToRoot, parseInt8, quoteIdent } from './_shared.js';
 import { runMigrations } from './migrate.js';
-import type { ListenOptions, ListenStatus, Migration, Store } from './store.js';
+import type { ListenStatus, Migration, Store, StoreListenOptions } from './store.js';
 import { redactStoreUrl } from './url.js';
 
 /** Options of {@link postgresStore}. */
@@ -138,7 +138,7 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Stor
       migrate(namespace: string, migrations: readonly Migration[]) {
         return runMigrations(store, namespace, migrations);
       },
-      async listen(channel: string, fn: (payload: string) => void, listenOptions?: ListenOptions) {
+      async listen(channel: string, fn: (payload: string) => void, listenOptions?: StoreListenOptions) {
         assertOpen();
         return listener.listen(channel, fn, listenOptions);
       },

@@ -18,7 +18,7 @@ export type ListenStatus =
   | { state: 'restored'; attempts: number };
 
 /** Options of {@link Store.listen}. */
-export interface ListenOptions {
+export interface StoreListenOptions {
   /** Hears each loss and recovery of the connection behind the subscription (never called on PGlite). */
   onStatus?: (status: ListenStatus) => void;
 }
@@ -42,7 +42,7 @@ export interface Store {
    * function. On PostgreSQL a lost connection is reopened with backoff and LISTEN re-issued; notifications sent while
    * it was down are lost, so `options.onStatus` hears `'restored'` to catch up from the data.
    */
-  listen?(channel: string, fn: (payload: string) => void, options?: ListenOptions): Promise<() => Promise<void>>;
+  listen?(channel: string, fn: (payload: string) => void, options?: StoreListenOptions): Promise<() => Promise<void>>;
   /** Sends a notification on a channel (PostgreSQL NOTIFY). */
   notify?(channel: string, payload: string): Promise<void>;
   /** Releases connections and locks. Further calls fail with `STORE_CLOSED`. */
