@@ -81,7 +81,8 @@ describe('store lock: files left by processes that are gone', () => {
     expect(readdirSync(dir).filter((name) => name.startsWith(basename(path)))).toEqual([]);
   });
 
-  it.each([
+  // Each of these waits out the 2 s grace for an unreadable file: they run concurrently (own files, no children).
+  it.concurrent.each([
     ['empty', ''],
     ['truncated', '{"pid": 12'],
     ['not JSON', '\u0000\u0000garbage'],

@@ -48,7 +48,14 @@ function start(command: string, args: string[]) {
   return { child, next };
 }
 
-const holderArgs = (mode: string, dataDir: string) => ['--import', 'tsx', HOLDER, mode, dataDir];
+const holderArgs = (mode: string, dataDir: string, blockSeconds = 4) => [
+  '--import',
+  'tsx',
+  HOLDER,
+  mode,
+  dataDir,
+  String(blockSeconds),
+];
 
 describe('store lock: a holder killed with SIGKILL', () => {
   it('leaves a lock that the next opener takes over, with the rows it committed', async () => {
@@ -113,12 +120,13 @@ describe('store lock: a live holder blocked in a long query', () => {
     return { takenOver, errors, maxGapMs: done.maxGapMs as number };
   }
 
-  it('on this host: every other opener gets STORE_LOCKED naming it during a 4 s migration', async () => {
+  it('on this host: every other opener gets STORE_LOCKED naming it during a 2 s migration (4x the timeout)', async () => {
     const dataDir = join(dir, 'busy-local');
-    const holder = start(process.execPath, holderArgs('store', dataDir));
+    // a holder on this host is judged by its pid, never by its heartbeat: 4x the 500 ms timeout shows it
+    const holder = start(process.execPath, holderArgs('store', dataDir, 2));
     const { pid } = await holder.next('ready');
     const result = await pollWhileBlocked(holder, `${dataDir}.lock`, 500);
-    expect(result.maxGapMs).toBeGreaterThanOrEqual(3_500); // the holder's event loop really was blocked
+    expect(result.maxGapMs).toBeGreaterThanOrEqual(1_500); // the holder's event loop really was blocked
     expect(result.takenOver).toBe(false);
     expect(result.errors.length).toBeGreaterThanOrEqual(3);
     for (const err of result.errors) {
