@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 // @ts-expect-error -- plain .mjs helper shared with the build scripts
 import { listWorkspaces } from './scripts/workspaces.mjs';
@@ -24,6 +25,9 @@ const alias = (listWorkspaces() as Workspace[]).flatMap(({ dir, pkg }) => {
   ];
 });
 
+/** Test files run at once on a 2-core machine: see `maxWorkers` below. */
+const MAX_WORKERS = 3;
+
 export default defineConfig({
   resolve: { alias },
   test: {
@@ -31,8 +35,17 @@ export default defineConfig({
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // A process per test file: PGlite (WASM), onnxruntime-node and the suites that spawn, signal and kill processes
+    // are at home there, and no file sees another's module state.
     pool: 'forks',
+    // Files at once. vitest's default (one per core, minus one) ran a single file at a time on a 2-core machine, while
+    // most files spend their time waiting: on the processes they start, PostgreSQL, PGlite's file I/O and timers.
+    // MAX_WORKERS measured on 2 cores (CONTRIBUTING.md, "Running the tests"); more cores, one per core.
+    // `--maxWorkers=N` or VITEST_MAX_WORKERS=N overrides it (1: one file at a time, to profile one).
+    maxWorkers: Math.max(MAX_WORKERS, availableParallelism()),
     // Nothing beyond 127.0.0.1: a test that tries fails (scripts/network-guard.mjs).
     setupFiles: ['./scripts/vitest-setup.mjs'],
+    // After the run: the slowest files, the time per package and the total against the test budget.
+    reporters: ['default', './scripts/test-durations.mjs'],
   },
 });
