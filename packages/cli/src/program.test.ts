@@ -90,9 +90,18 @@ describe('mlops program', () => {
     expect(o.stderr.text).toContain('"high" is not a number');
   });
 
-  it('--version prints the package version', async () => {
-    const o = io();
-    expect(await run(['--version'], o)).toBe(0);
-    expect(o.stdout.text).toMatch(/^\d+\.\d+\.\d+/);
+  it('--version prints the package version, before or after a command that has no --version of its own', async () => {
+    for (const argv of [['--version'], ['-V'], ['runs', 'ls', '--version'], ['monitor', 'm', '-V']]) {
+      const o = io();
+      expect(await run(argv, o)).toBe(0);
+      expect(o.stdout.text).toMatch(/^\d+\.\d+\.\d+\n$/);
+    }
+  });
+
+  it('mlops monitor <model> --version <n> is the version to evaluate, not the CLI version', async () => {
+    const o = { ...io(), env: {} };
+    expect(await run(['--store', 'memory://', 'monitor', 'nope', '--version', '3', '--json'], o)).toBe(3);
+    expect(o.stdout.text).toBe('');
+    expect(JSON.parse(o.stderr.text)).toMatchObject({ error: { code: 'NOT_FOUND', exitCode: 3 } });
   });
 });

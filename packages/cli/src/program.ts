@@ -1,4 +1,4 @@
-import { CommanderError } from '@commander-js/extra-typings';
+import { CommanderError, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import type { CommandHost, RegisterCommands } from './commands/_shared.js';
 import { registerData } from './commands/data/command.js';
 import { registerDrift } from './commands/drift/command.js';
@@ -45,12 +45,17 @@ export interface RunOptions extends Pick<CliContextOptions, 'cwd' | 'env' | 'imp
 
 /**
  * Builds the `mlops` command tree (commander). Each action opens a lazy `CliContext`, runs one handler from
- * `src/commands/<group>/handlers.ts` and records its exit code in `state`.
+ * `src/commands/<group>/handlers.ts` and records its exit code in `state`. `versionFlags`: the root's version option
+ * (default `-V, --version`).
  */
-export function createProgram(io: RunOptions, state: { exitCode: number; json: boolean }): RootCommand {
+export function createProgram(
+  io: RunOptions,
+  state: { exitCode: number; json: boolean },
+  options: { versionFlags?: string } = {},
+): RootCommand {
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
-  const program = createRootCommand({ stdout, stderr });
+  const program = createRootCommand({ stdout, stderr, ...options });
   const host: CommandHost = {
     importModule: io.importModule,
     async run(command, handler) {
@@ -80,6 +85,32 @@ export function createProgram(io: RunOptions, state: { exitCode: number; json: b
 }
 
 /**
+ * The command `argv` invokes: follows subcommand names from the root, skipping options and the value of a root
+ * option that takes one (`--store URL`); stops at the first operand that names no subcommand.
+ */
+function invokedCommand(program: CommandUnknownOpts, argv: string[]): CommandUnknownOpts {
+  const takesValue = new Set(
+    program.options.filter((o) => o.required || o.optional).flatMap((o) => [o.long, o.short].filter(Boolean)),
+  );
+  let command = program;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--') break;
+    if (arg.startsWith('-')) {
+      if (takesValue.has(arg)) i++;
+      continue;
+    }
+    const sub = command.commands.find((c) => c.name() === arg || c.aliases().includes(arg));
+    if (!sub) break;
+    command = sub;
+  }
+  return command;
+}
+
+const ownsVersionOption = (command: CommandUnknownOpts) =>
+  command.parent !== null && command.options.some((o) => o.long === '--version');
+
+/**
  * Runs `mlops` with the given arguments (without `node` and the script) and resolves to the exit code; never calls
  * `process.exit`. Errors are printed to stderr (as `{ error: { code, message, exitCode } }` with `--json`).
  *
@@ -89,7 +120,10 @@ export function createProgram(io: RunOptions, state: { exitCode: number; json: b
 export async function run(argv: string[], io: RunOptions = {}): Promise<number> {
   const stderr = io.stderr ?? process.stderr;
   const state = { exitCode: EXIT_CODES.OK as number, json: argv.includes('--json') };
-  const program = createProgram(io, state);
+  let program = createProgram(io, state);
+  // Commander lets the root's options (the global ones, and -V, --version) appear anywhere on the line, so the root
+  // would take `mlops monitor churn --version 4` for itself: a command that declares --version gets it.
+  if (ownsVersionOption(invokedCommand(program, argv))) program = createProgram(io, state, { versionFlags: '-V' });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return state.exitCode;

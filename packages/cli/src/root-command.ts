@@ -32,12 +32,13 @@ Exit codes:
 /**
  * The `mlops` command itself, without subcommands: name, version, the global options (typed: every subcommand's
  * `optsWithGlobals()` includes them), help and output settings that subcommands inherit. `exitOverride()` makes
- * commander throw instead of exiting, so `run()` returns an exit code.
+ * commander throw instead of exiting, so `run()` returns an exit code. `versionFlags` (default `-V, --version`) lets
+ * `run()` leave `--version` to a command that declares its own.
  */
-export function createRootCommand(io: { stdout: TextSink; stderr: TextSink }) {
+export function createRootCommand(io: { stdout: TextSink; stderr: TextSink; versionFlags?: string }) {
   return new Command('mlops')
     .description('MLOps from the terminal: datasets, runs, models, serving, drift reports, retraining')
-    .version(version(), '-V, --version')
+    .version(version(), io.versionFlags ?? '-V, --version')
     .option('--store <url>', 'store URL: pglite://<dir>, memory:// or postgres://… (env MLOPS_STORE)')
     .option('--server <url>', 'mlops server for models commands, e.g. http://127.0.0.1:8080 (env MLOPS_SERVER_URL)')
     .option('--api-key <key>', 'API key for --server (env MLOPS_API_KEY)')
