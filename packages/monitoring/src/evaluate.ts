@@ -1,4 +1,5 @@
 import {
+  type ClassLabel,
   evaluatePerformance,
   type LabelledPrediction,
   type PerformanceMetric,
@@ -162,7 +163,7 @@ function estimateOf(input: EvaluateWindowInput, warnings: string[]): Performance
     return estimatePerformance({
       probabilities: rows,
       classes,
-      ...(usePredictions ? { predictions: predicted as (string | number)[] } : {}),
+      ...(usePredictions ? { predictions: predicted as ClassLabel[] } : {}),
       ...(input.calibrator ? { calibrator: input.calibrator } : {}),
       draws: 400,
     });
@@ -215,7 +216,7 @@ function quality(
   };
 }
 
-type Pair = { prediction: string | number; label: string | number };
+type Pair = { prediction: ClassLabel; label: ClassLabel };
 
 /** Pairs of predicted class and feedback label that can be compared (both a string or a number). */
 export function feedbackPairs(labelled: readonly LabelledPrediction[], predictionOutput: string): Pair[] {

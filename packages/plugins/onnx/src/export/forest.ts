@@ -1,4 +1,4 @@
-import { MlopsError } from '@mlops/core';
+import { type ClassLabel, MlopsError } from '@mlops/core';
 import { attr, type GraphBuilder, ML_DOMAIN, tensor } from '../_internal/graph.js';
 
 /** One tree of a {@link ForestModelLike}: flat per-node arrays (node 0 is the root). */
@@ -25,7 +25,7 @@ export interface ForestModelLike {
   aggregate: 'mean';
   nFeatures: number;
   /** Class labels in class-index order; `[]` for regression. */
-  classes: readonly (string | number)[];
+  classes: readonly ClassLabel[];
   trees: readonly ForestTreeLike[];
 }
 
@@ -102,7 +102,7 @@ export function forestStage(
   x: string,
   nFeatures: number,
   f: ForestModelLike,
-): { kind: 'classification'; classes: (string | number)[] } | { kind: 'regression' } {
+): { kind: 'classification'; classes: ClassLabel[] } | { kind: 'regression' } {
   if (f.splitRule !== 'BRANCH_LT' || f.aggregate !== 'mean') {
     invalid(`unsupported forest (splitRule ${f.splitRule}, aggregate ${f.aggregate})`);
   }

@@ -1,4 +1,4 @@
-import { MlopsError } from '@mlops/core';
+import { type ClassLabel, MlopsError } from '@mlops/core';
 import { attr, DT, type GraphBuilder, tensor } from '../_internal/graph.js';
 
 /**
@@ -9,7 +9,7 @@ export interface LinearModelLike {
   /** `binary`: one coefficient row and a sigmoid; `multinomial`: one row per class and a softmax. */
   kind: 'binary' | 'multinomial';
   /** Sorted classes. */
-  classes: readonly (string | number)[];
+  classes: readonly ClassLabel[];
   /** Row-major coefficients, rows × nFeatures (rows = 1 for binary, else the number of classes). */
   coef: Float64Array;
   /** One intercept per row. */
