@@ -1,7 +1,8 @@
 /**
  * An exponential backoff between attempts, as consumed by {@link backoffDelay}: the one backoff type of every package.
- * Options that take one (`createLlmClient({ backoff })`, `webhookAlertSink({ backoff })`) accept a `Partial<Backoff>`
- * and fill in their own documented defaults.
+ * Options that take one (`createLlmClient({ backoff })`, `webhookAlertSink({ backoff })`,
+ * `postgresStore({ listenBackoff })`, a pipeline step's `retries: { backoff }`) accept a `Partial<Backoff>` and fill in
+ * their own documented defaults.
  */
 export interface Backoff {
   /** Delay before the first retry (before jitter), in milliseconds. */
