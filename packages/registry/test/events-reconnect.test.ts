@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createStore, type ListenStatus, postgresStore, type Store } from '@mlops/core';
+import { createStore, type ListenStatus, type Store } from '@mlops/core';
+import { postgresStore } from '@mlops/core/store/postgres';
 import { testPostgresUrl } from '@mlops/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry, type Registry, type RegistryEvent, type RegistryOptions } from '../src/index.js';

@@ -10,6 +10,7 @@ export type {
   PredictionLogger,
   PredictionLoggerOptions,
   PredictionLoggerStats,
+  PredictionLogInputs,
   QuarantinedPrediction,
 } from './prediction-logger.js';
 export { createPredictionLogger, predictionEntrySchema } from './prediction-logger.js';
@@ -22,3 +23,5 @@ export type {
   RecordFeedbackOptions,
 } from './reader.js';
 export { readLabelledWindow, readPredictions, recordFeedback } from './reader.js';
+export type { PrunePredictionsOptions, PruneResult } from './retention.js';
+export { prunePredictions } from './retention.js';

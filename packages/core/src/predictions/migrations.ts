@@ -40,4 +40,10 @@ export const PREDICTIONS_MIGRATIONS: Migration[] = [
     // NULL: the feedback applies to every prediction of the request (as before); else only to that model's.
     sql: 'ALTER TABLE core_feedback ADD COLUMN model text',
   },
+  {
+    version: 3,
+    name: 'predictions logged without inputs',
+    // NULL: the logger ran with `inputs: 'none'` (see PredictionLoggerOptions.inputs).
+    sql: 'ALTER TABLE core_predictions ALTER COLUMN inputs DROP NOT NULL',
+  },
 ];

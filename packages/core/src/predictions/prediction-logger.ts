@@ -58,6 +58,20 @@ export interface PredictionBatchEntry {
 export type PredictionLogDurability = 'buffered' | 'acknowledged';
 
 /**
+ * What the log keeps of each prediction's inputs:
+ * - `'full'` (default): the inputs (made JSON-safe);
+ * - `'redacted'`: the keys and the JSON type of each value, no value: `{ amount: 'number', text: 'string' }` (types
+ *   `'number'`, `'string'`, `'boolean'`, `'array'`, `'object'`; null, a missing value and NaN stay `null`, so the
+ *   missing rate per key survives; typed arrays are `'array'`, bigints `'number'`, dates `'string'`);
+ * - `'none'`: nothing (the column holds NULL; readers return `{}`).
+ *
+ * Monitoring needs the values: with `'redacted'` or `'none'` it cannot test the drift nor the data quality of the
+ * inputs, and reads the feed as broken (every reference feature retyped, or missing) — see the core README, "The
+ * prediction log: retention and inputs". Outputs, latency and feedback are logged as usual.
+ */
+export type PredictionLogInputs = 'full' | 'redacted' | 'none';
+
+/**
  * Counters of a {@link PredictionLogger}. Every accepted entry ends in exactly one of the outcomes:
  * `logged = written + duplicates + abandoned + quarantined + pending`.
  */
@@ -141,6 +155,11 @@ export interface PredictionLoggerOptions {
    * @default 'buffered'
    */
   durability?: PredictionLogDurability;
+  /**
+   * What is kept of each prediction's inputs: see {@link PredictionLogInputs}.
+   * @default 'full'
+   */
+  inputs?: PredictionLogInputs;
 }
 
 /** The identifiers of a quarantined entry, given to {@link PredictionLoggerOptions.onQuarantine}. */
@@ -273,6 +292,24 @@ function logJson(v: unknown): unknown {
   }
 }
 
+/** The JSON type of each value of `inputs`, without the value (see {@link PredictionLogInputs}). */
+function redactInputs(inputs: Record<string, unknown>): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const [k, v] of Object.entries(inputs)) {
+    let type: string | null;
+    if (v === null || v === undefined) type = null;
+    else if (typeof v === 'number') type = Number.isFinite(v) ? 'number' : null;
+    else if (typeof v === 'bigint') type = 'number';
+    else if (typeof v === 'string' || typeof v === 'boolean') type = typeof v;
+    else if (Array.isArray(v) || ArrayBuffer.isView(v)) type = 'array';
+    else if (v instanceof Date) type = 'string';
+    else if (typeof v === 'object') type = 'object';
+    else type = null;
+    out[sanitizeString(k)] = type;
+  }
+  return out;
+}
+
 function isoTime(t: Date | string | number | undefined): string {
   if (t === undefined) return new Date().toISOString();
   const d = t instanceof Date ? t : new Date(t);
@@ -325,6 +362,14 @@ export function createPredictionLogger(opts: PredictionLoggerOptions): Predictio
     });
   }
   const acknowledged = durability === 'acknowledged';
+  const inputsMode = opts.inputs ?? 'full';
+  if (inputsMode !== 'full' && inputsMode !== 'redacted' && inputsMode !== 'none') {
+    throw invalidInput('invalid prediction logger options', [
+      { path: 'inputs', message: `Expected 'full', 'redacted' or 'none', got ${JSON.stringify(inputsMode)}` },
+    ]);
+  }
+  const keepInputs = (inputs: Record<string, unknown>): unknown =>
+    inputsMode === 'full' ? logJson(inputs) : inputsMode === 'redacted' ? redactInputs(inputs) : null;
   const onError =
     opts.onError ??
     ((err: unknown, info: { attempt: number; batchSize: number; abandoned: boolean }) => {
@@ -608,7 +653,7 @@ export function createPredictionLogger(opts: PredictionLoggerOptions): Predictio
         alias: e.alias ?? null,
         time: isoTime(e.time),
         latency_ms: e.latencyMs ?? null,
-        inputs: logJson(e.inputs),
+        inputs: keepInputs(e.inputs),
         outputs: e.outputs == null ? null : logJson(e.outputs),
       };
       if (!acknowledged) return { id, accepted: accept(row) };
@@ -643,7 +688,7 @@ export function createPredictionLogger(opts: PredictionLoggerOptions): Predictio
       let accepted = 0;
       for (let i = 0; i < n; i++) {
         const inputs: Record<string, unknown> = {};
-        for (const k of inNames) inputs[k] = (b.inputs[k] as ArrayLike<unknown>)[i];
+        if (inputsMode !== 'none') for (const k of inNames) inputs[k] = (b.inputs[k] as ArrayLike<unknown>)[i];
         let outputs: Record<string, unknown> | null = null;
         if (b.outputs) {
           outputs = {};
@@ -660,7 +705,7 @@ export function createPredictionLogger(opts: PredictionLoggerOptions): Predictio
           alias: head.alias ?? null,
           time,
           latency_ms: head.latencyMs ?? null,
-          inputs: logJson(inputs),
+          inputs: keepInputs(inputs),
           outputs: outputs === null ? null : logJson(outputs),
         };
         if (ack) row[ACK] = ack;

@@ -28,6 +28,10 @@ export interface PredictionRecord {
   alias: string | null;
   time: Date;
   latencyMs: number | null;
+  /**
+   * The inputs as logged: `{}` for a prediction logged with `inputs: 'none'`, each value replaced by its JSON type
+   * name with `inputs: 'redacted'` (see `PredictionLoggerOptions.inputs`).
+   */
   inputs: Record<string, unknown>;
   outputs: Record<string, unknown> | null;
   /** Present when read `withFeedback`: the latest feedback, or null. */
@@ -104,7 +108,7 @@ interface PredictionRow {
   alias: string | null;
   time: Date | string;
   latency_ms: number | string | null;
-  inputs: Record<string, unknown>;
+  inputs: Record<string, unknown> | null;
   outputs: Record<string, unknown> | null;
   label?: unknown;
   value?: number | string | null;
@@ -125,7 +129,7 @@ function toRecord(r: PredictionRow): PredictionRecord {
     alias: r.alias,
     time: toDate(r.time),
     latencyMs: toNum(r.latency_ms),
-    inputs: r.inputs,
+    inputs: r.inputs ?? {},
     outputs: r.outputs,
   };
 }
