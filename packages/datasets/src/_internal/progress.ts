@@ -1,7 +1,13 @@
-/** How download progress is shown: a live line on a TTY, JSON log lines otherwise, or nothing. */
+/**
+ * How download progress is shown: a live line on a TTY, JSON log lines otherwise, or nothing. The same type as
+ * `@mlops/core`'s `ProgressMode`, declared here because this package depends on nothing of ours.
+ */
 export type ProgressMode = 'auto' | 'tty' | 'json' | 'silent';
 
-/** Minimal writable used for progress output (process.stderr by default). */
+/**
+ * Minimal writable used for progress output (process.stderr by default). The same shape as `@mlops/core`'s
+ * `ProgressStream` (declared here because this package depends on nothing of ours), so one stream serves both.
+ */
 export interface ProgressStream {
   write(chunk: string): unknown;
   isTTY?: boolean;
