@@ -5,7 +5,7 @@
 export type ProgressMode = 'auto' | 'tty' | 'json' | 'silent';
 
 /**
- * Minimal writable used for progress output (process.stderr by default). The same shape as `@mlops/core`'s
+ * Minimal writable used for progress output (process.stderr by default). Assignable both ways with `@mlops/core`'s
  * `ProgressStream` (declared here because this package depends on nothing of ours), so one stream serves both.
  */
 export interface ProgressStream {
