@@ -61,6 +61,31 @@ describe.skipIf(!url)('postgres store LISTEN reconnection [postgres]', () => {
     }
   }, 90_000);
 
+  it('a transaction whose connection dies (a restart mid-transaction) rejects, without an unhandled error event', async () => {
+    const store = await createStore(url!);
+    try {
+      const err = await store
+        .transaction(async (tx) => {
+          const [{ pid }] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+          await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+          // Let the connection's end arrive while the transaction holds it idle (no query running).
+          await expect
+            .poll(async () => (await admin.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid])).length, {
+              timeout: 20_000,
+            })
+            .toBe(0);
+          await new Promise((r) => setTimeout(r, 50));
+          await tx.query('SELECT 1');
+        })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(Error);
+      // The pool replaced the dead connection.
+      expect(await store.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    } finally {
+      await store.close();
+    }
+  }, 90_000);
+
   it('stops reconnecting once the store is closed', async () => {
     const app = `t_listen_${randomBytes(4).toString('hex')}`;
     const statuses: ListenStatus[] = [];

@@ -119,6 +119,12 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Stor
         if (inTx) return fn(store);
         const client = await pool.connect();
         let broken = false;
+        // A checked-out client has no error listener of the pool's: without this one, a connection lost mid-transaction
+        // (a server restart) would be an unhandled 'error' event and crash the process. Its queries reject instead.
+        const onError = () => {
+          broken = true;
+        };
+        client.on('error', onError);
         try {
           await client.query('BEGIN');
           const result = await fn(linkToRoot(make(client, true), root));
@@ -132,6 +138,7 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Stor
           }
           throw err;
         } finally {
+          client.off('error', onError);
           client.release(broken);
         }
       },
