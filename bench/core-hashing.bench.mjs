@@ -12,7 +12,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createStore, fsObjectStore, versionDataset } from '@mlops/core';
+import { createStore, fsObjectStore } from '@mlops/core';
+import { versionDataset } from '@mlops/core/dataset-versions';
 
 const GiB = 1024 ** 3;
 const SIZE = Number(process.env.BENCH_HASH_BYTES ?? GiB);

@@ -6,7 +6,8 @@
 // first logMetric to the end of run.end(). MLOPS_BENCH_ROWS sets the batched row count (default 200,000).
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { createStore, createTracker } from '@mlops/core';
+import { createStore } from '@mlops/core';
+import { createTracker } from '@mlops/core/tracking';
 
 const ROWS = Number(process.env.MLOPS_BENCH_ROWS ?? 200_000);
 const BASELINE_ROWS = 3_000;

@@ -6,7 +6,8 @@
 // throw-away schema, dropped afterwards). MLOPS_BENCH_ROWS sets the batched row count (default 50,000).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { createPredictionLogger, createStore, migratePredictions } from '@mlops/core';
+import { createStore, migrate } from '@mlops/core';
+import { createPredictionLogger } from '@mlops/core/predictions';
 
 const ROWS = Number(process.env.MLOPS_BENCH_ROWS ?? 50_000);
 const BASELINE_ROWS = 2_000;
@@ -73,7 +74,7 @@ async function rowAtATime(store) {
 }
 
 async function benchStore(label, store) {
-  await migratePredictions(store);
+  await migrate(store, { areas: ['predictions'] });
   const base = await rowAtATime(store);
   const baseRate = base.rows / base.seconds;
   console.log(`[${label}] baseline, one INSERT per row: ${fmt(baseRate)} rows/s (${base.rows} rows)`);

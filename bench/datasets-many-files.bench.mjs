@@ -26,17 +26,16 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { createStore, fsObjectStore } from '@mlops/core';
 import {
-  createStore,
   datasetStatus,
-  fsObjectStore,
-  mapLimit,
   pullDataset,
   pushDataset,
   readManifest,
   readPointer,
   versionDataset,
-} from '@mlops/core';
+} from '@mlops/core/dataset-versions';
+import { mapLimit } from '@mlops/core/objects';
 
 const FILES = Number(process.env.BENCH_FILES ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);

@@ -33,7 +33,8 @@ const SEED = Number(process.env.MLOPS_FUZZ_SEED ?? 19);
 const CONCURRENCY = Number(process.env.MLOPS_FUZZ_CONCURRENCY ?? 8);
 const STORE_URL = process.env.MLOPS_BENCH_STORE ?? 'memory://';
 
-const { createStore, createTracker, redactStoreUrl } = await import('@mlops/core');
+const { createStore, redactStoreUrl } = await import('@mlops/core');
+const { createTracker } = await import('@mlops/core/tracking');
 const { createRegistry, createRegistryRouter } = await import('@mlops/registry');
 const { createModelServer } = await import('@mlops/serve');
 const { createDashboard } = await import('@mlops/dashboard');

@@ -35,8 +35,8 @@ const SECONDS = Number(process.env.MLOPS_BENCH_SECONDS ?? 15);
 const RATE = 200;
 const CONNECTIONS = 50;
 
-const { createStore, fsObjectStore, loadModelPackage, preprocessingPipeline, saveModelPackage, tfidfVectorizer } =
-  await import('@mlops/core');
+const { createStore, fsObjectStore, loadModelPackage, saveModelPackage } = await import('@mlops/core');
+const { preprocessingPipeline, tfidfVectorizer } = await import('@mlops/core/preprocessing');
 const { loadTicketTopics, loadTicketUrgency } = await import('@mlops/datasets');
 const { linearFlavor, linearOutputSignature, linearTrainer } = await import('@mlops/plugin-linear');
 const { createLlmClient } = await import('@mlops/plugin-llm');

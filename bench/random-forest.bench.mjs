@@ -4,7 +4,8 @@
 // load average is printed because other processes sharing the cores change the worker speed-up.
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { denseMatrix, imputer, prAuc, precisionRecallF1, preprocessingPipeline } from '@mlops/core';
+import { prAuc, precisionRecallF1 } from '@mlops/core/metrics';
+import { denseMatrix, imputer, preprocessingPipeline } from '@mlops/core/preprocessing';
 import { loadSecomLabels, simulateSecom } from '@mlops/datasets';
 import { fitRandomForest } from '@mlops/plugin-random-forest';
 

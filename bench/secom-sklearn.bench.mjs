@@ -9,16 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  classificationReport,
-  columnDropper,
-  denseMatrix,
-  imputer,
-  prAuc,
-  preprocessingPipeline,
-  rocAuc,
-  standardScaler,
-} from '@mlops/core';
+import { classificationReport, prAuc, rocAuc } from '@mlops/core/metrics';
+import { columnDropper, denseMatrix, imputer, preprocessingPipeline, standardScaler } from '@mlops/core/preprocessing';
 import { isDatasetError, loadSecom } from '@mlops/datasets';
 import { randomForestTrainer } from '@mlops/plugin-random-forest';
 

@@ -7,14 +7,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  denseMatrix,
-  fsObjectStore,
-  imputer,
-  loadModelPackage,
-  preprocessingPipeline,
-  saveModelPackage,
-} from '@mlops/core';
+import { fsObjectStore, loadModelPackage, saveModelPackage } from '@mlops/core';
+import { denseMatrix, imputer, preprocessingPipeline } from '@mlops/core/preprocessing';
 import { exportToOnnx, onnxFlavor } from '@mlops/plugin-onnx';
 import { randomForestTrainer } from '@mlops/plugin-random-forest';
 import { createModelServer } from '@mlops/serve';

@@ -44,6 +44,7 @@ async function main() {
   const { loadavg, tmpdir } = await import('node:os');
   const { join } = await import('node:path');
   const core = await import('@mlops/core');
+  const preprocessing = await import('@mlops/core/preprocessing');
   const { exportToOnnx, onnxFlavor } = await import('@mlops/plugin-onnx');
   const { randomForestTrainer } = await import('@mlops/plugin-random-forest');
   const { createModelServer } = await import('@mlops/serve');
@@ -68,7 +69,9 @@ async function main() {
     y.push(s < 4 ? 'low' : s < 7 ? 'mid' : 'high');
   }
   const t = performance.now();
-  const { fitted, output: x } = core.preprocessingPipeline([core.imputer(), core.denseMatrix()]).fitTransform(frame);
+  const { fitted, output: x } = preprocessing
+    .preprocessingPipeline([preprocessing.imputer(), preprocessing.denseMatrix()])
+    .fitTransform(frame);
   const forest = await randomForestTrainer().fit({ x, y }, { nEstimators: TREES, maxDepth: DEPTH, seed: 1 });
   const exported = exportToOnnx({ model: forest, preprocessing: fitted });
   const dir = await mkdtemp(join(tmpdir(), 'mlops-bench-overload-'));

@@ -30,14 +30,11 @@
 //   MLOPS_RETRAIN_GATE_MIN_ROWS gate: fewer held-out rows than this, no promotion   default 10
 //   MLOPS_RETRAIN_C             inverse regularisation strength                    default 10
 //   MLOPS_RETRAIN_SEED          seed of the train/test split and the profile       default 42
-import {
-  classificationReport,
-  listDatasetVersions,
-  preprocessingPipeline,
-  readLabelledWindow,
-  saveModelPackage,
-  tfidfVectorizer,
-} from '@mlops/core';
+import { saveModelPackage } from '@mlops/core';
+import { listDatasetVersions } from '@mlops/core/dataset-versions';
+import { classificationReport } from '@mlops/core/metrics';
+import { readLabelledWindow } from '@mlops/core/predictions';
+import { preprocessingPipeline, tfidfVectorizer } from '@mlops/core/preprocessing';
 import { createProfile } from '@mlops/drift';
 import { createContinuousTrainingPolicy } from '@mlops/pipelines';
 import { linearFlavor, linearOutputSignature, linearTrainer } from '@mlops/plugin-linear';

@@ -7,18 +7,10 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import {
-  type CsrMatrix,
-  createPredictionLogger,
-  createStore,
-  fsObjectStore,
-  loadModelPackage,
-  preprocessingPipeline,
-  recordFeedback,
-  saveModelPackage,
-  tfidfVectorizer,
-  versionDataset,
-} from '@mlops/core';
+import { createStore, fsObjectStore, loadModelPackage, saveModelPackage } from '@mlops/core';
+import { versionDataset } from '@mlops/core/dataset-versions';
+import { createPredictionLogger, recordFeedback } from '@mlops/core/predictions';
+import { type CsrMatrix, preprocessingPipeline, tfidfVectorizer } from '@mlops/core/preprocessing';
 import { createProfile } from '@mlops/drift';
 import { listRetrainDecisions } from '@mlops/pipelines';
 import { linearFlavor, linearOutputSignature, linearTrainer } from '@mlops/plugin-linear';

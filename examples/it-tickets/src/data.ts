@@ -3,7 +3,8 @@
 // flow in tickets-flow.ts, written with @mlops/pipelines). Training reads the validated `features.tickets` table, not the CSV.
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ObjectStore, type Store, versionDataset } from '@mlops/core';
+import type { ObjectStore, Store } from '@mlops/core';
+import { versionDataset } from '@mlops/core/dataset-versions';
 import { loadTicketTopics, loadTicketUrgency, type TicketUrgencyRow } from '@mlops/datasets';
 import { dataQualityReport, type QualityReport } from '@mlops/drift';
 import { log } from '@mlops/example-kit';

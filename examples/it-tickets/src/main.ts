@@ -10,10 +10,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  type ClassificationReport,
   consoleAlertSink,
   createStore,
-  createTracker,
   fsObjectStore,
   isMlopsError,
   loadModelPackage,
@@ -21,6 +19,8 @@ import {
   readModelPackageManifest,
   type Store,
 } from '@mlops/core';
+import type { ClassificationReport } from '@mlops/core/metrics';
+import { createTracker } from '@mlops/core/tracking';
 import { createProfile, type DriftReport, detectDrift, renderDriftReportHtml } from '@mlops/drift';
 import { log, seededRandom, shuffle, stratifiedSample, stratifiedSplit } from '@mlops/example-kit';
 import {

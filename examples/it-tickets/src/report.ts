@@ -1,5 +1,5 @@
 // The example's HTML report: one self-contained page (inline CSS and SVG, no scripts, no CDN).
-import type { ClassificationReport } from '@mlops/core';
+import type { ClassificationReport } from '@mlops/core/metrics';
 import type { DriftReport } from '@mlops/drift';
 import { barChart, confusionHeatmap, esc } from '@mlops/example-kit';
 import type { GateComparison } from '@mlops/registry';

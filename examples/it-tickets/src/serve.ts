@@ -11,7 +11,8 @@
 import { once } from 'node:events';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createApiKey, createStore, fsObjectStore, listApiKeys } from '@mlops/core';
+import { createStore, fsObjectStore } from '@mlops/core';
+import { createApiKey, listApiKeys } from '@mlops/core/auth';
 import { log } from '@mlops/example-kit';
 import { createRegistry, createRegistryRouter } from '@mlops/registry';
 import { type AuthMode, createModelServer, isLoopbackHost } from '@mlops/serve';

@@ -2,20 +2,21 @@
 // texts only, then softmax regression (@mlops/plugin-linear). Packaged twice: the native JS model, and ONE ONNX graph
 // (sparse TF-IDF input) that serving uses through onnxruntime — after a parity check between the two.
 import {
-  type ClassificationReport,
-  type CsrMatrix,
-  classificationReport,
-  type FittedPreprocessingPipeline,
   type JsonValue,
   loadModelPackage,
   type ObjectStore,
-  preprocessingPipeline,
-  type Run,
   type SignatureInput,
   type Store,
   saveModelPackage,
-  tfidfVectorizer,
 } from '@mlops/core';
+import { type ClassificationReport, classificationReport } from '@mlops/core/metrics';
+import {
+  type CsrMatrix,
+  type FittedPreprocessingPipeline,
+  preprocessingPipeline,
+  tfidfVectorizer,
+} from '@mlops/core/preprocessing';
+import type { Run } from '@mlops/core/tracking';
 import {
   type LinearModel,
   type LinearParams,

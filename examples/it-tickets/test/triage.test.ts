@@ -7,18 +7,16 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  type CsrMatrix,
   createStore,
   fsObjectStore,
   loadModelPackage,
   type Predictor,
-  preprocessingPipeline,
-  readPredictions,
   type SignatureInput,
   type Store,
   saveModelPackage,
-  tfidfVectorizer,
 } from '@mlops/core';
+import { readPredictions } from '@mlops/core/predictions';
+import { type CsrMatrix, preprocessingPipeline, tfidfVectorizer } from '@mlops/core/preprocessing';
 import { loadTestData } from '@mlops/core/testing';
 import { loadTicketTopics, loadTicketUrgency, TICKET_TOPICS } from '@mlops/datasets';
 import { linearFlavor, linearOutputSignature, linearTrainer } from '@mlops/plugin-linear';

@@ -1,7 +1,8 @@
 // What every step of the run shares: the model's name, the fail label, the stores and who the run is.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createStore, createTracker, fsObjectStore, type ObjectStore, type Store, type Tracker } from '@mlops/core';
+import { createStore, fsObjectStore, type ObjectStore, type Store } from '@mlops/core';
+import { createTracker, type Tracker } from '@mlops/core/tracking';
 import { createRegistry, type Registry } from '@mlops/registry';
 
 /** The registered model. */

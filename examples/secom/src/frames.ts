@@ -1,5 +1,5 @@
 // Small column helpers: SECOM's rows as frames, column picks and concatenations, the statistics drift injection needs.
-import type { Frame } from '@mlops/core';
+import type { Frame } from '@mlops/core/preprocessing';
 
 /** Columns of `rows` as a frame; missing readings stay NaN (or become `missing` when given). */
 export function frameOf(

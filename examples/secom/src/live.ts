@@ -1,7 +1,7 @@
 // The HTTP side of the example: production runs replayed against the model server (Open Inference Protocol v2,
 // missing readings as `null`), with the true outcome of every run sent back as feedback, and small polling helpers
 // for hot-swaps.
-import type { Frame } from '@mlops/core';
+import type { Frame } from '@mlops/core/preprocessing';
 
 /** One tensor of a v2 inference response. */
 export interface InferTensor {

@@ -1,6 +1,6 @@
 // Threshold and curve helpers for a binary fail/pass score (the library metrics give the areas; these give points),
 // and the fail metrics the retraining and the gate compute on a set of runs.
-import { prAuc, rocAuc } from '@mlops/core';
+import { prAuc, rocAuc } from '@mlops/core/metrics';
 import type { RandomForestModel } from '@mlops/plugin-random-forest';
 import { FAIL } from './context.js';
 

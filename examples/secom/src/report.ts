@@ -1,5 +1,6 @@
 // Step 15, the HTML report (`reports/secom.html`) and the banner every report of a simulated run carries.
-import type { Alert, ClassificationReport } from '@mlops/core';
+import type { Alert } from '@mlops/core';
+import type { ClassificationReport } from '@mlops/core/metrics';
 import { type DriftReport, driftStrength, sortByDrift } from '@mlops/drift';
 import { barChart, confusionHeatmap, curveChart, esc, lineChart } from '@mlops/example-kit';
 import { MODEL } from './context.js';

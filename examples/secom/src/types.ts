@@ -1,5 +1,5 @@
 // What the serving, monitoring and continuous-training steps produce (in the result and the report).
-import type { Frame } from '@mlops/core';
+import type { Frame } from '@mlops/core/preprocessing';
 import type { GateComparison } from '@mlops/registry';
 import type { HoldoutMetrics } from './metrics.js';
 

@@ -1,7 +1,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createStore, readLabelledWindow } from '@mlops/core';
+import { createStore } from '@mlops/core';
+import { readLabelledWindow } from '@mlops/core/predictions';
 import { createRegistry } from '@mlops/registry';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runSecom } from '../src/run.js';

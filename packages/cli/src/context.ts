@@ -1,15 +1,14 @@
 import { resolve } from 'node:path';
 import {
   createStore,
-  createTracker,
   DEFAULT_STORE_URL,
   type FsObjectStore,
   fsObjectStore,
   MlopsError,
   type ObjectStore,
   type Store,
-  type Tracker,
 } from '@mlops/core';
+import { createTracker, type Tracker } from '@mlops/core/tracking';
 import { createRegistry, type Registry, registryClient } from '@mlops/registry';
 import { type ResolveRemoteOptions, resolveRemote } from './remote.js';
 

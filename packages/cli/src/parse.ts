@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { invalidInput, MlopsError, type RunFilter, zodIssues } from '@mlops/core';
+import { invalidInput, MlopsError, zodIssues } from '@mlops/core';
+import type { RunFilter } from '@mlops/core/tracking';
 import { type DeclarativeGate, declarativeGateSchema } from '@mlops/registry';
 
 /** A comparison operator as the registry and run search name it. */

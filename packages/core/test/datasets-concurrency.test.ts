@@ -4,15 +4,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import {
-  createStore,
-  fsObjectStore,
-  listDatasetVersions,
-  listObjectRefs,
-  readPointer,
-  type Store,
-  versionDataset,
-} from '@mlops/core';
+import { createStore, fsObjectStore, type Store } from '@mlops/core';
+import { listDatasetVersions, readPointer, versionDataset } from '@mlops/core/dataset-versions';
+import { listObjectRefs } from '@mlops/core/objects';
 import { testPostgresUrl } from '@mlops/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 

@@ -5,15 +5,8 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import {
-  type FsObjectStore,
-  fsObjectStore,
-  type ObjectStore,
-  pullDataset,
-  pushDataset,
-  type Store,
-  versionDataset,
-} from '@mlops/core';
+import { type FsObjectStore, fsObjectStore, type ObjectStore, type Store } from '@mlops/core';
+import { pullDataset, pushDataset, versionDataset } from '@mlops/core/dataset-versions';
 import { describe, expect, it, vi } from 'vitest';
 import { useRootAndStore } from './helpers.js';
 

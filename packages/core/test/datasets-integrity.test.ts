@@ -3,7 +3,8 @@
 // remote when the local cache holds a damaged object.
 import { chmodSync, mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { datasetStatus, type FsObjectStore, pullDataset, pushDataset, type Store, versionDataset } from '@mlops/core';
+import type { FsObjectStore, Store } from '@mlops/core';
+import { datasetStatus, pullDataset, pushDataset, versionDataset } from '@mlops/core/dataset-versions';
 import { describe, expect, it } from 'vitest';
 import { localAndRemote, rot, useRootAndStore } from './helpers.js';
 

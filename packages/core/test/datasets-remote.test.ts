@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { datasetStatus, fsObjectStore, pullDataset, pushDataset, type Store, versionDataset } from '@mlops/core';
+import { fsObjectStore, type Store } from '@mlops/core';
+import { datasetStatus, pullDataset, pushDataset, versionDataset } from '@mlops/core/dataset-versions';
 import { describe, expect, it } from 'vitest';
 import { localAndRemote, rot, useRootAndStore } from './helpers.js';
 

@@ -14,7 +14,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { datasetStatus, fsObjectStore, type Store, versionDataset } from '@mlops/core';
+import { fsObjectStore, type Store } from '@mlops/core';
+import { datasetStatus, versionDataset } from '@mlops/core/dataset-versions';
 import { describe, expect, it } from 'vitest';
 import { useRootAndStore } from './helpers.js';
 

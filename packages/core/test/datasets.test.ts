@@ -2,18 +2,18 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fsObjectStore } from '@mlops/core';
 import {
   type DatasetManifest,
-  fsObjectStore,
   getDatasetVersion,
   listDatasetLineage,
   listDatasets,
   listDatasetVersions,
-  listObjectRefs,
   readPointer,
   recordDatasetUse,
   versionDataset,
-} from '@mlops/core';
+} from '@mlops/core/dataset-versions';
+import { listObjectRefs } from '@mlops/core/objects';
 import { describeStores } from '@mlops/core/testing';
 import { afterAll, expect, it } from 'vitest';
 

@@ -1,23 +1,16 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type FieldIssue, isMlopsError, MlopsError, type ObjectStore, type Store } from '@mlops/core';
+import { type ApiKeyScope, apiKeyPrincipal, verifyApiKey } from '@mlops/core/auth';
 import {
   type AddressAuthMode,
   type AllowedHosts,
-  type ApiKeyScope,
   apiKeyFromHeaders,
-  apiKeyPrincipal,
   apiKeyRequiredError,
   createAddressAuth,
   createAddressGuard,
-  createTracker,
-  type FieldIssue,
-  isMlopsError,
-  MlopsError,
-  type ObjectStore,
-  type Store,
-  type Tracker,
-  verifyApiKey,
-} from '@mlops/core';
+} from '@mlops/core/http';
+import { createTracker, type Tracker } from '@mlops/core/tracking';
 import { createJsonBodyReader, createRegistry, type Registry, requestIdOf, toErrorResponse } from '@mlops/registry';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';

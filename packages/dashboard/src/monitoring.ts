@@ -1,11 +1,6 @@
-import {
-  type LabelledPrediction,
-  listRetrainDecisions,
-  migratePredictions,
-  type PredictionRecord,
-  readPredictions,
-  type Store,
-} from '@mlops/core';
+import { migrate, type Store } from '@mlops/core';
+import { type LabelledPrediction, type PredictionRecord, readPredictions } from '@mlops/core/predictions';
+import { listRetrainDecisions } from '@mlops/core/retrain-decisions';
 import {
   evaluateWindow,
   feedProblems,
@@ -32,7 +27,7 @@ function percentile(sorted: number[], p: number): number | null {
 
 /** Models that have logged predictions. */
 export async function loggedModels(store: Store): Promise<string[]> {
-  await migratePredictions(store);
+  await migrate(store, { areas: ['predictions'] });
   const rows = await store.query<{ model: string }>('SELECT DISTINCT model FROM core_predictions ORDER BY model');
   return rows.map((r) => r.model);
 }

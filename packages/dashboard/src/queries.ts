@@ -1,4 +1,12 @@
-import type { MetricPoint, NumberCondition, OrderBy, RunDetails, RunFilter, TextCondition, Tracker } from '@mlops/core';
+import type {
+  MetricPoint,
+  NumberCondition,
+  OrderBy,
+  RunDetails,
+  RunFilter,
+  TextCondition,
+  Tracker,
+} from '@mlops/core/tracking';
 import type { Registry } from '@mlops/registry';
 import type { z } from 'zod';
 import type { RunRow } from './api-types.js';

@@ -1,6 +1,7 @@
 // The dashboard's JSON API over a seeded store, on PGlite and (with MLOPS_TEST_POSTGRES_URL) on PostgreSQL: each
 // backend gets a fresh store (its own schema on PostgreSQL), so runs never see each other's seed data.
-import { createApiKey, type Store } from '@mlops/core';
+import type { Store } from '@mlops/core';
+import { createApiKey } from '@mlops/core/auth';
 import { describeStores } from '@mlops/core/testing';
 import { type ListeningDashboard, listenDashboard } from '@mlops/dashboard';
 import { createModelServer } from '@mlops/serve';

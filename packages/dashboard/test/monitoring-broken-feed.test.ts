@@ -2,7 +2,8 @@
 // retraining decision — evaluated with @mlops/monitoring as the server's gauges are. Before, the page passed only
 // the reference features present in the logged inputs, so a feature that never arrives read as "no drift".
 import { existsSync } from 'node:fs';
-import { createPredictionLogger, createStore, type Store } from '@mlops/core';
+import { createStore, type Store } from '@mlops/core';
+import { createPredictionLogger } from '@mlops/core/predictions';
 import { type ListeningDashboard, listenDashboard } from '@mlops/dashboard';
 import { createProfile } from '@mlops/drift';
 import { createContinuousTrainingPolicy } from '@mlops/pipelines';

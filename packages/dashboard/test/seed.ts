@@ -5,14 +5,9 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  createPredictionLogger,
-  createTracker,
-  fsObjectStore,
-  type ObjectStore,
-  recordFeedback,
-  type Store,
-} from '@mlops/core';
+import { fsObjectStore, type ObjectStore, type Store } from '@mlops/core';
+import { createPredictionLogger, recordFeedback } from '@mlops/core/predictions';
+import { createTracker } from '@mlops/core/tracking';
 import { createProfile } from '@mlops/drift';
 import { createContinuousTrainingPolicy, param, pipeline, step } from '@mlops/pipelines';
 import { createRegistry, type Registry } from '@mlops/registry';

@@ -1,6 +1,6 @@
 // The estimated performance inside the one evaluator: monitorWindow/evaluateWindow's result carries the CBPE
 // estimate of the window's logged probabilities (calibrated with the model's calibrator), and a threshold on it.
-import type { LabelledPrediction, PredictionRecord } from '@mlops/core';
+import type { LabelledPrediction, PredictionRecord } from '@mlops/core/predictions';
 import { createProfile } from '@mlops/drift';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from './calibration/_rng.js';

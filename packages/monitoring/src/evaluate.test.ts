@@ -1,4 +1,4 @@
-import type { LabelledPrediction, PredictionRecord } from '@mlops/core';
+import type { LabelledPrediction, PredictionRecord } from '@mlops/core/predictions';
 import { createProfile } from '@mlops/drift';
 import { describe, expect, it } from 'vitest';
 import { evaluateWindow } from './evaluate.js';

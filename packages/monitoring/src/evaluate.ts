@@ -1,10 +1,5 @@
-import {
-  type ClassLabel,
-  evaluatePerformance,
-  type LabelledPrediction,
-  type PerformanceMetric,
-  type PredictionRecord,
-} from '@mlops/core';
+import { evaluatePerformance, type PerformanceMetric } from '@mlops/core/metrics';
+import type { LabelledPrediction, PredictionRecord } from '@mlops/core/predictions';
 import {
   type ColumnProfile,
   type ColumnType,
@@ -163,7 +158,7 @@ function estimateOf(input: EvaluateWindowInput, warnings: string[]): Performance
     return estimatePerformance({
       probabilities: rows,
       classes,
-      ...(usePredictions ? { predictions: predicted as ClassLabel[] } : {}),
+      ...(usePredictions ? { predictions: predicted as (string | number)[] } : {}),
       ...(input.calibrator ? { calibrator: input.calibrator } : {}),
       draws: 400,
     });
@@ -216,7 +211,7 @@ function quality(
   };
 }
 
-type Pair = { prediction: ClassLabel; label: ClassLabel };
+type Pair = { prediction: string | number; label: string | number };
 
 /** Pairs of predicted class and feedback label that can be compared (both a string or a number). */
 export function feedbackPairs(labelled: readonly LabelledPrediction[], predictionOutput: string): Pair[] {

@@ -1,4 +1,5 @@
-import { createPredictionLogger, createStore, recordFeedback, type Store } from '@mlops/core';
+import { createStore, type Store } from '@mlops/core';
+import { createPredictionLogger, recordFeedback } from '@mlops/core/predictions';
 import { createProfile } from '@mlops/drift';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MONITORING_GAUGE_NAMES, MONITORING_GAUGES, monitoringGauges } from './gauges.js';

@@ -1,4 +1,5 @@
-import { readLabelledWindow, readPredictions, type Store } from '@mlops/core';
+import type { Store } from '@mlops/core';
+import { readLabelledWindow, readPredictions } from '@mlops/core/predictions';
 import { type Profile, parseProfile } from '@mlops/drift';
 import type { Calibrator } from './calibration/calibrator.js';
 import { evaluateWindow, type WindowDriftOptions, type WindowEvaluation } from './evaluate.js';

@@ -1,4 +1,5 @@
-import { MlopsError, type PerformanceMetric } from '@mlops/core';
+import { MlopsError } from '@mlops/core';
+import type { PerformanceMetric } from '@mlops/core/metrics';
 import { z } from 'zod';
 
 /**

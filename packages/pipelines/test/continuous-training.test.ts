@@ -1,14 +1,13 @@
 import {
   type Alert,
   type AlertSink,
-  createApiKey,
-  createPredictionLogger,
   type FsObjectStore,
   loadModelPackage,
   type Predictor,
-  readPredictions,
   type Store,
 } from '@mlops/core';
+import { createApiKey } from '@mlops/core/auth';
+import { createPredictionLogger, readPredictions } from '@mlops/core/predictions';
 import { createProfile } from '@mlops/drift';
 import { MONITORING_SETTINGS_TAG, monitoringSettingsTags } from '@mlops/monitoring';
 import {

@@ -1,15 +1,8 @@
 // The 'estimated-performance' trigger: while labels are missing, a window whose accuracy estimated from the logged
 // class probabilities (CBPE, calibrated with the calibrator stored in the incumbent's model package) is below
 // monitoring's `estimatedMinimums` retrains; once enough labels arrive, the realized metric decides instead.
-import {
-  createPredictionLogger,
-  type Flavor,
-  type FsObjectStore,
-  readPredictions,
-  recordFeedback,
-  type Store,
-  saveModelPackage,
-} from '@mlops/core';
+import { type Flavor, type FsObjectStore, type Store, saveModelPackage } from '@mlops/core';
+import { createPredictionLogger, readPredictions, recordFeedback } from '@mlops/core/predictions';
 import { createProfile } from '@mlops/drift';
 import { calibratorMetadata, fitCalibrator } from '@mlops/monitoring';
 import { createContinuousTrainingPolicy } from '@mlops/pipelines';

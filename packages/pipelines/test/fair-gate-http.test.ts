@@ -7,15 +7,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  createPredictionLogger,
   createStore,
   type FsObjectStore,
   fsObjectStore,
   isMlopsError,
   loadModelPackage,
-  recordFeedback,
   type Store,
 } from '@mlops/core';
+import { createPredictionLogger, recordFeedback } from '@mlops/core/predictions';
 import { createContinuousTrainingPolicy } from '@mlops/pipelines';
 import { linearFlavor } from '@mlops/plugin-linear';
 import {

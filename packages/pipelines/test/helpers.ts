@@ -2,15 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  createPredictionLogger,
   createStore,
   type FsObjectStore,
   fsObjectStore,
   type Predictor,
-  recordFeedback,
   type Store,
   saveModelPackage,
 } from '@mlops/core';
+import { createPredictionLogger, recordFeedback } from '@mlops/core/predictions';
 import { linearFlavor, linearOutputSignature, linearTrainer } from '@mlops/plugin-linear';
 import { createRegistry, type Registry } from '@mlops/registry';
 import { afterAll, beforeAll } from 'vitest';

@@ -1,4 +1,5 @@
-import { isMlopsError, latestRetrainDecision, listRetrainDecisions, recordRetrainDecision } from '@mlops/core';
+import { isMlopsError } from '@mlops/core';
+import { latestRetrainDecision, listRetrainDecisions, recordRetrainDecision } from '@mlops/core/retrain-decisions';
 import { describeStores } from '@mlops/core/testing';
 import { createContinuousTrainingPolicy, PIPELINES_MIGRATIONS, PIPELINES_NAMESPACE } from '@mlops/pipelines';
 import { createRegistry } from '@mlops/registry';

@@ -1,4 +1,5 @@
-import { createStore, createTracker, type Store } from '@mlops/core';
+import { createStore, type Store } from '@mlops/core';
+import { createTracker } from '@mlops/core/tracking';
 import { categorical, createStudy, floatParam, intParam, logUniform } from '@mlops/pipelines';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { createStore, createTracker, isMlopsError, type Store } from '@mlops/core';
+import { createStore, isMlopsError, type Store } from '@mlops/core';
+import { createTracker } from '@mlops/core/tracking';
 import { createStudy, floatParam, intParam, type OptimizeOptions } from '@mlops/pipelines';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 

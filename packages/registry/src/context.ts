@@ -1,7 +1,7 @@
 // What every area of the registry shares: the store, the settings, and `write()` — one transaction that also
 // appends the audit entry of the change and publishes its change event.
 import { userInfo } from 'node:os';
-import { migrateObjectRefs, type ObjectStore, type Store } from '@mlops/core';
+import { migrate, type ObjectStore, type Store } from '@mlops/core';
 import { createEventHub, type EventHub, registryChannel } from './events.js';
 import { REGISTRY_MIGRATIONS, REGISTRY_NAMESPACE } from './migrations/index.js';
 import { DEFAULT_MAX_PROFILE_BYTES } from './profile.js';
@@ -94,7 +94,7 @@ function defaultPrincipal(): string {
 export async function openRegistryContext(options: RegistryOptions): Promise<RegistryContext> {
   const { store } = options;
   await store.migrate(REGISTRY_NAMESPACE, REGISTRY_MIGRATIONS);
-  await migrateObjectRefs(store);
+  await migrate(store, { areas: ['objects'] });
   const crossProcess = options.events !== false && store.driver === 'postgres' && typeof store.listen === 'function';
   const hub = createEventHub(store, {
     ...(crossProcess ? { channel: await registryChannel(store) } : {}),

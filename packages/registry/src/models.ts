@@ -1,5 +1,6 @@
 // Registered models: create, read, list, update, delete.
-import { MlopsError, parseInput, removeObjectRefs } from '@mlops/core';
+import { MlopsError, parseInput } from '@mlops/core';
+import { removeObjectRefs } from '@mlops/core/objects';
 import { decodeCursor } from './_internal/cursor.js';
 import { DEFAULT_LIMIT, page } from './_internal/paging.js';
 import type { RegistryContext } from './context.js';

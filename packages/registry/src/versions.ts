@@ -1,5 +1,6 @@
 // Model versions: create (numbered per model), read, read the reference profile, list, update, delete.
-import { MlopsError, parseInput, recordObjectRef, removeObjectRefs } from '@mlops/core';
+import { MlopsError, parseInput } from '@mlops/core';
+import { recordObjectRef, removeObjectRefs } from '@mlops/core/objects';
 import { decodeCursor } from './_internal/cursor.js';
 import { DEFAULT_LIMIT, page } from './_internal/paging.js';
 import type { RegistryContext } from './context.js';

@@ -31,7 +31,7 @@ describeStores('registry (in-process)', (getStore, backend) => {
     });
 
     it('records the package digest as an object reference and drops it with the version', async () => {
-      const { listObjectRefs } = await import('@mlops/core');
+      const { listObjectRefs } = await import('@mlops/core/objects');
       const name = uniqueName();
       await registry.createModel({ name });
       const digest = fakeDigest(`${name}-pkg`);

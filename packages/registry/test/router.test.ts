@@ -1,4 +1,5 @@
-import { type CreatedApiKey, createApiKey, createStore, type Store } from '@mlops/core';
+import { createStore, type Store } from '@mlops/core';
+import { type CreatedApiKey, createApiKey } from '@mlops/core/auth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeyAuthenticator, createRegistry, type Registry, registryClient } from '../src/index.js';
 import { startServer, type TestServer } from './http-server.js';

@@ -1,17 +1,15 @@
+import type { Store } from '@mlops/core';
+import { type ApiKeyPrincipal, type ApiKeyScope, verifyApiKey } from '@mlops/core/auth';
 import {
   type AddressAuth,
   type AddressAuthMode,
-  type ApiKeyPrincipal,
-  type ApiKeyScope,
   apiKeyFromHeaders,
   apiKeyRequiredError,
   type AddressAuthOptions as CoreAddressAuthOptions,
   createAddressAuth as createCoreAddressAuth,
-  type Store,
-  verifyApiKey,
-} from '@mlops/core';
+} from '@mlops/core/http';
 
-export type { AddressAuth } from '@mlops/core';
+export type { AddressAuth } from '@mlops/core/http';
 
 /**
  * How requests are authenticated. `auto` follows SPEC's default: off while every address the server is reached

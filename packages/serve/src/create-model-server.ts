@@ -2,25 +2,23 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
-  type AllowedHosts,
-  type ApiKeyPrincipal,
-  type ApiKeyScope,
-  apiKeyPrincipal,
   type Columns,
   columnsToRecords,
-  createPredictionLogger,
   type FieldIssue,
   invalidInput,
-  isLoopbackHost,
-  isRequestId,
   MlopsError,
-  type PredictionLogger,
-  type PredictionLoggerOptions,
-  recordFeedback,
   type Store,
   summarizeIssues,
   zodIssues,
 } from '@mlops/core';
+import { type ApiKeyPrincipal, type ApiKeyScope, apiKeyPrincipal } from '@mlops/core/auth';
+import { type AllowedHosts, isLoopbackHost, isRequestId } from '@mlops/core/http';
+import {
+  createPredictionLogger,
+  type PredictionLogger,
+  type PredictionLoggerOptions,
+  recordFeedback,
+} from '@mlops/core/predictions';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Registry as PromRegistry } from 'prom-client';

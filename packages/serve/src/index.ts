@@ -1,4 +1,4 @@
-export { isLoopbackHost } from '@mlops/core';
+export { isLoopbackHost } from '@mlops/core/http';
 export type { AuthMode, AuthOptions } from './auth.js';
 export type {
   ListeningServer,

@@ -1,4 +1,5 @@
-import { latestRetrainDecision, type Store } from '@mlops/core';
+import type { Store } from '@mlops/core';
+import { latestRetrainDecision } from '@mlops/core/retrain-decisions';
 import {
   type Calibrator,
   calibratorFromMetadata,

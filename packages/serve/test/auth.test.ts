@@ -1,4 +1,6 @@
-import { isLoopbackHost as coreIsLoopbackHost, createApiKey, createStore, type Store } from '@mlops/core';
+import { createStore, type Store } from '@mlops/core';
+import { createApiKey } from '@mlops/core/auth';
+import { isLoopbackHost as coreIsLoopbackHost } from '@mlops/core/http';
 import { createModelServer, isLoopbackHost, type ListeningServer } from '@mlops/serve';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';

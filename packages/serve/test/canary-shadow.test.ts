@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createStore, type Flavor, fsObjectStore, readPredictions, type Store, saveModelPackage } from '@mlops/core';
+import { createStore, type Flavor, fsObjectStore, type Store, saveModelPackage } from '@mlops/core';
+import { readPredictions } from '@mlops/core/predictions';
 import { createRegistry, type Registry } from '@mlops/registry';
 import { createModelServer, type ListeningServer, type ModelServer } from '@mlops/serve';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

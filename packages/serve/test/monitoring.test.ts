@@ -1,4 +1,4 @@
-import { type Flavor, migrateRetrainDecisions, saveModelPackage } from '@mlops/core';
+import { type Flavor, migrate, saveModelPackage } from '@mlops/core';
 import { createProfile } from '@mlops/drift';
 import { createModelServer, type ListeningServer, type ModelServer } from '@mlops/serve';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -127,7 +127,7 @@ describe('monitoring gauges', () => {
     clock += 60_000;
     expect(await scrape()).not.toMatch(/mlops_retrain_decision\{/);
     // Decisions as a continuous-training policy records them (core's table; serve never imports pipelines).
-    await migrateRetrainDecisions(fx.store);
+    await migrate(fx.store, { areas: ['retrain-decisions'] });
     await fx.store.query(
       `INSERT INTO core_retrain_decisions (model, alias, status, triggered, principal, started_at)
        VALUES ('sign', 'production', 'no-action', false, 'ct', '2026-01-01T00:00:00Z'),

@@ -1,4 +1,5 @@
-import { type Columns, createStore, readPredictions, type Store } from '@mlops/core';
+import { type Columns, createStore, type Store } from '@mlops/core';
+import { readPredictions } from '@mlops/core/predictions';
 import { createModelServer, type ListeningServer, type ModelServer } from '@mlops/serve';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';

@@ -2,7 +2,7 @@
 // split.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { versionDataset } from '@mlops/core';
+import { versionDataset } from '@mlops/core/dataset-versions';
 import { loadSecom, type SecomData, type SecomOptions as SecomLoadOptions } from '@mlops/datasets';
 import { dataQualityReport, renderQualityReportHtml } from '@mlops/drift';
 import { log } from '@mlops/example-kit';

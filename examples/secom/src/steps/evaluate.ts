@@ -1,14 +1,8 @@
 // Step 6: the decision threshold chosen on the validation runs, the untouched test runs scored at it, and the
 // calibrator fitted on the validation runs.
-import {
-  type ClassificationReport,
-  classificationReport,
-  type DenseMatrix,
-  type Frame,
-  prAuc,
-  type Run,
-  rocAuc,
-} from '@mlops/core';
+import { type ClassificationReport, classificationReport, prAuc, rocAuc } from '@mlops/core/metrics';
+import type { DenseMatrix, Frame } from '@mlops/core/preprocessing';
+import type { Run } from '@mlops/core/tracking';
 import type { SecomData } from '@mlops/datasets';
 import { log } from '@mlops/example-kit';
 import { type Calibrator, fitCalibrator } from '@mlops/monitoring';

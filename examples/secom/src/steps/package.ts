@@ -2,15 +2,13 @@
 // too, checked against each other on the test runs.
 import {
   type Columns,
-  type DenseMatrix,
-  type FittedPreprocessingPipeline,
-  type Frame,
   loadModelPackage,
   type ObjectStore,
-  type Run,
   type SavedModelPackage,
   saveModelPackage,
 } from '@mlops/core';
+import type { DenseMatrix, FittedPreprocessingPipeline, Frame } from '@mlops/core/preprocessing';
+import type { Run } from '@mlops/core/tracking';
 import type { SecomData } from '@mlops/datasets';
 import { log } from '@mlops/example-kit';
 import type { Calibrator } from '@mlops/monitoring';

@@ -8,7 +8,7 @@ import {
   imputer,
   preprocessingPipeline,
   standardScaler,
-} from '@mlops/core';
+} from '@mlops/core/preprocessing';
 import type { SecomData } from '@mlops/datasets';
 import { log } from '@mlops/example-kit';
 import { frameOf } from '../frames.js';

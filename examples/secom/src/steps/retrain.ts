@@ -2,7 +2,8 @@
 // check flagged are not trusted and left out (the graph no longer takes them), the forest is refitted on the training
 // runs plus the labelled traffic from before the fault, and the candidate is evaluated on the runs since the fault,
 // where the incumbent's served scores give the comparison on the same runs.
-import { type Frame, saveModelPackage } from '@mlops/core';
+import { saveModelPackage } from '@mlops/core';
+import type { Frame } from '@mlops/core/preprocessing';
 import type { SecomData } from '@mlops/datasets';
 import { createProfile } from '@mlops/drift';
 import { log } from '@mlops/example-kit';

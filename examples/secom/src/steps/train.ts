@@ -1,6 +1,7 @@
 // Step 5: a baseline forest and a small study, tracked (a parent run, one child run per configuration), scored by
 // validation PR-AUC.
-import { prAuc, type Run, rocAuc } from '@mlops/core';
+import { prAuc, rocAuc } from '@mlops/core/metrics';
+import type { Run } from '@mlops/core/tracking';
 import { log } from '@mlops/example-kit';
 import { type RandomForestModel, type RandomForestParams, randomForestTrainer } from '@mlops/plugin-random-forest';
 import { FAIL, type SecomContext } from '../context.js';

@@ -6,7 +6,8 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { createStore, datasetStatus, fsObjectStore, pullDataset, pushDataset, versionDataset } from '@mlops/core';
+import { createStore, fsObjectStore } from '@mlops/core';
+import { datasetStatus, pullDataset, pushDataset, versionDataset } from '@mlops/core/dataset-versions';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const root = mkdtempSync(join(tmpdir(), 'mlops-temp-cleanup-'));

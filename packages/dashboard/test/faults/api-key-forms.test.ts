@@ -5,7 +5,8 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApiKey, createStore, type Store } from '@mlops/core';
+import { createStore, type Store } from '@mlops/core';
+import { createApiKey } from '@mlops/core/auth';
 import { type ListeningDashboard, listenDashboard } from '@mlops/dashboard';
 import { apiKeyAuthenticator, createRegistry, createRegistryRouter, type Registry } from '@mlops/registry';
 import { createModelServer, type ListeningServer, type ModelServer } from '@mlops/serve';

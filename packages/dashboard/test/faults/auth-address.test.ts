@@ -6,7 +6,8 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApiKey, createStore, type Store } from '@mlops/core';
+import { createStore, type Store } from '@mlops/core';
+import { createApiKey } from '@mlops/core/auth';
 import { createDashboard, type Dashboard, type DashboardOptions } from '@mlops/dashboard';
 import { createRegistry, type Registry } from '@mlops/registry';
 import { createModelServer } from '@mlops/serve';

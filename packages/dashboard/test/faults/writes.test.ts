@@ -3,7 +3,8 @@
 // instead of a 401), and a non-JSON write was a 400 instead of a 415 (the status docs/api.md promises). Writes now
 // read their body only after authentication and the content-type check (the registry router's reader), and a
 // Content-Length over the limit is a 413 before anything is read.
-import { createApiKey, createStore, type Store } from '@mlops/core';
+import { createStore, type Store } from '@mlops/core';
+import { createApiKey } from '@mlops/core/auth';
 import { createDashboard, type ListeningDashboard, listenDashboard } from '@mlops/dashboard';
 import { createRegistry, type Registry } from '@mlops/registry';
 import express from 'express';

@@ -1,4 +1,5 @@
-import { type ClassLabel, MlopsError } from '@mlops/core';
+import { MlopsError } from '@mlops/core';
+import type { ClassLabel } from '@mlops/core/metrics';
 
 /** Rows of class probabilities: one row per prediction, one column per class (plain arrays or typed arrays). */
 export type ProbabilityRows = readonly ArrayLike<number>[];

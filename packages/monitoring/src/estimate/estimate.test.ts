@@ -1,4 +1,5 @@
-import { classificationReport, isMlopsError } from '@mlops/core';
+import { isMlopsError } from '@mlops/core';
+import { classificationReport } from '@mlops/core/metrics';
 import { describe, expect, it } from 'vitest';
 import { realizedAccuracy, type SyntheticRows, syntheticRows } from '../calibration/_synthetic.fixture.js';
 import { type Calibrator, fitCalibrator } from '../calibration/calibrator.js';

@@ -1,4 +1,4 @@
-import type { ClassLabel } from '@mlops/core';
+import type { ClassLabel } from '@mlops/core/metrics';
 import { z } from 'zod';
 import { argmax, checkClasses, checkProbabilities, invalid, labelIndices } from '../calibration/_probabilities.js';
 import { seededRandom } from '../calibration/_rng.js';

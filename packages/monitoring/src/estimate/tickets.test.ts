@@ -7,16 +7,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type CsrMatrix,
-  classificationReport,
-  fsObjectStore,
-  loadModelPackage,
-  type Predictor,
-  preprocessingPipeline,
-  saveModelPackage,
-  tfidfVectorizer,
-} from '@mlops/core';
+import { fsObjectStore, loadModelPackage, type Predictor, saveModelPackage } from '@mlops/core';
+import { classificationReport } from '@mlops/core/metrics';
+import { type CsrMatrix, preprocessingPipeline, tfidfVectorizer } from '@mlops/core/preprocessing';
 import { loadTestData } from '@mlops/core/testing';
 import { loadTicketTopics } from '@mlops/datasets';
 import { linearFlavor, linearOutputSignature, linearTrainer } from '@mlops/plugin-linear';

@@ -1,4 +1,4 @@
-import { migrateRetrainDecisions, type Store } from '@mlops/core';
+import { migrate, type Store } from '@mlops/core';
 import { PIPELINES_MIGRATIONS, PIPELINES_NAMESPACE } from '../migrations/index.js';
 
 const ready = new WeakMap<Store, Promise<void>>();
@@ -11,7 +11,7 @@ export function migratePipelines(store: Store): Promise<void> {
   let p = ready.get(store);
   if (!p) {
     p = (async () => {
-      await migrateRetrainDecisions(store);
+      await migrate(store, { areas: ['retrain-decisions'] });
       await store.migrate(PIPELINES_NAMESPACE, PIPELINES_MIGRATIONS);
     })().catch((err: unknown) => {
       ready.delete(store);

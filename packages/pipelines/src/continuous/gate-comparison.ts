@@ -1,19 +1,17 @@
 import {
-  type ClassLabel,
   type Columns,
   columnsToRecords,
   createInputValidator,
-  evaluatePerformance,
   type Flavor,
   type InputRecord,
   loadModelPackage,
   MlopsError,
   type ObjectStore,
-  type PerformanceMetric,
   parseInput,
-  readLabelledWindow,
   type Store,
 } from '@mlops/core';
+import { type ClassLabel, evaluatePerformance, type PerformanceMetric } from '@mlops/core/metrics';
+import { readLabelledWindow } from '@mlops/core/predictions';
 import type { GateComparison, GateComparisonData, ModelVersion } from '@mlops/registry';
 import { z } from 'zod';
 

@@ -1,21 +1,23 @@
 import {
   type AlertSink,
-  abandonStaleRetrainDecisions,
   createAlert,
-  finishRetrainDecision,
   isMlopsError,
-  latestRetrainDecision,
-  listRetrainDecisions,
   MlopsError,
   type ObjectStore,
   parseInput,
+  readModelPackageManifest,
+  type Store,
+} from '@mlops/core';
+import {
+  abandonStaleRetrainDecisions,
+  finishRetrainDecision,
+  latestRetrainDecision,
+  listRetrainDecisions,
   type RetrainDecision,
   type RetrainDecisionStatus,
   type RetrainReason,
-  readModelPackageManifest,
   recordRetrainDecision,
-  type Store,
-} from '@mlops/core';
+} from '@mlops/core/retrain-decisions';
 import { isProfile, type Profile, parseProfile } from '@mlops/drift';
 import {
   calibratorFromMetadata,

@@ -1,5 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { apiKeyFromHeaders, MlopsError, type RetrainDecision } from '@mlops/core';
+import { MlopsError } from '@mlops/core';
+import { apiKeyFromHeaders } from '@mlops/core/http';
+import type { RetrainDecision } from '@mlops/core/retrain-decisions';
 import { z } from 'zod';
 import type { ContinuousTrainingPolicy, RetrainEvaluation } from './policy.js';
 

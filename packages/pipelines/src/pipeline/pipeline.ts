@@ -1,17 +1,14 @@
 import {
-  backoffDelay,
   createProgress,
-  createTracker,
   isMlopsError,
   MlopsError,
   type ObjectStore,
   type Progress,
   type ProgressMode,
   type ProgressStream,
-  type Run,
   type Store,
-  type Tracker,
 } from '@mlops/core';
+import { createTracker, type Run, type Tracker } from '@mlops/core/tracking';
 import { canonicalJson, sha256Hex } from '../_internal/hash.js';
 import { migratePipelines } from '../_internal/migrate.js';
 import { isParamRef, isStep, isStepRef, type Step, type StepContext, type StepLineage } from './step.js';
@@ -470,7 +467,7 @@ export function pipeline(options: PipelineOptions): Pipeline {
               break;
             } catch (err) {
               if (attempt > s.retry.retries || !retryOn(err) || controller.signal.aborted) throw err;
-              const delay = backoffDelay(attempt - 1, s.retry.backoff);
+              const delay = Math.min(s.retry.maxBackoffMs, s.retry.backoffMs * s.retry.factor ** (attempt - 1));
               log('warn', 'step.retry', { step: stepName, attempt, delayMs: delay, error: errorInfo(err) });
               await sleep(delay, o.signal);
             }

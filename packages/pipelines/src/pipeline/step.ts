@@ -1,5 +1,6 @@
-import type { Backoff, ObjectStore, Run, Store } from '@mlops/core';
+import type { ObjectStore, Store } from '@mlops/core';
 import { MlopsError, parseInput } from '@mlops/core';
+import type { Run } from '@mlops/core/tracking';
 import { z } from 'zod';
 import { sha256Hex } from '../_internal/hash.js';
 
@@ -20,7 +21,7 @@ export interface ParamRef<T = unknown> {
   readonly default: T | undefined;
 }
 
-/** Retries of a failing step, with exponential backoff and jitter (core's `backoffDelay`). */
+/** Retries of a failing step, with exponential backoff: `backoffMs · factor^(attempt − 1)`, capped at `maxBackoffMs`. */
 export interface RetryOptions {
   /**
    * Extra attempts after the first failure.
@@ -28,11 +29,20 @@ export interface RetryOptions {
    */
   retries?: number;
   /**
-   * Backoff between attempts: retry `n` (from 0) waits between half and all of `min(maxMs, initialMs · factor^n)`.
-   * Fields left out take their defaults: `initialMs` 1000, `maxMs` 30_000, `factor` 2.
-   * @default { initialMs: 1000, maxMs: 30_000, factor: 2 }
+   * Delay before the first retry, in milliseconds.
+   * @default 1000
    */
-  backoff?: Partial<Backoff>;
+  backoffMs?: number;
+  /**
+   * Multiplier of the delay at each further retry.
+   * @default 2
+   */
+  factor?: number;
+  /**
+   * Longest delay between two attempts, in milliseconds.
+   * @default 30000
+   */
+  maxBackoffMs?: number;
   /**
    * Decides whether an error is worth retrying.
    * @default every error except `INVALID_INPUT` and `ABORTED`
@@ -124,7 +134,7 @@ export interface Step<I extends Record<string, unknown> = Record<string, unknown
   /** Hash of the code identity: the version, plus the source text of `run` when `hashSource` is on. */
   readonly codeHash: string;
   readonly cache: boolean;
-  readonly retry: { retries: number; backoff: Backoff } & Pick<RetryOptions, 'retryOn'>;
+  readonly retry: Required<Omit<RetryOptions, 'retryOn'>> & Pick<RetryOptions, 'retryOn'>;
   readonly run: (inputs: StepInputs<I>, ctx: StepContext) => unknown;
 }
 
@@ -132,13 +142,9 @@ const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 const retrySchema = z.strictObject({
   retries: z.int().min(0).max(100).default(0),
-  backoff: z
-    .strictObject({
-      initialMs: z.number().min(0).max(3_600_000).default(1000),
-      maxMs: z.number().min(0).max(3_600_000).default(30_000),
-      factor: z.number().min(1).max(10).default(2),
-    })
-    .default({ initialMs: 1000, maxMs: 30_000, factor: 2 }),
+  backoffMs: z.number().min(0).max(3_600_000).default(1000),
+  factor: z.number().min(1).max(10).default(2),
+  maxBackoffMs: z.number().min(0).max(3_600_000).default(30_000),
   retryOn: z.custom<(err: unknown) => boolean>((v) => typeof v === 'function').optional(),
 });
 

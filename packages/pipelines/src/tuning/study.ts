@@ -1,16 +1,14 @@
 import { hostname } from 'node:os';
 import {
   createProgress,
-  createTracker,
   MlopsError,
   type ObjectStore,
   type ProgressMode,
   type ProgressStream,
   parseInput,
-  type Run,
   type Store,
-  type Tracker,
 } from '@mlops/core';
+import { createTracker, type Run, type Tracker } from '@mlops/core/tracking';
 import { z } from 'zod';
 import { canonicalJson } from '../_internal/hash.js';
 import { migratePipelines } from '../_internal/migrate.js';

@@ -1,5 +1,5 @@
 // The trial as the objective sees it and as the store keeps it (shared by the study and the trial runner).
-import type { Run } from '@mlops/core';
+import type { Run } from '@mlops/core/tracking';
 import type { Choice } from './space.js';
 
 /** A trial as stored. */

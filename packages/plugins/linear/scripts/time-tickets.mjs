@@ -3,7 +3,8 @@
 // Run: node scripts/build.mjs @mlops/core @mlops/datasets @mlops/plugin-linear
 //      node packages/plugins/linear/scripts/time-tickets.mjs [repeats]
 import { readFileSync } from 'node:fs';
-import { precisionRecallF1, tfidfVectorizer } from '@mlops/core';
+import { precisionRecallF1 } from '@mlops/core/metrics';
+import { tfidfVectorizer } from '@mlops/core/preprocessing';
 import { loadTicketTopics } from '@mlops/datasets';
 import { fitLinear } from '@mlops/plugin-linear';
 

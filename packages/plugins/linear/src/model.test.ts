@@ -1,4 +1,4 @@
-import type { CsrMatrix, DenseMatrix } from '@mlops/core';
+import type { CsrMatrix, DenseMatrix } from '@mlops/core/preprocessing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { linearModel, sigmoid } from './model.js';

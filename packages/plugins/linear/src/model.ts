@@ -1,4 +1,5 @@
-import { type ClassLabel, type FeatureMatrix, MlopsError } from '@mlops/core';
+import { type FeatureMatrix, MlopsError } from '@mlops/core';
+import type { ClassLabel } from '@mlops/core/metrics';
 import { checkMatrix, scoresClassMajor } from './_internal/matrix.js';
 
 /** `binary`: one coefficient row and a sigmoid; `multinomial`: one row per class and a softmax. */

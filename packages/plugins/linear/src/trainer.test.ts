@@ -1,4 +1,5 @@
-import { type DenseMatrix, isMlopsError } from '@mlops/core';
+import { isMlopsError } from '@mlops/core';
+import type { DenseMatrix } from '@mlops/core/preprocessing';
 import { describe, expect, it } from 'vitest';
 import { encodeLabels, fitLinear, linearTrainer, logisticTrainer, softmaxTrainer } from './trainer.js';
 

@@ -1,5 +1,4 @@
 import {
-  type ClassLabel,
   type ColumnValues,
   type FeatureMatrix,
   invalidInput,
@@ -9,6 +8,7 @@ import {
   type TrainingData,
   zodIssues,
 } from '@mlops/core';
+import type { ClassLabel } from '@mlops/core/metrics';
 import { z } from 'zod';
 import { minimizeLbfgs } from './_internal/lbfgs.js';
 import { addXtG, checkMatrix, scoresFeatureMajor } from './_internal/matrix.js';

@@ -1,19 +1,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fsObjectStore, isMlopsError, loadModelPackage, saveModelPackage, validateInputs } from '@mlops/core';
 import {
   type CsrMatrix,
   type DenseMatrix,
   denseMatrix,
-  fsObjectStore,
-  isMlopsError,
-  loadModelPackage,
   preprocessingPipeline,
-  saveModelPackage,
   standardScaler,
   tfidfVectorizer,
-  validateInputs,
-} from '@mlops/core';
+} from '@mlops/core/preprocessing';
 import { LINEAR_FLAVOR_NAME, linearFlavor, linearOutputSignature, linearTrainer } from '@mlops/plugin-linear';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { FeatureMatrix } from '@mlops/core';
+import { precisionRecallF1 } from '@mlops/core/metrics';
 import {
   type CsrMatrix,
   type DenseMatrix,
-  type FeatureMatrix,
   type FittedTfidfVectorizer,
-  precisionRecallF1,
   tfidfVectorizer,
-} from '@mlops/core';
+} from '@mlops/core/preprocessing';
 import { isDatasetError, loadTicketTopics, type TicketTopicRow } from '@mlops/datasets';
 import { fitLinear, type LinearParams } from '@mlops/plugin-linear';
 import { describe, expect, it } from 'vitest';

@@ -2,7 +2,7 @@
 // Measures what feeding TF-IDF features to an ONNX graph costs as a dense float32 input, on the full IT-ticket
 // corpus (built packages), against the sparse input layout. Optional argument: TF-IDF maxFeatures. Run: node scripts/build.mjs @mlops/core @mlops/datasets @mlops/plugin-linear @mlops/plugin-onnx
 //                               node packages/plugins/onnx/scripts/measure-text-input.mjs
-import { tfidfVectorizer } from '@mlops/core';
+import { tfidfVectorizer } from '@mlops/core/preprocessing';
 import { loadTicketTopics } from '@mlops/datasets';
 import { linearModel } from '@mlops/plugin-linear';
 import { exportToOnnx, loadOnnxModel } from '@mlops/plugin-onnx';

@@ -1,4 +1,5 @@
-import { type CsrMatrix, type DenseMatrix, isMlopsError } from '@mlops/core';
+import { isMlopsError } from '@mlops/core';
+import type { CsrMatrix, DenseMatrix } from '@mlops/core/preprocessing';
 import onnxProto from 'onnx-proto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { attr, DT, graphBuilder, ML_DOMAIN, tensor } from './_internal/graph.js';

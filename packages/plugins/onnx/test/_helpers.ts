@@ -1,4 +1,4 @@
-import type { CsrMatrix, DenseMatrix } from '@mlops/core';
+import type { CsrMatrix, DenseMatrix } from '@mlops/core/preprocessing';
 
 /** Seeded PRNG (mulberry32) in [0, 1). */
 export function rng(seed: number): () => number {

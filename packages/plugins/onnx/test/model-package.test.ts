@@ -1,19 +1,16 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fsObjectStore, loadModelPackage, saveModelPackage, validateInputs } from '@mlops/core';
 import {
   type DenseMatrix,
   denseMatrix,
-  fsObjectStore,
   imputer,
-  loadModelPackage,
   oneHotEncoder,
   preprocessingPipeline,
-  saveModelPackage,
   standardScaler,
   tfidfVectorizer,
-  validateInputs,
-} from '@mlops/core';
+} from '@mlops/core/preprocessing';
 import { linearTrainer } from '@mlops/plugin-linear';
 import { exportToOnnx, ONNX_FLAVOR_NAME, onnxFlavor } from '@mlops/plugin-onnx';
 import { fitRandomForest } from '@mlops/plugin-random-forest';

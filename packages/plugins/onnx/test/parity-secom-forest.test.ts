@@ -1,4 +1,11 @@
-import { type DenseMatrix, denseMatrix, type Frame, imputer, preprocessingPipeline, standardScaler } from '@mlops/core';
+import {
+  type DenseMatrix,
+  denseMatrix,
+  type Frame,
+  imputer,
+  preprocessingPipeline,
+  standardScaler,
+} from '@mlops/core/preprocessing';
 import { type SecomLabel, simulateSecom } from '@mlops/datasets';
 import { exportToOnnx, loadOnnxModel } from '@mlops/plugin-onnx';
 import { fitRandomForest } from '@mlops/plugin-random-forest';

@@ -1,4 +1,4 @@
-import { type CsrMatrix, tfidfVectorizer } from '@mlops/core';
+import { type CsrMatrix, tfidfVectorizer } from '@mlops/core/preprocessing';
 import { isDatasetError, loadTicketTopics, type TicketTopicRow } from '@mlops/datasets';
 import { linearTrainer } from '@mlops/plugin-linear';
 import { exportToOnnx, loadOnnxModel } from '@mlops/plugin-onnx';

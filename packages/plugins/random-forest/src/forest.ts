@@ -1,4 +1,5 @@
-import { type ClassLabel, invalidInput, MlopsError, type ModelInput, zodIssues } from '@mlops/core';
+import { invalidInput, MlopsError, type ModelInput, zodIssues } from '@mlops/core';
+import type { ClassLabel } from '@mlops/core/metrics';
 import { z } from 'zod';
 import { convertCartTree, type ForestTree, type MlCartNode } from './_internal/build-tree.js';
 import { invalid, requireFinite, toDense } from './_internal/input.js';

@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os';
 import {
-  type ClassLabel,
   invalidInput,
   MlopsError,
   type ModelInput,
@@ -9,6 +8,7 @@ import {
   type TrainingData,
   zodIssues,
 } from '@mlops/core';
+import type { ClassLabel } from '@mlops/core/metrics';
 import { z } from 'zod';
 import type { TreeData, TreeJob } from './_internal/build-tree.js';
 import { invalid, requireFinite, toDense } from './_internal/input.js';

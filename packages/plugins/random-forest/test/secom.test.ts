@@ -3,19 +3,16 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fsObjectStore, loadModelPackage, saveModelPackage } from '@mlops/core';
+import { prAuc, precisionRecallF1 } from '@mlops/core/metrics';
 import {
   type DenseMatrix,
   denseMatrix,
   type FittedPreprocessingPipeline,
   type Frame,
-  fsObjectStore,
   imputer,
-  loadModelPackage,
-  prAuc,
-  precisionRecallF1,
   preprocessingPipeline,
-  saveModelPackage,
-} from '@mlops/core';
+} from '@mlops/core/preprocessing';
 import { loadSecomLabels, type SecomLabel, simulateSecom } from '@mlops/datasets';
 import {
   fitRandomForest,

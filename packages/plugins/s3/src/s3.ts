@@ -21,22 +21,19 @@ import {
   type CheckManyOptions,
   type CleanTempOptions,
   type CleanTempResult,
-  checkObject,
-  DEFAULT_CONCURRENCY,
   type Digest,
   invalidInput,
   isMlopsError,
   MlopsError,
-  mapLimit,
   type ObjectBody,
   type ObjectStat,
   type ObjectState,
   type ObjectStore,
   type PutOptions,
   type PutResult,
-  parseDigest,
   zodIssues,
 } from '@mlops/core';
+import { checkObject, DEFAULT_CONCURRENCY, mapLimit, parseDigest } from '@mlops/core/objects';
 import { z } from 'zod';
 
 /** Static credentials for the S3 client. */

@@ -3,16 +3,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import {
-  createStore,
-  datasetStatus,
-  digestOf,
-  fsObjectStore,
-  pullDataset,
-  pushDataset,
-  type Store,
-  versionDataset,
-} from '@mlops/core';
+import { createStore, fsObjectStore, type Store } from '@mlops/core';
+import { datasetStatus, pullDataset, pushDataset, versionDataset } from '@mlops/core/dataset-versions';
+import { digestOf } from '@mlops/core/objects';
 import { s3ObjectStore } from '@mlops/plugin-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type S3rverFixture, startS3rver } from './s3rver-fixture.js';

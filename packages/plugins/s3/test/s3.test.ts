@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { digestOf } from '@mlops/core';
+import { digestOf } from '@mlops/core/objects';
 import { testObjectStore } from '@mlops/core/testing';
 import { type S3ObjectStore, s3ObjectStore } from '@mlops/plugin-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

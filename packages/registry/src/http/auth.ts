@@ -1,4 +1,6 @@
-import { apiKeyPrincipal, apiKeyRequiredError, type Store, verifyApiKey } from '@mlops/core';
+import type { Store } from '@mlops/core';
+import { apiKeyPrincipal, verifyApiKey } from '@mlops/core/auth';
+import { apiKeyRequiredError } from '@mlops/core/http';
 import type { RegistryAuthenticate } from './router.js';
 
 /** Options of {@link apiKeyAuthenticator}. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isMlopsError, isRequestId, type MlopsErrorCode } from '@mlops/core';
+import { isMlopsError, type MlopsErrorCode } from '@mlops/core';
+import { isRequestId } from '@mlops/core/http';
 
 /**
  * The request id of a request, for error bodies and fault reports: the `x-request-id` already set on the response

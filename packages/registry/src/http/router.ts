@@ -1,6 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import {
-  apiKeyFromHeaders,
   type FieldIssue,
   formatIssuePath,
   invalidInput,
@@ -9,6 +8,7 @@ import {
   parseInput,
   pgJsonIssues,
 } from '@mlops/core';
+import { apiKeyFromHeaders } from '@mlops/core/http';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { DEFAULT_MAX_PROFILE_BYTES } from '../profile.js';
 import {

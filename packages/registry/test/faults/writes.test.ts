@@ -3,7 +3,8 @@
 // application/json (415 otherwise) and change nothing. Auth comes first: an unauthenticated client never gets its
 // body read, and an authenticated one gets the same limits as predict (413 at once when Content-Length is over).
 import { request } from 'node:http';
-import { type CreatedApiKey, createApiKey, type Store } from '@mlops/core';
+import type { Store } from '@mlops/core';
+import { type CreatedApiKey, createApiKey } from '@mlops/core/auth';
 import { describeStores } from '@mlops/core/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { apiKeyAuthenticator, createRegistry, type Registry } from '../../src/index.js';

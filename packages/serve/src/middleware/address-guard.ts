@@ -1,4 +1,4 @@
-import { type AddressAuth, type AllowedHosts, createAddressGuard as createCoreAddressGuard } from '@mlops/core';
+import { type AddressAuth, type AllowedHosts, createAddressGuard as createCoreAddressGuard } from '@mlops/core/http';
 import type { RequestHandler } from 'express';
 
 /** Options of {@link createAddressGuard}. */

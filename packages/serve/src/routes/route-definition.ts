@@ -1,10 +1,11 @@
-import type { Columns, RouteContext as CoreRouteContext, RouteDefinition as CoreRouteDefinition } from '@mlops/core';
+import type { Columns } from '@mlops/core';
+import type { RouteContext as CoreRouteContext, RouteDefinition as CoreRouteDefinition } from '@mlops/core/http';
 import type { Request, Response } from 'express';
 import type { z } from 'zod';
 
 // The route definition lives in `@mlops/core` (so the registry and other packages define routes without depending
 // on serve); serve adds express's request and response and `predict` to the context.
-export type { RouteMethod } from '@mlops/core';
+export type { RouteMethod } from '@mlops/core/http';
 
 /** Options of {@link RouteContext.predict}. */
 export interface RoutePredictOptions {

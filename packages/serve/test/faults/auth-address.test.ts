@@ -3,7 +3,8 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApiKey, createStore, type Store } from '@mlops/core';
+import { createStore, type Store } from '@mlops/core';
+import { createApiKey } from '@mlops/core/auth';
 import { createRegistry, createRegistryRouter, type Registry } from '@mlops/registry';
 import { createModelServer, type ModelServer, type ModelServerOptions } from '@mlops/serve';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

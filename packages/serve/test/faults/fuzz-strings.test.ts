@@ -1,7 +1,8 @@
 // Issue 19, faults 4 (the HTTP boundary) and 5 (feedback): strings PostgreSQL text/jsonb cannot hold (U+0000, lone
 // surrogates) and labels nested thousands deep are client mistakes: a 400 with the field path, never a 200 that later
 // poisons a prediction-log batch, and never a 500.
-import { readPredictions, type Store } from '@mlops/core';
+import type { Store } from '@mlops/core';
+import { readPredictions } from '@mlops/core/predictions';
 import { describeStores } from '@mlops/core/testing';
 import { createModelServer, type ListeningServer, type ModelServer } from '@mlops/serve';
 import { afterAll, beforeAll, expect, it } from 'vitest';

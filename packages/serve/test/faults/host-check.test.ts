@@ -1,7 +1,8 @@
 // Issue 19, fault 2: DNS rebinding. A page on evil.example that rebinds its name to 127.0.0.1 reaches a loopback
 // server with auth off, with `Host: evil.example:<port>`. Loopback servers without auth answer only loopback Host
 // names (and `allowedHosts`); servers with auth on are protected by their keys.
-import { createApiKey, createStore, type Store } from '@mlops/core';
+import { createStore, type Store } from '@mlops/core';
+import { createApiKey } from '@mlops/core/auth';
 import { createRegistry, createRegistryRouter, type Registry } from '@mlops/registry';
 import { createModelServer, type ListeningServer, type ModelServerOptions } from '@mlops/serve';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
+import { formatBytes } from '@mlops/core';
 import {
   datasetStatus,
-  formatBytes,
   listDatasets,
   listDatasetVersions,
   POINTER_SUFFIX,
@@ -10,7 +10,7 @@ import {
   pullDataset,
   pushDataset,
   versionDataset,
-} from '@mlops/core';
+} from '@mlops/core/dataset-versions';
 import { dataQualityReport, renderQualityReportHtml } from '@mlops/drift';
 import type { CliContext } from '../../context.js';
 import { EXIT_CODES } from '../../exit-codes.js';

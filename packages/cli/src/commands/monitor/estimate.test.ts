@@ -1,6 +1,6 @@
 // `mlops monitor` prints the accuracy estimated without labels (CBPE) when the logged outputs carry probabilities,
 // the same estimate the server's gauges export (@mlops/monitoring's result), and it is in the --json result.
-import { createPredictionLogger } from '@mlops/core';
+import { createPredictionLogger } from '@mlops/core/predictions';
 import { createProfile } from '@mlops/drift';
 import { estimatePerformance, monitoringSettingsTags } from '@mlops/monitoring';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-import { createPredictionLogger, recordFeedback } from '@mlops/core';
+import { createPredictionLogger, recordFeedback } from '@mlops/core/predictions';
 import { createProfile } from '@mlops/drift';
 import { monitoringSettingsTags } from '@mlops/monitoring';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-import type { OrderBy, RunDetails, RunInfo } from '@mlops/core';
+import type { OrderBy, RunDetails, RunInfo } from '@mlops/core/tracking';
 import type { CliContext } from '../../context.js';
 import { EXIT_CODES } from '../../exit-codes.js';
 import { formatTable, type Output } from '../../output.js';

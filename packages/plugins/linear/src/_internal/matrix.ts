@@ -1,4 +1,5 @@
-import { type CsrMatrix, type DenseMatrix, isFeatureMatrix, MlopsError } from '@mlops/core';
+import { isFeatureMatrix, MlopsError } from '@mlops/core';
+import type { CsrMatrix, DenseMatrix } from '@mlops/core/preprocessing';
 
 /** A checked feature matrix, tagged by storage. */
 export type Matrix = { sparse: false; m: DenseMatrix } | { sparse: true; m: CsrMatrix };

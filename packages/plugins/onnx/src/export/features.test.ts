@@ -1,15 +1,15 @@
+import { isMlopsError } from '@mlops/core';
 import {
   columnDropper,
   type DenseMatrix,
   denseMatrix,
   type Frame,
   imputer,
-  isMlopsError,
   oneHotEncoder,
   preprocessingPipeline,
   standardScaler,
   tfidfVectorizer,
-} from '@mlops/core';
+} from '@mlops/core/preprocessing';
 import { linearModel } from '@mlops/plugin-linear';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadOnnxModel, type OnnxPredictor } from '../flavor.js';

@@ -1,14 +1,13 @@
+import { type FieldSpecInput, MlopsError } from '@mlops/core';
 import {
   type ColumnDropperState,
   type DenseMatrixState,
-  type FieldSpecInput,
   type ImputerState,
   loadTransformer,
-  MlopsError,
   type OneHotEncoderState,
   type StandardScalerState,
   type TransformerState,
-} from '@mlops/core';
+} from '@mlops/core/preprocessing';
 import { attr, DT, type GraphBuilder, ML_DOMAIN, tensor } from '../_internal/graph.js';
 import { ONNX_MISSING_STRING, type OnnxSparseInput } from '../onnx-model.js';
 

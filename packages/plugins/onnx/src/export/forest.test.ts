@@ -1,4 +1,4 @@
-import type { DenseMatrix } from '@mlops/core';
+import type { DenseMatrix } from '@mlops/core/preprocessing';
 import { FOREST_JSON_KIND, type ForestJson, randomForestModel } from '@mlops/plugin-random-forest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadOnnxModel, type OnnxPredictor } from '../flavor.js';

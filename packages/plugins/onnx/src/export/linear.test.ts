@@ -1,4 +1,4 @@
-import type { DenseMatrix } from '@mlops/core';
+import type { DenseMatrix } from '@mlops/core/preprocessing';
 import { linearModel } from '@mlops/plugin-linear';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadOnnxModel, type OnnxPredictor } from '../flavor.js';

@@ -1,12 +1,5 @@
-import {
-  type Columns,
-  type CsrMatrix,
-  type DenseMatrix,
-  type FieldIssue,
-  isFeatureMatrix,
-  MlopsError,
-  type ModelInput,
-} from '@mlops/core';
+import { type Columns, type FieldIssue, isFeatureMatrix, MlopsError, type ModelInput } from '@mlops/core';
+import type { CsrMatrix, DenseMatrix } from '@mlops/core/preprocessing';
 
 /** Features as a row-major matrix with column names. */
 export interface DenseFeatures {
