@@ -66,16 +66,15 @@ const DELETE_BATCH = `DELETE FROM core_predictions WHERE id IN (
     LIMIT $5
   ) RETURNING id, request_id`;
 
-// The feedback of the deleted predictions: given for one of them by id, or given for their request (by request id,
-// for every or one model) when no prediction of that request remains. `$1` a JSON array of { id, request_id }.
-const DELETE_FEEDBACK = `WITH gone AS (
-    SELECT x.id, x.request_id FROM jsonb_to_recordset($1::jsonb) AS x(id text, request_id text)
-  )
-  DELETE FROM core_feedback f
-  WHERE f.prediction_id IN (SELECT id FROM gone)
-     OR (f.prediction_id IS NULL
-       AND f.request_id IN (SELECT request_id FROM gone)
-       AND NOT EXISTS (SELECT 1 FROM core_predictions p WHERE p.request_id = f.request_id))
+// The feedback of the deleted predictions, in two statements so each uses its index: given for one of them by id
+// (`$1` a JSON array of ids), and given for their request (by request id, for every or one model) when no prediction
+// of that request remains (`$1` a JSON array of request ids).
+const DELETE_FEEDBACK_BY_PREDICTION = `DELETE FROM core_feedback
+  WHERE prediction_id IN (SELECT jsonb_array_elements_text($1::jsonb)) RETURNING 1`;
+const DELETE_FEEDBACK_BY_REQUEST = `DELETE FROM core_feedback f
+  WHERE f.prediction_id IS NULL
+    AND f.request_id IN (SELECT jsonb_array_elements_text($1::jsonb))
+    AND NOT EXISTS (SELECT 1 FROM core_predictions p WHERE p.request_id = f.request_id)
   RETURNING 1`;
 
 const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
@@ -135,8 +134,11 @@ export async function prunePredictions(store: Store, options: PrunePredictionsOp
           rowCutoff?.id ?? null,
           batchSize,
         ]);
-        const fb = gone.length === 0 ? [] : await tx.query(DELETE_FEEDBACK, [JSON.stringify(gone)]);
-        return { deleted: gone.length, feedback: fb.length };
+        if (gone.length === 0) return { deleted: 0, feedback: 0 };
+        const byId = await tx.query(DELETE_FEEDBACK_BY_PREDICTION, [JSON.stringify(gone.map((g) => g.id))]);
+        const requests = [...new Set(gone.map((g) => g.request_id))];
+        const byRequest = await tx.query(DELETE_FEEDBACK_BY_REQUEST, [JSON.stringify(requests)]);
+        return { deleted: gone.length, feedback: byId.length + byRequest.length };
       });
       result.batches++;
       result.predictions += deleted;
