@@ -118,6 +118,41 @@ describe.skipIf(!postgresUrl)('registry events after a lost LISTEN connection [p
     await expect.poll(() => moves(b.events), { timeout: 30_000 }).toEqual([['alias.set', 1, 'proc-silent']]);
   }, 90_000);
 
+  it('a change committed after a later one (an audit id taken before it) is still caught up', async () => {
+    const name = await model();
+    const b = await subscriber(name, { eventPollIntervalMs: 50 });
+    // A write holds the next audit id in an open transaction (without NOTIFY, as if its notification were lost)…
+    let commit!: () => void;
+    const held = new Promise<void>((r) => {
+      commit = r;
+    });
+    let inserted!: () => void;
+    const insertedP = new Promise<void>((r) => {
+      inserted = r;
+    });
+    const slow = storeA.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO registry_audit (principal, action, model, version, alias, reason, details)
+         VALUES ('proc-slow', 'alias.set', $1, 1, 'production', NULL, '{}'::jsonb)`,
+        [name],
+      );
+      inserted();
+      await held;
+    });
+    await insertedP;
+    // …while a later write commits first and is caught up by a poll.
+    await silent.setAlias({ model: name, alias: 'production', version: 2 });
+    await expect.poll(() => moves(b.events), { timeout: 30_000 }).toEqual([['alias.set', 2, 'proc-silent']]);
+    commit();
+    await slow;
+    await expect
+      .poll(() => moves(b.events), { timeout: 30_000 })
+      .toEqual([
+        ['alias.set', 2, 'proc-silent'],
+        ['alias.set', 1, 'proc-slow'],
+      ]);
+  }, 90_000);
+
   it('polls the audit log as a fallback and delivers each event exactly once', async () => {
     const name = await model(3);
     const b = await subscriber(name, { eventPollIntervalMs: 50 });
