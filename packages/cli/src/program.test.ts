@@ -103,5 +103,5 @@ describe('mlops program', () => {
     expect(await run(['--store', 'memory://', 'monitor', 'nope', '--version', '3', '--json'], o)).toBe(3);
     expect(o.stdout.text).toBe('');
     expect(JSON.parse(o.stderr.text)).toMatchObject({ error: { code: 'NOT_FOUND', exitCode: 3 } });
-  });
+  }, 120_000); // an in-memory PGlite and its migrations: seconds, much more on a loaded machine
 });

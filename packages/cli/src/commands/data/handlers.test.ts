@@ -59,7 +59,7 @@ describe('data command functions', () => {
     await freshCtx.close();
     expect(pulled.read()).toMatchObject({ restored: ['d.csv'] });
     expect(await readFile(join(fresh, 'd.csv'), 'utf8')).toBe('n,c,label\n1,a,x\n2,b,y\n,a,x\n4,a,y\n');
-  });
+  }, 120_000); // the first test opens the in-memory PGlite store: seconds, much more on a loaded machine
 
   it('status --verify reports damaged stored objects (exit 7); pull repairs them from the remote', async () => {
     await writeFile(join(dir, 'v.csv'), 'k\n1\n2\n');
