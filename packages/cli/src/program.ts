@@ -85,14 +85,16 @@ export function createProgram(
 }
 
 /**
- * The command `argv` invokes: follows subcommand names from the root, skipping options and the value of a root
- * option that takes one (`--store URL`); stops at the first operand that names no subcommand.
+ * The command `argv` invokes and the index of its name (-1 for the root): follows subcommand names from the root,
+ * skipping options and the value of a root option that takes one (`--store URL`); stops at the first operand that
+ * names no subcommand.
  */
-function invokedCommand(program: CommandUnknownOpts, argv: string[]): CommandUnknownOpts {
+function invokedCommand(program: CommandUnknownOpts, argv: string[]): [CommandUnknownOpts, number] {
   const takesValue = new Set(
     program.options.filter((o) => o.required || o.optional).flatMap((o) => [o.long, o.short].filter(Boolean)),
   );
   let command = program;
+  let at = -1;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     if (arg === '--') break;
@@ -103,12 +105,16 @@ function invokedCommand(program: CommandUnknownOpts, argv: string[]): CommandUnk
     const sub = command.commands.find((c) => c.name() === arg || c.aliases().includes(arg));
     if (!sub) break;
     command = sub;
+    at = i;
   }
-  return command;
+  return [command, at];
 }
 
-const ownsVersionOption = (command: CommandUnknownOpts) =>
-  command.parent !== null && command.options.some((o) => o.long === '--version');
+/** True when `argv` gives `--version` after the name of a command that declares its own `--version` (monitor). */
+function versionBelongsToCommand(program: CommandUnknownOpts, argv: string[]): boolean {
+  const [command, at] = invokedCommand(program, argv);
+  return at >= 0 && command.options.some((o) => o.long === '--version') && argv.indexOf('--version') > at;
+}
 
 /**
  * Runs `mlops` with the given arguments (without `node` and the script) and resolves to the exit code; never calls
@@ -123,7 +129,7 @@ export async function run(argv: string[], io: RunOptions = {}): Promise<number> 
   let program = createProgram(io, state);
   // Commander lets the root's options (the global ones, and -V, --version) appear anywhere on the line, so the root
   // would take `mlops monitor churn --version 4` for itself: a command that declares --version gets it.
-  if (ownsVersionOption(invokedCommand(program, argv))) program = createProgram(io, state, { versionFlags: '-V' });
+  if (versionBelongsToCommand(program, argv)) program = createProgram(io, state, { versionFlags: '-V' });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return state.exitCode;
