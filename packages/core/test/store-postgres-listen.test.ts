@@ -66,7 +66,8 @@ describe.skipIf(!url)('postgres store LISTEN reconnection [postgres]', () => {
     try {
       const err = await store
         .transaction(async (tx) => {
-          const [{ pid }] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+          const [row] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+          const pid = row!.pid;
           await admin.query('SELECT pg_terminate_backend($1)', [pid]);
           // Let the connection's end arrive while the transaction holds it idle (no query running).
           await expect
