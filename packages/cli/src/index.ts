@@ -20,6 +20,8 @@ export type { RunsBestOptions, RunsLsOptions } from './commands/runs/handlers.js
 export { runsBest, runsCompare, runsLs, runsShow } from './commands/runs/handlers.js';
 export type { ServeCommandOptions } from './commands/serve/handlers.js';
 export { serveCommand } from './commands/serve/handlers.js';
+export type { TuneCommandOptions, TuneConfig } from './commands/tune/handlers.js';
+export { tuneCommand, tuneConfigSchema } from './commands/tune/handlers.js';
 export type { CliContext, CliContextOptions, GlobalOptions } from './context.js';
 export { createCliContext, registryBaseUrl } from './context.js';
 export { EXIT_CODES, exitCodeFor } from './exit-codes.js';

@@ -7,6 +7,7 @@ import { registerMonitor } from './commands/monitor/command.js';
 import { registerRetrain } from './commands/retrain/command.js';
 import { registerRuns } from './commands/runs/command.js';
 import { registerServe } from './commands/serve/command.js';
+import { registerTune } from './commands/tune/command.js';
 import { registerUi } from './commands/ui/command.js';
 import type { CliContextOptions } from './context.js';
 import { EXIT_CODES, exitCodeFor } from './exit-codes.js';
@@ -27,6 +28,7 @@ const COMMAND_GROUPS: RegisterCommands[] = [
   registerServe,
   registerUi,
   registerRetrain,
+  registerTune,
 ];
 
 /** Options of {@link run}: where to write and what environment to use (tests pass buffers). */
