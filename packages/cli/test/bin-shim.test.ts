@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as {
-  bin: Record<string, string>;
+  bin: { mlops: string };
   files: string[];
 };
 
