@@ -2,7 +2,7 @@
 // the generator of @mlops/serve's fuzz tests) never answer 500, report no fault, and never hand the prediction log a
 // row the store refuses (nothing abandoned). The two models are stand-ins with the served models' signature (text in,
 // label and probabilities out), so the test needs no dataset; the route, knowledge base and template reply are real.
-import type { Columns, Predictor, Store } from '@mlops/core';
+import { type Columns, errorBodySchema, type Predictor, type Store } from '@mlops/core';
 import { describeStores } from '@mlops/core/testing';
 import { TICKET_TOPICS } from '@mlops/datasets';
 import { createModelServer, type ListeningServer, type ModelServer } from '@mlops/serve';
@@ -106,10 +106,10 @@ describeStores('fuzzed triage and feedback requests', (getStore) => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
-      const json = (await res.json()) as { code: string; details: { path: string }[] };
+      const json = errorBodySchema.parse(await res.json());
       expect(res.status).toBe(400);
-      expect(json.code).toBe('INVALID_INPUT');
-      expect(json.details.map((d) => d.path)).toEqual([`body.${field}`]);
+      expect(json.error.code).toBe('INVALID_INPUT');
+      expect(json.error.details.map((d) => d.path)).toEqual([`body.${field}`]);
     }
   });
 });

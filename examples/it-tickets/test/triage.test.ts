@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   createStore,
+  errorBodySchema,
   fsObjectStore,
   loadModelPackage,
   type Predictor,
@@ -132,7 +133,7 @@ const mocks: Awaited<ReturnType<typeof mockLlm>>[] = [];
 let okLlm: Awaited<ReturnType<typeof mockLlm>>;
 
 /** A triage response, or an error body (`code`, `details`). */
-type Answer = TriageResponse & { code?: string; details?: { path: string }[] };
+type Answer = TriageResponse & { error?: { code: string; details: { path: string }[] } };
 
 async function post(path: string, body: unknown): Promise<{ status: number; json: Answer }> {
   const res = await fetch(`${url}${path}`, {
@@ -256,8 +257,8 @@ describe.skipIf(!topics || !urgency)('POST /tickets/triage [real-data]', () => {
     for (const [body, path] of cases) {
       const r = await post('/tickets/triage', body);
       expect(r.status, JSON.stringify(body).slice(0, 60)).toBe(400);
-      expect(r.json.code).toBe('INVALID_INPUT');
-      expect(r.json.details?.map((d) => d.path)).toContain(path);
+      expect(errorBodySchema.parse(r.json).error.code).toBe('INVALID_INPUT');
+      expect(r.json.error?.details.map((d) => d.path)).toContain(path);
     }
   });
 

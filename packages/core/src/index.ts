@@ -121,7 +121,16 @@ export type {
   AddressGuard,
   AddressGuardOptions,
   AllowedHosts,
+  AnyRouteDefinition,
   ApiKeyHeaders,
+  ErrorBody,
+  ErrorResponse,
+  HttpErrorCode,
+  HttpErrorOptions,
+  RouteContext,
+  RouteDefinition,
+  RouteMethod,
+  TransportErrorCode,
 } from './http/index.js';
 export {
   apiKeyFromHeaders,
@@ -143,7 +152,9 @@ export {
   isLoopbackHost,
   isRequestId,
   nonLoopbackAddressOf,
+  routeDefinitionsOf,
   TRANSPORT_ERROR_CODES,
+  withRouteDefinitions,
 } from './http/index.js';
 export type {
   AveragedScores,

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type FieldIssue, isMlopsError, MlopsError, type ObjectStore, type Store } from '@mlops/core';
+import { type FieldIssue, MlopsError, type ObjectStore, type Store } from '@mlops/core';
 import { type ApiKeyScope, apiKeyPrincipal, verifyApiKey } from '@mlops/core/auth';
 import {
   type AddressAuthMode,
@@ -9,9 +9,10 @@ import {
   apiKeyRequiredError,
   createAddressAuth,
   createAddressGuard,
+  errorResponse,
 } from '@mlops/core/http';
 import { createTracker, type Tracker } from '@mlops/core/tracking';
-import { createJsonBodyReader, createRegistry, type Registry, requestIdOf, toErrorResponse } from '@mlops/registry';
+import { createJsonBodyReader, createRegistry, type Registry, requestIdOf } from '@mlops/registry';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';
 import { type AssetLoader, assetLoader } from './_internal/assets.js';
@@ -381,9 +382,10 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     });
   });
   router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const { status, body } = toErrorResponse(err);
     const requestId = requestIdOf(req, res);
-    if (status >= 500 && !(isMlopsError(err) && (err.code === 'STORE_LOCKED' || err.code === 'STORE_CLOSED'))) {
+    // Core's one error contract: `{ error: { code, message, details, requestId } }`, status from `httpStatusOf`.
+    const { status, body, unexpected } = errorResponse(err, requestId);
+    if (unexpected) {
       onError(err, { method: req.method, path: req.originalUrl.split('?')[0]!, requestId });
     }
     if (res.headersSent) {
@@ -393,7 +395,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     // Answered before the body was read (401, 403, 415, 413): close the connection rather than read it.
     if (!req.complete) res.setHeader('connection', 'close');
     if (status === 401) res.setHeader('www-authenticate', 'Bearer');
-    res.status(status).json({ error: { ...body.error, requestId } });
+    res.status(status).json(body);
   });
 
   let closed: Promise<void> | undefined;
@@ -448,11 +450,18 @@ export async function listenDashboard(options: ListenDashboardOptions): Promise<
   // No body parser here: the dashboard's writes read their body themselves, after authentication.
   app.get('/', (_req, res) => res.redirect(302, `${basePath === '/' ? '' : basePath}/`));
   app.use(basePath, dashboard.router);
-  app.use((_req, res) => {
-    res.status(404).json({ error: { code: 'NOT_FOUND', message: 'Not found' } });
+  app.use((req) => {
+    throw new MlopsError('NOT_FOUND', {
+      message: `No route ${req.method} ${req.path.slice(0, 200)}`,
+      details: [{ path: '(path)', message: 'Unknown route' }],
+    });
   });
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const { status, body } = toErrorResponse(err);
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const { status, body } = errorResponse(err, requestIdOf(req, res));
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
     res.status(status).json(body);
   });
   const server = createServer(app);

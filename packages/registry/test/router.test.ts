@@ -65,7 +65,7 @@ describe('registry router over HTTP', () => {
         `/models/${name}/versions`,
         `{"flavor": "f", "packageDigest": "${'x'.repeat(70 * 1024)}"}`,
         413,
-        'INVALID_INPUT',
+        'PAYLOAD_TOO_LARGE',
         '(body)',
       ],
       ['GET', `/models/${name}/nope`, undefined, 404, 'NOT_FOUND', undefined],
@@ -96,9 +96,9 @@ describe('registry router over HTTP', () => {
       JSON.stringify({ version: 1, gate: { metric: 'f1', op: 'gte', value: 0.9 } }),
     );
     expect(gate.status).toBe(422);
-    const body = (await gate.json()) as { error: { code: string; details: { decision: { evidence: unknown } } } };
+    const body = (await gate.json()) as { error: { code: string; context: { decision: { evidence: unknown } } } };
     expect(body.error.code).toBe('GATE_FAILED');
-    expect(body.error.details.decision.evidence).toMatchObject({ result: { actual: 0.5, value: 0.9, passed: false } });
+    expect(body.error.context.decision.evidence).toMatchObject({ result: { actual: 0.5, value: 0.9, passed: false } });
     const del = await send(`${open.url}/models/${name}/versions/1`, 'DELETE');
     expect(del.status).toBe(204);
   });

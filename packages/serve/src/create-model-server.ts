@@ -12,7 +12,7 @@ import {
   zodIssues,
 } from '@mlops/core';
 import { type ApiKeyPrincipal, type ApiKeyScope, apiKeyPrincipal } from '@mlops/core/auth';
-import { type AllowedHosts, isLoopbackHost, isRequestId } from '@mlops/core/http';
+import { type AllowedHosts, isLoopbackHost, isRequestId, routeDefinitionsOf } from '@mlops/core/http';
 import {
   createPredictionLogger,
   type PredictionLogger,
@@ -26,7 +26,7 @@ import type { z } from 'zod';
 import { rowCount, toPlainInputs } from './_internal/columns.js';
 import { type AuthMode, type AuthOptions, createAddressAuth, createAuthenticator } from './auth.js';
 import { DOCS_PAGE } from './docs-page.js';
-import { ServeError, toErrorResponse } from './errors.js';
+import { ServeError, serverErrorResponse } from './errors.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { createAddressGuard } from './middleware/address-guard.js';
 import { type Admission, acquireSlot, contentLengthLimit } from './middleware/admission.js';
@@ -929,16 +929,16 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
   });
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const st = res.locals.mlops as RequestState | undefined;
-    const e = toErrorResponse(err);
+    const e = serverErrorResponse(err, st?.requestId ?? '', req.path);
     if (e.unexpected) onError(err, { requestId: st?.requestId, method: req.method, path: req.path });
-    res.locals.errorCode = e.body.code;
+    res.locals.errorCode = e.code;
     if (res.headersSent) {
       res.end();
       return;
     }
     if (e.status === 401) res.setHeader('www-authenticate', 'Bearer');
     if (e.retryAfter !== undefined) res.setHeader('retry-after', String(e.retryAfter));
-    res.status(e.status).json({ ...e.body, ...(st ? { requestId: st.requestId } : {}) });
+    res.status(e.status).json(e.body);
   });
 
   const server: ModelServer = {
@@ -1005,6 +1005,13 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     },
     mount(path, handler) {
       extensions.use(path, handler);
+      // A router that carries its route definitions (the registry's) is listed in /openapi.json under `path`.
+      const defs = routeDefinitionsOf(handler);
+      if (defs) {
+        const prefix = path.replace(/\/+$/, '');
+        for (const d of defs) extensionRoutes.push({ ...d, path: `${prefix}${d.path}` } as unknown as RouteDefinition);
+        openApiCache = undefined;
+      }
     },
     async authenticate(request, scope) {
       if (!auth.enabled) return 'anonymous';

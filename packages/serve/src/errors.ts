@@ -1,159 +1,93 @@
-import { type FieldIssue, isMlopsError, type MlopsErrorCode } from '@mlops/core';
+import type { FieldIssue } from '@mlops/core';
+import {
+  HTTP_STATUS_BY_CODE as CORE_HTTP_STATUS_BY_CODE,
+  type ErrorResponse as CoreErrorResponse,
+  type ErrorBody,
+  errorResponse,
+  HttpError,
+  type HttpErrorCode,
+  type HttpErrorOptions,
+  type TransportErrorCode,
+} from '@mlops/core/http';
 
-/** Codes the server adds to core's: transport-level refusals that have no place in `MlopsError`. */
-export type ServeOnlyErrorCode =
-  | 'PAYLOAD_TOO_LARGE'
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'METHOD_NOT_ALLOWED'
-  | 'OVERLOADED'
-  | 'TIMEOUT'
-  | 'SHUTTING_DOWN'
-  | 'NOT_READY';
+/** Codes the server adds to core's `MlopsErrorCode`s: transport-level refusals (core's `TransportErrorCode`). */
+export type ServeOnlyErrorCode = TransportErrorCode;
 
-/** Every code an error response of the server may carry. */
-export type ServeErrorCode = MlopsErrorCode | ServeOnlyErrorCode;
+/** Every code an error response of the server may carry (core's `HttpErrorCode`). */
+export type ServeErrorCode = HttpErrorCode;
 
 /** Options of {@link ServeError}. */
-export interface ServeErrorOptions {
-  /** Human-readable message; defaults to the code. */
-  message?: string;
-  /** Field-level problems or structured context, returned to the client as `details`. */
-  details?: FieldIssue[] | Record<string, unknown>;
-  /** Seconds sent as `Retry-After` (503 responses). */
-  retryAfter?: number;
-  /** The underlying error. */
-  cause?: unknown;
-}
+export type ServeErrorOptions = HttpErrorOptions;
 
-/** An error with a {@link ServeErrorCode}, thrown by the server's own middleware (overload, timeouts, media type). */
-export class ServeError extends Error {
-  readonly code: ServeErrorCode;
-  readonly details: FieldIssue[] | Record<string, unknown> | undefined;
-  readonly retryAfter: number | undefined;
-
+/**
+ * An error with a {@link ServeErrorCode}, thrown by the server's own middleware (overload, timeouts, media type):
+ * core's `HttpError` under the server's name.
+ */
+export class ServeError extends HttpError {
   constructor(code: ServeErrorCode, opts: ServeErrorOptions | string = {}) {
-    const o = typeof opts === 'string' ? { message: opts } : opts;
-    super(o.message ?? code, o.cause === undefined ? undefined : { cause: o.cause });
+    super(code, opts);
     this.name = 'ServeError';
-    this.code = code;
-    this.details = o.details;
-    this.retryAfter = o.retryAfter;
   }
 }
 
 /**
- * The one table from error codes to HTTP statuses. Codes not listed (`INTERNAL`, `MIGRATION_FAILED`,
- * `CHECKSUM_MISMATCH`, …) are server faults: 500 with a generic message and no internals.
+ * The one table from error codes to HTTP statuses: core's (`httpStatusOf` from `@mlops/core`), re-exported.
+ * @deprecated import `HTTP_STATUS_BY_CODE` or `httpStatusOf` from `@mlops/core`.
  */
-export const HTTP_STATUS_BY_CODE: Readonly<Partial<Record<ServeErrorCode, number>>> = {
-  INVALID_INPUT: 400,
-  INVALID_URL: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: 405,
-  CONFLICT: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  GATE_FAILED: 422,
-  UNSUPPORTED: 501,
-  OVERLOADED: 503,
-  SHUTTING_DOWN: 503,
-  NOT_READY: 503,
-  STORE_LOCKED: 503,
-  STORE_CLOSED: 503,
-  TIMEOUT: 504,
-};
+export const HTTP_STATUS_BY_CODE: Readonly<Record<ServeErrorCode, number>> = CORE_HTTP_STATUS_BY_CODE;
 
-/** The JSON body of every error response. `error` is a string, as the Open Inference Protocol requires. */
-export interface ErrorResponseBody {
+/**
+ * The body of every error response of the `/v1` routes and of extension routes: core's one contract,
+ * `{ error: { code, message, details: [{ path, message }], requestId } }`.
+ */
+export type ErrorResponseBody = ErrorBody;
+
+/**
+ * The body of an error of the Open Inference Protocol v2 routes (`/v2/…`): the protocol fixes `error` as a string
+ * (the message); the code, field details and request id sit beside it.
+ */
+export interface OipErrorBody {
   /** Human-readable message (never a stack trace). */
   error: string;
-  /** Machine-readable code, a key of {@link HTTP_STATUS_BY_CODE} (or `INTERNAL`). */
+  /** Machine-readable code; its status is core's `httpStatusOf(code)`. */
   code: ServeErrorCode;
-  /** Field-level problems: `[{ path: 'instances[0].age', message: 'Expected number' }]`. */
-  details?: FieldIssue[] | Record<string, unknown>;
+  /** Field-level problems: `[{ path: 'inputs[0].data', message: 'Expected number' }]` (client errors only). */
+  details: FieldIssue[];
   /** The request id, also sent as the `x-request-id` header. */
-  requestId?: string;
+  requestId: string;
 }
 
-/** An error converted for the wire: status, body, and optional `Retry-After` seconds. */
-export interface ErrorResponse {
-  status: number;
-  body: ErrorResponseBody;
-  retryAfter?: number;
-  /** True for server faults (5xx from an unexpected error): worth logging with the original error. */
-  unexpected: boolean;
-}
-
-interface BodyParserError {
-  type?: unknown;
-  status?: unknown;
-  statusCode?: unknown;
-  expose?: unknown;
-  message?: unknown;
-}
-
-function clientError(code: ServeErrorCode, message: string, details?: FieldIssue[]): ErrorResponse {
-  return {
-    status: HTTP_STATUS_BY_CODE[code] ?? 400,
-    body: { error: message, code, ...(details ? { details } : {}) },
-    unexpected: false,
-  };
-}
+/** An error converted for the wire: status, body, and optional `Retry-After` seconds (core's `ErrorResponse`). */
+export type ErrorResponse = CoreErrorResponse;
 
 /**
- * Converts anything thrown into a status and an {@link ErrorResponseBody}: `MlopsError`/`ServeError` through
- * {@link HTTP_STATUS_BY_CODE}, body-parser failures to 400/413/415, and anything else to a 500 `INTERNAL` without
- * internals (no stack, no SQL).
+ * Converts anything thrown into a status and the one error body (core's `errorResponse`): `MlopsError`/`ServeError`
+ * through core's table, body-parser failures to 400/413/415, anything else to a 500 `INTERNAL` without internals.
  */
-export function toErrorResponse(err: unknown): ErrorResponse {
-  if (err instanceof ServeError || isMlopsError(err)) {
-    const status = HTTP_STATUS_BY_CODE[err.code] ?? 500;
-    if (status === 500) {
-      return { status, body: { error: 'Internal server error', code: 'INTERNAL' }, unexpected: true };
-    }
-    const retryAfter = err instanceof ServeError ? err.retryAfter : undefined;
-    return {
-      status,
-      body: { error: err.message, code: err.code, ...(err.details === undefined ? {} : { details: err.details }) },
-      ...(retryAfter === undefined ? {} : { retryAfter }),
-      unexpected: false,
-    };
-  }
-  const e = (err ?? {}) as BodyParserError;
-  switch (e.type) {
-    case 'entity.parse.failed':
-      return clientError('INVALID_INPUT', 'The request body is not valid JSON', [
-        { path: '(body)', message: 'Not valid JSON (a JSON object is expected)' },
-      ]);
-    case 'entity.too.large':
-      return clientError('PAYLOAD_TOO_LARGE', 'The request body is too large', [
-        { path: '(body)', message: 'Too large' },
-      ]);
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return clientError('UNSUPPORTED_MEDIA_TYPE', 'Unsupported content encoding or charset');
-    case 'request.aborted':
-    case 'request.size.invalid':
-    case 'entity.verify.failed':
-      return clientError('INVALID_INPUT', 'The request body could not be read');
-  }
-  const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : 0;
-  if (status >= 400 && status < 500) {
-    const code: ServeErrorCode =
-      status === 413
-        ? 'PAYLOAD_TOO_LARGE'
-        : status === 415
-          ? 'UNSUPPORTED_MEDIA_TYPE'
-          : status === 404
-            ? 'NOT_FOUND'
-            : 'INVALID_INPUT';
-    return {
-      status,
-      body: { error: e.expose === true ? String(e.message ?? 'Bad request') : 'Bad request', code },
-      unexpected: false,
-    };
-  }
-  return { status: 500, body: { error: 'Internal server error', code: 'INTERNAL' }, unexpected: true };
+export function toErrorResponse(err: unknown, requestId = ''): ErrorResponse {
+  return errorResponse(err, requestId);
+}
+
+/** True for the paths of the Open Inference Protocol v2 routes, whose errors keep the protocol's string form. */
+export function isOipPath(path: string): boolean {
+  return path === '/v2' || path.startsWith('/v2/');
+}
+
+/** The Open Inference Protocol form of an error body: `{ error: message, code, details, requestId }`. */
+export function toOipErrorBody(body: ErrorBody): OipErrorBody {
+  const { code, message, details, requestId } = body.error;
+  return { error: message, code, details, requestId };
+}
+
+/** What the server's error handler sends: {@link toErrorResponse}, in the protocol's form on `/v2/…` paths. */
+export interface ServerErrorResponse extends Omit<ErrorResponse, 'body'> {
+  body: ErrorResponseBody | OipErrorBody;
+  /** The code, for metrics and logs. */
+  code: ServeErrorCode;
+}
+
+/** The error response of a request to `path`: core's body on every route, the OIP form on `/v2/…`. */
+export function serverErrorResponse(err: unknown, requestId: string, path: string): ServerErrorResponse {
+  const e = toErrorResponse(err, requestId);
+  return { ...e, code: e.body.error.code, body: isOipPath(path) ? toOipErrorBody(e.body) : e.body };
 }

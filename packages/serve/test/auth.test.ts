@@ -46,7 +46,7 @@ describe('API-key auth with scopes', () => {
     const res = await post(`${url}/v1/models/m/predict`, predictBody);
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe('Bearer');
-    expect((await json(res)).code).toBe('UNAUTHORIZED');
+    expect((await json(res)).error.code).toBe('UNAUTHORIZED');
     const wrong = await post(`${url}/v1/models/m/predict`, predictBody, bearer(`${keys.predict!.slice(0, -2)}xx`));
     expect(wrong.status).toBe(401);
   });

@@ -1,3 +1,4 @@
+import { errorBodySchema } from '@mlops/core/http';
 import { createModelServer, type ListeningServer } from '@mlops/serve';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,7 +82,9 @@ async function send(path: string, body: string, type: string | undefined): Promi
   expect(res.status, `${path} ${type} ${body.slice(0, 300)} → ${text.slice(0, 300)}`).toBeLessThan(500);
   if (res.status >= 400) {
     const parsed = JSON.parse(text);
-    expect(typeof parsed.error).toBe('string');
+    // v1: core's one error body; v2 (Open Inference Protocol): { error: string } with the code beside it.
+    if (path.startsWith('/v2/')) expect(typeof parsed.error).toBe('string');
+    else expect(errorBodySchema.safeParse(parsed).error).toBeUndefined();
     expect(text).not.toMatch(/\n\s+at /);
   }
 }

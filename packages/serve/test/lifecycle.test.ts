@@ -45,7 +45,7 @@ describe('overload', () => {
       const third = await post(`${http.url}/v1/models/m/predict`, row(3));
       expect(third.status).toBe(503);
       expect(third.headers.get('retry-after')).toBe('2');
-      expect((await json(third)).code).toBe('OVERLOADED');
+      expect((await json(third)).error.code).toBe('OVERLOADED');
       predictor.releaseHold();
       expect((await first).status).toBe(200);
       expect((await second).status).toBe(200);
@@ -71,7 +71,7 @@ describe('overload', () => {
       predictor.hold();
       const res = await post(`${http.url}/v1/models/m/predict`, row(1));
       expect(res.status).toBe(504);
-      expect((await json(res)).code).toBe('TIMEOUT');
+      expect((await json(res)).error.code).toBe('TIMEOUT');
       predictor.releaseHold();
       expect((await post(`${http.url}/v1/models/m/predict`, row(2))).status).toBe(200);
     } finally {
@@ -165,7 +165,7 @@ describe('graceful shutdown', () => {
       const closing = server.close();
       const late = await post(`${url}/v1/models/m/predict`, row(2));
       expect(late.status).toBe(503);
-      expect((await json(late)).code).toBe('SHUTTING_DOWN');
+      expect((await json(late)).error.code).toBe('SHUTTING_DOWN');
       expect((await fetch(`${url}/v2/health/ready`)).status).toBe(503);
       predictor.releaseHold();
       expect((await inFlight).status).toBe(200);

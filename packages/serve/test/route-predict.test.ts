@@ -91,16 +91,16 @@ describe('ctx.predict in an extension route', () => {
     const res = await post(`${url}/tickets/triage`, { text: 'printer', x: 'not a number' });
     expect(res.status).toBe(400);
     const body = await json(res);
-    expect(body.code).toBe('INVALID_INPUT');
-    expect(body.details.map((d: { path: string }) => d.path)).toContain('inputs.x[0]');
+    expect(body.error.code).toBe('INVALID_INPUT');
+    expect(body.error.details.map((d: { path: string }) => d.path)).toContain('inputs.x[0]');
   });
 
   it('answers 404 for a model that is not served', async () => {
     const res = await post(`${url}/tickets/triage`, { text: 'printer', x: 1, model: 'nope' });
     expect(res.status).toBe(404);
     const body = await json(res);
-    expect(body.code).toBe('NOT_FOUND');
-    expect(body.details).toEqual([{ path: 'model', message: 'Unknown model' }]);
+    expect(body.error.code).toBe('NOT_FOUND');
+    expect(body.error.details).toEqual([{ path: 'model', message: 'Unknown model' }]);
   });
 });
 
@@ -156,10 +156,10 @@ describe('feedback for one model of a triage request', () => {
   it('answers 400 with field paths for labels mixed with label, or model with predictionId', async () => {
     const a = await post(`${url}/v1/feedback`, { requestId: 'r', labels: { topic: 'a' }, label: 'b' });
     expect(a.status).toBe(400);
-    expect((await json(a)).details.map((d: { path: string }) => d.path)).toEqual(['label']);
+    expect((await json(a)).error.details.map((d: { path: string }) => d.path)).toEqual(['label']);
     const b = await post(`${url}/v1/feedback`, { predictionId: 'p', model: 'topic', label: 'b' });
     expect(b.status).toBe(400);
-    expect((await json(b)).details.map((d: { path: string }) => d.path)).toEqual(['model']);
+    expect((await json(b)).error.details.map((d: { path: string }) => d.path)).toEqual(['model']);
   });
 
   it('documents model and labels in /openapi.json', async () => {

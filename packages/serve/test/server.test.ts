@@ -92,8 +92,8 @@ describe('POST /v1/models/:name/predict', () => {
     });
     expect(res.status).toBe(400);
     const body = await json(res);
-    expect(body.code).toBe('INVALID_INPUT');
-    const paths = body.details.map((d: { path: string }) => d.path);
+    expect(body.error.code).toBe('INVALID_INPUT');
+    const paths = body.error.details.map((d: { path: string }) => d.path);
     expect(paths).toContain('instances[1].x');
     expect(paths).toContain('instances[1].zzz');
     expect(JSON.stringify(body)).not.toMatch(/at .*\.ts/);
@@ -108,35 +108,35 @@ describe('POST /v1/models/:name/predict', () => {
   ])('answers 400 for %s', async (_what, body, path) => {
     const res = await post(`${url}/v1/models/demo/predict`, body);
     expect(res.status).toBe(400);
-    expect((await json(res)).details.map((d: { path: string }) => d.path)).toContain(path);
+    expect((await json(res)).error.details.map((d: { path: string }) => d.path)).toContain(path);
   });
 
   it('answers 404 for an unknown model, 415 for a wrong content type, 413 for a large body, 400 for bad JSON', async () => {
     const unknown = await post(`${url}/v1/models/nope/predict`, { instances: [] });
     expect(unknown.status).toBe(404);
-    expect((await json(unknown)).code).toBe('NOT_FOUND');
+    expect((await json(unknown)).error.code).toBe('NOT_FOUND');
 
     const text = await post(`${url}/v1/models/demo/predict`, 'x=1', { 'content-type': 'text/plain' });
     expect(text.status).toBe(415);
-    expect((await json(text)).code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect((await json(text)).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
 
     const big = await post(`${url}/v1/models/demo/predict`, {
       instances: Array.from({ length: 1000 }, (_, i) => ({ x: i, city: 'abcdefgh' })),
     });
     expect(big.status).toBe(413);
-    expect((await json(big)).code).toBe('PAYLOAD_TOO_LARGE');
+    expect((await json(big)).error.code).toBe('PAYLOAD_TOO_LARGE');
 
     const broken = await post(`${url}/v1/models/demo/predict`, '{"instances": [', {
       'content-type': 'application/json',
     });
     expect(broken.status).toBe(400);
-    expect((await json(broken)).code).toBe('INVALID_INPUT');
+    expect((await json(broken)).error.code).toBe('INVALID_INPUT');
   });
 
   it('answers 404 in the error envelope for an unknown route', async () => {
     const res = await fetch(`${url}/nowhere`);
     expect(res.status).toBe(404);
-    expect((await json(res)).error).toMatch(/No route GET/);
+    expect((await json(res)).error.message).toMatch(/No route GET/);
   });
 });
 
@@ -166,7 +166,7 @@ describe('feedback and the prediction log', () => {
     expect(res.status).toBe(400);
     const res2 = await post(`${url}/v1/feedback`, { predictionId: 'a', label: 1, extra: true });
     expect(res2.status).toBe(400);
-    expect((await json(res2)).details.map((d: { path: string }) => d.path)).toContain('extra');
+    expect((await json(res2)).error.details.map((d: { path: string }) => d.path)).toContain('extra');
   });
 });
 
@@ -177,7 +177,7 @@ describe('extension routes', () => {
     expect(await json(ok)).toEqual({ id: 12, text: 'hi' });
     const bad = await post(`${url}/v1/echo/abc`, { text: 'far too long text' });
     expect(bad.status).toBe(400);
-    const paths = (await json(bad)).details.map((d: { path: string }) => d.path);
+    const paths = (await json(bad)).error.details.map((d: { path: string }) => d.path);
     expect(paths).toEqual(expect.arrayContaining(['params.id', 'body.text']));
     const doc = await json(await fetch(`${url}/openapi.json`));
     expect(doc.paths['/v1/echo/{id}'].post.summary).toBe('Echo for tests');

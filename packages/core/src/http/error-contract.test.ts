@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MlopsError } from '../errors.js';
 import {
@@ -41,7 +42,19 @@ describe('errorResponse', () => {
     });
   });
 
-  it('drops structured (non field-level) details and keeps Retry-After of an HttpError', () => {
+  it('sends structured details of a client error as context, never those of a 5xx', () => {
+    const r = errorResponse(new MlopsError('GATE_FAILED', { message: 'no', details: { decision: { id: 3 } } }), 'r');
+    expect(r.status).toBe(422);
+    expect(errorBodySchema.parse(r.body).error).toEqual({
+      code: 'GATE_FAILED',
+      message: 'no',
+      details: [],
+      requestId: 'r',
+      context: { decision: { id: 3 } },
+    });
+  });
+
+  it('drops structured details of a 5xx and keeps Retry-After of an HttpError', () => {
     const r = errorResponse(
       new HttpError('OVERLOADED', { message: 'busy', details: { queued: 3 }, retryAfter: 1 }),
       'r',
@@ -80,5 +93,15 @@ describe('errorResponse', () => {
   it('the schema refuses the old body shapes', () => {
     expect(errorBodySchema.safeParse({ error: 'x', code: 'NOT_FOUND' }).success).toBe(false);
     expect(errorBodySchema.safeParse({ error: { code: 'NOT_FOUND', message: 'x' } }).success).toBe(false);
+  });
+});
+
+describe('docs/api.md', () => {
+  it('lists every code with the status of the one table, and nothing else', () => {
+    const doc = readFileSync(new URL('../../../../docs/api.md', import.meta.url), 'utf8');
+    const section = doc.slice(doc.indexOf('### Error codes'), doc.indexOf('## Simple JSON API (v1)'));
+    const rows = [...section.matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1], Number(m[2])]);
+    expect(Object.fromEntries(rows)).toEqual({ ...HTTP_STATUS_BY_CODE });
+    expect(rows).toHaveLength(HTTP_ERROR_CODES.length);
   });
 });

@@ -127,6 +127,12 @@ export const errorBodySchema = z.strictObject({
     details: z.array(fieldIssueSchema),
     /** The request id, also the `x-request-id` response header. */
     requestId: z.string(),
+    /**
+     * Structured context of a client error (4xx) that a client acts on, when the error carries it instead of field
+     * issues: e.g. the registry's `GATE_FAILED` and promotion `CONFLICT` send `{ decision }` (the recorded decision
+     * with its evidence), which `registryClient` hands back as the `MlopsError`'s `details`, as in-process.
+     */
+    context: z.record(z.string(), z.unknown()).optional(),
   }),
 });
 
@@ -212,18 +218,20 @@ function frameworkError(err: unknown): { code: HttpErrorCode; message: string; d
 /**
  * Converts anything thrown into a status and the one {@link ErrorBody}: `MlopsError` and {@link HttpError} through
  * {@link httpStatusOf}, express's body-parser failures to 400/413/415, anything else to a 500 `INTERNAL`. Field-level
- * `details` are sent for client errors (4xx) only; a server fault (500) is answered `INTERNAL` with a generic message
+ * `details` (and structured `details` of an error, as `context`) are sent for client errors (4xx) only; a server fault (500) is answered `INTERNAL` with a generic message
  * whatever it was, so no message, stack trace, SQL or path leaks.
  */
 export function errorResponse(err: unknown, requestId: string): ErrorResponse {
   let code: HttpErrorCode;
   let message: string;
   let details: FieldIssue[] = [];
+  let context: Record<string, unknown> | undefined;
   let retryAfter: number | undefined;
   if (err instanceof HttpError || isMlopsError(err)) {
     code = err.code;
     message = err.message;
     details = issuesOf(err.details);
+    if (err.details !== undefined && !Array.isArray(err.details)) context = err.details;
     if (err instanceof HttpError) retryAfter = err.retryAfter;
   } else {
     const f = frameworkError(err);
@@ -234,7 +242,15 @@ export function errorResponse(err: unknown, requestId: string): ErrorResponse {
   if (status === 500) return internal(requestId);
   return {
     status,
-    body: { error: { code, message, details: status < 500 ? details : [], requestId } },
+    body: {
+      error: {
+        code,
+        message,
+        details: status < 500 ? details : [],
+        requestId,
+        ...(status < 500 && context !== undefined ? { context } : {}),
+      },
+    },
     ...(retryAfter === undefined ? {} : { retryAfter }),
     unexpected: false,
   };

@@ -31,4 +31,5 @@ export {
 export type { AllowedHosts } from './host-check.js';
 export { createHostCheck, hostnameOf, hostRefusedError, isLoopbackHost } from './host-check.js';
 export { isRequestId } from './request-id.js';
-export type { RouteContext, RouteDefinition, RouteMethod } from './route-definition.js';
+export type { AnyRouteDefinition, RouteContext, RouteDefinition, RouteMethod } from './route-definition.js';
+export { routeDefinitionsOf, withRouteDefinitions } from './route-definition.js';

@@ -79,3 +79,25 @@ export interface RouteDefinition<
     ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>> & X,
   ) => Promise<z.input<R> | undefined> | z.input<R> | undefined;
 }
+
+const ROUTE_DEFINITIONS = Symbol.for('@mlops/core.routeDefinitions');
+
+/** A route definition whatever its schemas and whatever its server adds to the context (for lists of routes). */
+// biome-ignore lint/suspicious/noExplicitAny: the context a handler needs is its mounting server's business
+export type AnyRouteDefinition = RouteDefinition<z.ZodType, z.ZodType, z.ZodType, z.ZodType, any>;
+
+/**
+ * Attaches the route definitions a handler (an express router, a middleware) serves, so a server that mounts the
+ * handler under a path (`server.mount('/registry', router)` in `@mlops/serve`) lists them in its OpenAPI document,
+ * prefixed with that path. Returns the handler.
+ */
+export function withRouteDefinitions<T extends object>(handler: T, routes: readonly AnyRouteDefinition[]): T {
+  Object.defineProperty(handler, ROUTE_DEFINITIONS, { value: Object.freeze([...routes]), enumerable: false });
+  return handler;
+}
+
+/** The route definitions attached to a handler by {@link withRouteDefinitions}, if any. */
+export function routeDefinitionsOf(handler: unknown): readonly AnyRouteDefinition[] | undefined {
+  if ((typeof handler !== 'object' && typeof handler !== 'function') || handler === null) return undefined;
+  return (handler as { [ROUTE_DEFINITIONS]?: readonly AnyRouteDefinition[] })[ROUTE_DEFINITIONS];
+}

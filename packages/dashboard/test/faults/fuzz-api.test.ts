@@ -80,7 +80,7 @@ describeStores('dashboard API faults', (getStore) => {
       const res = await fetch(new URL('api/models', dash.url), { headers: { 'x-request-id': 'probe-500' } });
       expect(res.status).toBe(500);
       expect(await res.json()).toEqual({
-        error: { code: 'INTERNAL', message: 'Internal error', requestId: 'probe-500' },
+        error: { code: 'INTERNAL', message: 'Internal server error', details: [], requestId: 'probe-500' },
       });
       expect(reported.map((r) => r.context)).toEqual([
         { method: 'GET', path: '/ui/api/models', requestId: 'probe-500' },

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
+import { HttpError } from '@mlops/core/http';
 import express, { type Request, type Response } from 'express';
-import { RegistryHttpError } from './errors.js';
 
 /** Options of {@link createJsonBodyReader}. */
 export interface JsonBodyReaderOptions {
@@ -24,14 +24,14 @@ export function createJsonBodyReader(options: JsonBodyReaderOptions): (req: Requ
     if (req.method === 'DELETE' && !announcesBody(req)) return Promise.resolve();
     if (!req.is(['application/json', 'application/*+json'])) {
       const type = req.headers['content-type'];
-      throw new RegistryHttpError(415, 'UNSUPPORTED_MEDIA_TYPE', {
+      throw new HttpError('UNSUPPORTED_MEDIA_TYPE', {
         message: `Writes take a JSON body: expected Content-Type: application/json, got ${type ? `"${type.slice(0, 100)}"` : 'none'}`,
         details: [{ path: '(headers).content-type', message: 'expected application/json' }],
       });
     }
     const length = Number(req.headers['content-length']);
     if (Number.isFinite(length) && length > maxBodyBytes) {
-      throw new RegistryHttpError(413, 'INVALID_INPUT', {
+      throw new HttpError('PAYLOAD_TOO_LARGE', {
         message: `The request body is too large (${length} bytes; at most ${maxBodyBytes})`,
         details: [{ path: '(body)', message: 'too large' }],
       });

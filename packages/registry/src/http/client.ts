@@ -1,4 +1,5 @@
 import { MlopsError, type MlopsErrorCode } from '@mlops/core';
+import { errorBodySchema, type HttpErrorCode, httpStatusOf, TRANSPORT_ERROR_CODES } from '@mlops/core/http';
 import { z } from 'zod';
 import { hasGateFunction } from '../gates/describe.js';
 import { profileEnvelopeSchema } from '../profile.js';
@@ -41,26 +42,15 @@ export interface RegistryClientOptions {
   reconnectMs?: number;
 }
 
-const KNOWN_CODES = new Set<string>([
-  'NOT_FOUND',
-  'INVALID_INPUT',
-  'INVALID_URL',
-  'CONFLICT',
-  'CHECKSUM_MISMATCH',
-  'STORE_LOCKED',
-  'STORE_CLOSED',
-  'MIGRATION_FAILED',
-  'UNAUTHORIZED',
-  'FORBIDDEN',
-  'GATE_FAILED',
-  'ABORTED',
-  'UNSUPPORTED',
-  'INTERNAL',
-]);
-
-const errorBodySchema = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
-});
+/**
+ * The `MlopsError` code a client throws for an error body's code: core's codes as they are; the codes only a server
+ * answers (core's `TransportErrorCode`) as `INVALID_INPUT` when they are client errors (413, 415, 405) and
+ * `UPSTREAM_ERROR` otherwise (an overloaded or stopping server).
+ */
+function clientCodeOf(code: HttpErrorCode): MlopsErrorCode {
+  if (!(TRANSPORT_ERROR_CODES as readonly string[]).includes(code)) return code as MlopsErrorCode;
+  return httpStatusOf(code) < 500 ? 'INVALID_INPUT' : 'UPSTREAM_ERROR';
+}
 
 type Query = Record<string, unknown>;
 
@@ -107,13 +97,13 @@ export function registryClient(url: string, options: RegistryClientOptions = {})
     } catch {
       body = undefined;
     }
+    // Core's one error body: `{ error: { code, message, details, requestId } }`.
     const parsed = errorBodySchema.safeParse(body);
     if (parsed.success) {
-      const { code, message, details } = parsed.data.error;
-      throw new MlopsError((KNOWN_CODES.has(code) ? code : 'INTERNAL') as MlopsErrorCode, {
-        message,
-        details: details as Record<string, unknown> | undefined,
-      });
+      const { code, message, details, context } = parsed.data.error;
+      // Field issues, else the structured context (a promotion's `{ decision }`): the details an in-process call has.
+      const d = details.length > 0 ? details : context;
+      throw new MlopsError(clientCodeOf(code), { message, ...(d === undefined ? {} : { details: d }) });
     }
     throw new MlopsError('INTERNAL', {
       message: `Registry server answered ${res.status} ${res.statusText} without an error body`,

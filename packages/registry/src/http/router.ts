@@ -1,14 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import {
-  type FieldIssue,
-  formatIssuePath,
-  invalidInput,
-  isMlopsError,
-  MlopsError,
-  parseInput,
-  pgJsonIssues,
-} from '@mlops/core';
-import { apiKeyFromHeaders } from '@mlops/core/http';
+import { type FieldIssue, formatIssuePath, invalidInput, MlopsError, parseInput, pgJsonIssues } from '@mlops/core';
+import { apiKeyFromHeaders, withRouteDefinitions } from '@mlops/core/http';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { DEFAULT_MAX_PROFILE_BYTES } from '../profile.js';
 import {
@@ -25,9 +17,9 @@ import {
 import type { Registry, RegistryEvent } from '../types.js';
 import { createJsonBodyReader } from './body.js';
 import { requestIdOf, toErrorResponse } from './errors.js';
+import { type RegistryRouteDefinition, type RegistryScope, registryRouteDefinitions } from './routes.js';
 
-/** The scopes the router asks for: reads need `registry:read`, writes `registry:write`. */
-export type RegistryScope = 'registry:read' | 'registry:write';
+export type { RegistryScope } from './routes.js';
 
 /** What an authenticator sees of a request. */
 export interface RegistryAuthRequest {
@@ -160,8 +152,8 @@ function queryOf(req: Request): Record<string, unknown> {
 
 /**
  * An express 5 router exposing a registry as REST (see the package README for the endpoint table). Bodies and
- * queries are validated with the registry's zod schemas; errors are `{ error: { code, message, details } }` with
- * a status from one table (400/401/403/404/409/413/422; 500 only for faults). Writes need `registry:write` when
+ * queries are validated with the registry's zod schemas; errors are core's one body,
+ * `{ error: { code, message, details, requestId } }`, with the status from core's `httpStatusOf` (500 only for faults). Writes need `registry:write` when
  * `authenticate` is given, and then record its principal. `GET /events` streams change events (server-sent events).
  *
  * @example
@@ -190,175 +182,126 @@ export function createRegistryRouter(options: RegistryRouterOptions): Router {
     );
   }
 
-  const read =
-    (fn: (req: Request) => Promise<unknown>): Handler =>
+  /** A read: authenticated for `registry:read`; the handler's result is the JSON answer. */
+  const mountRead =
+    (def: RegistryRouteDefinition): Handler =>
     async (req, res) => {
       await principalFor(req, 'registry:read');
-      assertStorable({ params: req.params, query: queryOf(req) });
-      res.json(await fn(req));
+      const query = queryOf(req);
+      assertStorable({ params: req.params, query });
+      const out = await def.handler(contextOf(req, res, query, undefined));
+      if (res.headersSent) return;
+      if (out === undefined) res.status(204).end();
+      else res.status(def.status ?? 200).json(out);
     };
 
   /**
    * A write: authenticated first, then its JSON body is read; the authenticated principal (when auth is on)
    * replaces whatever the body says.
    */
-  const write =
-    (fn: (req: Request, body: Record<string, unknown>) => Promise<unknown>, status = 200): Handler =>
+  const mountWrite =
+    (def: RegistryRouteDefinition): Handler =>
     async (req, res) => {
       const principal = await principalFor(req, 'registry:write');
       await readBody(req, res);
       const body = bodyOf(req);
-      assertStorable({ params: req.params, query: queryOf(req), body });
-      const result = await fn(req, principal === undefined ? body : { ...body, principal });
-      if (result === undefined) res.status(204).end();
-      else res.status(status).json(result);
+      const query = queryOf(req);
+      assertStorable({ params: req.params, query, body });
+      const out = await def.handler(
+        contextOf(req, res, query, principal === undefined ? body : { ...body, principal }),
+      );
+      if (res.headersSent) return;
+      if (out === undefined) res.status(204).end();
+      else res.status(def.status ?? 200).json(out);
     };
+
+  const contextOf = (req: Request, res: Response, query: Record<string, unknown>, body: unknown) => ({
+    params: { ...req.params },
+    query,
+    body,
+    requestId: requestIdOf(req, res),
+    principal: undefined,
+    req,
+    res,
+  });
 
   const modelParam = (req: Request) => parseInput(modelNameSchema, req.params.model, 'model');
+  const bodyIn = (body: unknown) => body as Record<string, unknown>;
 
-  // Models
-  router.post(
-    '/models',
-    write((_req, body) => registry.createModel(body as never), 201),
-  );
-  router.get(
-    '/models',
-    read((req) => registry.listModels(parseInput(listModelsInputSchema, queryOf(req)))),
-  );
-  router.get(
-    '/models/:model',
-    read((req) => registry.getModel(parseInput(modelNameSchema, req.params.model, 'name'))),
-  );
-  router.patch(
-    '/models/:model',
-    write((req, body) => registry.updateModel(withParams(body, { name: req.params.model }) as never)),
-  );
-  router.delete(
-    '/models/:model',
-    write(async (req, body) => {
-      await registry.deleteModel(withParams(body, { name: req.params.model }) as never);
+  const routes = registryRouteDefinitions({
+    createModel: ({ body }) => registry.createModel(body as never),
+    listModels: ({ req }) => registry.listModels(parseInput(listModelsInputSchema, queryOf(req))),
+    getModel: ({ req }) => registry.getModel(parseInput(modelNameSchema, req.params.model, 'name')),
+    updateModel: ({ req, body }) => registry.updateModel(withParams(bodyIn(body), { name: req.params.model }) as never),
+    deleteModel: async ({ req, body }) => {
+      await registry.deleteModel(withParams(bodyIn(body), { name: req.params.model }) as never);
       return undefined;
-    }),
-  );
-
-  // Versions
-  router.post(
-    '/models/:model/versions',
-    write((req, body) => registry.createVersion(withParams(body, { model: req.params.model }) as never), 201),
-  );
-  router.get(
-    '/models/:model/versions',
-    read((req) =>
+    },
+    createVersion: ({ req, body }) =>
+      registry.createVersion(withParams(bodyIn(body), { model: req.params.model }) as never),
+    listModelVersions: ({ req }) =>
       registry.listVersions(parseInput(listVersionsInputSchema, { ...queryOf(req), model: modelParam(req) })),
-    ),
-  );
-  router.get(
-    '/versions',
-    read((req) => registry.listVersions(parseInput(listVersionsInputSchema, queryOf(req)))),
-  );
-  router.get(
-    '/models/:model/versions/:version',
-    read((req) => registry.getVersion(parseInput(versionRefSchema, { ...req.params }))),
-  );
-  router.get(
-    '/models/:model/versions/:version/profile',
-    read(async (req) => ({ profile: await registry.getProfile(parseInput(versionRefSchema, { ...req.params })) })),
-  );
-  router.patch(
-    '/models/:model/versions/:version',
-    write((req, body) => registry.updateVersion(withParams(body, { ...req.params }) as never)),
-  );
-  router.delete(
-    '/models/:model/versions/:version',
-    write(async (req, body) => {
-      await registry.deleteVersion(withParams(body, { ...req.params }) as never);
-      return undefined;
+    listVersions: ({ req }) => registry.listVersions(parseInput(listVersionsInputSchema, queryOf(req))),
+    getVersion: ({ req }) => registry.getVersion(parseInput(versionRefSchema, { ...req.params })),
+    getProfile: async ({ req }) => ({
+      profile: await registry.getProfile(parseInput(versionRefSchema, { ...req.params })),
     }),
-  );
-
-  // Aliases
-  router.get(
-    '/models/:model/aliases',
-    read(async (req) => ({ items: await registry.listAliases(modelParam(req)) })),
-  );
-  router.get(
-    '/models/:model/aliases/:alias',
-    read((req) => registry.resolve(parseInput(aliasRefSchema, { ...req.params }))),
-  );
-  router.put(
-    '/models/:model/aliases/:alias',
-    write((req, body) => registry.setAlias(withParams(body, { ...req.params }) as never)),
-  );
-  router.delete(
-    '/models/:model/aliases/:alias',
-    write(async (req, body) => {
-      await registry.deleteAlias(withParams(body, { ...req.params }) as never);
+    updateVersion: ({ req, body }) => registry.updateVersion(withParams(bodyIn(body), { ...req.params }) as never),
+    deleteVersion: async ({ req, body }) => {
+      await registry.deleteVersion(withParams(bodyIn(body), { ...req.params }) as never);
       return undefined;
-    }),
-  );
-  router.get(
-    '/models/:model/aliases/:alias/history',
-    read((req) => registry.aliasHistory({ ...queryOf(req), ...req.params } as never)),
-  );
-  router.get(
-    '/models/:model/history',
-    read((req) => registry.aliasHistory({ ...queryOf(req), model: req.params.model } as never)),
-  );
-  router.post(
-    '/models/:model/aliases/:alias/promote',
-    write((req, body) =>
-      // Parsed here (not only in the registry) so that only declarative JSON gates are ever accepted over HTTP.
-      registry.promote(parseInput(promoteInputSchema, withParams(body, { ...req.params }))),
-    ),
-  );
-  router.post(
-    '/models/:model/aliases/:alias/rollback',
-    write((req, body) => registry.rollback(withParams(body, { ...req.params }) as never)),
-  );
-  router.get(
-    '/models/:model/decisions',
-    read((req) =>
+    },
+    listAliases: async ({ req }) => ({ items: await registry.listAliases(modelParam(req)) }),
+    resolve: ({ req }) => registry.resolve(parseInput(aliasRefSchema, { ...req.params })),
+    setAlias: ({ req, body }) => registry.setAlias(withParams(bodyIn(body), { ...req.params }) as never),
+    deleteAlias: async ({ req, body }) => {
+      await registry.deleteAlias(withParams(bodyIn(body), { ...req.params }) as never);
+      return undefined;
+    },
+    aliasHistory: ({ req }) => registry.aliasHistory({ ...queryOf(req), ...req.params } as never),
+    modelHistory: ({ req }) => registry.aliasHistory({ ...queryOf(req), model: req.params.model } as never),
+    // Parsed here (not only in the registry) so that only declarative JSON gates are ever accepted over HTTP.
+    promote: ({ req, body }) =>
+      registry.promote(parseInput(promoteInputSchema, withParams(bodyIn(body), { ...req.params }))),
+    rollback: ({ req, body }) => registry.rollback(withParams(bodyIn(body), { ...req.params }) as never),
+    listDecisions: ({ req }) =>
       registry.listDecisions(parseInput(listDecisionsInputSchema, { ...queryOf(req), model: req.params.model })),
-    ),
-  );
-
-  // Audit and events
-  router.get(
-    '/audit',
-    read((req) => registry.listAudit(parseInput(listAuditInputSchema, queryOf(req)))),
-  );
-  router.get('/events', async (req, res) => {
-    await principalFor(req, 'registry:read');
-    assertStorable({ query: queryOf(req) });
-    const filter = parseInput(subscribeFilterSchema, queryOf(req));
-    const send = (event: RegistryEvent) => {
-      res.write(`id: ${event.id}\nevent: change\ndata: ${JSON.stringify(event)}\n\n`);
-    };
-    // Subscribe before answering, so the client knows the subscription is live when the first bytes arrive;
-    // events that come in meanwhile are held back until the headers are out.
-    let buffered: RegistryEvent[] | undefined = [];
-    const unsubscribe = await registry.subscribe((event) => {
-      if (buffered) buffered.push(event);
-      else send(event);
-    }, filter);
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    res.write(': subscribed\n\n');
-    for (const event of buffered) send(event);
-    buffered = undefined;
-    const heartbeat = setInterval(() => res.write(': ping\n\n'), heartbeatMs);
-    heartbeat.unref();
-    const stop = () => {
-      clearInterval(heartbeat);
-      void unsubscribe();
-    };
-    res.on('close', stop);
-    if (req.socket.destroyed) stop();
+    listAudit: ({ req }) => registry.listAudit(parseInput(listAuditInputSchema, queryOf(req))),
+    events: async ({ req, res }) => {
+      const filter = parseInput(subscribeFilterSchema, queryOf(req));
+      const send = (event: RegistryEvent) => {
+        res.write(`id: ${event.id}\nevent: change\ndata: ${JSON.stringify(event)}\n\n`);
+      };
+      // Subscribe before answering, so the client knows the subscription is live when the first bytes arrive;
+      // events that come in meanwhile are held back until the headers are out.
+      let buffered: RegistryEvent[] | undefined = [];
+      const unsubscribe = await registry.subscribe((event) => {
+        if (buffered) buffered.push(event);
+        else send(event);
+      }, filter);
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      res.write(': subscribed\n\n');
+      for (const event of buffered) send(event);
+      buffered = undefined;
+      const heartbeat = setInterval(() => res.write(': ping\n\n'), heartbeatMs);
+      heartbeat.unref();
+      const stop = () => {
+        clearInterval(heartbeat);
+        void unsubscribe();
+      };
+      res.on('close', stop);
+      if (req.socket.destroyed) stop();
+      return undefined;
+    },
   });
+  for (const def of routes) {
+    router[def.method](def.path, def.scope === 'registry:read' ? mountRead(def) : mountWrite(def));
+  }
 
   // Anything else under the registry's paths is a typed 404, not express's HTML page.
   router.use(['/models', '/versions', '/audit', '/events'], (req: Request) => {
@@ -369,8 +312,8 @@ export function createRegistryRouter(options: RegistryRouterOptions): Router {
 
   router.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     const requestId = requestIdOf(req, res);
-    const { status, body } = toErrorResponse(err);
-    if (status >= 500 && !isMlopsError(err, 'STORE_LOCKED') && !isMlopsError(err, 'STORE_CLOSED')) {
+    const { status, body, unexpected } = toErrorResponse(err, requestId);
+    if (unexpected) {
       try {
         onError(err, { requestId, method: req.method, path: req.originalUrl.split('?')[0]! });
       } catch {
@@ -384,7 +327,8 @@ export function createRegistryRouter(options: RegistryRouterOptions): Router {
     // Answered before the body was read (401, 403, 415, 413): close the connection rather than read it.
     if (!req.complete) res.setHeader('connection', 'close');
     if (status === 401) res.setHeader('www-authenticate', 'Bearer');
-    res.status(status).json({ error: { ...body.error, requestId } });
+    res.status(status).json(body);
   });
-  return router;
+  // The server that mounts the router lists these routes in its OpenAPI document.
+  return withRouteDefinitions(router, routes);
 }

@@ -143,7 +143,12 @@ describeStores('registry HTTP: strings the store cannot hold', (getStore) => {
     const res = await fetch(`${broken.url}/models`, { headers: { 'x-request-id': 'probe-500' } });
     expect(res.status).toBe(500);
     const body = (await res.json()) as Json;
-    expect(body.error).toEqual({ code: 'INTERNAL', message: 'Internal error', requestId: 'probe-500' });
+    expect(body.error).toEqual({
+      code: 'INTERNAL',
+      message: 'Internal server error',
+      details: [],
+      requestId: 'probe-500',
+    });
     expect(res.headers.get('x-request-id')).toBe('probe-500');
     expect(reported).toHaveLength(1);
     expect(reported[0]!.context).toMatchObject({ requestId: 'probe-500', method: 'GET', path: '/registry/models' });

@@ -122,9 +122,9 @@ describe('server.app mounted on a plain HTTP server on a non-loopback address (f
     try {
       const list = await rawRequest(`${url}/v1/models`);
       expect(list.status).toBe(403);
-      expect(list.json.code).toBe('FORBIDDEN');
-      expect(list.json.error).toMatch(/auth/i);
-      expect(list.json.requestId).toEqual(expect.any(String));
+      expect(list.json.error.code).toBe('FORBIDDEN');
+      expect(list.json.error.message).toMatch(/auth/i);
+      expect(list.json.error.requestId).toEqual(expect.any(String));
       const write = await patch(url, {}, 'written without a key store');
       expect(write.status).toBe(403);
       expect((await registry.getModel('tickets')).description).not.toBe('written without a key store');

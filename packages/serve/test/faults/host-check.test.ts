@@ -71,9 +71,9 @@ describe('Host check on a loopback server without auth (fault 2)', () => {
   ])('refuses Host %s with 403 in the error contract', async (host) => {
     const res = await predict(http.url, host.replace('PORT', port));
     expect(res.status).toBe(403);
-    expect(res.json).toMatchObject({ code: 'FORBIDDEN', requestId: expect.any(String) });
-    expect(res.json.error).toMatch(/Host/);
-    expect(res.json.details).toEqual([{ path: '(headers).host', message: expect.any(String) }]);
+    expect(res.json.error).toMatchObject({ code: 'FORBIDDEN', requestId: expect.any(String) });
+    expect(res.json.error.message).toMatch(/Host/);
+    expect(res.json.error.details).toEqual([{ path: '(headers).host', message: expect.any(String) }]);
   });
 
   it('refuses a rebound JSON write to the registry API and leaves the model unchanged', async () => {

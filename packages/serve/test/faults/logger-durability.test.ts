@@ -193,8 +193,8 @@ describe("serve: durability 'acknowledged' in process", () => {
       expect(refused.status).toBe(503);
       expect(refused.headers.get('retry-after')).toBe('1');
       const body = await json(refused);
-      expect(body.code).toBe('NOT_READY');
-      expect(body.error).not.toMatch(/injected/); // no internals
+      expect(body.error.code).toBe('NOT_READY');
+      expect(body.error.message).not.toMatch(/injected/); // no internals
       const v2 = await post(`${http.url}/v2/models/m/infer`, {
         inputs: [{ name: 'x', shape: [1], datatype: 'FP64', data: [4] }],
       });
