@@ -1,29 +1,21 @@
 export { isLoopbackHost } from '@mlops/core/http';
 export type { AuthMode, AuthOptions } from './auth.js';
-export type {
-  ListeningServer,
-  ListenOptions,
-  ModelServer,
-  ModelServerOptions,
-  ModelSource,
-  ServerLimits,
-  ServerPrediction,
-  ServerPredictOptions,
-} from './create-model-server.js';
 export { createModelServer } from './create-model-server.js';
 export type {
   ErrorResponse,
   ErrorResponseBody,
-  OipErrorBody,
   ServeErrorCode,
   ServeErrorOptions,
   ServeOnlyErrorCode,
 } from './errors.js';
 export { HTTP_STATUS_BY_CODE, ServeError, toErrorResponse } from './errors.js';
+export type { ListeningServer, ListenOptions } from './lifecycle.js';
 export { METRIC_NAMES } from './metrics.js';
+export type { ModelServer, ServerPrediction, ServerPredictOptions } from './model-server.js';
 export type { StaticModelSource } from './model-source.js';
 export type { MonitoringOptions } from './monitoring.js';
 export { SHADOW_ALIAS_PREFIX } from './monitoring.js';
+export type { ErrorContext, ModelServerOptions, ModelSource, ServerLimits } from './options.js';
 export type { RegistryLike, RegistryModelSource } from './registry-source.js';
 export type {
   RouteContext,
@@ -31,7 +23,6 @@ export type {
   RouteMethod,
   RoutePrediction,
   RoutePredictOptions,
-  ServeRouteExtras,
 } from './routes/route-definition.js';
 export type { BatchingOptions } from './scheduler/batcher.js';
 export type { V2Datatype, V2InferRequest, V2Tensor } from './v2/tensors.js';

@@ -1,5 +1,6 @@
 import { MONITORING_GAUGE_NAMES, MONITORING_GAUGES, monitoringGauges } from '@mlops/monitoring';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { ModelSlots } from './model-slots.js';
 import type { MonitoringSnapshot } from './monitoring.js';
 
 /** Names of the Prometheus metrics the server exports (documented in docs/api.md; alert rules use them). */
@@ -258,4 +259,30 @@ function addMonitoringGauges(registry: Registry, read: () => MonitoringSnapshot)
       for (const d of s.decisions) g.set({ model: d.model, alias: d.alias }, d.startedAt / 1000);
     },
   );
+}
+
+/** What the server's metrics read: the logger's counters, the monitor's snapshot, the limiter, the slots (internal). */
+export function serverMetricsSources(parts: {
+  logger: { stats(): ReturnType<NonNullable<MetricsSources['logStats']>> } | undefined;
+  monitor: { snapshot(): MonitoringSnapshot } | undefined;
+  limiter: { readonly active: number; readonly queued: number };
+  slots: ModelSlots;
+}): MetricsSources {
+  const { logger, monitor, limiter, slots } = parts;
+  return {
+    ...(logger ? { logStats: () => logger.stats() } : {}),
+    ...(monitor ? { monitoring: () => monitor.snapshot() } : {}),
+    queue: () => ({ active: limiter.active, queued: limiter.queued }),
+    models: () =>
+      slots.all.map((s) => ({
+        name: s.name,
+        ready: s.ready,
+        versions: s.served.map(({ model, role }) => ({
+          version: model.version,
+          alias: model.alias ?? '',
+          role,
+          pendingRows: model.pendingRows,
+        })),
+      })),
+  };
 }

@@ -12,6 +12,8 @@ import {
   type WindowDriftOptions,
 } from '@mlops/monitoring';
 
+import type { ModelSlots } from './model-slots.js';
+
 /** The alias prefix marking shadow predictions in the prediction log (`shadow:<alias>`), from `@mlops/monitoring`. */
 export { SHADOW_ALIAS_PREFIX };
 
@@ -224,4 +226,35 @@ export function createMonitor(args: {
     },
     snapshot: () => snapshot,
   };
+}
+
+/** The server's monitor over its served (non-shadow) versions and the registry aliases they follow (internal). */
+export function createSlotsMonitor(args: {
+  store: Store;
+  options: MonitoringOptions;
+  slots: ModelSlots;
+  onError: (err: unknown, where: string) => void;
+}): Monitor {
+  const { slots } = args;
+  return createMonitor({
+    store: args.store,
+    options: args.options,
+    targets: () =>
+      slots.all.flatMap((s) =>
+        s.served
+          .filter((v) => v.role !== 'shadow')
+          .map((v) => ({
+            model: s.name,
+            version: v.model.version,
+            profile: () => s.profile(v.model.version),
+            tags: () => s.tags(v.model.version),
+            metadata: () => s.metadata(v.model.version),
+          })),
+      ),
+    decisions: () =>
+      slots.all.flatMap((s) =>
+        s.registryRef ? [{ model: s.name, registryModel: s.registryRef.model, alias: s.registryRef.alias }] : [],
+      ),
+    onError: args.onError,
+  });
 }

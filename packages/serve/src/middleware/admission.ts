@@ -1,34 +1,13 @@
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { ServeError } from '../errors.js';
 import type { Limiter } from '../scheduler/limiter.js';
+import { requestState } from './request-context.js';
 
 /** A limiter slot a request took before its body was read; `release` is idempotent. */
 export interface Admission {
   release: () => void;
   /** Set once the prediction owns the slot (it then releases it when the predictor finishes). */
   handedOver: boolean;
-}
-
-/**
- * Refuses a body announced larger than `maxBodyBytes` with 413 before reading any of it, and closes the connection
- * afterwards so the server does not read (and discard) the rest to keep it alive. Bodies without a length are still
- * cut off at the limit by the JSON parser.
- */
-export function contentLengthLimit(maxBodyBytes: number): RequestHandler {
-  return (req, res, next) => {
-    const header = req.headers['content-length'];
-    if (header !== undefined && Number(header) > maxBodyBytes) {
-      res.setHeader('connection', 'close');
-      next(
-        new ServeError('PAYLOAD_TOO_LARGE', {
-          message: `The request body is too large (${header} bytes; at most ${maxBodyBytes})`,
-          details: [{ path: '(headers).content-length', message: `At most ${maxBodyBytes} bytes` }],
-        }),
-      );
-      return;
-    }
-    next();
-  };
 }
 
 /** Options of {@link acquireSlot}. */
@@ -57,4 +36,38 @@ export async function acquireSlot(
     }
     throw err;
   }
+}
+
+/** Options of {@link admitPrediction} (internal). */
+export interface AdmitPredictionOptions extends AcquireSlotOptions {
+  limiter: Limiter;
+  /** Throws `NOT_FOUND` for a model that is not served (and labels the request's metrics with it). */
+  checkModel(name: string, res: Response): void;
+}
+
+/**
+ * Predict routes take their limiter slot (or queue place) before the body is read, so overload is refused at once: a
+ * full queue answers 503 + `Retry-After` without reading or parsing anything. The slot is handed over to the
+ * prediction, or released when the request ends without one.
+ */
+export function admitPrediction(options: AdmitPredictionOptions): RequestHandler {
+  const { limiter, requestTimeoutMs, checkModel } = options;
+  return async (req, res, next) => {
+    try {
+      checkModel(String(req.params.name), res);
+      const st = requestState(res);
+      const remaining = requestTimeoutMs - (performance.now() - st.start);
+      const signal = AbortSignal.any([st.abort.signal, AbortSignal.timeout(Math.max(1, Math.ceil(remaining)))]);
+      const release = await acquireSlot(limiter, signal, options);
+      // The client may have gone just as the slot came: `finish` has run and will not release it.
+      if (res.writableEnded || res.destroyed) {
+        release();
+        return;
+      }
+      st.admission = { release, handedOver: false };
+      next();
+    } catch (err) {
+      next(err);
+    }
+  };
 }

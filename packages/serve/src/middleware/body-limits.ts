@@ -1,0 +1,52 @@
+import express, { type RequestHandler } from 'express';
+import { ServeError } from '../errors.js';
+
+/**
+ * Refuses a body announced larger than `maxBodyBytes` with 413 before reading any of it, and closes the connection
+ * afterwards so the server does not read (and discard) the rest to keep it alive. Bodies without a length are still
+ * cut off at the limit by the JSON parser.
+ */
+export function contentLengthLimit(maxBodyBytes: number): RequestHandler {
+  return (req, res, next) => {
+    const header = req.headers['content-length'];
+    if (header !== undefined && Number(header) > maxBodyBytes) {
+      res.setHeader('connection', 'close');
+      next(
+        new ServeError('PAYLOAD_TOO_LARGE', {
+          message: `The request body is too large (${header} bytes; at most ${maxBodyBytes})`,
+          details: [{ path: '(headers).content-length', message: `At most ${maxBodyBytes} bytes` }],
+        }),
+      );
+      return;
+    }
+    next();
+  };
+}
+
+/** The JSON body middleware of the server's routes (internal). */
+export interface JsonBody {
+  /** 415 for a body that is not JSON, 413 for a `Content-Length` over the limit: before reading any of it. */
+  requireJsonType: RequestHandler;
+  /** Reads and parses the JSON body (any content type: `requireJsonType` checked it), cut off at the limit. */
+  parseJson: RequestHandler;
+}
+
+/** The JSON body checks and parser for bodies of at most `maxBodyBytes` (internal). */
+export function jsonBody(maxBodyBytes: number): JsonBody {
+  const bodyLimit = contentLengthLimit(maxBodyBytes);
+  return {
+    requireJsonType(req, res, next) {
+      if (!req.is(['application/json', 'application/*+json'])) {
+        next(
+          new ServeError('UNSUPPORTED_MEDIA_TYPE', {
+            message: `Expected Content-Type: application/json, got ${req.headers['content-type'] ? `"${req.headers['content-type']}"` : 'none'}`,
+            details: [{ path: '(headers).content-type', message: 'Expected application/json' }],
+          }),
+        );
+        return;
+      }
+      bodyLimit(req, res, next);
+    },
+    parseJson: express.json({ limit: maxBodyBytes, strict: true, type: () => true }),
+  };
+}

@@ -1,0 +1,25 @@
+import type { ErrorRequestHandler } from 'express';
+import { toErrorResponse } from '../errors.js';
+import type { ErrorContext } from '../options.js';
+import type { RequestState } from './request-context.js';
+
+/**
+ * The last middleware: anything thrown becomes the error body with its status (`toErrorResponse`), `Retry-After` and
+ * `WWW-Authenticate` where they apply, and the request id; server faults (5xx) go to `onError`, client mistakes do
+ * not (internal).
+ */
+export function errorHandler(onError: (err: unknown, context: ErrorContext) => void): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const st = res.locals.mlops as RequestState | undefined;
+    const e = toErrorResponse(err);
+    if (e.unexpected) onError(err, { requestId: st?.requestId, method: req.method, path: req.path });
+    res.locals.errorCode = e.body.code;
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    if (e.status === 401) res.setHeader('www-authenticate', 'Bearer');
+    if (e.retryAfter !== undefined) res.setHeader('retry-after', String(e.retryAfter));
+    res.status(e.status).json({ ...e.body, ...(st ? { requestId: st.requestId } : {}) });
+  };
+}

@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import { type Columns, invalidInput, MlopsError } from '@mlops/core';
+import type { PredictionLogger } from '@mlops/core/predictions';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { rowCount, toPlainInputs } from '../_internal/columns.js';
+import { ServeError } from '../errors.js';
+import { type Admission, acquireSlot } from '../middleware/admission.js';
+import type { ModelSlots } from '../model-slots.js';
+import type { ModelSlot } from '../model-source.js';
+import type { RoutePrediction } from '../routes/route-definition.js';
+import type { Limiter } from '../scheduler/limiter.js';
+import type { ServedModel } from '../served-model.js';
+import { raceSignal } from './race-signal.js';
+import { mirrorToShadow, type ShadowDeps } from './shadow.js';
+
+const tracer = trace.getTracer('@mlops/serve', '0.0.0');
+
+/** The request a prediction belongs to (internal). */
+export interface PredictCall {
+  requestId: string;
+  /** `performance.now()` when the request started: the timeout counts from here. */
+  start: number;
+  /** Aborted when the client goes away. */
+  signal: AbortSignal;
+  /** Told which version serves the call (for the request's metric labels). */
+  onVersion?: ((version: string) => void) | undefined;
+  /** A limiter slot taken before the body was read: used instead of taking one. */
+  admission?: Admission | undefined;
+}
+
+/** One prediction request's result (internal). */
+export interface PredictionResult {
+  model: ServedModel;
+  inputs: Columns;
+  outputs: Columns;
+  ids: string[];
+}
+
+/** What {@link createPredictionRunner} needs (internal). */
+export interface PredictionRunnerOptions extends ShadowDeps {
+  slots: ModelSlots;
+  limiter: Limiter;
+  logger: PredictionLogger | undefined;
+  maxRows: number;
+  requestTimeoutMs: number;
+  retryAfterSeconds: number;
+}
+
+/** Runs prediction requests (internal). */
+export interface PredictionRunner {
+  /**
+   * One prediction request: picks the version (canary split, or `pinned`), decodes the inputs with it, then slot →
+   * limiter → timeout → span → predictor → prediction log → shadow mirror.
+   */
+  run(
+    slot: ModelSlot,
+    pinned: string | undefined,
+    decode: (model: ServedModel) => Columns,
+    call: PredictCall,
+  ): Promise<PredictionResult>;
+  /** `ctx.predict` / `server.predict`: the v1 path with columns given in code (validated under `inputs`). */
+  columns(model: string, inputs: Columns, version: string | undefined, call: PredictCall): Promise<RoutePrediction>;
+}
+
+/** Creates the server's {@link PredictionRunner} (internal). */
+export function createPredictionRunner(options: PredictionRunnerOptions): PredictionRunner {
+  const { slots, limiter, logger, maxRows, requestTimeoutMs, retryAfterSeconds } = options;
+  const acquireOptions = { requestTimeoutMs, retryAfterSeconds };
+
+  async function runOn(
+    slot: ModelSlot,
+    m: ServedModel,
+    rel: () => void,
+    decode: (model: ServedModel) => Columns,
+    call: PredictCall,
+  ): Promise<PredictionResult> {
+    call.onVersion?.(m.version);
+    let inputs: Columns;
+    try {
+      inputs = decode(m);
+    } catch (err) {
+      rel();
+      throw err;
+    }
+    const remaining = requestTimeoutMs - (performance.now() - call.start);
+    const signal = AbortSignal.any([call.signal, AbortSignal.timeout(Math.max(1, Math.ceil(remaining)))]);
+    let slotRelease: () => void;
+    if (call.admission && !call.admission.handedOver) {
+      call.admission.handedOver = true;
+      slotRelease = call.admission.release;
+    } else {
+      try {
+        slotRelease = await acquireSlot(limiter, signal, acquireOptions);
+      } catch (err) {
+        rel();
+        throw err;
+      }
+    }
+    const rows = rowCount(inputs);
+    const work = tracer.startActiveSpan(`predict ${m.name}`, async (span) => {
+      span.setAttributes({ 'mlops.model': m.name, 'mlops.version': m.version, 'mlops.rows': rows });
+      try {
+        return await m.predict(inputs);
+      } catch (err) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message });
+        throw err;
+      } finally {
+        span.end();
+      }
+    });
+    // The slot and the version stay taken until the predictor finishes, even when the client has gone.
+    const releaseBoth = () => {
+      slotRelease();
+      rel();
+    };
+    void work.then(releaseBoth, releaseBoth);
+    const outputs = await raceSignal(work, signal, requestTimeoutMs);
+    if (rowCount(outputs) !== rows) throw new Error(`predictor returned ${rowCount(outputs)} rows for ${rows}`);
+    options.onPredicted(m.name, m.version, rows);
+    const ids = Array.from({ length: rows }, () => randomUUID());
+    const latencyMs = performance.now() - call.start;
+    if (logger) {
+      let committed: Promise<void> | undefined;
+      try {
+        committed = logger.logBatch({
+          requestId: call.requestId,
+          model: m.name,
+          version: m.version,
+          alias: m.alias ?? null,
+          latencyMs,
+          inputs,
+          outputs,
+          ids,
+        }).committed;
+      } catch (err) {
+        options.onError(err, { requestId: call.requestId, where: 'prediction log' });
+      }
+      // durability 'acknowledged': answer only once the rows are committed in the store (or 503).
+      await committed?.catch((cause: unknown) => {
+        throw new ServeError('NOT_READY', {
+          message: 'The prediction could not be written to the prediction log; retry later',
+          retryAfter: retryAfterSeconds,
+          cause,
+        });
+      });
+    }
+    mirrorToShadow(slot, inputs, call.requestId, options);
+    return { model: m, inputs, outputs, ids };
+  }
+
+  const runner: PredictionRunner = {
+    async run(slot, pinned, decode, call) {
+      const picked = slot.acquire();
+      if (!picked) {
+        throw new ServeError('NOT_READY', {
+          message: `Model "${slot.name}" is still loading`,
+          retryAfter: retryAfterSeconds,
+        });
+      }
+      const { model, release } = picked;
+      if (pinned !== undefined && pinned !== model.version) {
+        // A version-pinned v2 request goes to that version if it is served (primary or canary).
+        const other = slot.served.find((s) => s.model.version === pinned && s.role !== 'shadow');
+        if (!other) {
+          release();
+          throw new MlopsError('NOT_FOUND', {
+            message: `Version "${pinned.slice(0, 100)}" of model "${slot.name}" is not served (served: ${slot.served
+              .filter((s) => s.role !== 'shadow')
+              .map((s) => s.model.version)
+              .join(', ')})`,
+            details: [{ path: 'version', message: 'Unknown version' }],
+          });
+        }
+        const releasePinned = other.model.use();
+        release();
+        return await runOn(slot, other.model, releasePinned, decode, call);
+      }
+      return await runOn(slot, model, release, decode, call);
+    },
+    async columns(model, inputs, version, call) {
+      if (version !== undefined && typeof version !== 'string') {
+        throw invalidInput('invalid prediction', [{ path: 'version', message: 'Expected a string' }]);
+      }
+      const slot = slots.find(model, 'model');
+      const plain = toPlainInputs(inputs);
+      const r = await runner.run(slot, version, (m) => m.validate(plain, { maxRows, path: 'inputs' }), call);
+      return { model: slot.name, version: r.model.version, outputs: r.outputs, predictionIds: r.ids };
+    },
+  };
+  return runner;
+}

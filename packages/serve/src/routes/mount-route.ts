@@ -1,0 +1,106 @@
+import { type Columns, type FieldIssue, invalidInput, MlopsError, summarizeIssues, zodIssues } from '@mlops/core';
+import type { ApiKeyPrincipal, ApiKeyScope } from '@mlops/core/auth';
+import type { IRouter, Request, RequestHandler, Response } from 'express';
+import type { z } from 'zod';
+import type { JsonBody } from '../middleware/body-limits.js';
+import { predictCallOf, type RequestState, requestState } from '../middleware/request-context.js';
+import type { PredictionRunner } from '../predict/run-prediction.js';
+import type { RouteContext, RoutePrediction, RoutePredictOptions } from './route-definition.js';
+import type { ServerRoute } from './server-route.js';
+
+const METHODS = new Set(['get', 'post', 'put', 'patch', 'delete']);
+
+/** What {@link createRouteMounter} needs (internal). */
+export interface RouteMounterOptions {
+  requireScope: (scope: ApiKeyScope | null) => RequestHandler;
+  json: JsonBody;
+  runner: PredictionRunner;
+}
+
+/** A handler's context; `predict` lives on the prototype, so a request allocates one object (internal). */
+class RouteCall implements RouteContext {
+  constructor(
+    readonly params: unknown,
+    readonly query: unknown,
+    readonly body: unknown,
+    readonly req: Request,
+    readonly res: Response,
+    private readonly state: RequestState,
+    private readonly runner: PredictionRunner,
+  ) {}
+  get requestId(): string {
+    return this.state.requestId;
+  }
+  get principal(): ApiKeyPrincipal | undefined {
+    return this.state.principal;
+  }
+  predict(model: string, inputs: Columns, options?: RoutePredictOptions): Promise<RoutePrediction> {
+    return this.runner.columns(model, inputs, options?.version, predictCallOf(this.state));
+  }
+}
+
+function parsePart(schema: z.ZodType | undefined, value: unknown, where: string, details: FieldIssue[]): unknown {
+  if (!schema) return value;
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  details.push(...zodIssues(r.error, where === '' ? [] : [where]));
+  return undefined;
+}
+
+/** Checks a route definition's method and path (`INVALID_INPUT`) (internal). */
+export function checkRouteDefinition(d: ServerRoute): void {
+  if (!METHODS.has(d.method)) throw new MlopsError('INVALID_INPUT', `unsupported method "${d.method}"`);
+  if (!d.path.startsWith('/') || /[{}()?]/.test(d.path)) {
+    throw new MlopsError('INVALID_INPUT', {
+      message: `invalid route path "${d.path}"`,
+      details: [{ path: 'path', message: 'Use an absolute express path with :params, e.g. /v1/things/:id' }],
+    });
+  }
+}
+
+/**
+ * Mounts route definitions (built-in and extension routes alike): scope check, JSON body checks, validation of
+ * params, query and body (400 with field paths), the handler, and the response (validated when the route has a
+ * `response` schema: a mismatch is a 500, a server bug) (internal).
+ */
+export function createRouteMounter(options: RouteMounterOptions): (target: IRouter, def: ServerRoute) => void {
+  const { requireScope, json, runner } = options;
+  return (target, d) => {
+    checkRouteDefinition(d);
+    const handlers: RequestHandler[] = [requireScope(d.scope === undefined ? 'admin' : d.scope)];
+    const readsBody = d.body !== undefined || d.compiledBody === true;
+    if (readsBody) handlers.push(json.requireJsonType);
+    if (d.beforeBody) handlers.push(...d.beforeBody);
+    if (readsBody) handlers.push(json.parseJson);
+    const bodyPath = d.bodyIssuePath ?? 'body';
+    const status = d.status;
+    handlers.push(async (req, res) => {
+      let params: unknown = req.params;
+      let query: unknown = req.query;
+      let body: unknown = req.body;
+      if (d.params || d.query || d.body) {
+        const details: FieldIssue[] = [];
+        params = parsePart(d.params, { ...req.params }, 'params', details);
+        query = parsePart(d.query, { ...(req.query as object) }, 'query', details);
+        body = parsePart(d.body, req.body, bodyPath, details);
+        if (details.length > 0) throw invalidInput('invalid request', details);
+      }
+      const out = await d.handler(new RouteCall(params, query, body, req, res, requestState(res), runner));
+      if (res.headersSent) return;
+      if (d.response) {
+        const r = d.response.safeParse(out);
+        if (!r.success) {
+          throw new MlopsError('INTERNAL', {
+            message: summarizeIssues(
+              `route ${d.method.toUpperCase()} ${d.path} returned an invalid response`,
+              zodIssues(r.error),
+            ),
+          });
+        }
+        res.status(status ?? 200).json(r.data);
+      } else if (out === undefined) res.status(status ?? 204).end();
+      else res.status(status ?? 200).json(out);
+    });
+    target[d.method](d.path, ...handlers);
+  };
+}
