@@ -18,7 +18,7 @@ import { Ajv2019 } from 'ajv/dist/2019.js';
 import addFormats from 'ajv-formats';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
-import { CronJob } from 'kubernetes-models/batch/v1';
+import { CronJob, Job } from 'kubernetes-models/batch/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, PersistentVolumeClaim, Service } from 'kubernetes-models/v1';
 import { describe, expect, it } from 'vitest';
@@ -44,6 +44,7 @@ const MODELS: Record<string, ModelCtor> = {
   'apps/v1/Deployment': Deployment,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
   'batch/v1/CronJob': CronJob,
+  'batch/v1/Job': Job,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
 };
 const CLUSTER_SCOPED = new Set<string>();
@@ -233,6 +234,7 @@ describe('Kubernetes manifests', () => {
         'CronJob',
         'Deployment',
         'HorizontalPodAutoscaler',
+        'Job',
         'PersistentVolumeClaim',
         'PodDisruptionBudget',
         'Service',
@@ -314,6 +316,50 @@ describe('Kubernetes manifests', () => {
     // overlays retag the CronJob's image like the Deployment's
     const prod = kustomize(join(k8s, 'overlays/prod'));
     expect(cronOf(prod).spec.jobTemplate.spec.template.spec.containers[0].image).toBe('ghcr.io/mlops-ts/server:0.1.0');
+  });
+
+  it('the tuning Job is an Indexed Job of mlops tune workers on the study config the image ships, store from the Secret', async () => {
+    const jobOf = (objs: K8sObject[]) => objs.find((o) => o.kind === 'Job') as Yaml;
+    const job = jobOf(kustomize(join(k8s, 'base')));
+    expect(job.spec.completionMode).toBe('Indexed');
+    expect(job.spec.parallelism).toBeGreaterThan(1);
+    expect(job.spec.completions).toBe(job.spec.parallelism); // one worker per index
+    expect(job.spec.suspend).toBe(true); // applying the kustomization starts no study
+    const pod = job.spec.template.spec;
+    expect(pod.restartPolicy).toBe('Never');
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    const c = pod.containers[0];
+    expect(c.command).toEqual(['node', 'packages/cli/dist/bin.js', 'tune', 'deploy/tune.study.json', '--json']);
+    const env = Object.fromEntries(c.env.map((e: { name: string }) => [e.name, e]));
+    expect(env.MLOPS_STORE.valueFrom.secretKeyRef).toMatchObject({ name: 'mlops-secrets', key: 'MLOPS_STORE' });
+    expect(env.MLOPS_OBJECTS.valueFrom.configMapKeyRef).toMatchObject({ key: 'MLOPS_OBJECTS_DIR' });
+    // a bad config (2), a missing one (3) or a study with another definition (4) fails the Job without retries
+    expect(job.spec.podFailurePolicy.rules[0]).toMatchObject({
+      action: 'FailJob',
+      onExitCodes: { containerName: 'tune', operator: 'In', values: [2, 3, 4] },
+    });
+    // the image contains the study config and its objective, and the config is one mlops tune accepts
+    expect(readFileSync(join(deploy, 'Dockerfile'), 'utf8')).toMatch(
+      /^COPY .*\/app\/deploy\/tune\.study\.json \/app\/deploy\/tune\.objective\.mjs \.\/deploy\/$/m,
+    );
+    const { tuneConfigSchema } = await import('@mlops/cli');
+    const study = tuneConfigSchema.parse(JSON.parse(readFileSync(join(root, c.command[3]), 'utf8')));
+    const objective = typeof study.objective === 'string' ? study.objective : study.objective.module;
+    const mod = (await import(pathToFileURL(join(deploy, objective)).href)) as {
+      objective: unknown;
+      evaluateParams: (d: { texts: string[]; labels: string[] }, p: Record<string, number>) => Promise<number>;
+    };
+    expect(typeof mod.objective).toBe('function');
+    // a trial's training and scoring, on a small separable dataset
+    const texts = Array.from({ length: 40 }, (_, i) =>
+      i % 2 ? `printer jam paper tray ${i}` : `password reset login locked ${i}`,
+    );
+    const labels = texts.map((_, i) => (i % 2 ? 'hardware' : 'access'));
+    const f1 = await mod.evaluateParams({ texts, labels }, { C: 1, maxFeatures: 100, ngramMax: 1 });
+    expect(f1).toBeGreaterThan(0.9);
+    // overlays retag the Job's image like the Deployment's
+    const prod = kustomize(join(k8s, 'overlays/prod'));
+    expect(jobOf(prod).spec.template.spec.containers[0].image).toBe('ghcr.io/mlops-ts/server:0.1.0');
   });
 
   it('a misspelled field passes kubernetes-models validate() but is caught by the unknown-field check', () => {
