@@ -1,4 +1,4 @@
-import type { RouteDefinition } from '@mlops/core';
+import type { RouteDefinition } from '@mlops/core/http';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import {
