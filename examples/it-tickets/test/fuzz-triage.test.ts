@@ -2,7 +2,8 @@
 // the generator of @mlops/serve's fuzz tests) never answer 500, report no fault, and never hand the prediction log a
 // row the store refuses (nothing abandoned). The two models are stand-ins with the served models' signature (text in,
 // label and probabilities out), so the test needs no dataset; the route, knowledge base and template reply are real.
-import { type Columns, errorBodySchema, type Predictor, type Store } from '@mlops/core';
+import type { Columns, Predictor, Store } from '@mlops/core';
+import { errorBodySchema } from '@mlops/core/http';
 import { describeStores } from '@mlops/core/testing';
 import { TICKET_TOPICS } from '@mlops/datasets';
 import { createModelServer, type ListeningServer, type ModelServer } from '@mlops/serve';

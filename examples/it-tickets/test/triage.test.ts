@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   createStore,
-  errorBodySchema,
   fsObjectStore,
   loadModelPackage,
   type Predictor,
@@ -16,6 +15,7 @@ import {
   type Store,
   saveModelPackage,
 } from '@mlops/core';
+import { errorBodySchema } from '@mlops/core/http';
 import { readPredictions } from '@mlops/core/predictions';
 import { type CsrMatrix, preprocessingPipeline, tfidfVectorizer } from '@mlops/core/preprocessing';
 import { loadTestData } from '@mlops/core/testing';

@@ -1,22 +1,8 @@
-export type {
-  ApiKeyInfo,
-  ApiKeyPrincipal,
-  ApiKeyScope,
-  CreateApiKeyOptions,
-  CreatedApiKey,
-  VerifyApiKeyOptions,
-} from './auth/api-keys.js';
-export {
-  API_KEY_SCOPES,
-  apiKeyId,
-  apiKeyPrincipal,
-  createApiKey,
-  listApiKeys,
-  migrateApiKeys,
-  revokeApiKey,
-  scopeAllows,
-  verifyApiKey,
-} from './auth/api-keys.js';
+// The root entry point: what every area and every package of mlops-ts shares: errors and input validation, the store
+// and object-store interfaces with createStore and the file-system object store, one migrate() for core's tables,
+// the plugin contracts (flavors, predictors, trainers, telemetry, alert sinks), model signatures and model packages,
+// and a few cross-cutting helpers (PostgreSQL-safe text, progress, retry backoff). Each area has its own entry point:
+// see "Entry points" in the README.
 export type {
   Alert,
   AlertInput,
@@ -48,7 +34,6 @@ export type {
 } from './contracts/index.js';
 export {
   alertSchema,
-  alertSeveritySchema,
   columnsLength,
   columnsToRecords,
   consoleAlertSink,
@@ -58,145 +43,11 @@ export {
   recordsToColumns,
   toJsonValue,
 } from './contracts/index.js';
-export type {
-  ColumnStats,
-  DatasetColumnType,
-  DatasetCorruptedObject,
-  DatasetFileState,
-  DatasetFileStatus,
-  DatasetLineageFilter,
-  DatasetManifest,
-  DatasetObjectLocation,
-  DatasetPointer,
-  DatasetProgressOptions,
-  DatasetSchemaSnapshot,
-  DatasetStats,
-  DatasetStatus,
-  DatasetStatusOptions,
-  DatasetUse,
-  DatasetVersion,
-  DatasetVersionRef,
-  FileStats,
-  ManifestEntry,
-  PullDatasetOptions,
-  PullDatasetResult,
-  PushDatasetOptions,
-  PushDatasetResult,
-  RecordDatasetUseOptions,
-  StatCacheOptions,
-  VersionDatasetOptions,
-  VersionDatasetResult,
-} from './datasets/index.js';
-export {
-  ColumnStatsSchema,
-  DatasetManifestSchema,
-  DatasetPointerSchema,
-  DatasetSchemaSnapshotSchema,
-  DatasetStatsSchema,
-  datasetStatus,
-  FileStatsSchema,
-  getDatasetVersion,
-  listDatasetLineage,
-  listDatasets,
-  listDatasetVersions,
-  migrateDatasets,
-  POINTER_SUFFIX,
-  parsePointer,
-  pointerPathFor,
-  pullDataset,
-  pushDataset,
-  readManifest,
-  readPointer,
-  recordDatasetUse,
-  versionDataset,
-  writePointer,
-} from './datasets/index.js';
-export { DATASETS_MIGRATIONS } from './datasets/migrations.js';
 export type { FieldIssue, MlopsErrorCode, MlopsErrorOptions } from './errors.js';
 export { isMlopsError, MlopsError } from './errors.js';
-export type {
-  AddressAuth,
-  AddressAuthMode,
-  AddressAuthOptions,
-  AddressGuard,
-  AddressGuardOptions,
-  AllowedHosts,
-  AnyRouteDefinition,
-  ApiKeyHeaders,
-  ErrorBody,
-  ErrorResponse,
-  HttpErrorCode,
-  HttpErrorOptions,
-  RouteContext,
-  RouteDefinition,
-  RouteMethod,
-  TransportErrorCode,
-} from './http/index.js';
-export {
-  apiKeyFromHeaders,
-  apiKeyRequiredError,
-  createAddressAuth,
-  createAddressGuard,
-  createHostCheck,
-  errorBody,
-  errorBodySchema,
-  errorResponse,
-  HTTP_ERROR_CODES,
-  HTTP_STATUS_BY_CODE,
-  HttpError,
-  hostnameOf,
-  hostRefusedError,
-  httpStatusOf,
-  INTERNAL_ERROR_MESSAGE,
-  isHttpErrorCode,
-  isLoopbackHost,
-  isRequestId,
-  nonLoopbackAddressOf,
-  routeDefinitionsOf,
-  TRANSPORT_ERROR_CODES,
-  withRouteDefinitions,
-} from './http/index.js';
-export type {
-  AveragedScores,
-  BalancedAccuracyOptions,
-  ClassificationReport,
-  ClassificationReportOptions,
-  ClassLabel,
-  ClassScores,
-  ConfusionMatrix,
-  ConfusionMatrixOptions,
-  EvaluatePerformanceOptions,
-  MetricThreshold,
-  PerformanceBreach,
-  PerformanceEvaluation,
-  PerformanceEvent,
-  PerformanceMetric,
-  PerformanceMonitor,
-  PerformanceMonitorOptions,
-  PerformancePair,
-  PrecisionRecallF1,
-  PrecisionRecallF1Options,
-  RankingOptions,
-  RankingScores,
-  ZeroDivision,
-} from './metrics/index.js';
-export {
-  accuracy,
-  balancedAccuracy,
-  classificationReport,
-  classificationReportSchema,
-  confusionMatrix,
-  createPerformanceMonitor,
-  evaluatePerformance,
-  parseClassificationReport,
-  prAuc,
-  precisionRecallF1,
-  rocAuc,
-} from './metrics/index.js';
 export type { CoreArea, MigrateOptions } from './migrate.js';
 export { CORE_AREAS, migrate } from './migrate.js';
 export type { ModelPackageManifest, PackageFile } from './model-package/manifest.js';
-export { MODEL_PACKAGE_KIND, modelPackageManifestSchema } from './model-package/manifest.js';
 export type {
   LoadedModelPackage,
   LoadModelPackageOptions,
@@ -205,33 +56,12 @@ export type {
   SaveModelPackageOptions,
 } from './model-package/model-package.js';
 export {
-  columnsToFrame,
   loadModelPackage,
-  MODEL_PACKAGE_REF_KIND,
   readModelPackageManifest,
   saveModelPackage,
 } from './model-package/model-package.js';
-export {
-  DEFAULT_CONCURRENCY,
-  deleteObjects,
-  mapLimit,
-  putFileObject,
-  putObjects,
-  statObjects,
-} from './objects/batch.js';
-export { checkObject, checkObjects } from './objects/check.js';
-export type { HashingTransform } from './objects/digest.js';
-export {
-  createHashingTransform,
-  createVerifyingTransform,
-  digestOf,
-  isDigest,
-  parseDigest,
-} from './objects/digest.js';
 export type { FsObjectLocation, FsObjectStore, FsObjectStoreOptions, FsPackOptions } from './objects/fs.js';
 export { fsObjectStore } from './objects/fs.js';
-export type { CollectGarbageOptions, GarbageReport } from './objects/gc.js';
-export { collectGarbage } from './objects/gc.js';
 export type {
   BatchOptions,
   CheckItem,
@@ -248,128 +78,10 @@ export type {
   PutOptions,
   PutResult,
 } from './objects/object-store.js';
-export type { ObjectRef } from './objects/refs.js';
-export {
-  listObjectRefs,
-  listReferencedDigests,
-  migrateObjectRefs,
-  recordObjectRef,
-  recordObjectRefs,
-  referencedAmong,
-  removeObjectRefs,
-} from './objects/refs.js';
 export type { PgJsonIssue, PgJsonOptions } from './pg-text.js';
-export { isPgText, MAX_JSON_DEPTH, pgJson, pgJsonIssues, pgText, pgTextProblem } from './pg-text.js';
-export type {
-  FeedbackRecord,
-  LabelledPrediction,
-  LoggedBatch,
-  LoggedPrediction,
-  PredictionBatchEntry,
-  PredictionEntry,
-  PredictionLogDurability,
-  PredictionLogger,
-  PredictionLoggerOptions,
-  PredictionLoggerStats,
-  PredictionRecord,
-  QuarantinedPrediction,
-  ReadLabelledWindowOptions,
-  ReadPredictionsOptions,
-  RecordFeedbackOptions,
-} from './predictions/index.js';
-export {
-  createPredictionLogger,
-  migratePredictions,
-  predictionEntrySchema,
-  readLabelledWindow,
-  readPredictions,
-  recordFeedback,
-} from './predictions/index.js';
-export type {
-  ColumnDropperOptions,
-  ColumnDropperState,
-  CsrMatrix,
-  DenseMatrix,
-  DenseMatrixOptions,
-  DenseMatrixState,
-  FittedColumnDropper,
-  FittedDenseMatrix,
-  FittedHashingVectorizer,
-  FittedImputer,
-  FittedOneHotEncoder,
-  FittedPreprocessingPipeline,
-  FittedStandardScaler,
-  FittedTfidfVectorizer,
-  FittedTransformer,
-  Frame,
-  FrameCell,
-  HandleUnknown,
-  HashingVectorizerOptions,
-  HashingVectorizerState,
-  ImputerColumnOptions,
-  ImputerOptions,
-  ImputerState,
-  ImputeStrategy,
-  OneHotEncoderOptions,
-  OneHotEncoderState,
-  PreprocessingPipeline,
-  PreprocessingPipelineState,
-  StandardScalerOptions,
-  StandardScalerState,
-  TfidfVectorizerOptions,
-  TfidfVectorizerState,
-  TokenizeOptions,
-  Transformer,
-  TransformerState,
-} from './preprocessing/index.js';
-export {
-  columnDropper,
-  denseMatrix,
-  ENGLISH_STOP_WORDS,
-  hashingVectorizer,
-  imputer,
-  loadColumnDropper,
-  loadDenseMatrix,
-  loadHashingVectorizer,
-  loadImputer,
-  loadOneHotEncoder,
-  loadPreprocessingPipeline,
-  loadStandardScaler,
-  loadTfidfVectorizer,
-  loadTransformer,
-  murmurhash3_32,
-  oneHotEncoder,
-  preprocessingPipeline,
-  standardScaler,
-  textAnalyzer,
-  tfidfVectorizer,
-  tokenize,
-} from './preprocessing/index.js';
+export { pgJson, pgJsonIssues, pgText } from './pg-text.js';
 export type { Progress, ProgressMode, ProgressOptions, ProgressStream } from './progress.js';
-export { createProgress, formatBytes, formatDuration, SILENT_PROGRESS } from './progress.js';
-export type {
-  AbandonStaleRetrainDecisionsOptions,
-  FinishRetrainDecisionOptions,
-  LatestRetrainDecisionOptions,
-  ListRetrainDecisionsOptions,
-  RecordRetrainDecisionOptions,
-  RetrainDecision,
-  RetrainDecisionStatus,
-  RetrainReason,
-  RetrainTrigger,
-} from './retrain-decisions/index.js';
-export {
-  abandonStaleRetrainDecisions,
-  finishRetrainDecision,
-  latestRetrainDecision,
-  listRetrainDecisions,
-  migrateRetrainDecisions,
-  RETRAIN_DECISION_STATUSES,
-  RETRAIN_TRIGGERS,
-  recordRetrainDecision,
-  retrainDecisionSchema,
-  retrainReasonSchema,
-} from './retrain-decisions/index.js';
+export { createProgress, formatBytes, SILENT_PROGRESS } from './progress.js';
 export type { Backoff } from './retry.js';
 export { backoffDelay, isRetryableStatus, parseRetryAfter, retryAfterOf } from './retry.js';
 export type {
@@ -388,8 +100,6 @@ export type {
 } from './signature/signature.js';
 export {
   createInputValidator,
-  FIELD_TYPES,
-  fieldSpecSchema,
   inferSignature,
   parseSignature,
   signatureSchema,
@@ -398,49 +108,7 @@ export {
   validateInputs,
 } from './signature/signature.js';
 export { createStore } from './store/create-store.js';
-export { ensureMigrated } from './store/migrate.js';
-export type { PgliteStoreOptions } from './store/pglite.js';
-export { pgliteStore } from './store/pglite.js';
-export type { PostgresStoreOptions } from './store/postgres.js';
-export { postgresStore } from './store/postgres.js';
-export { isUniqueViolation } from './store/sql-errors.js';
 export type { ListenStatus, Migration, Store, StoreListenOptions } from './store/store.js';
 export type { StoreUrl } from './store/url.js';
 export { DEFAULT_STORE_URL, parseStoreUrl, redactStoreUrl } from './store/url.js';
-export type {
-  ArtifactPath,
-  BestRunOptions,
-  ComparisonRow,
-  EndStatus,
-  Experiment,
-  ExperimentInput,
-  GitInfo,
-  LatestMetric,
-  MetricOptions,
-  MetricPoint,
-  NumberCondition,
-  OrderBy,
-  ParamValue,
-  Run,
-  RunArtifact,
-  RunComparison,
-  RunDataset,
-  RunDetails,
-  RunFilter,
-  RunInfo,
-  RunStatus,
-  SearchRunsOptions,
-  SourceInfo,
-  StartRunOptions,
-  TextCondition,
-  Tracker,
-  TrackerOptions,
-} from './tracking/index.js';
-export {
-  captureGitInfo,
-  captureSourceInfo,
-  compileRunSearch,
-  createTracker,
-  migrateTracking,
-} from './tracking/index.js';
 export { formatIssuePath, invalidInput, parseInput, summarizeIssues, zodIssues } from './validation.js';

@@ -44,11 +44,6 @@ export interface ApiKeyPrincipal {
 const KEY_PREFIX = 'mlops';
 const KEY_RE = /^mlops_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 
-/** Creates the `core_api_keys` table if needed; cached per store. */
-export async function migrateApiKeys(store: Store): Promise<void> {
-  await migrate(store, { areas: ['auth'] });
-}
-
 // The secret is 32 random bytes (256 bits), so a fast hash is enough: slow hashes (bcrypt, scrypt) protect
 // low-entropy passwords from guessing, and would only add latency to every authenticated request here.
 function hashSecret(secret: string): string {
@@ -119,7 +114,7 @@ export async function createApiKey(opts: CreateApiKeyOptions): Promise<CreatedAp
   const a = r.data;
   if (a.expiresAt && a.expiresAt.getTime() <= Date.now())
     fail('INVALID_INPUT', 'expiresAt is in the past', 'expiresAt');
-  await migrateApiKeys(store);
+  await migrate(store, { areas: ['auth'] });
   const id = randomBytes(8).toString('hex');
   const secret = randomBytes(32).toString('base64url');
   const rows = await store.query<KeyRow>(
@@ -178,7 +173,7 @@ const UNAUTHORIZED = 'invalid, expired or revoked API key';
  */
 export async function verifyApiKey(opts: VerifyApiKeyOptions): Promise<ApiKeyPrincipal> {
   const m = typeof opts.key === 'string' ? KEY_RE.exec(opts.key.trim()) : null;
-  await migrateApiKeys(opts.store);
+  await migrate(opts.store, { areas: ['auth'] });
   // Hash even for malformed keys, so timing says little about why a key was refused.
   const presented = Buffer.from(hashSecret(m?.[2] ?? 'x'), 'hex');
   const rows = m
@@ -215,7 +210,7 @@ export async function verifyApiKey(opts: VerifyApiKeyOptions): Promise<ApiKeyPri
 
 /** Revokes a key by id (its public part); true when it existed and was active. */
 export async function revokeApiKey(opts: { store: Store; id: string }): Promise<boolean> {
-  await migrateApiKeys(opts.store);
+  await migrate(opts.store, { areas: ['auth'] });
   const rows = await opts.store.query(
     'UPDATE core_api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id',
     [opts.id],
@@ -225,7 +220,7 @@ export async function revokeApiKey(opts: { store: Store; id: string }): Promise<
 
 /** Lists keys' metadata (never hashes or secrets), newest first. */
 export async function listApiKeys(opts: { store: Store; includeRevoked?: boolean }): Promise<ApiKeyInfo[]> {
-  await migrateApiKeys(opts.store);
+  await migrate(opts.store, { areas: ['auth'] });
   const rows = await opts.store.query<KeyRow>(
     `SELECT ${INFO_COLUMNS} FROM core_api_keys ${opts.includeRevoked ? '' : 'WHERE revoked_at IS NULL'}
      ORDER BY created_at DESC, id`,

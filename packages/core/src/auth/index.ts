@@ -10,12 +10,9 @@ export type {
 } from './api-keys.js';
 export {
   API_KEY_SCOPES,
-  apiKeyId,
   apiKeyPrincipal,
   createApiKey,
   listApiKeys,
-  migrateApiKeys,
   revokeApiKey,
-  scopeAllows,
   verifyApiKey,
 } from './api-keys.js';

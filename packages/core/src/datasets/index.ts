@@ -1,15 +1,13 @@
 export type { DatasetLineageFilter, DatasetUse, RecordDatasetUseOptions } from './lineage.js';
 export { listDatasetLineage, recordDatasetUse } from './lineage.js';
 export type { DatasetManifest, ManifestEntry } from './manifest.js';
-export { DatasetManifestSchema, readManifest } from './manifest.js';
+export { readManifest } from './manifest.js';
 export type { DatasetPointer } from './pointer.js';
 export {
   DatasetPointerSchema,
   POINTER_SUFFIX,
-  parsePointer,
   pointerPathFor,
   readPointer,
-  writePointer,
 } from './pointer.js';
 export type {
   DatasetCorruptedObject,
@@ -26,7 +24,6 @@ export type {
 export { datasetStatus, pullDataset, pushDataset } from './remote.js';
 export type { StatCacheOptions } from './stat-cache.js';
 export type { ColumnStats, DatasetColumnType, FileStats } from './stats.js';
-export { ColumnStatsSchema, FileStatsSchema } from './stats.js';
 export type {
   DatasetProgressOptions,
   DatasetSchemaSnapshot,
@@ -37,11 +34,8 @@ export type {
   VersionDatasetResult,
 } from './version.js';
 export {
-  DatasetSchemaSnapshotSchema,
-  DatasetStatsSchema,
   getDatasetVersion,
   listDatasets,
   listDatasetVersions,
-  migrateDatasets,
   versionDataset,
 } from './version.js';

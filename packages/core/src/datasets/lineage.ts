@@ -1,6 +1,6 @@
 import { MlopsError } from '../errors.js';
+import { migrate } from '../migrate.js';
 import type { Store } from '../store/store.js';
-import { migrateDatasets } from './version.js';
 
 /** One use of a dataset version by a run. */
 export interface DatasetUse {
@@ -26,7 +26,7 @@ export interface RecordDatasetUseOptions {
 
 /** Records that a run used a dataset version (idempotent). `NOT_FOUND` when the version was never recorded. */
 export async function recordDatasetUse(store: Store, opts: RecordDatasetUseOptions): Promise<DatasetUse> {
-  await migrateDatasets(store);
+  await migrate(store, { areas: ['dataset-versions'] });
   const { name, version } = opts.datasetVersion;
   const role = opts.role ?? 'input';
   if (!opts.runId) {
@@ -68,7 +68,7 @@ export interface DatasetLineageFilter {
 
 /** Which runs used which dataset versions, oldest use first. */
 export async function listDatasetLineage(store: Store, filter: DatasetLineageFilter = {}): Promise<DatasetUse[]> {
-  await migrateDatasets(store);
+  await migrate(store, { areas: ['dataset-versions'] });
   const where: string[] = [];
   const params: unknown[] = [];
   for (const [col, value] of [

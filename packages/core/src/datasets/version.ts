@@ -148,11 +148,6 @@ export interface VersionDatasetResult extends DatasetVersion {
 
 const PROGRESS_MIN_BYTES = 32 << 20;
 const OWNER_KIND = 'dataset-version';
-/** Creates the dataset tables if needed (idempotent, cached per store). */
-export async function migrateDatasets(store: Store): Promise<void> {
-  await migrate(store, { areas: ['dataset-versions'] });
-}
-
 /** The owner id of a version's object references in `core_object_refs` (`<name>@<version>`). */
 export function datasetOwnerId(name: string, version: string): string {
   return `${name}@${version}`;
@@ -306,7 +301,7 @@ export async function versionDataset(opts: VersionDatasetOptions): Promise<Versi
 
   const version = digestHex(digest);
   const store = opts.store;
-  await migrateDatasets(store);
+  await migrate(store, { areas: ['dataset-versions'] });
   const size = items.reduce((a, it) => a + it.size, 0);
   // Already recorded (the usual case when nothing changed): no statistics to compute, no references to add.
   let row = (
@@ -408,7 +403,7 @@ export interface DatasetVersionRef {
 
 /** One recorded version, by name and version id (or unique prefix). `NOT_FOUND` when absent. */
 export async function getDatasetVersion(store: Store, ref: DatasetVersionRef): Promise<DatasetVersion> {
-  await migrateDatasets(store);
+  await migrate(store, { areas: ['dataset-versions'] });
   if (!/^[0-9a-f]{7,64}$/.test(ref.version)) {
     throw new MlopsError('INVALID_INPUT', {
       message: `invalid dataset version "${ref.version}"`,
@@ -436,7 +431,7 @@ export async function getDatasetVersion(store: Store, ref: DatasetVersionRef): P
 
 /** The versions of a dataset, newest first. */
 export async function listDatasetVersions(store: Store, name: string): Promise<DatasetVersion[]> {
-  await migrateDatasets(store);
+  await migrate(store, { areas: ['dataset-versions'] });
   const rows = await store.query<VersionRow>(
     `SELECT ${VERSION_COLUMNS} FROM core_dataset_versions WHERE name = $1 ORDER BY created_at DESC, version`,
     [name],
@@ -448,7 +443,7 @@ export async function listDatasetVersions(store: Store, name: string): Promise<D
 export async function listDatasets(
   store: Store,
 ): Promise<{ name: string; versions: number; latest: string | null; createdAt: Date }[]> {
-  await migrateDatasets(store);
+  await migrate(store, { areas: ['dataset-versions'] });
   const rows = await store.query<{
     name: string;
     versions: string | number;

@@ -25,4 +25,4 @@ export { createPerformanceMonitor, evaluatePerformance } from './performance-mon
 export type { RankingOptions, RankingScores } from './ranking.js';
 export { prAuc, rocAuc } from './ranking.js';
 export type { ClassificationReport, ClassificationReportOptions } from './report.js';
-export { classificationReport, classificationReportSchema, parseClassificationReport } from './report.js';
+export { classificationReport, parseClassificationReport } from './report.js';

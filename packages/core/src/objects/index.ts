@@ -12,16 +12,14 @@ export {
 export type { CheckObjectOptions } from './check.js';
 export { checkObject, checkObjects } from './check.js';
 export type { HashingTransform } from './digest.js';
-export { createHashingTransform, createVerifyingTransform, digestOf, isDigest, parseDigest } from './digest.js';
+export { digestOf, parseDigest } from './digest.js';
 export type { CollectGarbageOptions, GarbageReport } from './gc.js';
 export { collectGarbage } from './gc.js';
 export type { ObjectRef } from './refs.js';
 export {
   listObjectRefs,
   listReferencedDigests,
-  migrateObjectRefs,
   recordObjectRef,
   recordObjectRefs,
-  referencedAmong,
   removeObjectRefs,
 } from './refs.js';

@@ -1,6 +1,5 @@
 // The prediction log: batched writer, reader by model and time window, feedback.
 
-export { migratePredictions } from './migrate.js';
 export type {
   LoggedBatch,
   LoggedPrediction,
@@ -13,7 +12,7 @@ export type {
   PredictionLogInputs,
   QuarantinedPrediction,
 } from './prediction-logger.js';
-export { createPredictionLogger, predictionEntrySchema } from './prediction-logger.js';
+export { createPredictionLogger } from './prediction-logger.js';
 export type {
   FeedbackRecord,
   LabelledPrediction,

@@ -3,9 +3,9 @@ import { z } from 'zod';
 import type { Columns } from '../contracts/columns.js';
 import { columnsLength } from '../contracts/columns.js';
 import { MlopsError } from '../errors.js';
+import { migrate } from '../migrate.js';
 import type { Store } from '../store/store.js';
 import { invalidInput, zodIssues } from '../validation.js';
-import { migratePredictions } from './migrate.js';
 
 const timeSchema = z.union([z.date(), z.iso.datetime({ offset: true }), z.number()]);
 
@@ -489,7 +489,7 @@ export function createPredictionLogger(opts: PredictionLoggerOptions): Predictio
   async function insert(rows: readonly Row[]): Promise<{ n: number } | { error: unknown; rowData: boolean }> {
     let rowData = false;
     try {
-      await migratePredictions(store);
+      await migrate(store, { areas: ['predictions'] });
       const n = await store.transaction(async (tx) => {
         try {
           const res = await tx.query<{ n: number }>(INSERT_SQL, [JSON.stringify(rows)]);

@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { migrate } from '../migrate.js';
 import { pgJson, pgText } from '../pg-text.js';
 import type { Store } from '../store/store.js';
 import { invalidInput, zodIssues } from '../validation.js';
-import { migratePredictions } from './migrate.js';
 
 /** The latest feedback of a prediction. */
 export interface FeedbackRecord {
@@ -158,7 +158,7 @@ function where(a: z.infer<typeof readSchema>, params: unknown[]): string {
 export async function readPredictions(opts: ReadPredictionsOptions): Promise<PredictionRecord[]> {
   const { store, ...rest } = opts;
   const a = parseArgs(readSchema, rest, 'readPredictions options');
-  await migratePredictions(store);
+  await migrate(store, { areas: ['predictions'] });
   const params: unknown[] = [];
   const cond = where(a, params);
   const dir = a.order === 'desc' ? 'DESC' : 'ASC';
@@ -182,7 +182,7 @@ export type ReadLabelledWindowOptions = Omit<ReadPredictionsOptions, 'withFeedba
 export async function readLabelledWindow(opts: ReadLabelledWindowOptions): Promise<LabelledPrediction[]> {
   const { store, ...rest } = opts;
   const a = parseArgs(readSchema, { ...rest, withFeedback: true }, 'readLabelledWindow options');
-  await migratePredictions(store);
+  await migrate(store, { areas: ['predictions'] });
   const params: unknown[] = [];
   const cond = where(a, params);
   const dir = a.order === 'desc' ? 'DESC' : 'ASC';
@@ -282,7 +282,7 @@ const INSERT_FEEDBACK = `INSERT INTO core_feedback (prediction_id, request_id, m
 export async function recordFeedback(opts: RecordFeedbackOptions): Promise<{ id: string; ids: string[] }> {
   const { store, ...rest } = opts;
   const f = parseArgs(feedbackSchema, rest, 'feedback');
-  await migratePredictions(store);
+  await migrate(store, { areas: ['predictions'] });
   const time = (f.time ?? new Date()).toISOString();
   const rowsOf = (model: string | undefined, label: unknown, value: number | undefined) => [
     f.predictionId ?? null,

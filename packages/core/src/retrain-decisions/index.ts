@@ -16,10 +16,5 @@ export {
   finishRetrainDecision,
   latestRetrainDecision,
   listRetrainDecisions,
-  migrateRetrainDecisions,
-  RETRAIN_DECISION_STATUSES,
-  RETRAIN_TRIGGERS,
   recordRetrainDecision,
-  retrainDecisionSchema,
-  retrainReasonSchema,
 } from './retrain-decisions.js';

@@ -173,8 +173,8 @@ describeStores('retrain decisions', (getStore) => {
 });
 
 describe('retrain decisions module', () => {
-  it('exports its API from @mlops/core', async () => {
-    const core = await import('@mlops/core');
+  it('exports its API from @mlops/core/retrain-decisions', async () => {
+    const core = await import('@mlops/core/retrain-decisions');
     for (const name of [
       'recordRetrainDecision',
       'finishRetrainDecision',

@@ -218,11 +218,6 @@ function toDecision(r: DecisionRow): RetrainDecision {
   return parsed.data;
 }
 
-/** Creates `core_retrain_decisions` if needed (cached per store). */
-export async function migrateRetrainDecisions(store: Store): Promise<void> {
-  await migrate(store, { areas: ['retrain-decisions'] });
-}
-
 const present = new WeakSet<object>();
 
 /** Readers do not create the table (a server may read a store no policy ever wrote to): true once it exists. */
@@ -245,7 +240,7 @@ const statusList = (s: RetrainDecisionStatus | RetrainDecisionStatus[] | undefin
 export async function recordRetrainDecision(options: RecordRetrainDecisionOptions): Promise<RetrainDecision> {
   const { store } = options;
   const o = parseInput(recordSchema, { ...options, store: undefined }, 'retrain decision');
-  await migrateRetrainDecisions(store);
+  await migrate(store, { areas: ['retrain-decisions'] });
   try {
     const [row] = await store.query<DecisionRow>(
       `INSERT INTO core_retrain_decisions (model, alias, status, triggered, reasons, evaluation, incumbent_version,
@@ -283,7 +278,7 @@ export async function recordRetrainDecision(options: RecordRetrainDecisionOption
 export async function finishRetrainDecision(options: FinishRetrainDecisionOptions): Promise<RetrainDecision> {
   const { store } = options;
   const o = parseInput(finishSchema, { ...options, store: undefined }, 'retrain decision outcome');
-  await migrateRetrainDecisions(store);
+  await migrate(store, { areas: ['retrain-decisions'] });
   const rows = await store.query<DecisionRow>(
     `UPDATE core_retrain_decisions SET status = $2, triggered = $3, reasons = $4::jsonb, evaluation = $5::jsonb,
        incumbent_version = $6, candidate_version = $7, promotion_decision_id = $8, error = $9, finished_at = now()
@@ -311,7 +306,7 @@ export async function abandonStaleRetrainDecisions(options: AbandonStaleRetrainD
     { model: options.model, alias: options.alias, olderThanMs: options.olderThanMs },
     'abandon options',
   );
-  await migrateRetrainDecisions(options.store);
+  await migrate(options.store, { areas: ['retrain-decisions'] });
   const rows = await options.store.query(
     `UPDATE core_retrain_decisions SET status = 'abandoned', finished_at = now(),
        error = 'abandoned: still running after ' || $3::text || ' ms'

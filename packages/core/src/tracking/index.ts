@@ -14,6 +14,5 @@ export type { EndStatus, MetricOptions, ParamValue, RunStatus } from './schemas.
 export type { NumberCondition, OrderBy, RunFilter, TextCondition } from './search.js';
 export { compileRunSearch } from './search.js';
 export type { GitInfo, SourceInfo } from './source.js';
-export { captureGitInfo, captureSourceInfo } from './source.js';
 export type { BestRunOptions, SearchRunsOptions, StartRunOptions, Tracker, TrackerOptions } from './tracker.js';
-export { createTracker, migrateTracking } from './tracker.js';
+export { createTracker } from './tracker.js';

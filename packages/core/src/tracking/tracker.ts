@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { MlopsError } from '../errors.js';
-import { migrate } from '../migrate.js';
+import { migrate as migrateAreas } from '../migrate.js';
 import type { ObjectStore } from '../objects/object-store.js';
-import { migrateObjectRefs } from '../objects/refs.js';
 import type { Store } from '../store/store.js';
 import { parseInput } from '../validation.js';
 import {
@@ -217,11 +216,6 @@ export interface Tracker {
   migrate(): Promise<void>;
 }
 
-/** Applies the tracking migrations (namespace `core.tracking`) to a store. */
-export async function migrateTracking(store: Store): Promise<void> {
-  await migrate(store, { areas: ['tracking'] });
-}
-
 /**
  * Creates an experiment tracker: experiments, runs with params, batched metrics, tags, artifacts and dataset
  * versions, and search/compare over them.
@@ -249,8 +243,7 @@ export function createTracker(options: TrackerOptions): Tracker {
   let ready: Promise<void> | undefined;
   const migrate = (): Promise<void> => {
     ready ??= (async () => {
-      await migrateTracking(store);
-      if (objects) await migrateObjectRefs(store);
+      await migrateAreas(store, { areas: objects ? ['tracking', 'objects'] : ['tracking'] });
     })().catch((err: unknown) => {
       ready = undefined;
       throw err;

@@ -1,4 +1,5 @@
-import type { Columns, PredictionLogger, Predictor } from '@mlops/core';
+import type { Columns, Predictor } from '@mlops/core';
+import type { PredictionLogger } from '@mlops/core/predictions';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createModelSlots, type ModelSlots } from '../model-slots.js';
 import { createLimiter } from '../scheduler/limiter.js';

@@ -1,4 +1,5 @@
-import type { Columns, PredictionLogger } from '@mlops/core';
+import type { Columns } from '@mlops/core';
+import type { PredictionLogger } from '@mlops/core/predictions';
 import { describe, expect, it } from 'vitest';
 import type { ModelSlot } from '../model-source.js';
 import type { ServedModel } from '../served-model.js';

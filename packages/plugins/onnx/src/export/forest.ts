@@ -1,4 +1,5 @@
-import { type ClassLabel, MlopsError } from '@mlops/core';
+import { MlopsError } from '@mlops/core';
+import type { ClassLabel } from '@mlops/core/metrics';
 import { attr, type GraphBuilder, ML_DOMAIN, tensor } from '../_internal/graph.js';
 
 /** One tree of a {@link ForestModelLike}: flat per-node arrays (node 0 is the root). */

@@ -1,4 +1,5 @@
-import { type ClassLabel, MlopsError } from '@mlops/core';
+import { MlopsError } from '@mlops/core';
+import type { ClassLabel } from '@mlops/core/metrics';
 import { attr, DT, type GraphBuilder, tensor } from '../_internal/graph.js';
 
 /**
