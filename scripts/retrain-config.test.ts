@@ -11,8 +11,8 @@ import { createStore, fsObjectStore, loadModelPackage, saveModelPackage } from '
 import { versionDataset } from '@mlops/core/dataset-versions';
 import { createPredictionLogger, recordFeedback } from '@mlops/core/predictions';
 import { type CsrMatrix, preprocessingPipeline, tfidfVectorizer } from '@mlops/core/preprocessing';
+import { listRetrainDecisions } from '@mlops/core/retrain-decisions';
 import { createProfile } from '@mlops/drift';
-import { listRetrainDecisions } from '@mlops/pipelines';
 import { linearFlavor, linearOutputSignature, linearTrainer } from '@mlops/plugin-linear';
 import { createRegistry } from '@mlops/registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
