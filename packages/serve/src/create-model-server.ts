@@ -1,4 +1,5 @@
 import { MlopsError } from '@mlops/core';
+import { routeDefinitionsOf } from '@mlops/core/http';
 import { createPredictionLogger, type PredictionLogger } from '@mlops/core/predictions';
 import express from 'express';
 import { createAddressAuth, createAuthenticator } from './auth.js';
@@ -175,6 +176,13 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     },
     mount(path, handler) {
       extensions.use(path, handler);
+      // A router that carries its route definitions (the registry's) is listed in /openapi.json under `path`.
+      const defs = routeDefinitionsOf(handler);
+      if (defs) {
+        const prefix = path.replace(/\/+$/, '');
+        for (const d of defs) routes.push({ ...d, path: `${prefix}${d.path}` } as unknown as ServerRoute);
+        openApi.invalidate();
+      }
     },
     authenticate: createAuthenticate(auth, verify),
     predict: serverPredict(lifecycle, runner),

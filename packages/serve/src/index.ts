@@ -4,6 +4,7 @@ export { createModelServer } from './create-model-server.js';
 export type {
   ErrorResponse,
   ErrorResponseBody,
+  OipErrorBody,
   ServeErrorCode,
   ServeErrorOptions,
   ServeOnlyErrorCode,
@@ -23,6 +24,7 @@ export type {
   RouteMethod,
   RoutePrediction,
   RoutePredictOptions,
+  ServeRouteExtras,
 } from './routes/route-definition.js';
 export type { BatchingOptions } from './scheduler/batcher.js';
 export type { V2Datatype, V2InferRequest, V2Tensor } from './v2/tensors.js';

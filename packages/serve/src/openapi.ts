@@ -1,29 +1,35 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { errorBodySchema as coreErrorBodySchema } from '@mlops/core/http';
 import { z } from 'zod';
 import type { OpenApiContext, OpenApiOperation, ServerRoute } from './routes/server-route.js';
 
-/** The error body schema (internal). */
-export const errorBodySchema = z.object({
-  error: z.string().describe('Human-readable message'),
-  code: z.string().describe('Machine-readable code, e.g. INVALID_INPUT, NOT_FOUND, OVERLOADED'),
-  details: z
-    .union([z.array(z.object({ path: z.string(), message: z.string() })), z.record(z.string(), z.unknown())])
-    .optional()
-    .describe('Field-level problems'),
-  requestId: z.string().optional(),
+/**
+ * The error body of the `/v1` and extension routes: core's one contract (`errorBodySchema` of `@mlops/core/http`),
+ * `{ error: { code, message, details, requestId } }` (internal re-export).
+ */
+export const errorBodySchema = coreErrorBodySchema;
+
+/** The error body of the Open Inference Protocol v2 routes: the protocol fixes `error` as the message (internal). */
+export const oipErrorBodySchema = z.object({
+  error: z.string().describe('Human-readable message (the Open Inference Protocol fixes this string form)'),
+  code: z.string().describe("Machine-readable code; its status is core's httpStatusOf(code)"),
+  details: z.array(z.object({ path: z.string(), message: z.string() })).describe('Field-level problems'),
+  requestId: z.string(),
 });
 
 const json = (schema: unknown) => ({ 'application/json': { schema: schema as z.ZodType } });
 
-const ERROR_RESPONSES: RouteConfig['responses'] = {
-  400: { description: 'Invalid input (field paths in `details`)', content: json(errorBodySchema) },
-  401: { description: 'Missing or invalid API key', content: json(errorBodySchema) },
-  403: { description: 'API key lacks the scope', content: json(errorBodySchema) },
-  404: { description: 'Unknown model or version', content: json(errorBodySchema) },
-  413: { description: 'Body too large', content: json(errorBodySchema) },
-  415: { description: 'Content type is not application/json', content: json(errorBodySchema) },
-  503: { description: 'Overloaded or shutting down (see `Retry-After`)', content: json(errorBodySchema) },
-};
+const errorResponses = (schema: z.ZodType): RouteConfig['responses'] => ({
+  400: { description: 'Invalid input (field paths in `details`)', content: json(schema) },
+  401: { description: 'Missing or invalid API key', content: json(schema) },
+  403: { description: 'API key lacks the scope', content: json(schema) },
+  404: { description: 'Unknown model or version', content: json(schema) },
+  413: { description: 'Body too large', content: json(schema) },
+  415: { description: 'Content type is not application/json', content: json(schema) },
+  503: { description: 'Overloaded or shutting down (see `Retry-After`)', content: json(schema) },
+});
+const ERROR_RESPONSES = errorResponses(errorBodySchema);
+const OIP_ERROR_RESPONSES = errorResponses(oipErrorBodySchema);
 
 /** What the document describes (internal). */
 export interface OpenApiInput extends OpenApiContext {
@@ -78,7 +84,7 @@ export function buildOpenApiDocument(input: OpenApiInput): Record<string, unknow
       reg.registerPath({
         ...op,
         ...(scoped ? { security } : {}),
-        responses: { ...op.responses, ...ERROR_RESPONSES },
+        responses: { ...op.responses, ...(/^\/v2(\/|$)/.test(op.path) ? OIP_ERROR_RESPONSES : ERROR_RESPONSES) },
       });
     }
   }
