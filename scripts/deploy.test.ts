@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { FeatureMatrix, Predictor } from '@mlops/core';
 import { createStore, fsObjectStore, saveModelPackage } from '@mlops/core';
+import { versionDataset } from '@mlops/core/dataset-versions';
 import { preprocessingPipeline, tfidfVectorizer } from '@mlops/core/preprocessing';
 import { linearFlavor, linearOutputSignature, linearTrainer } from '@mlops/plugin-linear';
 import { createRegistry } from '@mlops/registry';
@@ -21,7 +22,7 @@ import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { CronJob, Job } from 'kubernetes-models/batch/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, PersistentVolumeClaim, Service } from 'kubernetes-models/v1';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -361,6 +362,52 @@ describe('Kubernetes manifests', () => {
     const prod = kustomize(join(k8s, 'overlays/prod'));
     expect(jobOf(prod).spec.template.spec.containers[0].image).toBe('ghcr.io/mlops-ts/server:0.1.0');
   });
+
+  it('a trial of the tuning objective trains on the latest version of the retrain dataset in the store', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mlops-tune-objective-'));
+    try {
+      const csv = join(dir, 'tickets.csv');
+      const rows = Array.from({ length: 30 }, (_, i) =>
+        i % 3 === 0
+          ? `"vpn drops on wifi ${i}",network`
+          : i % 3 === 1
+            ? `"printer jam in tray ${i}",hardware`
+            : `"password reset locked ${i}",access`,
+      );
+      writeFileSync(csv, `text,label\n${rows.join('\n')}\n`);
+      const storeUrl = `pglite://${join(dir, 'db')}`;
+      const objectsDir = join(dir, 'objects');
+      const store = await createStore(storeUrl);
+      let version: string;
+      try {
+        const objects = fsObjectStore({ dir: objectsDir, fsync: false });
+        ({ version } = await versionDataset({ path: csv, name: 'tickets', store, objects, progress: false }));
+      } finally {
+        await store.close();
+      }
+      // what the Job's pods get: the store, the objects folder and the retrain job's settings
+      vi.stubEnv('MLOPS_STORE', storeUrl);
+      vi.stubEnv('MLOPS_OBJECTS', objectsDir);
+      vi.stubEnv('MLOPS_RETRAIN_DATASET', 'tickets');
+      const { objective } = (await import(pathToFileURL(join(deploy, 'tune.objective.mjs')).href)) as {
+        objective: (trial: unknown) => Promise<number>;
+      };
+      const tags: Record<string, string> = {};
+      const value = await objective({
+        number: 0,
+        params: { C: 1, maxFeatures: 200, ngramMax: 2 },
+        signal: new AbortController().signal,
+        setTag: async (k: string, v: string) => {
+          tags[k] = v;
+        },
+      });
+      expect(value).toBeGreaterThan(0.9);
+      expect(tags.dataset).toBe(`tickets@${version}`);
+    } finally {
+      vi.unstubAllEnvs();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('a misspelled field passes kubernetes-models validate() but is caught by the unknown-field check', () => {
     const base = kustomize(join(k8s, 'base'));
