@@ -39,7 +39,7 @@ export default defineConfig({
     // are at home there, and no file sees another's module state.
     pool: 'forks',
     // Files at once. vitest's default (one per core, minus one) ran a single file at a time on a 2-core machine, while
-    // most files spend their time waiting: on the processes they start, PostgreSQL, PGlite's file I/O and timers.
+    // many files spend part of their time waiting: on the processes they start, PostgreSQL, PGlite's file I/O, timers.
     // MAX_WORKERS measured on 2 cores (CONTRIBUTING.md, "Running the tests"); more cores, one per core.
     // `--maxWorkers=N` or VITEST_MAX_WORKERS=N overrides it (1: one file at a time, to profile one).
     maxWorkers: Math.max(MAX_WORKERS, availableParallelism()),
