@@ -13,10 +13,11 @@ export { HTTP_STATUS_BY_CODE, ServeError, toErrorResponse } from './errors.js';
 export type { ListeningServer, ListenOptions } from './lifecycle.js';
 export { METRIC_NAMES } from './metrics.js';
 export type { ModelServer, ServerPrediction, ServerPredictOptions } from './model-server.js';
+export type { ModelSource } from './model-slots.js';
 export type { StaticModelSource } from './model-source.js';
 export type { MonitoringOptions } from './monitoring.js';
 export { SHADOW_ALIAS_PREFIX } from './monitoring.js';
-export type { ErrorContext, ModelServerOptions, ModelSource, ServerLimits } from './options.js';
+export type { ErrorContext, ModelServerOptions, ServerLimits } from './options.js';
 export type { RegistryLike, RegistryModelSource } from './registry-source.js';
 export type {
   RouteContext,

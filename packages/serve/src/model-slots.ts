@@ -1,7 +1,11 @@
 import { MlopsError } from '@mlops/core';
+import type { StaticModelSource } from './model-source.js';
 import { type ModelSlot, type SlotContext, staticSlot } from './model-source.js';
-import type { ModelSource } from './options.js';
+import type { RegistryModelSource } from './registry-source.js';
 import { registrySlot } from './registry-source.js';
+
+/** A model the server serves: a fixed predictor, or a registry alias it follows. */
+export type ModelSource = StaticModelSource | RegistryModelSource;
 
 /** The served models by name (internal). */
 export interface ModelSlots {

@@ -3,13 +3,9 @@ import { type AllowedHosts, isLoopbackHost } from '@mlops/core/http';
 import type { PredictionLogger, PredictionLoggerOptions } from '@mlops/core/predictions';
 import { z } from 'zod';
 import type { AuthMode, AuthOptions } from './auth.js';
-import type { StaticModelSource } from './model-source.js';
+import type { ModelSource } from './model-slots.js';
 import type { MonitoringOptions } from './monitoring.js';
-import type { RegistryModelSource } from './registry-source.js';
 import type { BatchingOptions } from './scheduler/batcher.js';
-
-/** A model the server serves: a fixed predictor, or a registry alias it follows. */
-export type ModelSource = StaticModelSource | RegistryModelSource;
 
 /** Request and capacity limits. */
 export interface ServerLimits {

@@ -1,14 +1,10 @@
 import type { RequestHandler, Response } from 'express';
 import { ServeError } from '../errors.js';
+import type { Admission } from '../predict/call.js';
 import type { Limiter } from '../scheduler/limiter.js';
 import { requestState } from './request-context.js';
 
-/** A limiter slot a request took before its body was read; `release` is idempotent. */
-export interface Admission {
-  release: () => void;
-  /** Set once the prediction owns the slot (it then releases it when the predictor finishes). */
-  handedOver: boolean;
-}
+export type { Admission };
 
 /** Options of {@link acquireSlot}. */
 export interface AcquireSlotOptions {

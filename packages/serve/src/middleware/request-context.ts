@@ -5,8 +5,7 @@ import type { RequestHandler, Response } from 'express';
 import { ServeError } from '../errors.js';
 import type { Lifecycle } from '../lifecycle.js';
 import type { ServerMetrics } from '../metrics.js';
-import type { PredictCall } from '../predict/run-prediction.js';
-import type { Admission } from './admission.js';
+import type { Admission, PredictCall } from '../predict/call.js';
 
 /** What the server keeps about one request, in `res.locals.mlops` (internal). */
 export interface RequestState {

@@ -4,7 +4,11 @@ import type { PredictionLogger } from '@mlops/core/predictions';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { rowCount, toPlainInputs } from '../_internal/columns.js';
 import { ServeError } from '../errors.js';
-import { type Admission, acquireSlot } from '../middleware/admission.js';
+import { acquireSlot } from '../middleware/admission.js';
+import type { PredictCall } from './call.js';
+
+export type { PredictCall };
+
 import type { ModelSlots } from '../model-slots.js';
 import type { ModelSlot } from '../model-source.js';
 import type { RoutePrediction } from '../routes/route-definition.js';
@@ -14,19 +18,6 @@ import { raceSignal } from './race-signal.js';
 import { mirrorToShadow, type ShadowDeps } from './shadow.js';
 
 const tracer = trace.getTracer('@mlops/serve', '0.0.0');
-
-/** The request a prediction belongs to (internal). */
-export interface PredictCall {
-  requestId: string;
-  /** `performance.now()` when the request started: the timeout counts from here. */
-  start: number;
-  /** Aborted when the client goes away. */
-  signal: AbortSignal;
-  /** Told which version serves the call (for the request's metric labels). */
-  onVersion?: ((version: string) => void) | undefined;
-  /** A limiter slot taken before the body was read: used instead of taking one. */
-  admission?: Admission | undefined;
-}
 
 /** One prediction request's result (internal). */
 export interface PredictionResult {
