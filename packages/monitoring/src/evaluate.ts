@@ -1,4 +1,4 @@
-import { evaluatePerformance, type PerformanceMetric } from '@mlops/core/metrics';
+import { type ClassLabel, evaluatePerformance, type PerformanceMetric } from '@mlops/core/metrics';
 import type { LabelledPrediction, PredictionRecord } from '@mlops/core/predictions';
 import {
   type ColumnProfile,
@@ -158,7 +158,7 @@ function estimateOf(input: EvaluateWindowInput, warnings: string[]): Performance
     return estimatePerformance({
       probabilities: rows,
       classes,
-      ...(usePredictions ? { predictions: predicted as (string | number)[] } : {}),
+      ...(usePredictions ? { predictions: predicted as ClassLabel[] } : {}),
       ...(input.calibrator ? { calibrator: input.calibrator } : {}),
       draws: 400,
     });
@@ -211,7 +211,7 @@ function quality(
   };
 }
 
-type Pair = { prediction: string | number; label: string | number };
+type Pair = { prediction: ClassLabel; label: ClassLabel };
 
 /** Pairs of predicted class and feedback label that can be compared (both a string or a number). */
 export function feedbackPairs(labelled: readonly LabelledPrediction[], predictionOutput: string): Pair[] {

@@ -208,12 +208,12 @@ describe('pipeline failures', () => {
     expect(r2.outputs.report).toEqual({ rows: 3 });
   });
 
-  it('retries a flaky step with backoff and counts the attempts', async () => {
+  it('retries a flaky step with backoff (jittered, within [d/2, d]) and counts the attempts', async () => {
     let n = 0;
     const flaky = step({
       name: 'flaky',
       version: '1',
-      retries: { retries: 3, backoffMs: 1, factor: 2 },
+      retries: { retries: 3, backoff: { initialMs: 2, factor: 2 } },
       run: (_i, ctx) => {
         n++;
         if (ctx.attempt < 3) throw new Error(`transient ${ctx.attempt}`);
@@ -230,7 +230,12 @@ describe('pipeline failures', () => {
     expect(r.status).toBe('succeeded');
     expect(n).toBe(3);
     expect(r.steps.flaky!.attempts).toBe(3);
-    expect(log.lines.filter((l) => l.msg === 'step.retry').map((l) => l.delayMs)).toEqual([1, 2]);
+    const delays = log.lines.filter((l) => l.msg === 'step.retry').map((l) => l.delayMs as number);
+    expect(delays).toHaveLength(2);
+    expect(delays[0]).toBeGreaterThanOrEqual(1); // d = 2
+    expect(delays[0]).toBeLessThanOrEqual(2);
+    expect(delays[1]).toBeGreaterThanOrEqual(2); // d = 4
+    expect(delays[1]).toBeLessThanOrEqual(4);
   });
 
   it('gives up after the last retry', async () => {
@@ -240,7 +245,7 @@ describe('pipeline failures', () => {
         step({
           name: 'never',
           version: '1',
-          retries: { retries: 1, backoffMs: 0 },
+          retries: { retries: 1, backoff: { initialMs: 0 } },
           run: () => Promise.reject(new Error('down')),
         }),
       ],

@@ -1,4 +1,5 @@
 import {
+  backoffDelay,
   createProgress,
   isMlopsError,
   MlopsError,
@@ -467,7 +468,7 @@ export function pipeline(options: PipelineOptions): Pipeline {
               break;
             } catch (err) {
               if (attempt > s.retry.retries || !retryOn(err) || controller.signal.aborted) throw err;
-              const delay = Math.min(s.retry.maxBackoffMs, s.retry.backoffMs * s.retry.factor ** (attempt - 1));
+              const delay = backoffDelay(attempt - 1, s.retry.backoff);
               log('warn', 'step.retry', { step: stepName, attempt, delayMs: delay, error: errorInfo(err) });
               await sleep(delay, o.signal);
             }

@@ -1,4 +1,4 @@
-import type { ObjectStore, Store } from '@mlops/core';
+import type { Backoff, ObjectStore, Store } from '@mlops/core';
 import { MlopsError, parseInput } from '@mlops/core';
 import type { Run } from '@mlops/core/tracking';
 import { z } from 'zod';
@@ -21,7 +21,7 @@ export interface ParamRef<T = unknown> {
   readonly default: T | undefined;
 }
 
-/** Retries of a failing step, with exponential backoff: `backoffMs · factor^(attempt − 1)`, capped at `maxBackoffMs`. */
+/** Retries of a failing step, with exponential backoff and jitter (core's `backoffDelay`). */
 export interface RetryOptions {
   /**
    * Extra attempts after the first failure.
@@ -29,20 +29,11 @@ export interface RetryOptions {
    */
   retries?: number;
   /**
-   * Delay before the first retry, in milliseconds.
-   * @default 1000
+   * Backoff between attempts: retry `n` (from 0) waits between half and all of `min(maxMs, initialMs · factor^n)`.
+   * Fields left out take their defaults: `initialMs` 1000, `maxMs` 30_000, `factor` 2.
+   * @default { initialMs: 1000, maxMs: 30_000, factor: 2 }
    */
-  backoffMs?: number;
-  /**
-   * Multiplier of the delay at each further retry.
-   * @default 2
-   */
-  factor?: number;
-  /**
-   * Longest delay between two attempts, in milliseconds.
-   * @default 30000
-   */
-  maxBackoffMs?: number;
+  backoff?: Partial<Backoff>;
   /**
    * Decides whether an error is worth retrying.
    * @default every error except `INVALID_INPUT` and `ABORTED`
@@ -134,7 +125,7 @@ export interface Step<I extends Record<string, unknown> = Record<string, unknown
   /** Hash of the code identity: the version, plus the source text of `run` when `hashSource` is on. */
   readonly codeHash: string;
   readonly cache: boolean;
-  readonly retry: Required<Omit<RetryOptions, 'retryOn'>> & Pick<RetryOptions, 'retryOn'>;
+  readonly retry: { retries: number; backoff: Backoff } & Pick<RetryOptions, 'retryOn'>;
   readonly run: (inputs: StepInputs<I>, ctx: StepContext) => unknown;
 }
 
@@ -142,9 +133,13 @@ const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 const retrySchema = z.strictObject({
   retries: z.int().min(0).max(100).default(0),
-  backoffMs: z.number().min(0).max(3_600_000).default(1000),
-  factor: z.number().min(1).max(10).default(2),
-  maxBackoffMs: z.number().min(0).max(3_600_000).default(30_000),
+  backoff: z
+    .strictObject({
+      initialMs: z.number().min(0).max(3_600_000).default(1000),
+      maxMs: z.number().min(0).max(3_600_000).default(30_000),
+      factor: z.number().min(1).max(10).default(2),
+    })
+    .default({ initialMs: 1000, maxMs: 30_000, factor: 2 }),
   retryOn: z.custom<(err: unknown) => boolean>((v) => typeof v === 'function').optional(),
 });
 

@@ -93,22 +93,25 @@ export async function runTrial<P>(r: TrialRunner<P>, claim: Claim): Promise<void
       throw Object.assign(new Error(`trial ${number} pruned`), { [PRUNED]: true });
     },
   };
-  /** Records the outcome if the trial is still this worker's; false when its lease was lost meanwhile. */
-  const finish = async (status: TrialRecord['status'], value: number | null, error: string | null) => {
+  // The outcome is stored first, and only while the trial is still this worker's; its run is ended after, with the
+  // outcome's state, or marked `lost` when another worker took the trial over meanwhile (an ended run takes no tags).
+  /** Stores the outcome if the trial is still this worker's; false when its lease was lost meanwhile. */
+  const record = async (status: TrialRecord['status'], value: number | null, error: string | null) => {
     entry.finishing = true;
     const rows = await store.query(
       `UPDATE pipelines_trials SET status = $5, value = $6, error = $7, finished_at = now(), lease_expires_at = NULL
        WHERE ${owned} RETURNING number`,
       [study, number, worker, attempt, status, value, error],
     );
-    if (rows.length === 0) {
-      await trialRun.setTag('mlops.trial.state', 'lost').catch(() => {});
-      await trialRun.end({ status: 'killed' }).catch(() => {});
-      return false;
-    }
-    r.recorded({ number, status, params, value, runId: trialRun.id, worker, error, attempt });
-    return true;
+    return rows.length > 0;
   };
+  /** Ends the run of a trial whose result is discarded. */
+  const discard = async () => {
+    await trialRun.setTag('mlops.trial.state', 'lost').catch(() => {});
+    await trialRun.end({ status: 'killed' }).catch(() => {});
+  };
+  const recorded = (status: TrialRecord['status'], value: number | null, error: string | null) =>
+    r.recorded({ number, status, params, value, runId: trialRun.id, worker, error, attempt });
   try {
     const value = await r.objective(trial);
     if (typeof value !== 'number' || !Number.isFinite(value)) {
@@ -117,22 +120,26 @@ export async function runTrial<P>(r: TrialRunner<P>, claim: Claim): Promise<void
       });
     }
     await trialRun.logMetric('value', value);
+    if (!(await record('complete', value, null))) return await discard();
     await trialRun.setTag('mlops.trial.state', 'complete');
     await trialRun.end();
-    await finish('complete', value, null);
+    recorded('complete', value, null);
   } catch (err) {
     if ((err as Record<symbol, unknown>)?.[PRUNED]) {
       const last = values.size > 0 ? values.get(Math.max(...values.keys()))! : null;
+      if (!(await record('pruned', last, null))) return await discard();
       await trialRun.setTag('mlops.trial.state', 'pruned');
       await trialRun.end({ status: 'killed' });
-      await finish('pruned', last, null);
+      recorded('pruned', last, null);
       return;
     }
     const message = err instanceof Error ? err.message : String(err);
+    const error = message.slice(0, 8000);
+    if (!(await record('failed', null, error))) return await discard();
     await trialRun.setTag('mlops.trial.state', 'failed').catch(() => {});
     await trialRun.end({ status: 'failed' }).catch(() => {});
-    const recorded = await finish('failed', null, message.slice(0, 8000));
-    if (recorded && !r.catchErrors) throw err;
+    recorded('failed', null, error);
+    if (!r.catchErrors) throw err;
   } finally {
     signal?.removeEventListener('abort', onAbort);
     r.inflight.delete(number);

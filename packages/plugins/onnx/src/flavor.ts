@@ -12,6 +12,7 @@ import {
   type Signature,
   zodIssues,
 } from '@mlops/core';
+import type { ClassLabel } from '@mlops/core/metrics';
 import type { CsrMatrix, DenseMatrix } from '@mlops/core/preprocessing';
 import ort from 'onnxruntime-node';
 import { z } from 'zod';
@@ -321,7 +322,7 @@ function convertOutput(t: TensorInfo, v: ort.Tensor, n: number, config: OnnxFlav
     if (size !== 1)
       throw new MlopsError('UNSUPPORTED', { message: `label output "${t.name}" has several values per row` });
     if (!labels) return Float64Array.from(data, (x) => Number(x));
-    const out = new Array<string | number>(n);
+    const out = new Array<ClassLabel>(n);
     for (let i = 0; i < n; i++) {
       const k = Number(data[i]!);
       const l = labels[k];
