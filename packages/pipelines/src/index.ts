@@ -21,7 +21,7 @@ export type {
   QuarantinedRow,
 } from './ingest/ingest-csv.js';
 export { ingestCsv, listQuarantine } from './ingest/ingest-csv.js';
-export { PIPELINES_MIGRATIONS, PIPELINES_NAMESPACE } from './migrations/index.js';
+export { migratePipelines } from './migrate.js';
 export type {
   Pipeline,
   PipelineOptions,
@@ -102,7 +102,6 @@ export {
 } from './validation/expectations.js';
 export type { ValidationHtmlOptions } from './validation/html.js';
 export { renderValidationReportHtml, validationReportJson } from './validation/html.js';
-export { migrateValidation, VALIDATION_MIGRATIONS, VALIDATION_NAMESPACE } from './validation/migrations.js';
 export type { ExpectationResult, ValidationReport } from './validation/report.js';
 export {
   assertValid,

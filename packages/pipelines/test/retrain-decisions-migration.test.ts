@@ -1,9 +1,10 @@
 import { isMlopsError } from '@mlops/core';
 import { latestRetrainDecision, listRetrainDecisions, recordRetrainDecision } from '@mlops/core/retrain-decisions';
 import { describeStores } from '@mlops/core/testing';
-import { createContinuousTrainingPolicy, PIPELINES_MIGRATIONS, PIPELINES_NAMESPACE } from '@mlops/pipelines';
+import { createContinuousTrainingPolicy } from '@mlops/pipelines';
 import { createRegistry } from '@mlops/registry';
 import { expect, it } from 'vitest';
+import { PIPELINES_MIGRATIONS, PIPELINES_NAMESPACE } from '../src/migrations/index.js';
 
 describeStores('retrain decisions move from pipelines_retrain_decisions to core', (getStore) => {
   it('copies the old rows with their ids, drops the old table, and keeps one running decision per alias', async () => {

@@ -3,7 +3,7 @@
 import { userInfo } from 'node:os';
 import { migrate, type ObjectStore, type Store } from '@mlops/core';
 import { createEventHub, type EventHub, registryChannel } from './events.js';
-import { REGISTRY_MIGRATIONS, REGISTRY_NAMESPACE } from './migrations/index.js';
+import { migrateRegistry } from './migrations/index.js';
 import { DEFAULT_MAX_PROFILE_BYTES } from './profile.js';
 import type { AuditAction, AuditEntry, RegistryEvent } from './records.js';
 import { eventOf, json, type Row, toAudit } from './rows.js';
@@ -93,7 +93,7 @@ function defaultPrincipal(): string {
 /** Migrates the registry's tables, opens its event hub and returns the context its areas share. */
 export async function openRegistryContext(options: RegistryOptions): Promise<RegistryContext> {
   const { store } = options;
-  await store.migrate(REGISTRY_NAMESPACE, REGISTRY_MIGRATIONS);
+  await migrateRegistry(store);
   await migrate(store, { areas: ['objects'] });
   const crossProcess = options.events !== false && store.driver === 'postgres' && typeof store.listen === 'function';
   const hub = createEventHub(store, {

@@ -34,7 +34,7 @@ export type {
   RegistryScope,
 } from './http/router.js';
 export { createRegistryRouter } from './http/router.js';
-export { REGISTRY_MIGRATIONS, REGISTRY_NAMESPACE } from './migrations/index.js';
+export { migrateRegistry } from './migrations/index.js';
 export type { ReferenceProfile } from './profile.js';
 export { DEFAULT_MAX_PROFILE_BYTES, profileEnvelopeSchema } from './profile.js';
 export type {

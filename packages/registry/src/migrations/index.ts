@@ -1,4 +1,4 @@
-import type { Migration } from '@mlops/core';
+import type { Migration, Store } from '@mlops/core';
 
 /** The migration namespace of the registry's tables. */
 export const REGISTRY_NAMESPACE = 'registry';
@@ -116,3 +116,11 @@ CREATE TRIGGER registry_audit_no_truncate BEFORE TRUNCATE ON registry_audit
 `,
   },
 ];
+
+/**
+ * Creates or upgrades the registry's tables. `createRegistry` does it when it opens; call this to prepare a database
+ * ahead of time (a deploy step, a read-only role). Core's tables: `migrate(store)` from `@mlops/core`.
+ */
+export async function migrateRegistry(store: Store): Promise<void> {
+  await store.migrate(REGISTRY_NAMESPACE, REGISTRY_MIGRATIONS);
+}
