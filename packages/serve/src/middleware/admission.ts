@@ -1,6 +1,7 @@
 import type { RequestHandler, Response } from 'express';
 import { ServeError } from '../errors.js';
 import type { Admission } from '../predict/call.js';
+import { deadlineSignal } from '../predict/race-signal.js';
 import type { Limiter } from '../scheduler/limiter.js';
 import { requestState } from './request-context.js';
 
@@ -53,8 +54,13 @@ export function admitPrediction(options: AdmitPredictionOptions): RequestHandler
       checkModel(String(req.params.name), res);
       const st = requestState(res);
       const remaining = requestTimeoutMs - (performance.now() - st.start);
-      const signal = AbortSignal.any([st.abort.signal, AbortSignal.timeout(Math.max(1, Math.ceil(remaining)))]);
-      const release = await acquireSlot(limiter, signal, options);
+      const deadline = deadlineSignal(st.abort.signal, Math.max(1, Math.ceil(remaining)));
+      let release: () => void;
+      try {
+        release = await acquireSlot(limiter, deadline.signal, options);
+      } finally {
+        deadline.clear();
+      }
       // The client may have gone just as the slot came: `finish` has run and will not release it.
       if (res.writableEnded || res.destroyed) {
         release();

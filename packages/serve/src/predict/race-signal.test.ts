@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ServeError } from '../errors.js';
-import { isTimeout, raceSignal } from './race-signal.js';
+import { deadlineSignal, isTimeout, raceSignal } from './race-signal.js';
 
 const never = () => new Promise<never>(() => {});
 
@@ -57,5 +57,39 @@ describe('isTimeout', () => {
     ['TimeoutError', false],
   ])('%s → %s', (err, expected) => {
     expect(isTimeout(err)).toBe(expected);
+  });
+});
+
+describe('deadlineSignal', () => {
+  const aborted = (signal: AbortSignal) =>
+    new Promise<unknown>((resolve) => signal.addEventListener('abort', () => resolve(signal.reason), { once: true }));
+
+  it('aborts with a TimeoutError when the time is up, which raceSignal reports as TIMEOUT', async () => {
+    const parent = new AbortController();
+    const { signal } = deadlineSignal(parent.signal, 5);
+    expect(isTimeout(await aborted(signal))).toBe(true);
+    await expect(raceSignal(new Promise(() => {}), signal, 5)).rejects.toMatchObject({ code: 'TIMEOUT' });
+    expect(parent.signal.aborted).toBe(false);
+  });
+
+  it("aborts with the parent's reason when the parent aborts first, and at once when it already had", async () => {
+    const parent = new AbortController();
+    const { signal } = deadlineSignal(parent.signal, 60_000);
+    const reason = new Error('client went away');
+    const seen = aborted(signal);
+    parent.abort(reason);
+    expect(await seen).toBe(reason);
+    const late = deadlineSignal(parent.signal, 60_000);
+    expect(late.signal.aborted).toBe(true);
+    expect(late.signal.reason).toBe(reason);
+  });
+
+  it('clear() drops the timer and the listener: the signal never aborts afterwards', async () => {
+    const parent = new AbortController();
+    const d = deadlineSignal(parent.signal, 5);
+    d.clear();
+    await new Promise((r) => setTimeout(r, 40));
+    parent.abort(new Error('after clear'));
+    expect(d.signal.aborted).toBe(false);
   });
 });

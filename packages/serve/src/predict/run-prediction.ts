@@ -14,7 +14,7 @@ import type { ModelSlot } from '../model-source.js';
 import type { RoutePrediction } from '../routes/route-definition.js';
 import type { Limiter } from '../scheduler/limiter.js';
 import type { ServedModel } from '../served-model.js';
-import { raceSignal } from './race-signal.js';
+import { deadlineSignal, raceSignal } from './race-signal.js';
 import { mirrorToShadow, type ShadowDeps } from './shadow.js';
 
 const tracer = trace.getTracer('@mlops/serve', '0.0.0');
@@ -74,7 +74,8 @@ export function createPredictionRunner(options: PredictionRunnerOptions): Predic
       throw err;
     }
     const remaining = requestTimeoutMs - (performance.now() - call.start);
-    const signal = AbortSignal.any([call.signal, AbortSignal.timeout(Math.max(1, Math.ceil(remaining)))]);
+    const deadline = deadlineSignal(call.signal, Math.max(1, Math.ceil(remaining)));
+    const { signal } = deadline;
     let slotRelease: () => void;
     if (call.admission && !call.admission.handedOver) {
       call.admission.handedOver = true;
@@ -83,6 +84,7 @@ export function createPredictionRunner(options: PredictionRunnerOptions): Predic
       try {
         slotRelease = await acquireSlot(limiter, signal, acquireOptions);
       } catch (err) {
+        deadline.clear();
         rel();
         throw err;
       }
@@ -105,7 +107,12 @@ export function createPredictionRunner(options: PredictionRunnerOptions): Predic
       rel();
     };
     void work.then(releaseBoth, releaseBoth);
-    const outputs = await raceSignal(work, signal, requestTimeoutMs);
+    let outputs: Awaited<typeof work>;
+    try {
+      outputs = await raceSignal(work, signal, requestTimeoutMs);
+    } finally {
+      deadline.clear();
+    }
     if (rowCount(outputs) !== rows) throw new Error(`predictor returned ${rowCount(outputs)} rows for ${rows}`);
     options.onPredicted(m.name, m.version, rows);
     const ids = Array.from({ length: rows }, () => randomUUID());
