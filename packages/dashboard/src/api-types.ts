@@ -32,8 +32,11 @@ export interface MonitoringBucket {
   labelled: number;
   /** Accuracy from feedback (core's `evaluatePerformance`), null when nothing is labelled. */
   accuracy: number | null;
-  /** Drift score per input column against the version's reference profile (`@mlops/drift`). */
-  drift: { column: string; score: number; drifted: boolean; test: string }[];
+  /**
+   * Drift score per input column against the version's reference profile (`@mlops/drift`), with the threshold of
+   * its test (a p-value drifts at or below it, a distance at or above it).
+   */
+  drift: { column: string; score: number; drifted: boolean; test: string; threshold: number | null }[];
   /**
    * `@mlops/monitoring`'s verdict of the bucket: `ok`, `drifted`, `broken` (the feed cannot be tested),
    * `insufficient`, `no-reference`; null without predictions.

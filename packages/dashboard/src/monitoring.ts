@@ -215,7 +215,7 @@ export async function monitoringSeries(o: {
     }
     const drift = (evaluation?.features ?? []).flatMap((f) =>
       f.score !== null && f.test !== null && f.drifted !== null
-        ? [{ column: f.feature, score: f.score, drifted: f.drifted, test: f.test }]
+        ? [{ column: f.feature, score: f.score, drifted: f.drifted, test: f.test, threshold: f.threshold }]
         : [],
     );
     for (const d of drift) columns.add(d.column);

@@ -1,30 +1,24 @@
-// Line charts drawn as inline SVG by this code (no chart library): axes, ticks, one polyline per series, a legend,
-// and the same numbers as a table for screen readers and keyboard users.
+// Line charts drawn as inline SVG by this code (no chart library): axes, ticks, one polyline per run of values of a
+// series (a gap breaks the line), threshold lines, a legend, and the same numbers as a table for screen readers and
+// keyboard users. The arithmetic lives in chart-scale.ts (unit-tested).
+import type { Ref } from 'preact';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { type ChartPoint, lineRuns, numberAxis, tickLabels, timeAxis, timeFormat, valueRange } from './chart-scale.js';
 
-/** One line of a chart. */
+/** One line of a chart; a point whose `y` is null is a gap (the line breaks there). */
 export interface Series {
   label: string;
-  points: { x: number; y: number }[];
+  points: ChartPoint[];
+}
+
+/** A horizontal reference line: a drift threshold, a metric's minimum. */
+export interface Threshold {
+  y: number;
+  label: string;
 }
 
 /** Colours with at least 4.5:1 contrast on white (WCAG AA for text, well above the 3:1 for graphics). */
 export const PALETTE = ['#0b5cad', '#b3261e', '#1e6b34', '#7b3fa0', '#8a4b00', '#00616b', '#5c5c5c', '#a3195b'];
-
-function niceTicks(min: number, max: number, count = 5): number[] {
-  if (!Number.isFinite(min) || !Number.isFinite(max)) return [];
-  if (min === max) {
-    const pad = Math.abs(min) > 0 ? Math.abs(min) * 0.1 : 1;
-    min -= pad;
-    max += pad;
-  }
-  const raw = (max - min) / count;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
-  const ticks: number[] = [];
-  for (let v = Math.floor(min / step) * step; v <= max + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
-  if (ticks[ticks.length - 1]! < max) ticks.push(Number((ticks[ticks.length - 1]! + step).toPrecision(12)));
-  return ticks;
-}
 
 /** Formats a number compactly for axes and tables. */
 export function fmt(v: number | null | undefined, digits = 4): string {
@@ -33,24 +27,48 @@ export function fmt(v: number | null | undefined, digits = 4): string {
   return Number(v.toPrecision(digits)).toString();
 }
 
-/** A line chart with a legend and a data table. */
+/** The width of the element in CSS pixels, followed as it resizes (`fallback` before the first layout). */
+function useWidth(fallback: number): [Ref<HTMLElement>, number] {
+  const ref = useRef<HTMLElement>(null);
+  const [width, setWidth] = useState(fallback);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const read = () => setWidth(Math.round(el.getBoundingClientRect().width) || fallback);
+    read();
+    if (typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(read);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [fallback]);
+  return [ref, width];
+}
+
+/** Approximate width of `text` at the axes' 11 px font (no layout needed). */
+const textWidth = (text: string) => text.length * 6.6;
+
+/**
+ * A line chart with a legend and a data table, as wide as its container (the SVG is drawn at its pixel size, so
+ * the text keeps its size). Lines break at null values; thresholds are dashed horizontal lines.
+ */
 export function LineChart(props: {
   title: string;
   series: Series[];
   xLabel: string;
   yLabel?: string;
   xFormat?: (x: number) => string;
-  /** Evenly spaced ticks over the data's own range (time axes), instead of round numbers. */
-  tightX?: boolean;
+  /** A time axis (epoch milliseconds): round-time ticks, tight to the data, labelled in 24-hour time. */
+  time?: boolean;
+  /** Reference lines drawn across the plot. @default none */
+  thresholds?: Threshold[];
   id: string;
 }) {
   const { series, title } = props;
-  const xf = props.xFormat ?? ((x: number) => fmt(x));
+  const thresholds = props.thresholds ?? [];
+  const [ref, measured] = useWidth(640);
   const all = series.flatMap((s) => s.points);
-  const W = 640;
-  const H = 260;
-  const M = { top: 12, right: 40, bottom: 40, left: 56 };
-  if (all.length === 0) {
+  const range = valueRange(all, []);
+  if (all.length === 0 || range === null) {
     return (
       <figure class="chart" aria-labelledby={`${props.id}-cap`}>
         <figcaption id={`${props.id}-cap`}>{title}</figcaption>
@@ -58,46 +76,59 @@ export function LineChart(props: {
       </figure>
     );
   }
+  const yRange = valueRange(
+    all,
+    thresholds.map((t) => t.y),
+  )!;
   const xs = all.map((p) => p.x);
-  const ys = all.map((p) => p.y);
   const xMin = Math.min(...xs);
   const xMax = Math.max(...xs);
-  const xt = props.tightX
-    ? xMin === xMax
-      ? [xMin - 1, xMin, xMin + 1]
-      : Array.from({ length: 5 }, (_, i) => xMin + ((xMax - xMin) * i) / 4)
-    : niceTicks(xMin, xMax);
-  const yt = niceTicks(Math.min(...ys), Math.max(...ys));
-  const x0 = xt[0]!;
-  const x1 = xt[xt.length - 1]!;
-  const y0 = yt[0]!;
-  const y1 = yt[yt.length - 1]!;
+  const xAxis = props.time ? timeAxis(xMin, xMax, 5, -new Date().getTimezoneOffset()) : numberAxis(xMin, xMax);
+  const xf = props.xFormat ?? (props.time ? timeFormat(xMax - xMin) : (x: number) => fmt(x));
+  const yAxis = numberAxis(yRange.min, yRange.max);
+  const yTicks = tickLabels(yAxis.ticks, (t) => fmt(t, 3));
+  const W = Math.max(320, measured);
+  const H = 260;
+  const yLabelRoom = props.yLabel ? 20 : 0;
+  const left = Math.ceil(Math.max(40, ...yTicks.map((t) => textWidth(t.label) + 12)) + yLabelRoom);
+  const M = { top: 14, right: 24, bottom: 40, left };
+  const [x0, x1] = xAxis.domain;
+  const [y0, y1] = yAxis.domain;
   const sx = (x: number) => M.left + ((x - x0) / (x1 - x0 || 1)) * (W - M.left - M.right);
   const sy = (y: number) => H - M.bottom - ((y - y0) / (y1 - y0 || 1)) * (H - M.top - M.bottom);
+  // x labels that would overlap their neighbour are dropped (a narrow chart keeps every other one).
+  const xTicks: { value: number; label: string }[] = [];
+  for (const t of tickLabels(xAxis.ticks, xf)) {
+    const prev = xTicks[xTicks.length - 1];
+    if (prev && sx(t.value) - sx(prev.value) < (textWidth(prev.label) + textWidth(t.label)) / 2 + 8) continue;
+    xTicks.push(t);
+  }
   const steps = [...new Set(xs)].sort((a, b) => a - b);
   return (
-    <figure class="chart" aria-labelledby={`${props.id}-cap`}>
+    <figure class="chart" aria-labelledby={`${props.id}-cap`} ref={ref}>
       <figcaption id={`${props.id}-cap`}>{title}</figcaption>
       <svg
         viewBox={`0 0 ${W} ${H}`}
+        width={W}
+        height={H}
         role="img"
         aria-label={`${title}: ${series.length} series over ${props.xLabel}`}
         data-testid={`chart-${props.id}`}
       >
         <g class="grid">
-          {yt.map((t) => (
-            <line key={`y${t}`} x1={M.left} x2={W - M.right} y1={sy(t)} y2={sy(t)} stroke="#d0d0d0" />
+          {yTicks.map((t) => (
+            <line key={`y${t.value}`} x1={M.left} x2={W - M.right} y1={sy(t.value)} y2={sy(t.value)} stroke="#d0d0d0" />
           ))}
         </g>
         <g class="axis" fill="#1f1f1f" font-size="11">
-          {yt.map((t) => (
-            <text key={`yl${t}`} x={M.left - 6} y={sy(t) + 4} text-anchor="end">
-              {fmt(t, 3)}
+          {yTicks.map((t) => (
+            <text key={`yl${t.value}`} x={M.left - 6} y={sy(t.value) + 4} text-anchor="end">
+              {t.label}
             </text>
           ))}
-          {xt.map((t) => (
-            <text key={`xl${t}`} x={sx(t)} y={H - M.bottom + 16} text-anchor="middle">
-              {xf(t)}
+          {xTicks.map((t) => (
+            <text key={`xl${t.value}`} x={sx(t.value)} y={H - M.bottom + 16} text-anchor="middle">
+              {t.label}
             </text>
           ))}
           <text x={(M.left + W - M.right) / 2} y={H - 6} text-anchor="middle">
@@ -116,18 +147,39 @@ export function LineChart(props: {
           <line x1={M.left} x2={M.left} y1={M.top} y2={H - M.bottom} stroke="#1f1f1f" />
           <line x1={M.left} x2={W - M.right} y1={H - M.bottom} y2={H - M.bottom} stroke="#1f1f1f" />
         </g>
+        {thresholds.map((t) => (
+          <g key={`t${t.y}${t.label}`} class="threshold" data-threshold={t.y}>
+            <line
+              x1={M.left}
+              x2={W - M.right}
+              y1={sy(t.y)}
+              y2={sy(t.y)}
+              stroke="#8a4b00"
+              stroke-width="1.5"
+              stroke-dasharray="6 4"
+            />
+            <text x={W - M.right - 4} y={sy(t.y) - 4} text-anchor="end" font-size="11" fill="#8a4b00">
+              {t.label}
+            </text>
+          </g>
+        ))}
         {series.map((s, i) => {
           const color = PALETTE[i % PALETTE.length]!;
-          const pts = [...s.points].sort((a, b) => a.x - b.x);
+          const runs = lineRuns(s.points);
           return (
             <g key={s.label} class="series" data-series={s.label}>
-              <polyline
-                fill="none"
-                stroke={color}
-                stroke-width="2"
-                points={pts.map((p) => `${sx(p.x)},${sy(p.y)}`).join(' ')}
-              />
-              {pts.map((p) => (
+              {runs
+                .filter((run) => run.length > 1)
+                .map((run) => (
+                  <polyline
+                    key={run[0]!.x}
+                    fill="none"
+                    stroke={color}
+                    stroke-width="2"
+                    points={run.map((p) => `${sx(p.x)},${sy(p.y)}`).join(' ')}
+                  />
+                ))}
+              {runs.flat().map((p) => (
                 <circle key={p.x} cx={sx(p.x)} cy={sy(p.y)} r="3" fill={color}>
                   <title>{`${s.label} · ${props.xLabel} ${xf(p.x)}: ${fmt(p.y)}`}</title>
                 </circle>

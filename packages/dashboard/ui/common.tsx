@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { ApiError } from './api.js';
+import { dateTime } from './chart-scale.js';
 
 /** Shows a load's error (with field paths for a 400) or a loading line. */
 export function Status(props: { error: Error | undefined; loading: boolean }) {
@@ -36,11 +37,11 @@ export function ErrorBox(props: { error: Error }) {
   );
 }
 
-/** A local date-time for tables. */
+/** A local date-time for tables, `YYYY-MM-DD HH:MM:SS` on the 24-hour clock the time axes use. */
 export function when(iso: string | null | undefined): string {
   if (!iso) return '–';
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+  const ms = new Date(iso).getTime();
+  return Number.isNaN(ms) ? iso : dateTime(ms);
 }
 
 /** A section with a heading. */

@@ -1,5 +1,5 @@
 import { qs } from './api.js';
-import { fmt, LineChart } from './chart.js';
+import { fmt, LineChart, type Threshold } from './chart.js';
 import { DataTable, Section, SelectField, Status, when } from './common.js';
 import { useApi } from './hooks.js';
 import type { MonitoringSeries } from './types.js';
@@ -81,14 +81,29 @@ function CurrentWindow(props: { current: Current }) {
   );
 }
 
-const time = (ms: number) => {
-  const d = new Date(ms);
-  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}:${String(d.getSeconds()).padStart(2, '0')}`;
-};
+/** A chart over the monitoring window: time on the x axis (24-hour clock), tight to the data. */
+function TimeChart(props: Omit<Parameters<typeof LineChart>[0], 'xLabel' | 'xFormat' | 'time'>) {
+  return <LineChart xLabel="time" time {...props} />;
+}
 
-/** A chart over the monitoring window: time on the x axis, tight to the data. */
-function TimeChart(props: Omit<Parameters<typeof LineChart>[0], 'xLabel' | 'xFormat' | 'tightX'>) {
-  return <LineChart xLabel="time" xFormat={time} tightX {...props} />;
+/**
+ * The drift thresholds of the columns drawn, one line per distinct threshold (a p-value test's and a distance's
+ * differ), labelled with the tests that use it: "threshold 0.05 (ks)".
+ */
+function driftThresholds(buckets: MonitoringSeries['buckets']): Threshold[] {
+  const byValue = new Map<number, Set<string>>();
+  for (const b of buckets) {
+    for (const d of b.drift) {
+      if (d.threshold === null) continue;
+      const tests = byValue.get(d.threshold) ?? new Set<string>();
+      tests.add(d.test);
+      byValue.set(d.threshold, tests);
+    }
+  }
+  return [...byValue.entries()].map(([y, tests]) => ({
+    y,
+    label: `threshold ${fmt(y)} (${[...tests].sort().join(', ')})`,
+  }));
 }
 
 /** Requests, latency, drift per column, accuracy from feedback, alerts and retraining decisions of a model. */
@@ -99,13 +114,15 @@ export function MonitoringPage(props: { query: URLSearchParams }) {
   const series = useApi<MonitoringSeries>(chosen ? `monitoring${qs({ model: chosen, buckets })}` : null);
   const s = series.data;
   const mid = (b: { from: string; to: string }) => (new Date(b.from).getTime() + new Date(b.to).getTime()) / 2;
-  const used = s?.buckets.filter((b) => b.predictions > 0) ?? [];
-  /** One point per used bucket that has a value for `key`. */
+  const all = s?.buckets ?? [];
+  const used = all.filter((b) => b.predictions > 0);
+  /**
+   * One point per bucket. A bucket without predictions is a gap (null: latency and accuracy are unknown there, and
+   * the line must not bridge it), except for counts, where zero is the truth.
+   */
   const points = (key: 'requests' | 'latencyP50' | 'latencyP95' | 'accuracy') =>
-    used.flatMap((b) => {
-      const y = b[key];
-      return y === null ? [] : [{ x: mid(b), y }];
-    });
+    all.map((b) => ({ x: mid(b), y: key === 'requests' ? b.requests : b.predictions > 0 ? b[key] : null }));
+  const accuracyMin = s?.current?.minimums.accuracy;
   return (
     <div>
       <h1>Monitoring</h1>
@@ -203,6 +220,7 @@ export function MonitoringPage(props: { query: URLSearchParams }) {
                   points: points('accuracy'),
                 },
               ]}
+              thresholds={accuracyMin === undefined ? [] : [{ y: accuracyMin, label: `minimum ${fmt(accuracyMin)}` }]}
             />
           </Section>
           <Section title="Drift per column" id="mon-drift">
@@ -217,11 +235,9 @@ export function MonitoringPage(props: { query: URLSearchParams }) {
                 title="Drift score per column (p-value for p-value tests, distance otherwise)"
                 series={s.columns.map((c) => ({
                   label: c,
-                  points: used.flatMap((b) => {
-                    const d = b.drift.find((x) => x.column === c);
-                    return d ? [{ x: mid(b), y: d.score }] : [];
-                  }),
+                  points: all.map((b) => ({ x: mid(b), y: b.drift.find((x) => x.column === c)?.score ?? null })),
                 }))}
+                thresholds={driftThresholds(all)}
               />
             )}
           </Section>

@@ -21,6 +21,26 @@ describe('textDrift', () => {
     expect(net_words).toContain(r.topCurrentTokens[0]);
   });
 
+  it('leaves English stop-words out of the token histogram and the typical tokens (the figures keep them)', () => {
+    const current = sentences(300, [...net_words, ...common], 10, 2);
+    const r = textDrift(reference, current);
+    if (r.histogram.kind !== 'categorical') throw new Error('expected a categorical histogram');
+    // "the", "my", "is", "not" are among the most frequent tokens of both sides, and not shown
+    expect(r.histogram.labels.length).toBeGreaterThan(10);
+    for (const stop of ['the', 'my', 'is', 'not', 'again']) {
+      expect(r.histogram.labels).not.toContain(stop);
+      expect(r.topCurrentTokens).not.toContain(stop);
+    }
+    expect(r.histogram.labels).toEqual(expect.arrayContaining(['working', 'urgent', 'vpn', 'printer']));
+    // the same data without the filter in the figures: a stop-word-only shift is still measured
+    const shifted = textDrift(
+      sentences(300, ['the', 'a', 'of', 'printer'], 6, 5),
+      sentences(300, ['is', 'are', 'to', 'printer'], 6, 6),
+    );
+    expect(shifted.drifted).toBe(true);
+    if (shifted.histogram.kind === 'categorical') expect(shifted.histogram.labels).toEqual(['printer']);
+  });
+
   it('finds no drift in text from the same distribution', () => {
     const current = sentences(300, [...it_words, ...common], 10, 3);
     const r = textDrift(reference, current);

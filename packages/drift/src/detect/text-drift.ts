@@ -3,6 +3,7 @@ import { hashString, seededRandom } from '../profile/rng.js';
 import { quantileSorted } from '../profile/summary.js';
 import { tokenize } from '../profile/tokenize.js';
 import type { DriftHistogram, TextDrift } from './schema.js';
+import { isContentToken } from './stop-words.js';
 
 /** Options of {@link textDrift}. */
 export interface TextDriftOptions {
@@ -18,7 +19,7 @@ export interface TextDriftOptions {
   permutations?: number;
   /** Most frequent tokens compared by the token distance. @default 1000 */
   topTokens?: number;
-  /** Tokens shown in the histogram. @default 20 */
+  /** Tokens shown in the histogram: the most frequent ones that are not English stop-words. @default 20 */
   histogramTokens?: number;
 }
 
@@ -109,14 +110,17 @@ export function textDrift(
   permuted.sort();
   const permutationBaseline = permutations > 0 ? quantileSorted(permuted, 0.95) : 0.5;
 
+  // What a person reads (the histogram, the typical tokens) leaves out English stop-words; the figures above use
+  // every token.
+  const content = combined.map((x) => x.token).filter(isContentToken);
   const weighted = top
-    .filter((t) => curCounts.has(t))
+    .filter((t) => curCounts.has(t) && isContentToken(t))
     .map((t) => ({ t, w: model.weight(t) }))
     .filter((x) => x.w > 0)
     .sort((a, b) => b.w - a.w || (a.t < b.t ? -1 : 1))
     .slice(0, 10)
     .map((x) => x.t);
-  const shown = top.slice(0, options.histogramTokens ?? 20);
+  const shown = content.slice(0, options.histogramTokens ?? 20);
   return {
     auc,
     permutationBaseline,

@@ -39,7 +39,7 @@ th{background:#f0f4f8}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .alert{background:#ffebee;border:2px solid #c62828;color:#7f1d1d}.warn{background:#fff8e1;border:1px solid #f9a825}
 .alert ul,.warn ul{margin:4px 0 0;padding-left:20px}.alert li,.warn li{margin:2px 0}
 .legend span{display:inline-block;width:10px;height:10px;border-radius:2px;margin:0 4px 0 10px;vertical-align:middle}
-svg{display:block;max-width:100%}svg text{font:10px system-ui,sans-serif;fill:#616e7c}
+svg{display:block;max-width:100%;height:auto}svg text{font:10px system-ui,sans-serif;fill:#616e7c}
 `;
 
 /** Wraps a body in a self-contained HTML page: inline CSS, no scripts, no external resources. */
@@ -86,20 +86,47 @@ export interface BarChartOptions {
 /** Colours of the reference and current series. */
 export const COLORS = { reference: '#5c6bc0', current: '#ef6c00' } as const;
 
-/** Renders overlaid bars (one semi-transparent layer per series) as an inline SVG element. */
+/** Estimated width in pixels of `text` in the reports' 10 px chart font (0.6 em per character, conservative). */
+export function labelWidth(text: string, fontSize = 10): number {
+  return [...text].length * fontSize * 0.6;
+}
+
+/** Rotation of category labels, degrees counter-clockwise. */
+const LABEL_ANGLE = 30;
+
+/**
+ * Renders overlaid bars (one semi-transparent layer per series) as an inline SVG element. Rotated category labels
+ * get the room they need: the plot starts right of the longest label's horizontal extent and the chart grows
+ * downwards by its vertical extent, so no label is cut at the left or bottom edge.
+ */
 export function barChartSvg(o: BarChartOptions): string {
   const width = o.width ?? 340;
-  const height = o.height ?? 150;
-  const bottom = o.showLabels ? 34 : 16;
-  const plotH = height - bottom - 6;
   const n = Math.max(o.labels.length, 1);
-  const slot = (width - 8) / n;
+  const shown = (label: string) => (label.length > 10 ? `${label.slice(0, 9)}…` : label);
+  const cos = Math.cos((LABEL_ANGLE * Math.PI) / 180);
+  const sin = Math.sin((LABEL_ANGLE * Math.PI) / 180);
+  // A label anchored at its end under its bar's centre reaches left by its width · cos and down by width · sin.
+  let left = 4;
+  let labelDrop = 0;
+  if (o.showLabels) {
+    const slot0 = (width - 8) / n;
+    for (let i = 0; i < o.labels.length; i++) {
+      const w = labelWidth(shown(o.labels[i] ?? '')) + 4;
+      left = Math.max(left, w * cos - (i * slot0 + slot0 / 2) + 4);
+      labelDrop = Math.max(labelDrop, w * sin);
+    }
+    left = Math.min(Math.ceil(left), Math.floor(width / 2));
+  }
+  const height = Math.max(o.height ?? 150, o.showLabels ? 110 + Math.ceil(labelDrop) : 0);
+  const bottom = o.showLabels ? 18 + Math.ceil(labelDrop) : 16;
+  const plotH = height - bottom - 6;
+  const slot = (width - left - 4) / n;
   let max = 0;
   for (const s of o.series) for (const v of s.values) if (Number.isFinite(v) && v > max) max = v;
   const parts: string[] = [
     `<svg width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeHtml(o.title)}">`,
     `<title>${escapeHtml(o.title)}</title>`,
-    `<line x1="4" y1="${plotH + 6}" x2="${width - 4}" y2="${plotH + 6}" stroke="#9aa5b1"/>`,
+    `<line x1="${left}" y1="${plotH + 6}" x2="${width - 4}" y2="${plotH + 6}" stroke="#9aa5b1"/>`,
   ];
   for (const s of o.series) {
     parts.push(`<g fill="${escapeHtml(s.color)}" fill-opacity="0.55">`);
@@ -107,7 +134,7 @@ export function barChartSvg(o: BarChartOptions): string {
       const v = s.values[i] as number;
       if (!(v > 0) || max === 0) continue;
       const h = Math.max((v / max) * plotH, 0.5);
-      const x = 4 + i * slot + (slot > 3 ? 0.5 : 0);
+      const x = left + i * slot + (slot > 3 ? 0.5 : 0);
       const w = Math.max(slot - (slot > 3 ? 1 : 0), 0.5);
       parts.push(
         `<rect x="${x.toFixed(1)}" y="${(plotH + 6 - h).toFixed(1)}" width="${w.toFixed(1)}" height="${h.toFixed(1)}">` +
@@ -117,18 +144,19 @@ export function barChartSvg(o: BarChartOptions): string {
     parts.push('</g>');
   }
   if (o.axis) {
-    parts.push(`<text x="4" y="${height - 3}">${escapeHtml(o.axis[0])}</text>`);
+    parts.push(`<text x="${left}" y="${height - 3}">${escapeHtml(o.axis[0])}</text>`);
     parts.push(`<text x="${width - 4}" y="${height - 3}" text-anchor="end">${escapeHtml(o.axis[1])}</text>`);
   }
   if (o.showLabels) {
     // Thin the labels so rotated text never overlaps (every k-th label when slots are narrow).
     const every = Math.max(1, Math.ceil(24 / slot));
+    const y = plotH + 18;
     for (let i = 0; i < o.labels.length; i += every) {
       const label = o.labels[i] ?? '';
-      const short = label.length > 10 ? `${label.slice(0, 9)}…` : label;
-      const x = 4 + i * slot + slot / 2;
+      const x = left + i * slot + slot / 2;
       parts.push(
-        `<text x="${x.toFixed(1)}" y="${plotH + 18}" text-anchor="end" transform="rotate(-30 ${x.toFixed(1)} ${plotH + 18})">${escapeHtml(short)}</text>`,
+        `<text x="${x.toFixed(1)}" y="${y}" text-anchor="end" transform="rotate(-${LABEL_ANGLE} ${x.toFixed(1)} ${y})">` +
+          `${escapeHtml(shown(label))}${shown(label) === label ? '' : `<title>${escapeHtml(label)}</title>`}</text>`,
       );
     }
   }

@@ -123,10 +123,12 @@ function verdict(c: ColumnDrift): string {
   return c.drifted ? '<span class="tag bad">drift</span>' : '<span class="tag good">no drift</span>';
 }
 
+/** The figures of a test: the statistic and the p-value (never a bare "0": below double precision it is "< 1e-300"). */
 function scoreText(c: ColumnDrift): string {
-  return c.testKind === 'p-value'
-    ? `p = ${formatNumber(c.score)} (drift if ≤ ${formatNumber(c.threshold)})`
-    : `${formatNumber(c.score)} (drift if ≥ ${formatNumber(c.threshold)})`;
+  if (c.testKind !== 'p-value') return `${formatNumber(c.score)} (drift if ≥ ${formatNumber(c.threshold)})`;
+  const p = c.score === 0 ? 'p < 1e-300' : `p = ${formatNumber(c.score)}`;
+  const stat = c.statistic === null ? '' : `statistic ${formatNumber(c.statistic)}, `;
+  return `${stat}${p} (drift if p ≤ ${formatNumber(c.threshold)})`;
 }
 
 function summaryTable(columns: ColumnDrift[]): string {

@@ -3,7 +3,7 @@ import { collect, examples, positiveInt, type RegisterCommands } from '../_share
 
 const handlers = () => import('./handlers.js');
 
-/** `mlops models ls|versions|aliases|promote|rollback`: the model registry, in-process or over `--server`. */
+/** `mlops models ls|versions|aliases|history|audit|promote|rollback`: the model registry, in-process or over `--server`. */
 export const registerModels: RegisterCommands = (program, host) => {
   const models = program
     .command('models')
@@ -14,6 +14,8 @@ export const registerModels: RegisterCommands = (program, host) => {
         ['mlops models ls', 'models and their aliases'],
         ['mlops models promote churn 3 --gate "accuracy>=0.9" --gate "f1>=incumbent-0.01"', 'gated promotion'],
         ['mlops models rollback churn', 'production back to the previous version'],
+        ['mlops models history churn --alias production', 'where production pointed over time'],
+        ['mlops models audit churn', 'who changed what, when and why'],
         ['mlops --server http://127.0.0.1:8080 models ls', 'against a running server'],
       ]),
     );
@@ -52,6 +54,52 @@ export const registerModels: RegisterCommands = (program, host) => {
     .addHelpText('after', examples([['mlops models aliases churn', 'production → v3, staging → v4']]))
     .action((model, _opts, cmd) =>
       host.run(cmd, async (ctx, out) => (await handlers()).modelsAliases({ model }, ctx, out)),
+    );
+
+  models
+    .command('history')
+    .description("an alias's history: every move (set, promote, rollback, delete), newest first")
+    .argument('<model>', 'model name')
+    .option('-a, --alias <alias>', 'only this alias (default: every alias of the model)')
+    .option('--limit <n>', 'most entries listed', '100')
+    .addHelpText(
+      'after',
+      examples([
+        ['mlops models history churn --alias production', 'where production pointed, when, who moved it and why'],
+        ['mlops models history churn --json', 'every alias, as JSON'],
+      ]),
+    )
+    .action((model, opts, cmd) =>
+      host.run(cmd, async (ctx, out) => {
+        const limit = positiveInt(opts.limit, 'limit');
+        return (await handlers()).modelsHistory({ model, alias: opts.alias, limit }, ctx, out);
+      }),
+    );
+
+  models
+    .command('audit')
+    .description("the registry's audit log: every write with who, when and why, newest first")
+    .argument('[model]', 'only entries of this model (default: every model)')
+    .option('--action <action>', 'only this action (e.g. alias.promoted, alias.rolled-back, version.created)')
+    .option('--principal <who>', 'only entries by this principal')
+    .option('--limit <n>', 'most entries listed', '100')
+    .addHelpText(
+      'after',
+      examples([
+        ['mlops models audit churn', "churn's audit log"],
+        ['mlops models audit --action alias.rolled-back', 'every rollback'],
+        ['mlops --server http://127.0.0.1:8080 models audit --json', "a running server's audit log, as JSON"],
+      ]),
+    )
+    .action((model, opts, cmd) =>
+      host.run(cmd, async (ctx, out) => {
+        const limit = positiveInt(opts.limit, 'limit');
+        return (await handlers()).modelsAudit(
+          { model, action: opts.action, principal: opts.principal, limit },
+          ctx,
+          out,
+        );
+      }),
     );
 
   models

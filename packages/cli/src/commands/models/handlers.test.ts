@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliContext, createCliContext } from '../../context.js';
 import { bufferSink, createOutput } from '../../output.js';
-import { modelsAliases, modelsLs, modelsPromote, modelsRollback, modelsVersions } from './handlers.js';
+import {
+  modelsAliases,
+  modelsAudit,
+  modelsHistory,
+  modelsLs,
+  modelsPromote,
+  modelsRollback,
+  modelsVersions,
+} from './handlers.js';
 
 let ctx: CliContext;
 const sinks = () => {
@@ -67,5 +75,34 @@ describe('models command functions (in-process registry)', () => {
     await modelsAliases({ model: 'm' }, ctx, aliases.out);
     expect(aliases.stdout.text).toMatch(/production\s+1\s/);
     await expect(modelsVersions({ model: 'nope' }, ctx, sinks().out)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it("history lists an alias's moves newest first; audit lists the log, filtered by model and action", async () => {
+    const history = sinks();
+    await modelsHistory({ model: 'm', alias: 'production' }, ctx, history.out);
+    const lines = history.stdout.text.trim().split('\n');
+    expect(lines[0]).toMatch(/^AT\s+ALIAS\s+ACTION\s+FROM\s+TO\s+BY\s+REASON$/);
+    // set to v1, promoted to v2 ("better"), rolled back to v1: newest first
+    expect(lines.slice(1).map((l) => l.split(/\s{2,}/).slice(1, 5))).toEqual([
+      ['production', 'rollback', 'v2', 'v1'],
+      ['production', 'promote', 'v1', 'v2'],
+      ['production', 'promote', '-', 'v1'],
+    ]);
+    expect(lines[2]).toContain('better');
+    const none = sinks();
+    await modelsHistory({ model: 'm', alias: 'staging' }, ctx, none.out);
+    expect(none.stdout.text).toBe('No alias history for m staging.\n');
+    await expect(modelsHistory({ model: 'nope' }, ctx, sinks().out)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+
+    const audit = sinks();
+    await modelsAudit({ model: 'm' }, ctx, audit.out);
+    expect(audit.stdout.text).toMatch(/^AT\s+ACTION\s+MODEL\s+VERSION\s+ALIAS\s+FROM\s+BY\s+REASON\n/);
+    expect(audit.stdout.text).toContain('alias.rolled-back');
+    expect(audit.stdout.text).toContain('version.created');
+    const rollbacks = sinks();
+    await modelsAudit({ action: 'alias.rolled-back' }, ctx, rollbacks.out);
+    const rows = rollbacks.stdout.text.trim().split('\n').slice(1);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatch(/alias\.rolled-back\s+m\s+v1\s+production\s+v2/);
   });
 });

@@ -101,6 +101,104 @@ export async function modelsAliases(opts: { model: string }, ctx: CliContext, ou
   );
 }
 
+/** Options of {@link modelsHistory}. */
+export interface ModelsHistoryOptions {
+  model: string;
+  /**
+   * Only this alias.
+   * @default undefined (every alias of the model)
+   */
+  alias?: string;
+  /**
+   * Most entries listed.
+   * @default 100
+   */
+  limit?: number;
+}
+
+const versionText = (v: number | null) => (v === null ? '-' : `v${v}`);
+
+/** `mlops models history`: the moves of a model's aliases (or of one alias), newest first. */
+export async function modelsHistory(opts: ModelsHistoryOptions, ctx: CliContext, out: Output): Promise<void> {
+  const registry = await ctx.registry();
+  await registry.getModel(opts.model); // NOT_FOUND for an unknown model rather than an empty list
+  const page = await registry.aliasHistory({
+    model: opts.model,
+    ...(opts.alias ? { alias: opts.alias } : {}),
+    limit: opts.limit ?? 100,
+  });
+  const what = opts.alias ? `${opts.model} ${opts.alias}` : opts.model;
+  out.result({ model: opts.model, alias: opts.alias ?? null, history: page.items, nextCursor: page.nextCursor }, () =>
+    page.items.length === 0
+      ? `No alias history for ${what}.`
+      : formatTable(
+          ['AT', 'ALIAS', 'ACTION', 'FROM', 'TO', 'BY', 'REASON'],
+          page.items.map((h) => [
+            h.at,
+            h.alias,
+            h.action,
+            versionText(h.fromVersion),
+            versionText(h.toVersion),
+            h.principal,
+            h.reason ?? '',
+          ]),
+        ),
+  );
+}
+
+/** Options of {@link modelsAudit}. */
+export interface ModelsAuditOptions {
+  /**
+   * Only entries of this model.
+   * @default undefined (every model)
+   */
+  model?: string;
+  /**
+   * Only this action (`alias.promoted`, `version.created`, …).
+   * @default undefined
+   */
+  action?: string;
+  /**
+   * Only entries by this principal.
+   * @default undefined
+   */
+  principal?: string;
+  /**
+   * Most entries listed.
+   * @default 100
+   */
+  limit?: number;
+}
+
+/** `mlops models audit`: the registry's audit log, newest first. */
+export async function modelsAudit(opts: ModelsAuditOptions, ctx: CliContext, out: Output): Promise<void> {
+  const registry = await ctx.registry();
+  if (opts.model) await registry.getModel(opts.model);
+  const page = await registry.listAudit({
+    ...(opts.model ? { model: opts.model } : {}),
+    ...(opts.action ? { action: opts.action } : {}),
+    ...(opts.principal ? { principal: opts.principal } : {}),
+    limit: opts.limit ?? 100,
+  });
+  out.result({ entries: page.items, nextCursor: page.nextCursor }, () =>
+    page.items.length === 0
+      ? 'No audit entries.'
+      : formatTable(
+          ['AT', 'ACTION', 'MODEL', 'VERSION', 'ALIAS', 'FROM', 'BY', 'REASON'],
+          page.items.map((e) => [
+            e.at,
+            e.action,
+            e.model ?? '',
+            e.version === null ? '' : `v${e.version}`,
+            e.alias ?? '',
+            e.fromVersion === null ? '' : `v${e.fromVersion}`,
+            e.principal,
+            e.reason ?? '',
+          ]),
+        ),
+  );
+}
+
 /** Options of {@link modelsPromote}. */
 export interface ModelsPromoteOptions {
   model: string;
