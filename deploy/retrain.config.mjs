@@ -12,10 +12,15 @@
 //             same held-out rows (the 20% the candidate did not train on; `compare`, pipelines' fair gates); the policy
 //             promotes on pass.
 //
+// The same module seeds a new deployment: `mlops retrain deploy/retrain.config.mjs --export createSeedPolicy` trains and
+// registers the first version and points the alias at it (see createSeedPolicy). `mlops` reads and writes model
+// packages and datasets in the object store of `--objects` / MLOPS_OBJECTS: a folder, or s3://bucket/prefix shared by
+// every replica and job (@mlops/plugin-s3; credentials from the AWS environment).
+//
 // Plain ESM JavaScript using published packages only, so the image runs it without a TypeScript toolchain.
 // Configuration (environment; every variable is optional except that the model and the dataset must exist):
 //
-//   MLOPS_MODEL                 registered model to retrain                        default it-tickets
+//   MLOPS_MODEL                 registered model to retrain                        default ticket-topic
 //   MLOPS_MODEL_ALIAS           alias that is served and promoted                  default production
 //   MLOPS_RETRAIN_DATASET       dataset name (`mlops data add … --name`), a CSV    default = MLOPS_MODEL
 //   MLOPS_RETRAIN_TEXT_COLUMN   text column of the CSV and model input             default text
@@ -46,7 +51,7 @@ const positiveInt = z.coerce.number().int().min(1);
 
 /** The configuration read from the environment (zod: a typo'd threshold fails the job with the variable's name). */
 export const retrainEnvSchema = z.object({
-  MLOPS_MODEL: z.string().min(1).default('it-tickets'),
+  MLOPS_MODEL: z.string().min(1).default('ticket-topic'),
   MLOPS_MODEL_ALIAS: z.string().min(1).default('production'),
   MLOPS_RETRAIN_DATASET: z.string().min(1).optional(),
   MLOPS_RETRAIN_TEXT_COLUMN: z.string().min(1).default('text'),
@@ -146,16 +151,145 @@ export async function loadFeedback({ store, model, textColumn, days, now = new D
 }
 
 /**
+ * Trains the text classifier on the newest version of the dataset (plus, with `feedback`, every prediction labelled by
+ * feedback in the last MLOPS_RETRAIN_FEEDBACK_DAYS), saves its model package in `objects`, registers it as a new
+ * version of MLOPS_MODEL with its reference profile, and returns the version and the held-out rows it did not train on.
+ */
+export async function trainAndRegister({ store, registry, objects, env, feedback: withFeedback, tags, describe }) {
+  const model = env.MLOPS_MODEL;
+  const dataset = env.MLOPS_RETRAIN_DATASET ?? model;
+  const textColumn = env.MLOPS_RETRAIN_TEXT_COLUMN;
+  const labelColumn = env.MLOPS_RETRAIN_LABEL_COLUMN;
+  const tfidf = { column: textColumn, ngramRange: [1, 2], sublinearTf: true };
+  const data = await loadLatestDataset({ store, objects, name: dataset, textColumn, labelColumn });
+  const feedback = withFeedback
+    ? await loadFeedback({ store, model, textColumn, days: env.MLOPS_RETRAIN_FEEDBACK_DAYS })
+    : { texts: [], labels: [] };
+  const texts = [...data.texts, ...feedback.texts];
+  const labels = [...data.labels, ...feedback.labels];
+  if (new Set(labels).size < 2) throw new Error(`need at least two classes to train, got ${new Set(labels).size}`);
+  const split = stratifiedSplit(labels, 0.2, env.MLOPS_RETRAIN_SEED);
+  const pick = (idx, xs) => idx.map((i) => xs[i]);
+  const trainTexts = pick(split.train, texts);
+  const { fitted, output } = preprocessingPipeline([tfidfVectorizer(tfidf)]).fitTransform({
+    [textColumn]: trainTexts,
+  });
+  const trained = await linearTrainer({ C: env.MLOPS_RETRAIN_C, maxIter: 200 }).fit(
+    { x: output, y: pick(split.train, labels) },
+    {},
+  );
+  const testTexts = pick(split.test, texts);
+  const predicted = Array.from(trained.predict(fitted.transform({ [textColumn]: testTexts })), String);
+  const report = classificationReport(pick(split.test, labels), predicted);
+  const metrics = { accuracy: report.accuracy, macro_f1: report.macro.f1 };
+  const signature = {
+    inputs: [{ name: textColumn, type: 'string' }],
+    outputs: linearOutputSignature(trained),
+  };
+  const pkg = await saveModelPackage({
+    objects,
+    store,
+    flavor: linearFlavor(),
+    model: trained,
+    signature,
+    preprocessing: fitted,
+    metrics,
+    lineage: { datasetVersions: [`${dataset}@${data.version}`] },
+  });
+  const trainPredicted = Array.from(trained.predict(output), String);
+  const profile = createProfile(
+    { [textColumn]: trainTexts, label: trainPredicted },
+    { seed: env.MLOPS_RETRAIN_SEED, columnMapping: { text: [textColumn], prediction: 'label' } },
+  );
+  const v = await registry.createVersion({
+    model,
+    packageDigest: pkg.digest,
+    flavor: linearFlavor().name,
+    signature,
+    profile,
+    metrics,
+    datasetVersions: [{ name: dataset, version: data.version }],
+    tags: {
+      ...tags,
+      trainRows: String(split.train.length),
+      testRows: String(split.test.length),
+      feedbackRows: String(feedback.texts.length),
+    },
+    description: describe(`${dataset}@${data.version.slice(0, 12)} + ${feedback.texts.length} feedback labels`),
+  });
+  return {
+    version: v.version,
+    metrics,
+    holdout: {
+      name: `held-out ${Math.round(0.2 * 100)}% of ${dataset}@${data.version.slice(0, 12)} + feedback`,
+      inputs: { [textColumn]: testTexts },
+      labels: pick(split.test, labels),
+      datasetVersion: `${dataset}@${data.version}`,
+    },
+  };
+}
+
+/**
+ * The seed step of a new deployment, through the same command: `mlops retrain deploy/retrain.config.mjs --export
+ * createSeedPolicy`. While MLOPS_MODEL has no version behind MLOPS_MODEL_ALIAS, it trains the first version on the
+ * dataset (as `createPolicy` retrains, without feedback), registers it and points the alias at it (compare-and-set on
+ * "no alias yet", so two seeds racing make one winner); once the alias exists it does nothing (exit 0). A policy-like
+ * object (`evaluate`, `runOnce`) for `mlops retrain`.
+ * @param {{ store: import('@mlops/core').Store, registry: import('@mlops/registry').Registry, objects: import('@mlops/core').ObjectStore }} ctx
+ */
+export function createSeedPolicy({ store, registry, objects }, env = readRetrainEnv()) {
+  const model = env.MLOPS_MODEL;
+  const alias = env.MLOPS_MODEL_ALIAS;
+  const current = async () => {
+    try {
+      return await registry.resolve({ model, alias });
+    } catch (err) {
+      if (err?.code === 'NOT_FOUND') return undefined;
+      throw err;
+    }
+  };
+  return {
+    model,
+    alias,
+    async evaluate() {
+      const incumbent = await current();
+      return incumbent
+        ? { triggered: false, version: incumbent.version, reasons: [] }
+        : { triggered: true, reasons: [{ trigger: 'seed', detail: `${model}@${alias} does not exist yet` }] };
+    },
+    async runOnce() {
+      const incumbent = await current();
+      if (incumbent) return { status: 'no-action', incumbentVersion: incumbent.version, candidateVersion: null };
+      const { version, metrics } = await trainAndRegister({
+        store,
+        registry,
+        objects,
+        env,
+        feedback: false,
+        tags: { trigger: 'seed' },
+        describe: (d) => `seed: first version, trained on ${d}`,
+      });
+      await registry.promote({
+        model,
+        alias,
+        version,
+        expectedIncumbent: null,
+        principal: 'retrain-job',
+        reason: 'seed: first version',
+      });
+      return { status: 'promoted', candidateVersion: version, incumbentVersion: null, metrics };
+    },
+  };
+}
+
+/**
  * The policy factory `mlops retrain` calls with the resources it opened from its flags (`--store`, `--objects`).
  * @param {{ store: import('@mlops/core').Store, registry: import('@mlops/registry').Registry, objects: import('@mlops/core').ObjectStore }} ctx
  */
 export function createPolicy({ store, registry, objects }, env = readRetrainEnv()) {
   const model = env.MLOPS_MODEL;
   const alias = env.MLOPS_MODEL_ALIAS;
-  const dataset = env.MLOPS_RETRAIN_DATASET ?? model;
   const textColumn = env.MLOPS_RETRAIN_TEXT_COLUMN;
-  const labelColumn = env.MLOPS_RETRAIN_LABEL_COLUMN;
-  const tfidf = { column: textColumn, ngramRange: [1, 2], sublinearTf: true };
 
   return createContinuousTrainingPolicy({
     store,
@@ -185,70 +319,17 @@ export function createPolicy({ store, registry, objects }, env = readRetrainEnv(
     },
     principal: 'retrain-job',
     retrain: async (ctx) => {
-      const data = await loadLatestDataset({ store, objects, name: dataset, textColumn, labelColumn });
-      const feedback = await loadFeedback({ store, model, textColumn, days: env.MLOPS_RETRAIN_FEEDBACK_DAYS });
-      const texts = [...data.texts, ...feedback.texts];
-      const labels = [...data.labels, ...feedback.labels];
-      if (new Set(labels).size < 2) throw new Error(`need at least two classes to train, got ${new Set(labels).size}`);
-      const split = stratifiedSplit(labels, 0.2, env.MLOPS_RETRAIN_SEED);
-      const pick = (idx, xs) => idx.map((i) => xs[i]);
-      const trainTexts = pick(split.train, texts);
-      const { fitted, output } = preprocessingPipeline([tfidfVectorizer(tfidf)]).fitTransform({
-        [textColumn]: trainTexts,
-      });
-      const trained = await linearTrainer({ C: env.MLOPS_RETRAIN_C, maxIter: 200 }).fit(
-        { x: output, y: pick(split.train, labels) },
-        {},
-      );
-      const testTexts = pick(split.test, texts);
-      const predicted = Array.from(trained.predict(fitted.transform({ [textColumn]: testTexts })), String);
-      const report = classificationReport(pick(split.test, labels), predicted);
-      const metrics = { accuracy: report.accuracy, macro_f1: report.macro.f1 };
-      const signature = {
-        inputs: [{ name: textColumn, type: 'string' }],
-        outputs: linearOutputSignature(trained),
-      };
-      const pkg = await saveModelPackage({
-        objects,
+      const trigger = ctx.reasons.map((r) => r.trigger).join(',');
+      const { version, holdout } = await trainAndRegister({
         store,
-        flavor: linearFlavor(),
-        model: trained,
-        signature,
-        preprocessing: fitted,
-        metrics,
-        lineage: { datasetVersions: [`${dataset}@${data.version}`] },
+        registry,
+        objects,
+        env,
+        feedback: true,
+        tags: { trigger, retrainDecision: ctx.decisionId },
+        describe: (d) => `retrained by ${trigger.replaceAll(',', ', ')} on ${d}`,
       });
-      const trainPredicted = Array.from(trained.predict(output), String);
-      const profile = createProfile(
-        { [textColumn]: trainTexts, label: trainPredicted },
-        { seed: env.MLOPS_RETRAIN_SEED, columnMapping: { text: [textColumn], prediction: 'label' } },
-      );
-      const v = await registry.createVersion({
-        model,
-        packageDigest: pkg.digest,
-        flavor: linearFlavor().name,
-        signature,
-        profile,
-        metrics,
-        datasetVersions: [{ name: dataset, version: data.version }],
-        tags: {
-          trigger: ctx.reasons.map((r) => r.trigger).join(','),
-          retrainDecision: ctx.decisionId,
-          trainRows: String(split.train.length),
-          testRows: String(split.test.length),
-          feedbackRows: String(feedback.texts.length),
-        },
-        description: `retrained by ${ctx.reasons.map((r) => r.trigger).join(', ')} on ${dataset}@${data.version.slice(0, 12)} + ${feedback.texts.length} feedback labels`,
-      });
-      return {
-        version: v.version,
-        holdout: {
-          name: `held-out ${Math.round(0.2 * 100)}% of ${dataset}@${data.version.slice(0, 12)} + feedback`,
-          inputs: { [textColumn]: testTexts },
-          labels: pick(split.test, labels),
-          datasetVersion: `${dataset}@${data.version}`,
-        },
-      };
+      return { version, holdout };
     },
   });
 }

@@ -5,7 +5,10 @@
 //   MLOPS_MODEL        registered model to serve (required)
 //   MLOPS_MODEL_ALIAS  alias to follow (default: production); the server hot-swaps when it moves
 //   MLOPS_STORE        store URL (default: pglite://.mlops/db); postgres://… when more than one replica runs
-//   MLOPS_OBJECTS      directory of model packages, as for the mlops CLI (MLOPS_OBJECTS_DIR also read; default: .mlops/objects)
+//   MLOPS_OBJECTS      object store of the model packages, as for the mlops CLI: a folder, file://… or
+//                      s3://bucket/prefix?endpoint=…&region=…&forcePathStyle=true (@mlops/plugin-s3; credentials from the
+//                      AWS environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY…). MLOPS_OBJECTS_DIR is read when
+//                      MLOPS_OBJECTS is unset (default: .mlops/objects)
 //   MLOPS_AUTH         auto | required | disabled (default: auto: API keys required on a non-loopback HOST)
 //   PORT               default 8080
 //   HOST               default 0.0.0.0
@@ -13,7 +16,8 @@
 // With no version behind the alias yet the server still starts: /v2/health/live and /metrics answer, and
 // /v2/health/ready is 503 until the alias is set (the server follows registry events and loads it then).
 // SIGTERM/SIGINT: stop accepting, drain in-flight requests, flush the prediction log, close the store, exit 0.
-import { createStore, DEFAULT_STORE_URL, fsObjectStore } from '@mlops/core';
+import { createStore, DEFAULT_STORE_URL } from '@mlops/core';
+import { DEFAULT_OBJECTS_URL, openObjectStore } from '@mlops/core/objects';
 import { createRegistry } from '@mlops/registry';
 import { createModelServer } from '@mlops/serve';
 
@@ -51,8 +55,16 @@ async function loadFlavors() {
   return flavors;
 }
 
+/** Exits 2 with the error's message (a bad URL names the offending part; a missing plugin names the package). */
+function fatal(what, err) {
+  console.error(`deploy/server.mjs: ${what}: ${err instanceof Error ? err.message : err}`);
+  process.exit(2);
+}
+
+const objects = await openObjectStore(env.MLOPS_OBJECTS || env.MLOPS_OBJECTS_DIR || DEFAULT_OBJECTS_URL).catch((err) =>
+  fatal('MLOPS_OBJECTS', err),
+);
 const store = await createStore(env.MLOPS_STORE || DEFAULT_STORE_URL);
-const objects = fsObjectStore({ dir: env.MLOPS_OBJECTS || env.MLOPS_OBJECTS_DIR || '.mlops/objects' });
 const registry = await createRegistry({ store, objects });
 const flavors = await loadFlavors();
 
@@ -69,7 +81,9 @@ server.ready().then(
 );
 
 const listening = await server.listen({ port, host, signals: [] });
-console.log(`deploy/server.mjs: listening on ${listening.url} (auth ${server.authEnabled ? 'on' : 'off'})`);
+console.log(
+  `deploy/server.mjs: listening on ${listening.url} (auth ${server.authEnabled ? 'on' : 'off'}, objects ${objects.name})`,
+);
 
 let stopping = false;
 async function shutdown(signal) {

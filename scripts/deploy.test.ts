@@ -11,6 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { FeatureMatrix, Predictor } from '@mlops/core';
 import { createStore, fsObjectStore, saveModelPackage } from '@mlops/core';
 import { versionDataset } from '@mlops/core/dataset-versions';
+import { parseObjectStoreUrl } from '@mlops/core/objects';
 import { preprocessingPipeline, tfidfVectorizer } from '@mlops/core/preprocessing';
 import { linearFlavor, linearOutputSignature, linearTrainer } from '@mlops/plugin-linear';
 import { createRegistry } from '@mlops/registry';
@@ -236,7 +237,6 @@ describe('Kubernetes manifests', () => {
         'Deployment',
         'HorizontalPodAutoscaler',
         'Job',
-        'PersistentVolumeClaim',
         'PodDisruptionBudget',
         'Service',
       ]);
@@ -264,6 +264,33 @@ describe('Kubernetes manifests', () => {
     expect(secretKeys).toEqual(expect.arrayContaining(['MLOPS_STORE', 'MLOPS_LLM_API_KEY']));
   });
 
+  it('every pod reads its object store and S3 credentials from the Secret; no pod mounts a shared volume', () => {
+    for (const dir of ['base', 'overlays/dev', 'overlays/prod']) {
+      const objs = kustomize(join(k8s, dir));
+      expect(objs.map((o) => o.kind)).not.toContain('PersistentVolumeClaim');
+      const pods = objs.flatMap((o) => {
+        const spec = o.spec as Yaml;
+        if (o.kind === 'Deployment' || o.kind === 'Job') return [spec.template.spec];
+        if (o.kind === 'CronJob') return [spec.jobTemplate.spec.template.spec];
+        return [];
+      });
+      expect(pods).toHaveLength(3);
+      for (const pod of pods) {
+        for (const v of pod.volumes ?? []) expect(v.persistentVolumeClaim, `${dir}: ${v.name}`).toBeUndefined();
+        const env = Object.fromEntries(pod.containers[0].env.map((e: { name: string }) => [e.name, e]));
+        expect(env.MLOPS_OBJECTS.valueFrom.secretKeyRef).toEqual({ name: 'mlops-secrets', key: 'MLOPS_OBJECTS' });
+        for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION']) {
+          // optional: pods with a cloud identity (IRSA, workload identity) need no static keys
+          expect(env[k].valueFrom.secretKeyRef).toEqual({ name: 'mlops-secrets', key: k, optional: true });
+        }
+      }
+    }
+    const config = kustomize(join(k8s, 'base')).find((o) => o.metadata.name === 'mlops-server-config') as Yaml;
+    expect(config.data.MLOPS_OBJECTS_DIR).toBeUndefined();
+    // the model the seed step registers (docs/deploy.md) and `npm run example` serves as its topic model
+    expect(config.data.MLOPS_MODEL).toBe('ticket-topic');
+  });
+
   it('overlays change what they claim: dev runs one replica, prod pins the image and keeps two pods up', () => {
     const dev = kustomize(join(k8s, 'overlays/dev'));
     const prod = kustomize(join(k8s, 'overlays/prod'));
@@ -278,7 +305,7 @@ describe('Kubernetes manifests', () => {
     );
   });
 
-  it('the retraining CronJob runs deploy/retrain.config.mjs with the server image, store secret and writable objects', async () => {
+  it('the retraining CronJob runs deploy/retrain.config.mjs with the server image, store and objects from the Secret', async () => {
     const cronOf = (objs: K8sObject[]) => objs.find((o) => o.kind === 'CronJob') as Yaml;
     const base = kustomize(join(k8s, 'base'));
     const cron = cronOf(base);
@@ -295,9 +322,7 @@ describe('Kubernetes manifests', () => {
     expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
     const env = Object.fromEntries(c.env.map((e: { name: string }) => [e.name, e]));
     expect(env.MLOPS_STORE.valueFrom.secretKeyRef).toMatchObject({ name: 'mlops-secrets', key: 'MLOPS_STORE' });
-    expect(env.MLOPS_OBJECTS.valueFrom.configMapKeyRef).toMatchObject({ key: 'MLOPS_OBJECTS_DIR' });
-    const objectsMount = c.volumeMounts.find((m: { mountPath: string }) => m.mountPath === '/data/objects');
-    expect(objectsMount.readOnly).toBeFalsy();
+    expect(env.MLOPS_OBJECTS.valueFrom.secretKeyRef).toMatchObject({ name: 'mlops-secrets', key: 'MLOPS_OBJECTS' });
     // the exit code of a gate rejection (4) fails the Job without a retry
     expect(cron.spec.jobTemplate.spec.podFailurePolicy.rules[0]).toMatchObject({
       action: 'FailJob',
@@ -333,7 +358,7 @@ describe('Kubernetes manifests', () => {
     expect(c.command).toEqual(['node', 'packages/cli/dist/bin.js', 'tune', 'deploy/tune.study.json', '--json']);
     const env = Object.fromEntries(c.env.map((e: { name: string }) => [e.name, e]));
     expect(env.MLOPS_STORE.valueFrom.secretKeyRef).toMatchObject({ name: 'mlops-secrets', key: 'MLOPS_STORE' });
-    expect(env.MLOPS_OBJECTS.valueFrom.configMapKeyRef).toMatchObject({ key: 'MLOPS_OBJECTS_DIR' });
+    expect(env.MLOPS_OBJECTS.valueFrom.secretKeyRef).toMatchObject({ name: 'mlops-secrets', key: 'MLOPS_OBJECTS' });
     // a bad config (2), a missing one (3) or a study with another definition (4) fails the Job without retries
     expect(job.spec.podFailurePolicy.rules[0]).toMatchObject({
       action: 'FailJob',
@@ -429,6 +454,9 @@ describe('Kubernetes manifests', () => {
   });
 });
 
+/** `${NAME:-default}`, compose's interpolation syntax, as the compose file spells it. */
+const composeVar = (name: string, fallback: string) => ['$', '{', name, ':-', fallback, '}'].join('');
+
 describe('docker-compose.yml', () => {
   const schema = JSON.parse(readFileSync(join(deploy, 'schemas/compose-spec.json'), 'utf8'));
   // The vendored schema says `draft/2019-09/schema#`; ajv registers the meta-schema without the `#`.
@@ -463,8 +491,17 @@ describe('docker-compose.yml', () => {
     expect(validate(bad)).toBe(false);
   });
 
-  it('runs the server, PostgreSQL 15, Prometheus and Grafana, and every mounted file exists', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['grafana', 'postgres', 'prometheus', 'retrain', 'server']);
+  it('runs the server, PostgreSQL 15, MinIO, Prometheus and Grafana, and every mounted file exists', () => {
+    expect(Object.keys(compose.services).sort()).toEqual([
+      'grafana',
+      'minio',
+      'minio-bucket',
+      'postgres',
+      'prometheus',
+      'retrain',
+      'seed',
+      'server',
+    ]);
     expect(compose.services.postgres.image).toMatch(/^postgres:15/);
     expect(existsSync(join(deploy, '..', compose.services.server.build.dockerfile))).toBe(true);
     for (const svc of Object.values(compose.services) as { volumes?: string[] }[]) {
@@ -487,14 +524,74 @@ describe('docker-compose.yml', () => {
       '--json',
     ]);
     expect(retrain.environment.MLOPS_STORE).toBe(server.environment.MLOPS_STORE);
-    expect(retrain.environment.MLOPS_OBJECTS).toBe(server.environment.MLOPS_OBJECTS_DIR);
-    expect(retrain.volumes).toEqual(server.volumes);
+    expect(retrain.environment.MLOPS_OBJECTS).toBe(server.environment.MLOPS_OBJECTS);
     expect(retrain.depends_on.postgres.condition).toBe('service_healthy');
     const config = (await import(pathToFileURL(join(deploy, 'retrain.config.mjs')).href)) as {
       retrainEnvSchema: { shape: Record<string, unknown> };
     };
-    const known = [...Object.keys(config.retrainEnvSchema.shape), 'MLOPS_STORE', 'MLOPS_OBJECTS', 'MLOPS_PROGRESS'];
+    const known = [
+      ...Object.keys(config.retrainEnvSchema.shape),
+      'MLOPS_STORE',
+      'MLOPS_OBJECTS',
+      'MLOPS_PROGRESS',
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+    ];
     for (const k of Object.keys(retrain.environment)) expect(known, k).toContain(k);
+  });
+
+  it('model packages live in MinIO: every mlops service reads one s3:// object store, and no volume is shared', () => {
+    const { server, retrain, seed, minio } = compose.services;
+    const bucket = compose.services['minio-bucket'];
+    // Compose's own interpolation of ${VAR:-default}, enough for these values.
+    const interpolate = (v: string) => v.replace(/\$\{[A-Z0-9_]+:-([^}]*)\}/g, '$1');
+    const url = interpolate(server.environment.MLOPS_OBJECTS);
+    expect(parseObjectStoreUrl(url)).toMatchObject({
+      kind: 's3',
+      bucket: 'mlops',
+      prefix: 'objects',
+      endpoint: 'http://minio:9000',
+      forcePathStyle: true,
+    });
+    for (const svc of [server, retrain, seed]) {
+      expect(svc.environment.MLOPS_OBJECTS).toBe(server.environment.MLOPS_OBJECTS);
+      expect(svc.environment.MLOPS_OBJECTS_DIR).toBeUndefined();
+      // Credentials as the AWS SDK reads them: MinIO's root user, from the same variables as MinIO itself.
+      expect(svc.environment.AWS_ACCESS_KEY_ID).toBe(composeVar('MINIO_ROOT_USER', 'mlops'));
+      expect(svc.environment.AWS_SECRET_ACCESS_KEY).toBe(composeVar('MINIO_ROOT_PASSWORD', 'mlops-minio'));
+      expect(svc.volumes ?? []).not.toContainEqual(expect.stringMatching(/objects/));
+      expect(svc.depends_on['minio-bucket'].condition).toBe('service_completed_successfully');
+    }
+    expect(minio.environment.MINIO_ROOT_USER).toBe(composeVar('MINIO_ROOT_USER', 'mlops'));
+    expect(minio.environment.MINIO_ROOT_PASSWORD).toBe(composeVar('MINIO_ROOT_PASSWORD', 'mlops-minio'));
+    expect(minio.image).toMatch(/minio\/minio:RELEASE\./);
+    expect(minio.healthcheck.test).toEqual(['CMD', 'mc', 'ready', 'local']);
+    expect(bucket.image).toMatch(/minio\/mc:RELEASE\./);
+    expect(bucket.depends_on.minio.condition).toBe('service_healthy');
+    expect(bucket.entrypoint.join(' ')).toContain('mc mb --ignore-existing mlops/$$MLOPS_S3_BUCKET');
+    expect(interpolate(bucket.environment.MLOPS_S3_BUCKET)).toBe('mlops');
+    expect(compose.volumes).not.toHaveProperty('objects');
+  });
+
+  it('the seed service runs the documented seed commands; default model names match what the seed and docs register', () => {
+    const { server, retrain, seed } = compose.services;
+    expect(seed.profiles).toEqual(['seed']);
+    expect(seed.image).toBe(server.image);
+    const script = seed.command.join(' ').replaceAll('$$', '$');
+    expect(script).toContain('node packages/cli/dist/bin.js data add "$MLOPS_SEED_CSV" --name "$MLOPS_MODEL"');
+    expect(script).toContain(
+      'node packages/cli/dist/bin.js retrain deploy/retrain.config.mjs --export createSeedPolicy',
+    );
+    expect(seed.environment.MLOPS_STORE).toBe(server.environment.MLOPS_STORE);
+    for (const svc of [server, retrain, seed])
+      expect(svc.environment.MLOPS_MODEL).toBe(composeVar('MLOPS_MODEL', 'ticket-topic'));
+    const docs = readFileSync(join(root, 'docs/deploy.md'), 'utf8');
+    expect(docs).toContain('--profile seed run --rm seed');
+    expect(docs).toContain('mlops retrain deploy/retrain.config.mjs --export createSeedPolicy');
+    // ticket-topic is also what `npm run example` registers (the topic model of examples/it-tickets).
+    expect(readFileSync(join(root, 'examples/it-tickets/src/main.ts'), 'utf8')).toContain(
+      "const TOPIC = 'ticket-topic'",
+    );
   });
 });
 
@@ -683,7 +780,7 @@ describe('the image', () => {
     const server = await startServer({
       MLOPS_STORE: 'memory://',
       MLOPS_OBJECTS_DIR: objectsDir,
-      MLOPS_MODEL: 'it-tickets',
+      MLOPS_MODEL: 'ticket-topic',
     });
     try {
       const live = await fetch(`${server.url}/v2/health/live`);
@@ -693,7 +790,7 @@ describe('the image', () => {
       expect(ready.status).toBe(503);
       expect(await ready.json()).toEqual({ ready: false });
       const metrics = await (await fetch(`${server.url}/metrics`)).text();
-      expect(metrics).toMatch(/^mlops_model_ready\{model="it-tickets"\} 0$/m);
+      expect(metrics).toMatch(/^mlops_model_ready\{model="ticket-topic"\} 0$/m);
       expect(await server.stop()).toBe(0);
       expect(server.output()).toContain('SIGTERM: draining');
     } finally {
@@ -706,7 +803,7 @@ describe('the image', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mlops-deploy-'));
     const storeUrl = `pglite://${join(dir, 'db')}`;
     const objectsDir = join(dir, 'objects');
-    // Register a tiny linear text classifier as it-tickets@production, then release the PGlite directory.
+    // Register a tiny linear text classifier as ticket-topic@production, then release the PGlite directory.
     const store = await createStore(storeUrl);
     try {
       const objects = fsObjectStore({ dir: objectsDir });
@@ -727,21 +824,21 @@ describe('the image', () => {
         lineage: {},
       });
       const registry = await createRegistry({ store, objects, events: false });
-      await registry.createModel({ name: 'it-tickets' });
+      await registry.createModel({ name: 'ticket-topic' });
       await registry.createVersion({
-        model: 'it-tickets',
+        model: 'ticket-topic',
         packageDigest: digest,
         flavor: linearFlavor().name,
         signature,
       });
-      await registry.setAlias({ model: 'it-tickets', alias: 'production', version: 1 });
+      await registry.setAlias({ model: 'ticket-topic', alias: 'production', version: 1 });
     } finally {
       await store.close();
     }
     const server = await startServer({
       MLOPS_STORE: storeUrl,
       MLOPS_OBJECTS_DIR: objectsDir,
-      MLOPS_MODEL: 'it-tickets',
+      MLOPS_MODEL: 'ticket-topic',
     });
     try {
       let ready = await fetch(`${server.url}/v2/health/ready`);
@@ -750,7 +847,7 @@ describe('the image', () => {
         ready = await fetch(`${server.url}/v2/health/ready`);
       }
       expect(await ready.json()).toEqual({ ready: true });
-      const res = await fetch(`${server.url}/v1/models/it-tickets/predict`, {
+      const res = await fetch(`${server.url}/v1/models/ticket-topic/predict`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ instances: [{ text: 'my password expired again' }, { text: 'the printer is jammed' }] }),

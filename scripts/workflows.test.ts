@@ -98,6 +98,26 @@ describe('retrain.yml', () => {
     expect(upload.with.path).toBe('retrain-out/');
   });
 
+  it('runs on a hosted runner with the store and an S3 object store from secrets, and refuses anything but s3://', () => {
+    expect(job['runs-on']).toBe(`\${{ vars.RETRAIN_RUNNER || 'ubuntu-latest' }}`);
+    expect(job.env).toMatchObject({
+      MLOPS_OBJECTS: gh('secrets.MLOPS_OBJECTS_URL'),
+      AWS_ACCESS_KEY_ID: gh('secrets.AWS_ACCESS_KEY_ID'),
+      AWS_SECRET_ACCESS_KEY: gh('secrets.AWS_SECRET_ACCESS_KEY'),
+    });
+    expect(job.env.MLOPS_MODEL).toContain("'ticket-topic'");
+    const check = job.steps.find((s: Yaml) => s.name === 'Check the store and object store secrets');
+    const runCheck = (env: Record<string, string>) =>
+      spawnSync('bash', ['-e', '-c', check.run], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' });
+    const store = 'postgres://u:p@db/mlops';
+    expect(runCheck({ MLOPS_STORE: store, MLOPS_OBJECTS: 's3://models/prod' }).status).toBe(0);
+    expect(runCheck({ MLOPS_STORE: store, MLOPS_OBJECTS: '' }).stdout).toContain('MLOPS_OBJECTS_URL missing');
+    expect(runCheck({ MLOPS_STORE: store, MLOPS_OBJECTS: '.mlops/objects' }).status).toBe(1);
+    expect(runCheck({ MLOPS_STORE: '', MLOPS_OBJECTS: 's3://models/prod' }).stdout).toContain(
+      'MLOPS_STORE_URL missing',
+    );
+  });
+
   it.each([
     [0, 0, 'no-action or promoted'],
     [4, 0, '::warning title=Candidate rejected::'],

@@ -1,13 +1,5 @@
-import { resolve } from 'node:path';
-import {
-  createStore,
-  DEFAULT_STORE_URL,
-  type FsObjectStore,
-  fsObjectStore,
-  MlopsError,
-  type ObjectStore,
-  type Store,
-} from '@mlops/core';
+import { createStore, DEFAULT_STORE_URL, MlopsError, type ObjectStore, type Store } from '@mlops/core';
+import { DEFAULT_OBJECTS_URL, objectStoreFromUrl } from '@mlops/core/objects';
 import { createTracker, type Tracker } from '@mlops/core/tracking';
 import { createRegistry, type Registry, registryClient } from '@mlops/registry';
 import { type ResolveRemoteOptions, resolveRemote } from './remote.js';
@@ -30,7 +22,8 @@ export interface GlobalOptions {
    */
   apiKey?: string;
   /**
-   * Local object store folder.
+   * Object store URL: a folder, `file://…` or `s3://bucket/prefix?endpoint=…&region=…&forcePathStyle=true`
+   * (`parseObjectStoreUrl` of `@mlops/core/objects`; `s3://` needs `@mlops/plugin-s3`).
    * @default MLOPS_OBJECTS, else .mlops/objects
    */
   objects?: string;
@@ -51,8 +44,13 @@ export interface CliContext {
   readonly serverUrl: string | undefined;
   /** Opens the store (once). */
   store(): Promise<Store>;
-  /** The local object store. */
-  objects(): FsObjectStore;
+  /** The URL of the object store in effect (`--objects`, `MLOPS_OBJECTS`, else `.mlops/objects`). */
+  readonly objectsUrl: string;
+  /**
+   * The object store named by `objectsUrl` (opened once; a plugin store such as `s3://` is loaded on first use). A bad
+   * URL throws `INVALID_INPUT` here.
+   */
+  objects(): ObjectStore;
   /**
    * The registry: over HTTP with `--server`, else in-process on the store. `events` (first call only) turns on
    * cross-process change events on PostgreSQL, for a long-running `mlops serve`.
@@ -120,9 +118,9 @@ export function createCliContext(options: CliContextOptions = {}): CliContext {
   const server = options.server || env.MLOPS_SERVER_URL || undefined;
   const serverUrl = server ? registryBaseUrl(server) : undefined;
   const apiKey = options.apiKey || env.MLOPS_API_KEY || undefined;
-  const objectsDir = resolve(cwd, options.objects || env.MLOPS_OBJECTS || '.mlops/objects');
+  const objectsUrl = options.objects || env.MLOPS_OBJECTS || DEFAULT_OBJECTS_URL;
   let store: Promise<Store> | undefined;
-  let objects: FsObjectStore | undefined;
+  let objects: ObjectStore | undefined;
   let registry: Promise<Registry> | undefined;
   let tracker: Promise<Tracker> | undefined;
 
@@ -130,12 +128,16 @@ export function createCliContext(options: CliContextOptions = {}): CliContext {
     cwd,
     storeUrl,
     serverUrl,
+    objectsUrl,
     store() {
       store ??= createStore(storeUrl);
       return store;
     },
     objects() {
-      objects ??= fsObjectStore({ dir: objectsDir });
+      objects ??= objectStoreFromUrl(objectsUrl, {
+        cwd,
+        ...(options.importModule ? { importModule: options.importModule } : {}),
+      });
       return objects;
     },
     registry(opts = {}) {

@@ -23,25 +23,7 @@ describe('resolveRemote', () => {
     expect(await b.has(put.digest)).toBe(true);
   });
 
-  it('s3:// loads @mlops/plugin-s3 lazily and prefers its remoteFromUrl(url)', async () => {
-    const fake = fsObjectStore({ dir: join(dir, 'fake-s3') });
-    const seen: string[] = [];
-    const remote = await resolveRemote('s3://bucket/some/prefix', {
-      importModule: async (s) => {
-        seen.push(s);
-        return {
-          remoteFromUrl: (url: string) => {
-            seen.push(url);
-            return fake;
-          },
-        };
-      },
-    });
-    expect(remote).toBe(fake);
-    expect(seen).toEqual(['@mlops/plugin-s3', 's3://bucket/some/prefix']);
-  });
-
-  it('falls back to s3ObjectStore({ bucket, prefix })', async () => {
+  it('s3:// loads @mlops/plugin-s3 lazily and calls s3ObjectStore with the parts of the URL', async () => {
     const calls: unknown[] = [];
     const fake = {} as ObjectStore;
     const plugin = {
@@ -50,9 +32,28 @@ describe('resolveRemote', () => {
         return fake;
       },
     };
-    await resolveRemote('s3://my-bucket/ml/data/', { importModule: async () => plugin });
-    await resolveRemote('s3://only-bucket', { importModule: async () => plugin });
-    expect(calls).toEqual([{ bucket: 'my-bucket', prefix: 'ml/data' }, { bucket: 'only-bucket' }]);
+    const seen: string[] = [];
+    const importModule = async (s: string) => {
+      seen.push(s);
+      return plugin;
+    };
+    await resolveRemote('s3://my-bucket/ml/data/', { importModule });
+    await resolveRemote('s3://only-bucket', { importModule });
+    await resolveRemote('s3://minio-bucket/x?endpoint=http://127.0.0.1:9000&region=eu-west-3&forcePathStyle=true', {
+      importModule,
+    });
+    expect(seen).toEqual(['@mlops/plugin-s3', '@mlops/plugin-s3', '@mlops/plugin-s3']);
+    expect(calls).toEqual([
+      { bucket: 'my-bucket', prefix: 'ml/data' },
+      { bucket: 'only-bucket', prefix: '' },
+      {
+        bucket: 'minio-bucket',
+        prefix: 'x',
+        endpoint: 'http://127.0.0.1:9000',
+        region: 'eu-west-3',
+        forcePathStyle: true,
+      },
+    ]);
   });
 
   it('a missing plugin is NOT_CONFIGURED naming the package to install', async () => {
@@ -68,7 +69,10 @@ describe('resolveRemote', () => {
     });
   });
 
-  it('an unknown scheme is UNSUPPORTED', async () => {
-    await expect(resolveRemote('gs://bucket/x')).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+  it('an unknown scheme is INVALID_INPUT naming the scheme', async () => {
+    await expect(resolveRemote('gs://bucket/x')).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      details: [{ path: 'scheme' }],
+    });
   });
 });

@@ -18,7 +18,8 @@ Environment:
   MLOPS_STORE        store URL (default pglite://.mlops/db)
   MLOPS_SERVER_URL   a running mlops server: models commands go over HTTP
   MLOPS_API_KEY      API key for the server
-  MLOPS_OBJECTS      local object store folder (default .mlops/objects)
+  MLOPS_OBJECTS      object store: a folder, file://… or s3://bucket/prefix?endpoint=…&region=…&forcePathStyle=true
+                     (default .mlops/objects; s3:// needs @mlops/plugin-s3, credentials from AWS_* variables)
   MLOPS_REMOTE       default remote of data push/pull/status
   MLOPS_PROGRESS     progress output: tty | json | silent (default: tty on a terminal, else json)
 
@@ -42,7 +43,10 @@ export function createRootCommand(io: { stdout: TextSink; stderr: TextSink; vers
     .option('--store <url>', 'store URL: pglite://<dir>, memory:// or postgres://… (env MLOPS_STORE)')
     .option('--server <url>', 'mlops server for models commands, e.g. http://127.0.0.1:8080 (env MLOPS_SERVER_URL)')
     .option('--api-key <key>', 'API key for --server (env MLOPS_API_KEY)')
-    .option('--objects <dir>', 'local object store folder (env MLOPS_OBJECTS, default .mlops/objects)')
+    .option(
+      '--objects <url>',
+      'object store: a folder, file://… or s3://bucket/prefix (env MLOPS_OBJECTS, default .mlops/objects)',
+    )
     .option('--json', 'machine-readable output: one JSON document on stdout')
     .showHelpAfterError()
     .showSuggestionAfterError()

@@ -1,5 +1,5 @@
 // Building blocks for object stores and their callers: digests, bounded batches, integrity checks, the store's
-// reference table and garbage collection. The ObjectStore interface and the file-system store are in `@mlops/core`.
+// reference table, garbage collection, and object store URLs (`openObjectStore`). The ObjectStore interface and the file-system store are in `@mlops/core`.
 
 export {
   DEFAULT_CONCURRENCY,
@@ -23,3 +23,11 @@ export {
   recordObjectRefs,
   removeObjectRefs,
 } from './refs.js';
+export type { ObjectStoreUrl, OpenObjectStoreOptions, ParseObjectStoreUrlOptions } from './url.js';
+export {
+  DEFAULT_OBJECTS_URL,
+  OBJECT_STORE_PLUGINS,
+  objectStoreFromUrl,
+  openObjectStore,
+  parseObjectStoreUrl,
+} from './url.js';

@@ -1,6 +1,7 @@
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { FsObjectStore } from '@mlops/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliContext, createCliContext } from '../../context.js';
 import { bufferSink, createOutput } from '../../output.js';
@@ -68,7 +69,7 @@ describe('data command functions', () => {
     const { digest } = a.read();
     const remote = join(dir, 'remote-v');
     await dataPush({ target: 'v.csv', remote }, ctx, json().out);
-    const object = ctx.objects().pathOf(digest);
+    const object = (ctx.objects() as FsObjectStore).pathOf(digest); // the default --objects is a folder
     await chmod(object, 0o644);
     await writeFile(object, Buffer.alloc((await stat(object)).size, 0x58));
 
