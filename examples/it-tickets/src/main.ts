@@ -48,6 +48,7 @@ import {
 } from './text-model.js';
 import { postJson, predictOnce, replay, waitFor } from './traffic.js';
 import { createTriage, registryClasses, type TriageResponse as TriageResult } from './triage/index.js';
+import { C_SPACE, tuneTopicC } from './tune.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -61,8 +62,8 @@ const SEED = Number(args.seed);
 const HOME = resolve(args.home);
 const TOPIC = 'ticket-topic';
 const URGENCY = 'ticket-urgency';
-// A small grid of the inverse regularisation strength: each value is one tracked trial.
-const GRID_C = QUICK ? [1, 10] : [2, 8];
+// Trials of the study tuning the inverse regularisation strength C (src/tune.ts): each is one tracked child run.
+const TRIALS = QUICK ? 2 : 4;
 // Trials are compared on a stratified sample of the training part (the full run would otherwise spend most of its
 // time tuning); the chosen C is then fitted on the whole training part.
 const TUNE_ROWS = 12_000;
@@ -127,8 +128,9 @@ async function run(store: Store, objects: ObjectStore, tracker: Tracker, registr
   const topicOf = (idx: number[]) => idx.map((i) => topics[i]!.topic);
   log('split', 'stratified split', { train: trainIdx.length, test: testIdx.length });
 
-  // 3. Tune + train the topic model, tracked: a parent run per study, a child run per value of C, validated on a
-  //    held-out part of (a sample of) the training set; the best C is refitted on the whole training set.
+  // 3. Tune + train the topic model, tracked: a parent run, the study's run under it and a child run per trial (one
+  //    value of C), validated on a held-out part of (a sample of) the training set; the study picks the best C, which
+  //    is refitted on the whole training set.
   const tuneIdx = stratifiedSample(topicOf(trainIdx), TUNE_ROWS, SEED + 1).map((k) => trainIdx[k]!);
   const inner = stratifiedSplit(topicOf(tuneIdx), 0.2, SEED + 1);
   const fitIdx = inner.train.map((k) => tuneIdx[k]!);
@@ -136,22 +138,19 @@ async function run(store: Store, objects: ObjectStore, tracker: Tracker, registr
   const study = await tracker.startRun({
     experiment: TOPIC,
     name: `tuning ${new Date().toISOString()}`,
-    params: { model: 'softmax', tfidf: JSON.stringify(TFIDF), grid: JSON.stringify(GRID_C), quick: QUICK },
+    params: { model: 'softmax', tfidf: JSON.stringify(TFIDF), space: JSON.stringify(C_SPACE), quick: QUICK },
   });
   await study.logDatasetVersion({ name: 'tickets-topics', version: data.versions['tickets-topics']!, role: 'train' });
-  const trials: { C: number; macroF1: number; runId: string }[] = [];
-  for (const C of GRID_C) {
-    const trial = await tracker.startRun({ experiment: TOPIC, parentRunId: study.id, params: { C } });
-    const m = await trainTextModel(textOf(fitIdx), topicOf(fitIdx), { C }, trial);
-    const rep = evaluateTextModel(m, textOf(valIdx), topicOf(valIdx));
-    await trial.logMetrics({ val_macro_f1: rep.macro.f1, val_accuracy: rep.accuracy });
-    await trial.end();
-    trials.push({ C, macroF1: rep.macro.f1, runId: trial.id });
-    log('tune', `trial C=${C}`, { val_macro_f1: rep.macro.f1, val_accuracy: rep.accuracy });
-  }
-  const best = trials.reduce((a, b) => (b.macroF1 > a.macroF1 ? b : a));
-  await study.logParams({ best_C: best.C });
-  log('tune', 'best trial', { C: best.C, val_macro_f1: best.macroF1 });
+  const { trials, best } = await tuneTopicC({
+    store,
+    tracker,
+    parent: study,
+    fit: { texts: textOf(fitIdx), labels: topicOf(fitIdx) },
+    validation: { texts: textOf(valIdx), labels: topicOf(valIdx) },
+    trials: TRIALS,
+    seed: SEED,
+    experiment: TOPIC,
+  });
   const topicModel = await trainTextModel(textOf(trainIdx), topicOf(trainIdx), { C: best.C }, study);
 
   // 4. Evaluate on the untouched test split.

@@ -123,11 +123,11 @@ SQL steps run: ${esc(r.validation.ran.join(', ') || 'none')}; skipped (unchanged
 Every expectation passed (<a href="data-quality.html">validation and data-quality report</a>,
 <a href="urgency-validation.html">urgency file</a>).</p>
 <h2>Topic model</h2>
-<p><code>${esc(t.model)}</code> v${t.version}: softmax regression on TF-IDF (word 1–2-grams), C=${t.C}, served as ONNX
+<p><code>${esc(t.model)}</code> v${t.version}: softmax regression on TF-IDF (word 1–2-grams), C=${t.C.toPrecision(3)} (picked by the study), served as ONNX
 (parity with the JS model on ${t.parity.rows} test tickets: ${t.parity.labelMismatches} label mismatches, max |Δp| ${t.parity.maxAbsDiff.toExponential(1)}).</p>
 ${kpis(t.report)}
 <h3>Tuning</h3>${barChart(
-    t.trials.map((x) => ({ label: `C = ${x.C}`, value: x.macroF1 })),
+    t.trials.map((x) => ({ label: `C = ${x.C.toPrecision(3)}`, value: x.macroF1 })),
     { max: 1, title: 'validation macro-F1 per trial' },
   )}
 <h3>Per-class F1 (test split)</h3>${barChart(perClass(t.report), { max: 1, width: 860, noteWidth: 300 })}

@@ -9,3 +9,4 @@ export {
 } from './charts.js';
 export { log } from './log.js';
 export { seededRandom, shuffle, stratifiedSample, stratifiedSplit } from './split.js';
+export { nestedTracker } from './study.js';

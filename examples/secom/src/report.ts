@@ -192,7 +192,7 @@ ${curveChart([{ label: 'test runs', points: rocCurve(r.testPoints), color: '#4f7
   yLabel: 'true positive rate',
 })}
 <h2>Confusion matrix at the threshold</h2>${confusionHeatmap(r.report.confusionMatrix.labels.map(String), r.report.confusionMatrix.matrix)}
-<h2>Baseline and study (validation PR-AUC)</h2>${barChart(
+<h2>Study trials (validation PR-AUC)</h2>${barChart(
     r.trials.map((t) => ({
       label: t.name,
       value: t.valPrAuc,

@@ -65,6 +65,8 @@ export interface SecomResult {
   simulated: boolean;
   promoted: boolean;
   metrics: Record<string, number>;
+  /** The trial the study picked (`trial <number>`), whose forest was registered. */
+  bestTrial: string;
   /** The replayed windows, metrics from the feedback in the store. */
   windows: WindowResult[];
   /** Accuracy estimated before labels (from the served probabilities) vs realized after feedback, per stream. */
@@ -209,6 +211,7 @@ export async function runSecom(options: SecomOptions = {}): Promise<SecomResult>
       simulated,
       promoted,
       metrics,
+      bestTrial: best.name,
       windows: traffic.windows.map((w) => ({ ...w })),
       estimates,
       calibration,

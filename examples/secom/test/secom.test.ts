@@ -75,6 +75,31 @@ describe('SECOM example (--quick --simulate)', () => {
       if (result.retrain) expect(versions.items.map((v) => v.version)).toContain(result.retrain.version);
       expect(versions.items[0]!.tags.features).toBe('simulated');
       expect(versions.items[0]!.flavor).toBe('mlops.onnx');
+
+      // Tuned through a study (createStudy): its trials are child runs of the study's run, itself a child of the
+      // example's run (the registered version's source run), and the study's best trial is the one registered.
+      const trials = await store.query<{
+        study: string;
+        number: number;
+        status: string;
+        value: number;
+        run_id: string;
+      }>(
+        "SELECT study, number, status, value, run_id FROM pipelines_trials WHERE study LIKE 'secom-%' ORDER BY number",
+      );
+      expect(trials.map((t) => t.status)).toEqual(['complete', 'complete', 'complete']);
+      const parentOf = async (id: string) =>
+        (
+          await store.query<{ parent_run_id: string | null }>('SELECT parent_run_id FROM core_runs WHERE id = $1', [id])
+        )[0]!.parent_run_id;
+      const studyRuns = new Set(await Promise.all(trials.map((t) => parentOf(t.run_id))));
+      expect(studyRuns.size).toBe(1);
+      const [studyRun] = [...studyRuns];
+      const exampleRun = await parentOf(studyRun!);
+      const registered = versions.items.find((v) => v.version === result.version)!;
+      expect(exampleRun).toBe(registered.sourceRunId);
+      const best = trials.reduce((a, b) => (Number(b.value) > Number(a.value) ? b : a));
+      expect(result.bestTrial).toBe(`trial ${best.number}`);
     } finally {
       await registry.close();
       await store.close();
