@@ -1,7 +1,7 @@
 // The example's HTML report: one self-contained page (inline CSS and SVG, no scripts, no CDN).
 import type { ClassificationReport } from '@mlops/core/metrics';
 import type { DriftReport } from '@mlops/drift';
-import { barChart, confusionHeatmap, esc } from '@mlops/example-kit';
+import { barChart, confusionHeatmap, driftFigures, esc } from '@mlops/example-kit';
 import type { GateComparison } from '@mlops/registry';
 
 /** Accuracy of one replayed stream: estimated from the served probabilities before labels, realized after feedback. */
@@ -48,10 +48,10 @@ export interface ReportInput {
   triageExample: unknown;
 }
 
-/** `test score [drifted]` of one column of a drift report. */
+/** `test statistic, p-value or distance (threshold) [drifted]` of one column of a drift report. */
 export function describeColumn(d: DriftReport, column: string): string {
   const c = d.columns.find((x) => x.column === column);
-  return c ? `${c.test} ${c.score.toFixed(3)}${c.drifted ? ' drifted' : ''}` : 'n/a';
+  return c ? driftFigures(c) : 'n/a';
 }
 
 const perClass = (r: ClassificationReport) =>

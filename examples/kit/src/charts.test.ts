@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { barChart, confusionHeatmap, curveChart, esc, lineChart } from './charts.js';
+import { barChart, confusionHeatmap, curveChart, driftFigures, esc, lineChart, textWidth } from './charts.js';
 
 const count = (s: string, re: RegExp) => (s.match(re) ?? []).length;
 
@@ -33,6 +33,68 @@ describe('inline SVG charts', () => {
     );
     expect(count(svg, /<rect /g)).toBe(4);
     for (const v of [90, 3, 4, 7]) expect(svg).toContain(`>${v}</text>`);
+  });
+
+  it('confusionHeatmap: a small matrix has no blank band above and its caption fits the width', () => {
+    const svg = confusionHeatmap(
+      ['pass', 'fail'],
+      [
+        [90, 3],
+        [4, 7],
+      ],
+    );
+    const width = Number(svg.match(/width="(\d+)"/)![1]);
+    const firstCellY = Number(svg.match(/<rect x="[\d.]+" y="([\d.]+)"/)![1]);
+    // caption line + the rotated 4-letter labels, not a fixed 120 px
+    expect(firstCellY).toBeLessThan(80);
+    const caption = svg.match(/<text x="0" y="14"[^>]*>([^<]+)</)![1]!;
+    expect(caption).toContain('rows: true class');
+    expect(textWidth(caption)).toBeLessThanOrEqual(width);
+    // long labels push the cells down and right rather than leaving the chart
+    const long = confusionHeatmap(
+      ['Administrative rights', 'x'],
+      [
+        [1, 0],
+        [0, 1],
+      ],
+    );
+    const longTop = Number(long.match(/<rect x="[\d.]+" y="([\d.]+)"/)![1]);
+    expect(longTop).toBeGreaterThan(firstCellY + textWidth('Administrative rights') * Math.SQRT1_2 - textWidth('pass'));
+    const left = Number(long.match(/<rect x="([\d.]+)"/)![1]);
+    expect(left).toBeGreaterThanOrEqual(textWidth('Administrative rights') + 8);
+  });
+
+  it('barChart makes its label and note columns as wide as their longest text', () => {
+    const label = 'a very long sensor name (shifted)';
+    const note = 'ks 0.912, p = 3.1e-20 (drift if p ≤ 0.05) drifted';
+    const svg = barChart([{ label, value: 0.9, note }], { max: 1, width: 300, noteWidth: 40 });
+    const width = Number(svg.match(/width="(\d+)"/)![1]);
+    const barX = Number(svg.match(/<rect x="([\d.]+)"/)![1]);
+    expect(barX - 8 - textWidth(label)).toBeGreaterThanOrEqual(0);
+    const noteX = Number(svg.match(/<text x="([\d.]+)" y="[\d.]+" font-size="12">ks/)![1]);
+    expect(noteX + textWidth(note)).toBeLessThanOrEqual(width);
+    expect(svg).toContain(`viewBox="0 0 ${width} `);
+  });
+
+  it('driftFigures shows the statistic and a readable p-value, never "0.000"', () => {
+    const base = { test: 'ks', testKind: 'p-value' as const, threshold: 0.05, drifted: true };
+    expect(driftFigures({ ...base, statistic: 0.4123, pValue: 3.1e-20, score: 3.1e-20 })).toBe(
+      'ks 0.412, p = 3.1e-20 (drift if p ≤ 0.05) drifted',
+    );
+    expect(driftFigures({ ...base, statistic: 0.9, pValue: 0, score: 0 })).toBe(
+      'ks 0.9, p < 1e-300 (drift if p ≤ 0.05) drifted',
+    );
+    expect(
+      driftFigures({
+        test: 'wasserstein',
+        testKind: 'distance',
+        statistic: 0.2,
+        pValue: null,
+        score: 0.2,
+        threshold: 0.1,
+        drifted: true,
+      }),
+    ).toBe('wasserstein 0.2 (drift if ≥ 0.1) drifted');
   });
 
   it('curveChart maps the unit square to the plot (0,0 bottom left, 1,1 top right) and draws the marker', () => {

@@ -5,37 +5,63 @@ export function esc(s: unknown): string {
   return String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** Horizontal bars, one per item, values in [0, max]. */
+/**
+ * Estimated width in pixels of `text` at `fontSize` in the system sans-serif (a conservative average advance of 0.6 em
+ * per character): charts reserve their margins from it so no label is clipped.
+ */
+export function textWidth(text: string, fontSize = 12): number {
+  return [...text].length * fontSize * 0.6;
+}
+
+/** The attributes that make a chart shrink with a narrow page instead of overflowing it (its text shrinks with it). */
+const fluid = (width: number, height: number) =>
+  `width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" style="max-width:100%;height:auto"`;
+
+/**
+ * Horizontal bars, one per item, values in [0, max]. The label column and the note column are as wide as their
+ * longest text; `width` is the width the chart aims at (the plot takes what the labels leave, at least 120 px).
+ */
 export function barChart(
   items: { label: string; value: number; note?: string }[],
   opts: { max?: number; width?: number; title?: string; color?: string; noteWidth?: number } = {},
 ): string {
-  const width = opts.width ?? 560;
-  const labelW = 190;
+  const labelW = Math.ceil(Math.max(40, ...items.map((i) => textWidth(i.label))) + 16);
+  const noteW = Math.ceil(
+    Math.max(opts.noteWidth ?? 70, ...items.map((i) => textWidth(i.note ?? i.value.toFixed(3)) + 12)),
+  );
+  const plotW = Math.max(120, (opts.width ?? 560) - labelW - noteW);
+  const titleW = opts.title ? textWidth(opts.title, 13) + 4 : 0;
+  const width = Math.ceil(Math.max(labelW + plotW + noteW, titleW));
   const barH = 20;
   const gap = 6;
   const max = opts.max ?? Math.max(1e-9, ...items.map((i) => i.value));
   const top = opts.title ? 26 : 6;
   const height = top + items.length * (barH + gap) + 4;
-  const plotW = width - labelW - (opts.noteWidth ?? 70);
   const rows = items
     .map((it, k) => {
       const y = top + k * (barH + gap);
-      const w = Math.max(0, (it.value / max) * plotW);
+      const w = Math.max(0, (Math.min(it.value, max) / max) * plotW);
       return `<text x="${labelW - 8}" y="${y + 14}" text-anchor="end" font-size="12">${esc(it.label)}</text>
 <rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${opts.color ?? '#4f7cac'}" rx="2"/>
-<text x="${labelW + w + 6}" y="${y + 14}" font-size="12">${esc(it.note ?? it.value.toFixed(3))}</text>`;
+<text x="${(labelW + w + 6).toFixed(1)}" y="${y + 14}" font-size="12">${esc(it.note ?? it.value.toFixed(3))}</text>`;
     })
     .join('\n');
   const title = opts.title ? `<text x="0" y="16" font-size="13" font-weight="600">${esc(opts.title)}</text>` : '';
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img">${title}${rows}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" ${fluid(width, height)} role="img">${title}${rows}</svg>`;
 }
 
-/** A confusion matrix as a heatmap: rows are true classes, columns predicted classes. */
+/**
+ * A confusion matrix as a heatmap: rows are true classes, columns predicted classes. The margins come from the
+ * labels' lengths (rotated column labels above, row labels on the left), so a 2 × 2 matrix is as compact as its
+ * labels allow and a long label is never cut.
+ */
 export function confusionHeatmap(labels: readonly string[], matrix: readonly (readonly number[])[]): string {
   const cell = 44;
-  const left = 170;
-  const top = 120;
+  const longest = Math.max(0, ...labels.map((l) => textWidth(l)));
+  const caption = 'rows: true class · columns: predicted class · shading relative to each row';
+  const left = Math.ceil(Math.max(longest + 12, 40));
+  // Column labels are rotated 45°: they rise by (width + font height) · sin 45° above the cells.
+  const top = Math.ceil(24 + (longest + 12) * Math.SQRT1_2 + 8);
   const size = labels.length * cell;
   const rowMax = matrix.map((r) => Math.max(1, ...r));
   const cells = matrix
@@ -58,12 +84,40 @@ export function confusionHeatmap(labels: readonly string[], matrix: readonly (re
   const colLabels = labels
     .map(
       (l, j) =>
-        `<text transform="translate(${left + j * cell + cell / 2 + 4},${top - 8}) rotate(-45)" font-size="12">${esc(l)}</text>`,
+        `<text transform="translate(${left + j * cell + cell / 2 - 4},${top - 6}) rotate(-45)" font-size="12">${esc(l)}</text>`,
     )
     .join('');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${left + size + 20}" height="${top + size + 30}" role="img">
-<text x="${left}" y="${top + size + 22}" font-size="12" fill="#555">predicted →   (rows: true class; shading relative to each row)</text>
+  // The last column's label reaches right of the matrix by its width · cos 45°.
+  const width = Math.ceil(
+    Math.max(left + size + 8, left + size - cell / 2 + (longest + 12) * Math.SQRT1_2 + 4, textWidth(caption) + 4),
+  );
+  const height = top + size + 8;
+  return `<svg xmlns="http://www.w3.org/2000/svg" ${fluid(width, height)} role="img" aria-label="confusion matrix">
+<text x="0" y="14" font-size="12" fill="#555">${esc(caption)}</text>
 ${rowLabels}${colLabels}${cells}</svg>`;
+}
+
+/**
+ * The figures of one column's drift test for a human: the statistic and the p-value of a p-value test (a p-value
+ * below 0.001 in scientific notation, never "0.000"), the distance of a distance test, each with the threshold.
+ */
+export function driftFigures(c: {
+  test: string;
+  testKind: 'p-value' | 'distance';
+  statistic: number | null;
+  pValue: number | null;
+  score: number;
+  threshold: number;
+  drifted: boolean;
+}): string {
+  const num = (v: number | null) =>
+    v === null ? 'n/a' : v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential(1) : String(Number(v.toPrecision(3)));
+  const p = c.pValue ?? c.score;
+  const text =
+    c.testKind === 'p-value'
+      ? `${c.test} ${num(c.statistic)}, p ${p === 0 ? '< 1e-300' : `= ${num(p)}`} (drift if p ≤ ${c.threshold})`
+      : `${c.test} ${num(c.score)} (drift if ≥ ${c.threshold})`;
+  return c.drifted ? `${text} drifted` : text;
 }
 
 /** A line chart of one or more curves in the unit square (PR or ROC curves), with axis labels. */
@@ -99,7 +153,9 @@ export function curveChart(
     ? `<circle cx="${sx(opts.marker.x)}" cy="${sy(opts.marker.y)}" r="5" fill="#c0392b"/><text x="${Number(sx(opts.marker.x)) + 8}" y="${Number(sy(opts.marker.y)) - 8}" font-size="12" fill="#c0392b">${esc(opts.marker.label)}</text>`
     : '';
   const title = opts.title ? `<text x="0" y="16" font-size="13" font-weight="600">${esc(opts.title)}</text>` : '';
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${left + size + 240}" height="${top + size + 40}" role="img">${title}${grid}
+  const legendW = Math.max(0, ...curves.map((c) => textWidth(c.label)), opts.marker ? textWidth(opts.marker.label) : 0);
+  const width = Math.ceil(Math.max(left + size + 34 + legendW + 8, opts.title ? textWidth(opts.title, 13) + 4 : 0));
+  return `<svg xmlns="http://www.w3.org/2000/svg" ${fluid(width, top + size + 40)} role="img">${title}${grid}
 <rect x="${left}" y="${top}" width="${size}" height="${size}" fill="none" stroke="#999"/>${lines}${legend}${m}
 <text x="${left + size / 2}" y="${top + size + 34}" text-anchor="middle" font-size="12" fill="#555">${esc(opts.xLabel)}</text>
 <text transform="translate(12,${top + size / 2}) rotate(-90)" text-anchor="middle" font-size="12" fill="#555">${esc(opts.yLabel)}</text></svg>`;
@@ -176,6 +232,8 @@ export function lineChart(
   const yLabel = opts.yLabel
     ? `<text transform="translate(12,${top + h / 2}) rotate(-90)" text-anchor="middle" font-size="12" fill="#555">${esc(opts.yLabel)}</text>`
     : '';
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${left + w + 260}" height="${top + h + 30}" role="img">${title}${grid}
+  const legendW = Math.max(0, ...series.map((s) => textWidth(s.label)));
+  const width = Math.ceil(Math.max(left + w + 34 + legendW + 8, opts.title ? textWidth(opts.title, 13) + 4 : 0));
+  return `<svg xmlns="http://www.w3.org/2000/svg" ${fluid(width, top + h + 30)} role="img">${title}${grid}
 <rect x="${left}" y="${top}" width="${w}" height="${h}" fill="none" stroke="#999"/>${xLabels}${lines}${legend}${m}${yLabel}</svg>`;
 }

@@ -3,10 +3,12 @@ export {
   barChart,
   confusionHeatmap,
   curveChart,
+  driftFigures,
   esc,
   type LineSeries,
   lineChart,
+  textWidth,
 } from './charts.js';
-export { log } from './log.js';
+export { log, logAlertSink, logger } from './log.js';
 export { seededRandom, shuffle, stratifiedSample, stratifiedSplit } from './split.js';
 export { nestedTracker } from './study.js';

@@ -1,8 +1,8 @@
 // Step 15, the HTML report (`reports/secom.html`) and the banner every report of a simulated run carries.
 import type { Alert } from '@mlops/core';
 import type { ClassificationReport } from '@mlops/core/metrics';
-import { type DriftReport, driftStrength, sortByDrift } from '@mlops/drift';
-import { barChart, confusionHeatmap, curveChart, esc, lineChart } from '@mlops/example-kit';
+import { type DriftReport, sortByDrift } from '@mlops/drift';
+import { barChart, confusionHeatmap, curveChart, driftFigures, esc, lineChart } from '@mlops/example-kit';
 import { MODEL } from './context.js';
 import { type OperatingPoint, prCurve, rocCurve } from './metrics.js';
 import { col } from './steps/monitor.js';
@@ -72,29 +72,38 @@ export function renderReport(r: ReportInput): string {
   const empty = { columns: [], dataset: { driftedColumns: 0, columns: 0 } } as unknown as DriftReport;
   const live = r.live ?? empty;
   const shifted = r.shifted ?? empty;
-  const top = sortByDrift(shifted.columns.filter((c) => c.role === 'feature')).slice(0, 15);
+  // Bars show the effect size (the test statistic of a p-value test: KS D in [0, 1]; the distance otherwise), not the
+  // p-value: with hundreds of runs every shifted sensor's p-value is ~0, which says "certain", not "how much".
+  const effect = (c: DriftReport['columns'][number]) => (c.testKind === 'p-value' ? (c.statistic ?? 0) : c.score);
+  const byEffect = (cols: DriftReport['columns']) =>
+    sortByDrift(cols.filter((c) => c.role === 'feature'))
+      .sort((a, b) => Number(b.drifted) - Number(a.drifted) || effect(b) - effect(a))
+      .slice(0, 15);
+  const top = byEffect(shifted.columns);
   const injectedSet = new Set([r.injected.shifted, r.injected.stuck]);
+  const statName = (cols: DriftReport['columns']) =>
+    cols.every((c) => c.test === 'ks') ? 'KS statistic D' : 'test statistic or distance';
   const driftBars = barChart(
     top.map((c) => ({
       label: `${c.column}${c.column === r.injected.shifted ? ' (shifted)' : c.column === r.injected.stuck ? ' (stuck)' : ''}`,
-      value: Math.min(driftStrength(c), 40),
-      note: `${c.test} ${c.score.toFixed(3)} (thr ${c.threshold})${c.drifted ? ' drifted' : ''}`,
+      value: effect(c),
+      note: driftFigures(c),
     })),
     {
-      title: 'drift strength per sensor (score ÷ threshold), injected windows, top 15',
+      title: `drift per sensor (bar: ${statName(top)}), injected windows, top 15`,
       width: 860,
-      noteWidth: 260,
       color: '#c0392b',
+      ...(top.every((c) => c.test === 'ks') ? { max: 1 } : {}),
     },
   );
-  const liveTop = sortByDrift(live.columns.filter((c) => c.role === 'feature')).slice(0, 15);
+  const liveTop = byEffect(live.columns);
   const liveBars = barChart(
-    liveTop.map((c) => ({
-      label: c.column,
-      value: Math.min(driftStrength(c), 40),
-      note: `${c.test} ${c.score.toFixed(3)}${c.drifted ? ' drifted' : ''}`,
-    })),
-    { title: 'drift strength per sensor, clean windows (no injection), top 15', width: 860, noteWidth: 260 },
+    liveTop.map((c) => ({ label: c.column, value: effect(c), note: driftFigures(c) })),
+    {
+      title: `drift per sensor (bar: ${statName(liveTop)}), clean windows (no injection), top 15`,
+      width: 860,
+      ...(liveTop.every((c) => c.test === 'ks') ? { max: 1 } : {}),
+    },
   );
   const pct = (v: number | null) => (v === null ? '—' : `${(100 * v).toFixed(0)} %`);
   const windowRows = r.windows
@@ -133,7 +142,7 @@ export function renderReport(r: ReportInput): string {
     .map((s) => {
       const a = col(live, s);
       const b = col(shifted, s);
-      return `<tr><td>${esc(s)}</td><td>${s === r.injected.shifted ? 'shifted +3 σ' : 'stuck at median'}</td><td>${a ? `${a.test} ${a.score.toFixed(3)}${a.drifted ? ' drifted' : ''}` : 'n/a'}</td><td>${b ? `${b.test} ${b.score.toFixed(3)}${b.drifted ? ' <b>drifted</b>' : ''}` : 'n/a'}</td></tr>`;
+      return `<tr><td>${esc(s)}</td><td>${s === r.injected.shifted ? 'shifted +3 σ' : 'stuck at median'}</td><td>${a ? esc(driftFigures(a)) : 'n/a'}</td><td>${b ? esc(driftFigures(b)) : 'n/a'}</td></tr>`;
     })
     .join('');
   const checkRows = r.checks
@@ -170,6 +179,7 @@ ${
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>SECOM defect prediction${r.simulated ? ' (SIMULATED features)' : ''} — mlops-ts example</title>
 <style>body{font-family:system-ui,sans-serif;max-width:1000px;margin:2rem auto;padding:0 1rem;color:#222}
 table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left}h2{margin-top:2rem}
+.wide{overflow-x:auto}.wide table{font-size:13px}
 .kpi{display:inline-block;margin-right:2rem}.kpi b{font-size:1.6rem;display:block}</style></head><body>
 <h1>SECOM semiconductor defect prediction${r.simulated ? ' — simulated features' : ''}</h1>
 ${banner}
@@ -205,7 +215,7 @@ ${curveChart([{ label: 'test runs', points: rocCurve(r.testPoints), color: '#4f7
 <h2>Served over HTTP: replayed traffic with feedback</h2>
 <p>Production was served by <code>@mlops/serve</code> (following the registry alias); the test runs were replayed in time order in ${r.windows.length} windows through <code>POST /v2/models/${MODEL}/infer</code> (Open Inference Protocol v2, a missing reading as <code>null</code>), and the true outcome of every run went back through <code>POST /v1/feedback</code>. The figures per window are computed from the server's prediction log joined with that feedback, at the decision threshold.</p>
 ${overTime}
-<table><tr><th>#</th><th>window</th><th>runs</th><th>with feedback</th><th>fails</th><th>flagged</th><th>caught</th><th>recall</th><th>precision</th><th>accuracy</th><th>estimated accuracy (before labels)</th><th>drifted sensors</th><th>monitored drifted</th><th>served by</th></tr>${windowRows}</table>
+<div class="wide" role="region" aria-label="replayed windows" tabindex="0"><table><tr><th>#</th><th>window</th><th>runs</th><th>with feedback</th><th>fails</th><th>flagged</th><th>caught</th><th>recall</th><th>precision</th><th>accuracy</th><th>estimated accuracy (before labels)</th><th>drifted sensors</th><th>monitored drifted</th><th>served by</th></tr>${windowRows}</table></div>
 ${estimatesHtml(r)}
 <h2>Sensor drift</h2>
 <p>Injected from window ${firstInjected + 1} on: <code>${esc(r.injected.shifted)}</code> shifted by 3 training standard deviations and <code>${esc(r.injected.stuck)}</code> stuck at its training median (the forest's two most important sensors). Drifted sensors: ${live.dataset.driftedColumns}/${live.dataset.columns} in the clean windows → ${shifted.dataset.driftedColumns}/${shifted.dataset.columns} in the injected ones (<a href="secom-drift-injected.html">full drift report</a>). ${r.simulated ? 'The simulator drifts on its own over time, which is why many sensors drift in the clean windows too; continuous training therefore watches the ' : 'Continuous training watches the '}${r.monitored.length} sensors the forest relies on most: ${esc(r.monitored.join(', '))}.</p>

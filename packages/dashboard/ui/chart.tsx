@@ -61,6 +61,8 @@ export function LineChart(props: {
   time?: boolean;
   /** Reference lines drawn across the plot. @default none */
   thresholds?: Threshold[];
+  /** Start the y axis at zero (counts, latencies), not at the smallest value. @default false */
+  fromZero?: boolean;
   id: string;
 }) {
   const { series, title } = props;
@@ -76,10 +78,7 @@ export function LineChart(props: {
       </figure>
     );
   }
-  const yRange = valueRange(
-    all,
-    thresholds.map((t) => t.y),
-  )!;
+  const yRange = valueRange(all, [...thresholds.map((t) => t.y), ...(props.fromZero ? [0] : [])])!;
   const xs = all.map((p) => p.x);
   const xMin = Math.min(...xs);
   const xMax = Math.max(...xs);

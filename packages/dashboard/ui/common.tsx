@@ -111,33 +111,37 @@ export interface DataTableProps<T> {
 export function DataTable<T>(props: DataTableProps<T>) {
   if (props.empty !== undefined && props.rows.length === 0) return <p class="muted">{props.empty}</p>;
   const head = props.rowHeader ?? 0;
+  // On a narrow screen a wide table scrolls inside its own labelled region (chromium and firefox make a scroller
+  // keyboard-focusable), never the page.
   return (
-    <table class="data" data-testid={props.testId}>
-      <caption>{props.caption}</caption>
-      <thead>
-        <tr>
-          {props.columns.map((c, i) => (
-            <th key={c.key ?? i} scope="col" {...c.headerAttrs}>
-              {c.header}
-            </th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {props.rows.map((row) => (
-          <tr key={props.rowKey(row)} {...props.rowAttrs?.(row)}>
-            {props.columns.map((c, i) => {
-              const Cell = i === head ? 'th' : 'td';
-              return (
-                <Cell key={c.key ?? i} scope={i === head ? 'row' : undefined} class={c.class} {...c.cellAttrs?.(row)}>
-                  {c.cell(row)}
-                </Cell>
-              );
-            })}
+    <section class="table-wrap" aria-label={typeof props.caption === 'string' ? props.caption : 'table'}>
+      <table class="data" data-testid={props.testId}>
+        <caption>{props.caption}</caption>
+        <thead>
+          <tr>
+            {props.columns.map((c, i) => (
+              <th key={c.key ?? i} scope="col" {...c.headerAttrs}>
+                {c.header}
+              </th>
+            ))}
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {props.rows.map((row) => (
+            <tr key={props.rowKey(row)} {...props.rowAttrs?.(row)}>
+              {props.columns.map((c, i) => {
+                const Cell = i === head ? 'th' : 'td';
+                return (
+                  <Cell key={c.key ?? i} scope={i === head ? 'row' : undefined} class={c.class} {...c.cellAttrs?.(row)}>
+                    {c.cell(row)}
+                  </Cell>
+                );
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }
 

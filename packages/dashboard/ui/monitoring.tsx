@@ -193,11 +193,13 @@ export function MonitoringPage(props: { query: URLSearchParams }) {
             <TimeChart
               id="requests"
               title="Requests per time bucket"
+              fromZero
               series={[{ label: 'requests', points: points('requests') }]}
             />
             <TimeChart
               id="latency"
               title="Latency (ms)"
+              fromZero
               series={[
                 {
                   label: 'p50',
