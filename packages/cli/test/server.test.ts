@@ -119,6 +119,54 @@ describe('mlops models --server (run() in-process against a real registry router
   );
 
   it(
+    "history and audit over HTTP: an alias's moves and the audit log, filtered, as JSON and as a table",
+    async () => {
+      const digest = `sha256:${'d'.repeat(64)}`;
+      await registry.createModel({ name: 'audited' });
+      await registry.createVersion({ model: 'audited', packageDigest: digest, flavor: 'test', metrics: {} });
+      await registry.createVersion({ model: 'audited', packageDigest: digest, flavor: 'test', metrics: {} });
+      await registry.promote({ model: 'audited', alias: 'production', version: 1 });
+      await registry.promote({ model: 'audited', alias: 'production', version: 2, reason: 'weekly retrain' });
+      await registry.setAlias({ model: 'audited', alias: 'staging', version: 2 });
+      await registry.rollback({ model: 'audited', alias: 'production', reason: 'accuracy dropped' });
+
+      const history = await cli(
+        ['--server', origin, 'models', 'history', 'audited', '--alias', 'production', '--json'],
+        { cwd: dir },
+      );
+      expect(history.code).toBe(0);
+      const h = jsonOf(history) as {
+        history: { action: string; fromVersion: number | null; toVersion: number; reason: string | null }[];
+      };
+      expect(h.history.map((e) => [e.action, e.fromVersion, e.toVersion, e.reason])).toEqual([
+        ['rollback', 2, 1, 'accuracy dropped'],
+        ['promote', 1, 2, 'weekly retrain'],
+        ['promote', null, 1, null],
+      ]);
+      const all = await cli(['--server', origin, 'models', 'history', 'audited'], { cwd: dir });
+      expect(all.stdout).toMatch(/\bstaging\s+set\s+-\s+v2\b/);
+
+      const audit = await cli(['--server', origin, 'models', 'audit', 'audited', '--action', 'alias.rolled-back'], {
+        cwd: dir,
+      });
+      expect(audit.code).toBe(0);
+      const rows = audit.stdout.trim().split('\n');
+      expect(rows[0]).toMatch(/^AT\s+ACTION\s+MODEL/);
+      expect(rows.slice(1)).toHaveLength(1);
+      expect(rows[1]).toMatch(/alias\.rolled-back\s+audited\s+v1\s+production\s+v2\s+\S+\s+accuracy dropped$/);
+      const everything = jsonOf(
+        await cli(['--server', origin, 'models', 'audit', '--json', '--limit', '500'], { cwd: dir }),
+      ) as {
+        entries: { model: string | null }[];
+      };
+      expect(new Set(everything.entries.map((e) => e.model))).toEqual(new Set(['fraud', 'audited']));
+      const missing = await cli(['--server', origin, 'models', 'history', 'nope'], { cwd: dir });
+      expect(missing.code).toBe(3);
+    },
+    CHILD_TIMEOUT,
+  );
+
+  it(
     'an unreachable server is exit 1 with the URL in the message; an unknown model is exit 3',
     async () => {
       const down = await cli(['--server', 'http://127.0.0.1:9', 'models', 'ls'], { cwd: dir });
