@@ -1,7 +1,7 @@
 // The root entry point: what every area and every package of mlops-ts shares: errors and input validation, the store
 // and object-store interfaces with createStore and the file-system object store, one migrate() for core's tables,
 // the plugin contracts (flavors, predictors, trainers, telemetry, alert sinks), model signatures and model packages,
-// and a few cross-cutting helpers (PostgreSQL-safe text, progress, retry backoff). Each area has its own entry point:
+// and a few cross-cutting helpers (PostgreSQL-safe text, progress and log lines, retry backoff). Each area has its own entry point:
 // see "Entry points" in the README.
 export type {
   Alert,
@@ -45,6 +45,8 @@ export {
 } from './contracts/index.js';
 export type { FieldIssue, MlopsErrorCode, MlopsErrorOptions } from './errors.js';
 export { isMlopsError, MlopsError } from './errors.js';
+export type { LogEntry, Logger, LoggerOptions, LogLevel, OutputMode, OutputStream } from './log.js';
+export { createLogger, formatLogLine, formatLogValue, jsonLogLine, outputMode } from './log.js';
 export type { CoreArea, MigrateOptions } from './migrate.js';
 export { CORE_AREAS, migrate } from './migrate.js';
 export type { ModelPackageManifest, PackageFile } from './model-package/manifest.js';

@@ -1,3 +1,5 @@
+import { outputMode } from './log.js';
+
 /** How a {@link Progress} reports: an updating line on a terminal, JSON log lines elsewhere, or nothing. */
 export type ProgressMode = 'auto' | 'tty' | 'json' | 'silent';
 
@@ -96,10 +98,7 @@ export function formatDuration(ms: number): string {
 }
 
 function resolveMode(mode: ProgressMode, stream: ProgressStream): Exclude<ProgressMode, 'auto'> {
-  if (mode !== 'auto') return mode;
-  const env = process.env.MLOPS_PROGRESS;
-  if (env === 'tty' || env === 'json' || env === 'silent') return env;
-  return stream.isTTY ? 'tty' : 'json';
+  return outputMode(stream, mode);
 }
 
 function errorInfo(err: unknown): { message: string; code?: string } {

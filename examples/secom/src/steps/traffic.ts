@@ -1,10 +1,10 @@
 // Steps 10–14: production served over HTTP (the server follows the registry alias), the test runs replayed in time
 // order as live traffic in six windows with feedback, sensor drift injected from window 4 on, continuous training
 // checking the prediction log after windows 3 and 6, and the hot-swap and rollback when it promoted a candidate.
-import { type Alert, type AlertSink, consoleAlertSink, createAlert, readModelPackageManifest } from '@mlops/core';
+import { type Alert, type AlertSink, createAlert, readModelPackageManifest } from '@mlops/core';
 import type { Frame } from '@mlops/core/preprocessing';
 import { type DriftReport, detectDrift } from '@mlops/drift';
-import { log } from '@mlops/example-kit';
+import { log, logAlertSink } from '@mlops/example-kit';
 import { type Calibrator, calibratorFromMetadata } from '@mlops/monitoring';
 import { type ContinuousTrainingPolicy, createContinuousTrainingPolicy } from '@mlops/pipelines';
 import { onnxFlavor } from '@mlops/plugin-onnx';
@@ -204,12 +204,11 @@ async function promoted(ctx: SecomContext, before: Served, candidateInputs: read
 
 /** The sink the policy and the sensor checks send to: the console, and a list kept for the report. */
 function reportingAlertSink(alerts: Alert[]): AlertSink {
-  const consoleSink = consoleAlertSink({ write: (line) => log('alert', line) });
   return {
     name: 'console+report',
     async send(alert) {
       alerts.push(alert);
-      await consoleSink.send(alert);
+      await logAlertSink.send(alert);
     },
   };
 }

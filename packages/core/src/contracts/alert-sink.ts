@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { jsonLogLine, type LogLevel, type OutputStream, outputMode } from '../log.js';
 import { invalidInput, zodIssues } from '../validation.js';
 
 /** How urgent an alert is. */
@@ -75,37 +76,63 @@ export interface AlertSink {
 /** Options of {@link consoleAlertSink}. */
 export interface ConsoleAlertSinkOptions {
   /**
-   * Where lines go.
-   * @default console.error for critical, console.warn for warning, console.info for info
+   * Where lines go, instead of the console streams.
+   * @default critical and warning alerts to `stderr`, info alerts to `stdout`
    */
   write?: (line: string, alert: Alert) => void;
   /**
-   * One JSON object per line instead of a human-readable line.
-   * @default false
+   * `'json'`: one JSON object per line (`{"time","level","msg",…}`, the keys of core's logger and progress lines,
+   * plus `severity`, `title`, `message`, `labels`, `dedupeKey`). `'tty'`: one human-readable line. `'auto'` picks
+   * `'json'` when the stream the alert goes to is not a terminal (a pipe, a file, CI; `MLOPS_PROGRESS=json|tty`
+   * overrides), and human lines with `write`.
+   * @default 'auto'
+   */
+  mode?: 'auto' | 'tty' | 'json';
+  /**
+   * Same as `mode: 'json'` (`false`: `mode: 'tty'`).
+   * @default undefined
    */
   json?: boolean;
+  /**
+   * Standard output (info alerts).
+   * @default process.stdout
+   */
+  stdout?: OutputStream;
+  /**
+   * Standard error (warning and critical alerts).
+   * @default process.stderr
+   */
+  stderr?: OutputStream;
 }
 
-/** The default alert sink: one line per alert on the console (`[mlops] CRITICAL title: message {labels}`). */
+const LEVEL_OF: Record<AlertSeverity, LogLevel> = { info: 'info', warning: 'warn', critical: 'error' };
+
+/**
+ * The default alert sink: one line per alert on the console, as JSON where the stream is not a terminal, else
+ * `[mlops] 2026-03-01T10:00:00.000Z CRITICAL title: message {labels}` (the continuation lines of a multi-line
+ * message indented).
+ */
 export function consoleAlertSink(opts: ConsoleAlertSinkOptions = {}): AlertSink {
-  const write =
-    opts.write ??
-    ((line: string, alert: Alert) => {
-      if (alert.severity === 'critical') console.error(line);
-      else if (alert.severity === 'warning') console.warn(line);
-      else console.info(line);
-    });
+  const mode = opts.json === undefined ? (opts.mode ?? 'auto') : opts.json ? 'json' : 'tty';
+  const streamOf = (a: Alert): OutputStream =>
+    a.severity === 'info' ? (opts.stdout ?? process.stdout) : (opts.stderr ?? process.stderr);
   return {
     name: 'console',
     async send(alert) {
       const a = alertSchema.parse(alert);
+      const stream = opts.write ? undefined : streamOf(a);
+      const json = mode === 'json' || (mode === 'auto' && stream !== undefined && outputMode(stream) === 'json');
       const labels = Object.entries(a.labels)
         .map(([k, v]) => `${k}=${v}`)
         .join(' ');
-      const line = opts.json
-        ? JSON.stringify({ ...a, time: a.time.toISOString() })
-        : `[mlops] ${a.time.toISOString()} ${a.severity.toUpperCase()} ${a.title}: ${a.message}${labels ? ` {${labels}}` : ''}`;
-      write(line, a);
+      const line = json
+        ? jsonLogLine({ time: a.time.getTime(), level: LEVEL_OF[a.severity], msg: a.title, fields: { ...a } })
+        : `[mlops] ${a.time.toISOString()} ${a.severity.toUpperCase()} ${a.title}: ${a.message}${labels ? ` {${labels}}` : ''}`.replaceAll(
+            '\n',
+            '\n  ',
+          );
+      if (opts.write) opts.write(line, a);
+      else stream?.write(`${line}\n`);
     },
   };
 }

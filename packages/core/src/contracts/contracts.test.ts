@@ -77,6 +77,52 @@ describe('alerts', () => {
     expect(JSON.parse(lines[1]!)).toMatchObject({ severity: 'critical', time: '2026-03-01T10:00:00.000Z' });
   });
 
+  it('console sink: JSON lines on a stream that is not a terminal, human lines on one; a multi-line message stays one entry', async () => {
+    const sink = (isTTY: boolean) => {
+      const stream = () => {
+        const st = {
+          isTTY,
+          text: '',
+          write(s: string) {
+            st.text += s;
+          },
+        };
+        return st;
+      };
+      const out = stream();
+      const err = stream();
+      return { out, err, alerts: consoleAlertSink({ stdout: out, stderr: err }) };
+    };
+    const retrained = createAlert({
+      severity: 'info',
+      title: 'Retrained tickets',
+      message: 'data drift: 1 of 1 features drifted\nv1 → v2',
+      labels: { model: 'tickets' },
+      time: '2026-03-01T10:00:00Z',
+    });
+    const piped = sink(false);
+    await piped.alerts.send(retrained);
+    await piped.alerts.send({ ...retrained, severity: 'critical' });
+    const lines = piped.out.text.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      time: '2026-03-01T10:00:00.000Z',
+      level: 'info',
+      msg: 'Retrained tickets',
+      severity: 'info',
+      message: 'data drift: 1 of 1 features drifted\nv1 → v2',
+      labels: { model: 'tickets' },
+    });
+    expect(JSON.parse(piped.err.text)).toMatchObject({ level: 'error', severity: 'critical' });
+
+    const terminal = sink(true);
+    await terminal.alerts.send(retrained);
+    expect(terminal.out.text).toBe(
+      '[mlops] 2026-03-01T10:00:00.000Z INFO Retrained tickets: data drift: 1 of 1 features drifted\n  v1 → v2 {model=tickets}\n',
+    );
+    expect(terminal.err.text).toBe('');
+  });
+
   it('a plugin sink is a plain object', async () => {
     const sent: Alert[] = [];
     const sink: AlertSink = { name: 'memory', send: async (a) => void sent.push(a) };

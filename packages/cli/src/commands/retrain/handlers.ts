@@ -115,11 +115,18 @@ export async function retrainCommand(opts: RetrainCommandOptions, ctx: CliContex
     const evaluation = await policy.evaluate();
     out.result({ model: policy.model, alias: policy.alias, evaluation }, () => {
       const e = evaluation as { triggered?: unknown; reasons?: unknown; blocked?: unknown };
+      const reasons = (Array.isArray(e.reasons) ? e.reasons : []).map((r: unknown) => {
+        const { trigger, message } = (r ?? {}) as { trigger?: unknown; message?: unknown };
+        return typeof message === 'string' ? `  ${typeof trigger === 'string' ? `${trigger}: ` : ''}${message}` : '';
+      });
+      const fired = reasons.length > 0 ? ` (${reasons.length} trigger${reasons.length === 1 ? '' : 's'} fired)` : '';
       const verdict =
-        typeof e.blocked === 'string' ? `blocked, ${e.blocked}` : e.triggered ? 'would retrain' : 'no trigger fired';
-      return `${policy.model}@${policy.alias}: ${verdict}${
-        Array.isArray(e.reasons) && e.reasons.length ? ` (${JSON.stringify(e.reasons)})` : ''
-      }`;
+        typeof e.blocked === 'string'
+          ? `blocked, ${e.blocked}`
+          : e.triggered
+            ? `would retrain${fired}`
+            : 'no trigger fired';
+      return [`${policy.model}@${policy.alias}: ${verdict}`, ...reasons.filter((l) => l !== '')].join('\n');
     });
     return EXIT_CODES.OK;
   }
