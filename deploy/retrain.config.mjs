@@ -260,6 +260,11 @@ export function createSeedPolicy({ store, registry, objects }, env = readRetrain
     async runOnce() {
       const incumbent = await current();
       if (incumbent) return { status: 'no-action', incumbentVersion: incumbent.version, candidateVersion: null };
+      try {
+        await registry.createModel({ name: model, description: 'registered by the seed step of deploy/' });
+      } catch (err) {
+        if (err?.code !== 'CONFLICT') throw err; // it exists (a version without the alias, or a concurrent seed)
+      }
       const { version, metrics } = await trainAndRegister({
         store,
         registry,

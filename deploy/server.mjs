@@ -10,6 +10,7 @@
 //                      AWS environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY…). MLOPS_OBJECTS_DIR is read when
 //                      MLOPS_OBJECTS is unset (default: .mlops/objects)
 //   MLOPS_AUTH         auto | required | disabled (default: auto: API keys required on a non-loopback HOST)
+//   MLOPS_MONITORING_REFRESH_MS  how often /metrics re-evaluates the monitoring gauges (default: 60000)
 //   PORT               default 8080
 //   HOST               default 0.0.0.0
 //
@@ -55,6 +56,12 @@ async function loadFlavors() {
   return flavors;
 }
 
+const refreshMs = Number(env.MLOPS_MONITORING_REFRESH_MS || 60_000);
+if (!(Number.isInteger(refreshMs) && refreshMs >= 0)) {
+  console.error(`deploy/server.mjs: MLOPS_MONITORING_REFRESH_MS must be a number of milliseconds (got ${refreshMs})`);
+  process.exit(2);
+}
+
 /** Exits 2 with the error's message (a bad URL names the offending part; a missing plugin names the package). */
 function fatal(what, err) {
   console.error(`deploy/server.mjs: ${what}: ${err instanceof Error ? err.message : err}`);
@@ -73,6 +80,7 @@ const server = createModelServer({
   store,
   host,
   auth,
+  monitoring: { refreshMs },
 });
 // Not awaited: a missing alias must not stop the process (ready stays false until the alias is set).
 server.ready().then(

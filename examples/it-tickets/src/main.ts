@@ -6,13 +6,14 @@
 //
 //   npm run example               the whole run
 //   npm run example -- --quick    the same lifecycle on a stratified slice (CI)
+//   --home DIR (default .mlops)  --seed N  --objects URL: the object store of datasets and model packages, a folder or
+//   s3://bucket/prefix?endpoint=…&forcePathStyle=true (@mlops/plugin-s3); default MLOPS_OBJECTS, else <home>/objects
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   consoleAlertSink,
   createStore,
-  fsObjectStore,
   isMlopsError,
   loadModelPackage,
   type ObjectStore,
@@ -20,6 +21,7 @@ import {
   type Store,
 } from '@mlops/core';
 import type { ClassificationReport } from '@mlops/core/metrics';
+import { openObjectStore } from '@mlops/core/objects';
 import { createTracker } from '@mlops/core/tracking';
 import { createProfile, type DriftReport, detectDrift, renderDriftReportHtml } from '@mlops/drift';
 import { log, seededRandom, shuffle, stratifiedSample, stratifiedSplit } from '@mlops/example-kit';
@@ -54,6 +56,7 @@ const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     home: { type: 'string', default: '.mlops' },
+    objects: { type: 'string' },
     seed: { type: 'string', default: '42' },
   },
 });
@@ -86,7 +89,7 @@ async function main(): Promise<void> {
   mkdirSync(join(HOME, 'data'), { recursive: true });
   mkdirSync(join(HOME, 'reports'), { recursive: true });
   const store = await createStore(`pglite://${join(HOME, 'db')}`);
-  const objects = fsObjectStore({ dir: join(HOME, 'objects') });
+  const objects = await openObjectStore(args.objects || process.env.MLOPS_OBJECTS || join(HOME, 'objects'));
   const tracker = createTracker({ store, objects });
   const registry = await createRegistry({ store });
   try {

@@ -3,6 +3,10 @@
 // finish and the prediction log is flushed first).
 //
 //   npm run serve -w @mlops/example-it-tickets -- [--home .mlops] [--port 8080] [--host 127.0.0.1] [--auth auto]
+//                                                 [--objects URL]
+//
+// --objects is the object store `npm run example` wrote the model packages to: a folder or s3://bucket/prefix?…
+// (default MLOPS_OBJECTS, else <home>/objects).
 //
 // Off loopback (`--host 0.0.0.0`) every request needs an API key (`Authorization: Bearer <key>`), the registry API
 // included. Keys live in the home's store: when it holds no active key, one is created (scopes predict, feedback,
@@ -11,8 +15,9 @@
 import { once } from 'node:events';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createStore, fsObjectStore } from '@mlops/core';
+import { createStore } from '@mlops/core';
 import { createApiKey, listApiKeys } from '@mlops/core/auth';
+import { openObjectStore } from '@mlops/core/objects';
 import { log } from '@mlops/example-kit';
 import { createRegistry, createRegistryRouter } from '@mlops/registry';
 import { type AuthMode, createModelServer, isLoopbackHost } from '@mlops/serve';
@@ -25,6 +30,7 @@ const { values: args } = parseArgs({
     port: { type: 'string', default: '8080' },
     host: { type: 'string', default: '127.0.0.1' },
     auth: { type: 'string', default: 'auto' },
+    objects: { type: 'string' },
   },
 });
 if (!['auto', 'required', 'disabled'].includes(args.auth)) {
@@ -36,7 +42,7 @@ const HOME = resolve(args.home);
 const MODELS = ['ticket-topic', 'ticket-urgency'] as const;
 
 const store = await createStore(`pglite://${join(HOME, 'db')}`);
-const objects = fsObjectStore({ dir: join(HOME, 'objects') });
+const objects = await openObjectStore(args.objects || process.env.MLOPS_OBJECTS || join(HOME, 'objects'));
 const registry = await createRegistry({ store });
 if (auth === 'required' || (auth === 'auto' && !isLoopbackHost(args.host))) {
   const now = Date.now();

@@ -1,7 +1,8 @@
 // What every step of the run shares: the model's name, the fail label, the stores and who the run is.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createStore, fsObjectStore, type ObjectStore, type Store } from '@mlops/core';
+import { createStore, type ObjectStore, type Store } from '@mlops/core';
+import { openObjectStore } from '@mlops/core/objects';
 import { createTracker, type Tracker } from '@mlops/core/tracking';
 import { createRegistry, type Registry } from '@mlops/registry';
 
@@ -28,9 +29,13 @@ export interface SecomContext {
   features: string;
 }
 
-/** Opens the embedded store, objects, tracker and registry under `home` (and creates its data and report folders). */
+/**
+ * Opens the embedded store, objects, tracker and registry under `home` (and creates its data and report folders). The
+ * object store is `options.objects` (an object store URL, e.g. `s3://bucket/prefix?endpoint=…`) when set.
+ */
 export async function openContext(options: {
   home: string;
+  objects?: string | undefined;
   seed: number;
   quick: boolean;
   simulated: boolean;
@@ -38,8 +43,8 @@ export async function openContext(options: {
   const { home, simulated } = options;
   mkdirSync(join(home, 'data'), { recursive: true });
   mkdirSync(join(home, 'reports'), { recursive: true });
+  const objects = await openObjectStore(options.objects ?? join(home, 'objects'));
   const store = await createStore(`pglite://${join(home, 'db')}`);
-  const objects = fsObjectStore({ dir: join(home, 'objects') });
   const tracker = createTracker({ store, objects });
   const registry = await createRegistry({ store });
   return {

@@ -37,6 +37,11 @@ export interface SecomOptions {
   simulate?: boolean;
   /** Where the store, objects, data copies and reports go. @default '.mlops' */
   home?: string;
+  /**
+   * The object store of datasets and model packages: a folder or `s3://bucket/prefix?endpoint=…` (@mlops/plugin-s3).
+   * @default MLOPS_OBJECTS, else `<home>/objects`
+   */
+  objects?: string;
   /** Seed of the simulator, the forests and the split-independent draws. @default 42 */
   seed?: number;
   /** Fail recall the decision threshold is chosen for (on the validation runs). @default 0.5 */
@@ -95,7 +100,8 @@ export async function runSecom(options: SecomOptions = {}): Promise<SecomResult>
   // 1. Data first: without the feature file (and without --simulate) the loader's message ends the run.
   const data = await loadSecomData({ simulate: options.simulate ?? false, seed, data: options.data ?? {} });
   const simulated = data.simulated;
-  const ctx = await openContext({ home, seed, quick, simulated });
+  const objects = options.objects ?? (process.env.MLOPS_OBJECTS || undefined);
+  const ctx = await openContext({ home, objects, seed, quick, simulated });
   try {
     // 1b. The exact table the run uses, versioned in the store.
     const dataset = await versionSecomTable(ctx, data);

@@ -52,8 +52,9 @@ export interface CliContext {
    */
   objects(): ObjectStore;
   /**
-   * The registry: over HTTP with `--server`, else in-process on the store. `events` (first call only) turns on
-   * cross-process change events on PostgreSQL, for a long-running `mlops serve`.
+   * The registry: over HTTP with `--server`, else in-process on the store. On PostgreSQL its writes NOTIFY other
+   * processes (so `mlops models promote` reaches running servers at once, not at their next audit-log poll), and a
+   * long-running `mlops serve` subscribes to theirs; `events: false` (first call only) turns both off.
    */
   registry(options?: { events?: boolean }): Promise<Registry>;
   /** The experiment tracker on the store. */
@@ -143,7 +144,7 @@ export function createCliContext(options: CliContextOptions = {}): CliContext {
     registry(opts = {}) {
       registry ??= serverUrl
         ? Promise.resolve(registryClient(serverUrl, apiKey ? { apiKey } : {}))
-        : ctx.store().then((s) => createRegistry({ store: s, events: opts.events ?? false }));
+        : ctx.store().then((s) => createRegistry({ store: s, events: opts.events ?? true }));
       return registry;
     },
     tracker() {
