@@ -11,6 +11,10 @@
 //                      MLOPS_OBJECTS is unset (default: .mlops/objects)
 //   MLOPS_AUTH         auto | required | disabled (default: auto: API keys required on a non-loopback HOST)
 //   MLOPS_MONITORING_REFRESH_MS  how often /metrics re-evaluates the monitoring gauges (default: 60000)
+//   MLOPS_RETENTION_MAX_AGE   prune predictions older than this from the log: 30d, 12h, 90m… (default: kept)
+//   MLOPS_RETENTION_MAX_ROWS  keep at most this many predictions per model in the log (default: no limit)
+//   MLOPS_RETENTION_INTERVAL  time between two prunings (default 10m); pruning runs in batches while serving
+//   MLOPS_LOG_INPUTS   full | redacted | none: what the prediction log keeps of the inputs (default: full)
 //   PORT               default 8080
 //   HOST               default 0.0.0.0
 //
@@ -36,6 +40,41 @@ if (!['auto', 'required', 'disabled'].includes(auth)) {
   console.error(`deploy/server.mjs: MLOPS_AUTH must be auto, required or disabled (got ${auth})`);
   process.exit(2);
 }
+
+/** A duration such as 30d, 12h, 90m, 45s or 500ms in milliseconds, or exit 2 naming the variable. */
+function durationMs(name) {
+  const text = env[name];
+  if (!text) return undefined;
+  const units = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
+  const ms = m ? Math.round(Number(m[1]) * units[m[2]]) : Number.NaN;
+  if (!(ms >= 1)) {
+    console.error(`deploy/server.mjs: ${name} must be a duration such as 30d, 12h or 90m (got ${text})`);
+    process.exit(2);
+  }
+  return ms;
+}
+const logInputs = env.MLOPS_LOG_INPUTS || 'full';
+if (!['full', 'redacted', 'none'].includes(logInputs)) {
+  console.error(`deploy/server.mjs: MLOPS_LOG_INPUTS must be full, redacted or none (got ${logInputs})`);
+  process.exit(2);
+}
+const maxRows = env.MLOPS_RETENTION_MAX_ROWS ? Number(env.MLOPS_RETENTION_MAX_ROWS) : undefined;
+if (maxRows !== undefined && !(Number.isInteger(maxRows) && maxRows >= 1)) {
+  console.error(`deploy/server.mjs: MLOPS_RETENTION_MAX_ROWS must be a positive integer (got ${maxRows})`);
+  process.exit(2);
+}
+const maxAgeMs = durationMs('MLOPS_RETENTION_MAX_AGE');
+const intervalMs = durationMs('MLOPS_RETENTION_INTERVAL');
+/** Retention of the prediction log (@mlops/serve's `retention`), when an age or a row limit is set. */
+const retention =
+  maxAgeMs !== undefined || maxRows !== undefined
+    ? {
+        ...(maxAgeMs !== undefined ? { maxAgeMs } : {}),
+        ...(maxRows !== undefined ? { maxRows } : {}),
+        ...(intervalMs !== undefined ? { intervalMs } : {}),
+      }
+    : undefined;
 
 /** Loads the flavors whose plugin is installed (the image installs all three). */
 async function loadFlavors() {
@@ -81,6 +120,8 @@ const server = createModelServer({
   host,
   auth,
   monitoring: { refreshMs },
+  ...(retention ? { retention } : {}),
+  logging: { inputs: logInputs },
 });
 // Not awaited: a missing alias must not stop the process (ready stays false until the alias is set).
 server.ready().then(

@@ -19,6 +19,7 @@ import { createOpenApiCache } from './openapi.js';
 import { type ModelServerOptions, resolveOptions } from './options.js';
 import { createPredictionRunner } from './predict/run-prediction.js';
 import { serverPredict } from './predict/server-predict.js';
+import { startRetention } from './retention.js';
 import { docsRoute } from './routes/docs.js';
 import { metricsRoute } from './routes/metrics.js';
 import { createRouteMounter } from './routes/mount-route.js';
@@ -94,6 +95,15 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     defaultMetrics: o.defaultMetrics,
   });
   metrics = m;
+  const retention =
+    o.store && o.retention
+      ? startRetention({
+          store: o.store,
+          retention: o.retention,
+          registry: m.registry,
+          onError: (err, where) => onError(err, { where }),
+        })
+      : undefined;
   const readyPromise = Promise.all(slots.all.map((s) => s.start())).then(() => undefined);
   readyPromise.catch((err) => onError(err, { where: 'loading models' }));
 
@@ -111,6 +121,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
       }
     },
     afterDrain: async () => {
+      await retention?.stop();
       await Promise.allSettled(slots.all.map((s) => s.close()));
       if (logger) await (o.logger ? logger.flush() : logger.close());
     },

@@ -19,6 +19,8 @@ export type { MonitoringOptions } from './monitoring.js';
 export { SHADOW_ALIAS_PREFIX } from './monitoring.js';
 export type { ErrorContext, ModelServerOptions, ServerLimits } from './options.js';
 export type { RegistryLike, RegistryModelSource } from './registry-source.js';
+export type { RetentionLimits, RetentionOptions } from './retention.js';
+export { RETENTION_METRIC_NAMES } from './retention.js';
 export type {
   RouteContext,
   RouteDefinition,

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { AuthMode, AuthOptions } from './auth.js';
 import type { ModelSource } from './model-slots.js';
 import type { MonitoringOptions } from './monitoring.js';
+import { type RetentionOptions, resolveRetention } from './retention.js';
 import type { BatchingOptions } from './scheduler/batcher.js';
 
 /** Request and capacity limits. */
@@ -88,6 +89,12 @@ export interface ModelServerOptions {
    */
   logger?: PredictionLogger;
   /**
+   * Retention of the prediction log: prunes it by age and/or rows (per model if you like) in batches on an unref'd
+   * timer, without blocking serving; counted in `mlops_prediction_log_pruned_total`. Needs `store`.
+   * @default undefined (the log is never pruned)
+   */
+  retention?: RetentionOptions;
+  /**
    * Micro-batching defaults for batchable predictors; `false` turns it off.
    * @default { maxBatchSize: 64, maxWaitMs: 0, maxInFlight: 1 }
    */
@@ -164,6 +171,8 @@ export interface ResolvedOptions {
   logging: Omit<PredictionLoggerOptions, 'store'> | undefined;
   /** A logger the caller owns. */
   logger: PredictionLogger | undefined;
+  /** `undefined`: no retention. */
+  retention: RetentionOptions | undefined;
   batching: BatchingOptions | false | undefined;
   limits: Required<ServerLimits>;
   /** `undefined`: no monitoring gauges. */
@@ -271,6 +280,7 @@ export function resolveOptions(options: ModelServerOptions): ResolvedOptions {
           }
         : undefined,
     logger: options.logger,
+    retention: resolveRetention(options.retention, options.store),
     batching: options.batching,
     limits: {
       maxBodyBytes: limits.maxBodyBytes ?? d.maxBodyBytes,

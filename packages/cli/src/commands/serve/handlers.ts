@@ -1,7 +1,9 @@
 import { once } from 'node:events';
 import { MlopsError } from '@mlops/core';
+import type { PredictionLogInputs } from '@mlops/core/predictions';
+import { createDashboard, type Dashboard } from '@mlops/dashboard';
 import { createRegistryRouter } from '@mlops/registry';
-import { type AuthMode, createModelServer } from '@mlops/serve';
+import { type AuthMode, createModelServer, type RetentionOptions } from '@mlops/serve';
 import type { CliContext } from '../../context.js';
 import type { Output } from '../../output.js';
 import { type ImportModule, loadFlavors } from '../../plugins.js';
@@ -40,6 +42,22 @@ export interface ServeCommandOptions {
    * @default true
    */
   registryApi?: boolean;
+  /**
+   * Mount the web dashboard (`@mlops/dashboard`) at `/ui` in the serving process, so one process owns an embedded
+   * store and serves both.
+   * @default false
+   */
+  ui?: boolean;
+  /**
+   * Retention of the prediction log (pruned in batches on a timer while serving).
+   * @default undefined (kept forever)
+   */
+  retention?: RetentionOptions;
+  /**
+   * What the prediction log keeps of each prediction's inputs (`redacted`: keys and types; `none`: nothing).
+   * @default 'full'
+   */
+  logInputs?: PredictionLogInputs;
   /**
    * Loads plugin modules (tests pass a fake).
    * @default dynamic import
@@ -85,8 +103,23 @@ export async function serveCommand(opts: ServeCommandOptions, ctx: CliContext, o
     store,
     host,
     ...(opts.auth ? { auth: opts.auth } : {}),
+    ...(opts.retention ? { retention: opts.retention } : {}),
+    ...(opts.logInputs ? { logging: { inputs: opts.logInputs } } : {}),
     onWarning: (m) => out.note(`warning: ${m}`),
   });
+  // The dashboard in the same process: the same store (and its API keys), the same registry, auth decided from the
+  // same addresses.
+  const dashboard: Dashboard | undefined = opts.ui
+    ? createDashboard({
+        store,
+        registry,
+        objects,
+        host,
+        ...(opts.auth ? { auth: opts.auth } : {}),
+        onWarning: (m) => out.note(`warning: ${m}`),
+      })
+    : undefined;
+  if (dashboard) server.mount('/ui', dashboard.router);
   if (opts.registryApi !== false && !ctx.serverUrl) {
     server.mount(
       '/registry',
@@ -100,6 +133,7 @@ export async function serveCommand(opts: ServeCommandOptions, ctx: CliContext, o
     await server.ready();
   } catch (err) {
     await server.close();
+    await dashboard?.close();
     throw err;
   }
   const listening = await server.listen({ port: opts.port ?? 8080, host });
@@ -113,6 +147,8 @@ export async function serveCommand(opts: ServeCommandOptions, ctx: CliContext, o
       registry: opts.registryApi !== false && !ctx.serverUrl ? `${listening.url}/registry` : null,
       auth: server.authEnabled,
       flavors: flavors.map((f) => f.name),
+      ui: dashboard ? `${listening.url}/ui/` : null,
+      retention: opts.retention ?? null,
     },
     () =>
       [
@@ -121,6 +157,7 @@ export async function serveCommand(opts: ServeCommandOptions, ctx: CliContext, o
           (v) => `  ${v.model}: ${v.alias} → v${v.version}   POST ${listening.url}/v1/models/${v.model}/predict`,
         ),
         `  docs: ${listening.url}/docs   metrics: ${listening.url}/metrics`,
+        ...(dashboard ? [`  dashboard: ${listening.url}/ui/`] : []),
         ...(opts.registryApi !== false && !ctx.serverUrl
           ? [`  registry API: ${listening.url}/registry  (mlops --server ${listening.url} models …)`]
           : []),
@@ -130,4 +167,5 @@ export async function serveCommand(opts: ServeCommandOptions, ctx: CliContext, o
   opts.onListening?.({ url: listening.url, close: () => listening.close() });
   if (listening.server.listening) await once(listening.server, 'close');
   await server.close(); // idempotent: waits for the drain and the prediction-log flush before the store closes
+  await dashboard?.close();
 }
