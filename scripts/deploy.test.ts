@@ -799,6 +799,27 @@ describe('the image', () => {
     }
   }, 120_000);
 
+  it('its start command refuses a malformed MLOPS_OBJECTS at once (exit 2), naming the offending part', async () => {
+    const child = spawn(process.execPath, cmd.slice(1), {
+      cwd: root,
+      env: {
+        ...process.env,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        MLOPS_MODEL: 'ticket-topic',
+        MLOPS_STORE: 'memory://',
+        MLOPS_OBJECTS: 's3://models/prod?endpont=http://127.0.0.1:9000',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+    expect(code).toBe(2);
+    expect(stderr).toContain('MLOPS_OBJECTS');
+    expect(stderr).toContain('query.endpont');
+  }, 60_000);
+
   it('its start command loads the model behind the alias from the store and predicts', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mlops-deploy-'));
     const storeUrl = `pglite://${join(dir, 'db')}`;
