@@ -48,6 +48,21 @@ describe('profile → stored JSON → drift → reports', () => {
     expect(html.match(/<svg /g)).toHaveLength(5);
   });
 
+  it('says in the report that the columns were tested on a sample of the reference rows', () => {
+    const result = detectDrift(profile, rows(600, 10, 1));
+    const plan = result.columns.find((c) => c.column === 'plan')!;
+    expect(result.reference.rows).toBe(1200);
+    expect(plan.reference.size).toBe(800); // the profile's sample (numeric columns are tested on their sketch: 1200)
+    const html = renderDriftReportHtml(result);
+    expect(html).toContain('reference 800 (+0 missing), a random sample of its 1200 rows');
+    expect(html).toMatch(
+      /of 5 columns were tested on a random sample of the reference[^<]*at most 800 values per column/,
+    );
+    // data passed in full is not called a sample
+    const full = renderDriftReportHtml(detectDrift(reference, rows(600, 10, 1), { columnMapping }));
+    expect(full).not.toContain('random sample');
+  });
+
   it('finds no drift in fresh data from the same process', () => {
     const result = detectDrift(profile, rows(2000, 20, 0)); // large enough that chance stays well under 0.1
     expect(result.dataset.drifted).toBe(false);

@@ -21,6 +21,29 @@ const same = {
 };
 
 describe('detectDrift', () => {
+  it('two plain arrays: the INVALID_INPUT error points to ksTest/psi (numbers) and chiSquareTest (labels)', () => {
+    for (const [ref, cur] of [
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      [
+        ['a', 'b'],
+        ['b', 'c'],
+      ],
+    ] as const) {
+      expect(() => detectDrift(ref as never, cur as never)).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_INPUT',
+          message: expect.stringMatching(
+            /record 0 is a (number|string).*ksTest\(reference, current\).*psi.*chiSquareTest/s,
+          ),
+        }),
+      );
+    }
+    expect(() => createProfile([1, 2, 3] as never)).toThrow(/ksTest/);
+  });
+
   it('finds no drift between samples of the same distributions', () => {
     const r = detectDrift(reference, same);
     expect(r.columns.map((c) => c.test)).toEqual(['ks', 'ks', 'ks', 'ks']);

@@ -1,4 +1,4 @@
-import { invalidInput, type RawColumn, type RecordsData } from '../profile/input.js';
+import { notARecord, type RawColumn, type RecordsData } from '../profile/input.js';
 
 interface Columns {
   rows: number;
@@ -61,7 +61,7 @@ export function recordsToRawColumns(records: RecordsData): { rows: number; colum
   const cols: Columns = { rows, names: [], index: new Map(), numbers: [], values: [] };
   for (let r = 0; r < rows; r++) {
     const row = records[r] as Record<string, unknown>;
-    if (row === null || typeof row !== 'object') throw invalidInput('every record must be an object');
+    if (row === null || typeof row !== 'object') throw notARecord(row, r);
     const proto = Object.getPrototypeOf(row);
     let next = 0;
     if (forIn && (proto === Object.prototype || proto === null)) {

@@ -71,6 +71,19 @@ export function invalidInput(message: string): DriftError {
   return new DriftError('INVALID_INPUT', message);
 }
 
+/**
+ * The error for records that are not objects, e.g. `detectDrift([1, 2, 3], [4, 5, 6])`: it says which entry point
+ * compares two plain samples.
+ */
+export function notARecord(row: unknown, index: number): DriftError {
+  const what = row === null ? 'null' : Array.isArray(row) ? 'an array' : `a ${typeof row}`;
+  return invalidInput(
+    `every record must be an object, but record ${index} is ${what}. Data is columns ({ age: [31, 45] }) or records ` +
+      `([{ age: 31 }, { age: 45 }]). To compare two plain samples, call a test directly: ksTest(reference, current) ` +
+      `or psi(reference, current) for numbers, chiSquareTest(reference, current) for labels`,
+  );
+}
+
 /** True for null, undefined, NaN and ±Infinity (Evidently turns infinities into NaN before testing). */
 export function isMissing(value: unknown): boolean {
   return value === null || value === undefined || (typeof value === 'number' && !Number.isFinite(value));
@@ -82,8 +95,9 @@ export function toRawColumns(data: DataInput): { rows: number; columns: RawColum
     const records = data as RecordsData;
     const names: string[] = [];
     const seen = new Set<string>();
-    for (const row of records) {
-      if (row === null || typeof row !== 'object') throw invalidInput('every record must be an object');
+    for (let i = 0; i < records.length; i++) {
+      const row = records[i];
+      if (row === null || typeof row !== 'object') throw notARecord(row, i);
       for (const key of Object.keys(row)) {
         if (!seen.has(key)) {
           seen.add(key);

@@ -42,6 +42,17 @@ describe('dataQualityReport', () => {
     expect(n.outliers.upper).toBeCloseTo(n.q75 + 1.5 * (n.q75 - n.q25), 12);
   });
 
+  it('measures the shape (skewness, excess kurtosis) and finds MAD outliers, as scipy does', () => {
+    // scipy 1.10: stats.skew(v, bias=False), stats.kurtosis(v, bias=False), stats.median_abs_deviation(v)
+    const n = col('value').numeric!;
+    expect(n.shape!.skewness).toBeCloseTo(6.2419726581671835, 9);
+    expect(n.shape!.kurtosis).toBeCloseTo(38.974168527016985, 9);
+    expect(n.madOutliers).toEqual({ median: 5, mad: 2, threshold: 3.5, count: 1, share: 1 / (rows - 1) });
+    const html = renderQualityReportHtml(report);
+    expect(html).toContain('skewness 6.24');
+    expect(html).toMatch(/MAD outliers[^<]*1 \(2\.6 ?%\)/);
+  });
+
   it('builds histograms over all non-missing values', () => {
     const h = col('value').histogram!;
     expect(h.kind).toBe('numeric');

@@ -1,3 +1,4 @@
+import { median, medianAbsoluteDeviation, sampleKurtosis, sampleSkewness } from 'simple-statistics';
 import { type ColumnMapping, type DataInput, resolveColumns, toRawColumns, typeColumn } from '../profile/input.js';
 import { countValues, equalEdges, histogram, summarize } from '../profile/summary.js';
 import { tokenize } from '../profile/tokenize.js';
@@ -20,8 +21,37 @@ export interface QualityReportOptions {
 }
 
 const OTHER = '(other)';
+/** Iglewicz and Hoaglin's cut-off for the modified z-score. */
+const MAD_THRESHOLD = 3.5;
 
-/** Computes Evidently's data-quality preset: missing and distinct values, constant columns, IQR outliers, distributions, text lengths and class balance. */
+const finiteOrNull = (x: number) => (Number.isFinite(x) ? x : null);
+
+/** Skewness and excess kurtosis, bias-corrected as scipy's `skew`/`kurtosis(bias=False)` (simple-statistics). */
+function shapeOf(values: Float64Array): { skewness: number | null; kurtosis: number | null } {
+  const x = Array.from(values);
+  return {
+    skewness: x.length >= 3 ? finiteOrNull(sampleSkewness(x)) : null,
+    kurtosis: x.length >= 4 ? finiteOrNull(sampleKurtosis(x)) : null,
+  };
+}
+
+/** Values whose modified z-score 0.6745 (x − median) / MAD exceeds {@link MAD_THRESHOLD} (simple-statistics). */
+function madOutliers(values: Float64Array, present: number) {
+  const x = Array.from(values);
+  const med = median(x);
+  const mad = medianAbsoluteDeviation(x);
+  let count = 0;
+  if (mad > 0) {
+    for (const v of x) if (Math.abs((0.6745 * (v - med)) / mad) > MAD_THRESHOLD) count++;
+  }
+  return { median: med, mad, threshold: MAD_THRESHOLD, count, share: present > 0 ? count / present : 0 };
+}
+
+/**
+ * Computes Evidently's data-quality preset: missing and distinct values, constant columns, IQR outliers, distributions,
+ * text lengths and class balance; for numeric columns also skewness, excess kurtosis and MAD (modified z-score)
+ * outliers, computed with simple-statistics.
+ */
 export function dataQualityReport(data: DataInput, options: QualityReportOptions = {}): QualityReport {
   const bins = options.bins ?? 20;
   const topCategories = options.topCategories ?? 20;
@@ -77,7 +107,13 @@ export function dataQualityReport(data: DataInput, options: QualityReportOptions
           const x = c.numbers[i] as number;
           if (x < lower || x > upper) outliers++;
         }
-        col.numeric = { ...s, iqr, outliers: { count: outliers, share: outliers / present, lower, upper } };
+        col.numeric = {
+          ...s,
+          iqr,
+          outliers: { count: outliers, share: outliers / present, lower, upper },
+          shape: shapeOf(c.numbers),
+          madOutliers: madOutliers(c.numbers, present),
+        };
         const edges = equalEdges(s.min, s.max, bins);
         col.histogram = {
           kind: 'numeric',

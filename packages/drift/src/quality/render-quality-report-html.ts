@@ -104,6 +104,12 @@ function columnCard(c: QualityColumn): string {
     lines.push(
       `<p>mean ${formatNumber(n.mean)} · std ${formatNumber(n.std)} · min ${formatNumber(n.min)} · median ${formatNumber(n.q50)} · max ${formatNumber(n.max)}</p>`,
       `<p>IQR outliers: ${n.outliers.count} (${formatPercent(n.outliers.share)}) outside [${formatNumber(n.outliers.lower)}, ${formatNumber(n.outliers.upper)}]</p>`,
+      n.madOutliers
+        ? `<p>MAD outliers (|modified z| &gt; ${n.madOutliers.threshold}): ${n.madOutliers.count} (${formatPercent(n.madOutliers.share)}), median ${formatNumber(n.madOutliers.median)}, MAD ${formatNumber(n.madOutliers.mad)}</p>`
+        : '',
+      n.shape
+        ? `<p>skewness ${n.shape.skewness === null ? '–' : formatNumber(n.shape.skewness)} · excess kurtosis ${n.shape.kurtosis === null ? '–' : formatNumber(n.shape.kurtosis)}</p>`
+        : '',
     );
   }
   if (c.text) {

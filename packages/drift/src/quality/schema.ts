@@ -33,6 +33,16 @@ export const qualityColumnSchema = z.object({
     .extend({
       iqr: z.number(),
       outliers: z.object({ count, share, lower: z.number(), upper: z.number() }),
+      /**
+       * Skewness (adjusted Fisher–Pearson, scipy's `skew(bias=False)`) and excess kurtosis (scipy's
+       * `kurtosis(bias=False)`); `null` with too few values (3 and 4) or no spread. Absent in older stored reports.
+       */
+      shape: z.object({ skewness: z.number().nullable(), kurtosis: z.number().nullable() }).optional(),
+      /**
+       * Robust outliers: |0.6745 (x − median) / MAD| > `threshold` (Iglewicz–Hoaglin modified z-score). None when the
+       * MAD is 0 (more than half the values are equal). Absent in older stored reports.
+       */
+      madOutliers: z.object({ median: z.number(), mad: z.number(), threshold: z.number(), count, share }).optional(),
     })
     .nullable()
     .optional(),

@@ -34,6 +34,13 @@ export function renderDriftReportHtml(result: DriftReport, options: { title?: st
     `<div class="card"><span class="muted">${escapeHtml(label)}</span><b class="${cls}">${escapeHtml(value)}</b></div>`;
   const yesNo = (x: boolean | null) => (x === null ? null : x ? 'drift' : 'no drift');
   const columns = sortByDrift(result.columns);
+  // A profile keeps a bounded random sample per column: its tests see fewer values than the reference has rows.
+  const refRows = result.reference.rows;
+  const sampled = columns.filter((c) => isSampled(c, refRows));
+  const sampleNote =
+    sampled.length > 0
+      ? `<p class="muted">${sampled.length === columns.length ? 'Every column was' : `${sampled.length} of ${columns.length} columns were`} tested on a random sample of the reference (the profile keeps at most ${Math.max(...sampled.map((c) => c.reference.size + c.reference.missing))} values per column); "reference rows" counts all ${refRows} rows.</p>`
+      : '';
   const verdictCard =
     d.status === 'broken'
       ? card('dataset drift', 'broken feed', 'bad')
@@ -61,12 +68,13 @@ export function renderDriftReportHtml(result: DriftReport, options: { title?: st
       ? card('prediction', yesNo(result.predictionDrift) ?? '', result.predictionDrift ? 'bad' : 'good')
       : '',
     '</div>',
+    sampleNote,
     '<h2>Columns</h2>',
     summaryTable(columns),
     '<h2>Distributions</h2>',
     legendHtml(),
     '<div class="grid">',
-    ...columns.map(columnCard),
+    ...columns.map((c) => columnCard(c, refRows)),
     '</div>',
   ];
   if (result.skipped.length > 0) {
@@ -140,7 +148,11 @@ function summaryTable(columns: ColumnDrift[]): string {
   return `<table><thead><tr><th>column</th><th>type</th><th>test</th><th>score</th><th></th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
-function columnCard(c: ColumnDrift): string {
+function isSampled(c: ColumnDrift, referenceRows: number): boolean {
+  return c.reference.size + c.reference.missing < referenceRows;
+}
+
+function columnCard(c: ColumnDrift, referenceRows: number): string {
   const h = c.histogram;
   const series = [
     { name: 'reference', values: shares(h.reference), color: COLORS.reference },
@@ -157,7 +169,7 @@ function columnCard(c: ColumnDrift): string {
       : barChartSvg({ title: `${c.column}: reference vs current`, labels: h.labels, series, showLabels: true });
   const lines = [
     `<p class="muted">${escapeHtml(c.type)} · ${escapeHtml(c.test)} · ${escapeHtml(scoreText(c))}</p>`,
-    `<p class="muted">reference ${c.reference.size} (+${c.reference.missing} missing) · current ${c.current.size} (+${c.current.missing} missing)</p>`,
+    `<p class="muted">reference ${c.reference.size} (+${c.reference.missing} missing)${isSampled(c, referenceRows) ? `, a random sample of its ${referenceRows} rows` : ''} · current ${c.current.size} (+${c.current.missing} missing)</p>`,
   ];
   if (c.text) {
     lines.push(
