@@ -166,6 +166,42 @@ describe('createModelServer({ retention })', () => {
     }
   });
 
+  it('answers predictions while a long pruning is in progress (the event loop runs between batches)', async () => {
+    await seed('old', 600, 10 * DAY);
+    const server = createModelServer({
+      models: [{ name: 'm', predictor }],
+      store,
+      retention: { maxAgeMs: DAY, intervalMs: 3_600_000, batchSize: 2 },
+      logging: false,
+      onError: noErrors,
+    });
+    const { url } = await server.listen({ port: 0, host: '127.0.0.1', signals: [] });
+    const retention = startRetention({
+      store,
+      retention: { maxAgeMs: DAY, intervalMs: 3_600_000, batchSize: 2 },
+      onError: noErrors,
+    });
+    try {
+      let pruned = false;
+      const pruning = retention.runOnce().then((r) => {
+        pruned = true;
+        return r;
+      });
+      const res = await fetch(`${url}/v1/models/m/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ inputs: { x: [3] } }),
+      });
+      expect(res.status).toBe(200);
+      // Answered before the 300 batches of the pruning were done.
+      expect(pruned).toBe(false);
+      expect((await pruning).predictions).toBe(600);
+    } finally {
+      await retention.stop();
+      await server.close();
+    }
+  });
+
   it('refuses retention without a store, and bad limits, at creation', () => {
     expect(() => createModelServer({ models: [{ name: 'm', predictor }], retention: { maxRows: 10 } })).toThrow(
       /store/,

@@ -39,8 +39,8 @@ export function forestSearch(quick: boolean, settings: ForestSettings) {
   return {
     space: {
       nEstimators: intParam(Math.max(1, Math.round(most * 0.6)), most, { step }),
-      maxFeatures: categorical([0.15, 0.2, 0.25, 0.3, 0.35, 0.4]),
-      maxDepth: categorical([null, 10, 6]),
+      maxFeatures: categorical([0.12, 0.2, 0.35]),
+      maxDepth: categorical([null, 6]),
     },
     trials: quick ? 3 : 5,
   };
