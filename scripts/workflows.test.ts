@@ -317,6 +317,20 @@ describe('.gitlab-ci.yml (structural check, no GitLab schema offline)', () => {
     expect(jobs.retrain.rules.every((r: { if: string }) => /\$RETRAIN == "1"/.test(r.if))).toBe(true);
     expect(jobs.retrain.script.join('\n')).toContain('mlops retrain deploy/retrain.config.mjs --json');
     expect(jobs.retrain.allow_failure).toEqual({ exit_codes: [4] });
+    // the model packages live in S3 (a pipeline's runner keeps nothing): anything but s3:// stops the job
+    expect(jobs.retrain.script).toContain('export MLOPS_OBJECTS="$MLOPS_OBJECTS_URL"');
+    const check = jobs.retrain.script.find((l: string) => l.startsWith('case "$MLOPS_OBJECTS_URL"'));
+    for (const [value, status] of [
+      ['s3://models/prod', 0],
+      ['', 1],
+      ['/data/objects', 1],
+    ] as const) {
+      const r = spawnSync('bash', ['-e', '-c', check], {
+        env: { PATH: process.env.PATH, MLOPS_OBJECTS_URL: value },
+        encoding: 'utf8',
+      });
+      expect(r.status, value).toBe(status);
+    }
     expect(jobs.retrain.artifacts.paths).toEqual(['retrain-out/']);
   });
 });
