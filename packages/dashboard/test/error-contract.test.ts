@@ -7,7 +7,7 @@
 import { createStore, type Predictor, type Store } from '@mlops/core';
 import { createApiKey } from '@mlops/core/auth';
 import { errorBodySchema, HTTP_ERROR_CODES, HttpError, type HttpErrorCode, httpStatusOf } from '@mlops/core/http';
-import { createRetrainRoute } from '@mlops/pipelines';
+import { createRetrainRoute, createRetrainRunner } from '@mlops/pipelines';
 import { createRegistry, createRegistryRouter, type Registry } from '@mlops/registry';
 import { createModelServer, type ListeningServer } from '@mlops/serve';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,7 +76,7 @@ beforeAll(async () => {
       });
     },
   });
-  server.route(createRetrainRoute({ policies: {} }));
+  server.route(createRetrainRoute({ runner: createRetrainRunner({ store, targets: {} }) }));
   server.mount(
     '/registry',
     createRegistryRouter({

@@ -1,3 +1,17 @@
+export type {
+  AlertAction,
+  AlertmanagerPayload,
+  AlertmanagerResponse,
+  AlertmanagerRoute,
+  AlertmanagerRouteOptions,
+  AlertOutcome,
+} from './continuous/alertmanager-route.js';
+export {
+  alertmanagerPayloadSchema,
+  createAlertmanagerRoute,
+  NEVER_RETRAIN_ALERTS,
+  RETRAIN_ALERTS,
+} from './continuous/alertmanager-route.js';
 export type { ComparisonMetricsContext, EvaluationData, GateComparisonOptions } from './continuous/gate-comparison.js';
 export type {
   ContinuousTrainingOptions,
@@ -7,9 +21,32 @@ export type {
   RetrainTriggers,
   RunOnceOptions,
 } from './continuous/policy.js';
-export { createContinuousTrainingPolicy, isRetrainEvaluation } from './continuous/policy.js';
-export type { RetrainAuthenticate, RetrainResponse, RetrainRoute, RetrainRouteOptions } from './continuous/route.js';
-export { createRetrainRoute, retrainRequestSchema } from './continuous/route.js';
+export { createContinuousTrainingPolicy, isRetrainEvaluation, openRetrainDecision } from './continuous/policy.js';
+export type { RetrainLock } from './continuous/retrain-lock.js';
+export { acquireRetrainLock, retrainLockKey } from './continuous/retrain-lock.js';
+export type {
+  RetrainJobStatus,
+  RetrainRunner,
+  RetrainRunnerOptions,
+  RetrainStartOptions,
+  RetrainStatus,
+  RetrainTarget,
+} from './continuous/retrain-runner.js';
+export { createRetrainRunner, isRetrainConflict } from './continuous/retrain-runner.js';
+export type {
+  RetrainAuthenticate,
+  RetrainResponse,
+  RetrainRoute,
+  RetrainRouteOptions,
+  RetrainStatusResponse,
+  RetrainStatusRoute,
+} from './continuous/route.js';
+export {
+  createRetrainRoute,
+  createRetrainRoutes,
+  createRetrainStatusRoute,
+  retrainRequestSchema,
+} from './continuous/route.js';
 export type { CellResult, CsvColumnType } from './ingest/column-types.js';
 export { CSV_COLUMN_TYPES, inferCsvColumnType, normalizeHeader, parseCsvCell } from './ingest/column-types.js';
 export type {

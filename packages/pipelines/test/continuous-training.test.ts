@@ -8,14 +8,17 @@ import {
 } from '@mlops/core';
 import { createApiKey } from '@mlops/core/auth';
 import { createPredictionLogger, readPredictions } from '@mlops/core/predictions';
+import { createTracker } from '@mlops/core/tracking';
 import { createProfile } from '@mlops/drift';
 import { MONITORING_SETTINGS_TAG, monitoringSettingsTags } from '@mlops/monitoring';
 import {
   createContinuousTrainingPolicy,
   createRetrainRoute,
+  createRetrainRoutes,
+  createRetrainRunner,
   isRetrainEvaluation,
   type RetrainEvaluation,
-  type RetrainResponse,
+  type RetrainStatusResponse,
 } from '@mlops/pipelines';
 import { linearFlavor } from '@mlops/plugin-linear';
 import type { Gate, Registry } from '@mlops/registry';
@@ -397,8 +400,9 @@ describe('retrain route', () => {
       triggers: {},
       retrain: async () => ({ version: 1 }),
     });
+    const runner = createRetrainRunner({ store, targets: { [model]: { policy } } });
     const route = createRetrainRoute({
-      policies: { [model]: policy },
+      runner,
       authenticate: async ({ apiKey }) => {
         if (apiKey !== 'secret') throw Object.assign(new Error('bad key'), { code: 'UNAUTHORIZED' });
         return 'ops-bot';
@@ -406,13 +410,17 @@ describe('retrain route', () => {
     });
     expect(route.method).toBe('post');
     expect(route.path).toBe('/v1/models/:name/retrain');
+    expect(route.status).toBe(202);
     const call = (name: string, headers: Record<string, string>, body?: unknown) =>
       route.handler({ params: { name }, body: route.body.parse(body), req: { headers } });
     await expect(call(model, {})).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     const dry = await call(model, { authorization: 'Bearer secret' }, { dryRun: true });
-    expect('evaluation' in dry && dry.evaluation.triggered).toBe(false);
+    expect(dry && 'evaluation' in dry && dry.evaluation.triggered).toBe(false);
     const res = await call(model, { 'x-api-key': 'secret' }, {});
-    expect('decision' in res && [res.decision.status, res.decision.principal]).toEqual(['no-action', 'ops-bot']);
+    expect(res && 'decisionId' in res && res.decision.principal).toBe('ops-bot');
+    await runner.idle();
+    const id = (res as RetrainStatusResponse).decisionId;
+    expect(await runner.get(model, id)).toMatchObject({ status: 'done', decision: { status: 'no-action' } });
     await expect(call('nope', { authorization: 'Bearer secret' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(() => route.body.parse({ force: 'yes' })).toThrow();
   });
@@ -439,7 +447,10 @@ describe('retrain route mounted in @mlops/serve', () => {
       auth: { mode: 'required' },
       logging: false,
     });
-    server.route(createRetrainRoute({ policies: { [model]: policy } }));
+    const runner = createRetrainRunner({ store, targets: { [model]: { policy } } });
+    const [postRoute, statusRoute] = createRetrainRoutes({ runner });
+    server.route(postRoute);
+    server.route(statusRoute);
     const listening = await server.listen({ port: 0, host: '127.0.0.1', signals: [] });
     try {
       const { key } = await createApiKey({ store, name: 'retrainer', scopes: ['pipelines:retrain'] });
@@ -456,14 +467,30 @@ describe('retrain route mounted in @mlops/serve', () => {
       expect(bad.status).toBe(400);
       const dry = await post({ authorization: `Bearer ${key}` }, { dryRun: true });
       expect(dry.status).toBe(200);
-      expect(
-        ((await dry.json()) as RetrainResponse & { evaluation: RetrainEvaluation }).evaluation.reasons[0]!.trigger,
-      ).toBe('drift');
+      expect(((await dry.json()) as { evaluation: RetrainEvaluation }).evaluation.reasons[0]!.trigger).toBe('drift');
       const res = await post({ authorization: `Bearer ${key}` }, {});
-      expect(res.status).toBe(200);
-      const { decision } = (await res.json()) as Extract<RetrainResponse, { decision: unknown }>;
+      expect(res.status).toBe(202);
+      const started = (await res.json()) as RetrainStatusResponse;
+      expect(started.decision).toMatchObject({ status: 'running', principal: 'retrainer' });
+      await runner.idle();
+      const got = await fetch(`${listening.url}/v1/models/${model}/retrain/${started.decisionId}`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      expect(got.status).toBe(200);
+      const { status, decision } = (await got.json()) as RetrainStatusResponse;
+      expect(status).toBe('done');
       expect([decision.status, decision.candidateVersion, decision.principal]).toEqual(['promoted', 2, 'retrainer']);
       expect((await registry.resolve({ model, alias: 'production' })).version).toBe(2);
+      // The retraining is a tracked run, linked from its decision.
+      const run = await createTracker({ store }).getRun(decision.runId!);
+      expect(run.tags['mlops.retrain.decision']).toBe(started.decisionId);
+      expect(
+        (
+          await fetch(`${listening.url}/v1/models/${model}/retrain/999999`, {
+            headers: { authorization: `Bearer ${key}` },
+          })
+        ).status,
+      ).toBe(404);
       const missing = await fetch(`${listening.url}/v1/models/unknown/retrain`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },

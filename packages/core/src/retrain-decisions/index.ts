@@ -3,6 +3,7 @@
 export type {
   AbandonStaleRetrainDecisionsOptions,
   FinishRetrainDecisionOptions,
+  GetRetrainDecisionOptions,
   LatestRetrainDecisionOptions,
   ListRetrainDecisionsOptions,
   RecordRetrainDecisionOptions,
@@ -14,6 +15,7 @@ export type {
 export {
   abandonStaleRetrainDecisions,
   finishRetrainDecision,
+  getRetrainDecision,
   latestRetrainDecision,
   listRetrainDecisions,
   recordRetrainDecision,

@@ -33,4 +33,10 @@ export const RETRAIN_DECISIONS_MIGRATIONS: Migration[] = [
     ALTER TABLE core_retrain_decisions ADD CONSTRAINT core_retrain_decisions_status_check
       CHECK (status IN ('running', 'no-action', 'blocked', 'promoted', 'rejected', 'failed', 'abandoned'))`,
   },
+  {
+    version: 3,
+    name: 'retrain decision runs',
+    // Every retraining is a tracked run (core's tracking): the decision links to it.
+    sql: 'ALTER TABLE core_retrain_decisions ADD COLUMN run_id text',
+  },
 ];

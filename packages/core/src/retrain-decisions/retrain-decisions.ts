@@ -9,7 +9,8 @@ import { parseInput } from '../validation.js';
 /**
  * What can start a retraining: `performance` is a metric from feedback below its minimum (`accuracy` is what
  * decisions recorded before `performance` existed say); `estimated-performance` is the accuracy or macro-F1
- * estimated without labels (from the predicted probabilities) below its minimum while labels are missing.
+ * estimated without labels (from the predicted probabilities) below its minimum while labels are missing; `alert` is
+ * a firing alert received from Alertmanager.
  */
 export const RETRAIN_TRIGGERS = [
   'drift',
@@ -19,6 +20,7 @@ export const RETRAIN_TRIGGERS = [
   'new-labels',
   'schedule',
   'manual',
+  'alert',
 ] as const;
 
 /**
@@ -55,6 +57,8 @@ export const retrainDecisionSchema = z.object({
   candidateVersion: z.int().nullable(),
   /** The registry's promotion decision id (passed or failed gate). */
   promotionDecisionId: z.int().nullable(),
+  /** The tracked run (core's tracking) of the retraining, when one ran. */
+  runId: z.string().nullable(),
   error: z.string().nullable(),
   principal: z.string(),
   startedAt: z.iso.datetime(),
@@ -86,6 +90,7 @@ const outcomeFields = {
   incumbentVersion: version,
   candidateVersion: version,
   promotionDecisionId: z.int().nonnegative().nullable().optional(),
+  runId: z.string().min(1).max(256).nullable().optional(),
   error: z.string().nullable().optional(),
 };
 
@@ -124,6 +129,8 @@ export interface RecordRetrainDecisionOptions {
   candidateVersion?: number | null;
   /** @default null */
   promotionDecisionId?: number | null;
+  /** The tracked run of the retraining. @default null */
+  runId?: string | null;
   /** @default null */
   error?: string | null;
 }
@@ -161,6 +168,13 @@ export interface LatestRetrainDecisionOptions {
   status?: RetrainDecisionStatus | RetrainDecisionStatus[];
 }
 
+/** Options of {@link getRetrainDecision}. */
+export interface GetRetrainDecisionOptions {
+  store: Store;
+  /** The decision's id. */
+  id: string;
+}
+
 /** Options of {@link abandonStaleRetrainDecisions}. */
 export interface AbandonStaleRetrainDecisionsOptions {
   store: Store;
@@ -181,6 +195,7 @@ interface DecisionRow {
   incumbent_version: number | null;
   candidate_version: number | null;
   promotion_decision_id: number | null;
+  run_id?: string | null;
   error: string | null;
   principal: string;
   started_at: Date | string;
@@ -189,7 +204,7 @@ interface DecisionRow {
 
 const iso = (d: Date | string) => (d instanceof Date ? d : new Date(d)).toISOString();
 const COLUMNS = `id, model, alias, status, triggered, reasons, evaluation, incumbent_version, candidate_version,
-  promotion_decision_id, error, principal, started_at, finished_at`;
+  promotion_decision_id, run_id, error, principal, started_at, finished_at`;
 
 /** Validates a stored row (stored JSON is a boundary too). */
 function toDecision(r: DecisionRow): RetrainDecision {
@@ -205,6 +220,7 @@ function toDecision(r: DecisionRow): RetrainDecision {
     incumbentVersion: num(r.incumbent_version),
     candidateVersion: num(r.candidate_version),
     promotionDecisionId: num(r.promotion_decision_id),
+    runId: r.run_id ?? null,
     error: r.error,
     principal: r.principal,
     startedAt: iso(r.started_at),
@@ -244,8 +260,8 @@ export async function recordRetrainDecision(options: RecordRetrainDecisionOption
   try {
     const [row] = await store.query<DecisionRow>(
       `INSERT INTO core_retrain_decisions (model, alias, status, triggered, reasons, evaluation, incumbent_version,
-         candidate_version, promotion_decision_id, error, principal, finished_at)
-       VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9, $10, $11, CASE WHEN $3 = 'running' THEN NULL ELSE now() END)
+         candidate_version, promotion_decision_id, error, principal, run_id, finished_at)
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9, $10, $11, $12, CASE WHEN $3 = 'running' THEN NULL ELSE now() END)
        RETURNING ${COLUMNS}`,
       [
         o.model,
@@ -259,6 +275,7 @@ export async function recordRetrainDecision(options: RecordRetrainDecisionOption
         o.promotionDecisionId ?? null,
         o.error ?? null,
         o.principal,
+        o.runId ?? null,
       ],
     );
     return toDecision(row!);
@@ -281,7 +298,8 @@ export async function finishRetrainDecision(options: FinishRetrainDecisionOption
   await migrate(store, { areas: ['retrain-decisions'] });
   const rows = await store.query<DecisionRow>(
     `UPDATE core_retrain_decisions SET status = $2, triggered = $3, reasons = $4::jsonb, evaluation = $5::jsonb,
-       incumbent_version = $6, candidate_version = $7, promotion_decision_id = $8, error = $9, finished_at = now()
+       incumbent_version = $6, candidate_version = $7, promotion_decision_id = $8, error = $9, finished_at = now(),
+       run_id = COALESCE($10, run_id)
      WHERE id = $1 RETURNING ${COLUMNS}`,
     [
       o.id,
@@ -293,6 +311,7 @@ export async function finishRetrainDecision(options: FinishRetrainDecisionOption
       o.candidateVersion ?? null,
       o.promotionDecisionId ?? null,
       o.error ?? null,
+      o.runId ?? null,
     ],
   );
   if (!rows[0]) throw new MlopsError('NOT_FOUND', { message: `No retrain decision ${o.id}`, details: { id: o.id } });
@@ -338,6 +357,16 @@ export async function listRetrainDecisions(options: ListRetrainDecisionsOptions)
     params,
   );
   return rows.map(toDecision);
+}
+
+/** One decision by id, or undefined when there is none (a malformed id is `INVALID_INPUT`). */
+export async function getRetrainDecision(options: GetRetrainDecisionOptions): Promise<RetrainDecision | undefined> {
+  const id = parseInput(z.string().regex(/^\d{1,18}$/, 'a decision id (digits)'), options.id, 'id');
+  if (!(await tableExists(options.store))) return undefined;
+  const [row] = await options.store.query<DecisionRow>(`SELECT ${COLUMNS} FROM core_retrain_decisions WHERE id = $1`, [
+    id,
+  ]);
+  return row ? toDecision(row) : undefined;
 }
 
 /** The newest decision of a model alias (optionally with one of `status`), or undefined: what a server exports as gauges. */

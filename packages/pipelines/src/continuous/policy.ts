@@ -11,6 +11,7 @@ import {
 import {
   abandonStaleRetrainDecisions,
   finishRetrainDecision,
+  getRetrainDecision,
   latestRetrainDecision,
   listRetrainDecisions,
   type RetrainDecision,
@@ -18,6 +19,7 @@ import {
   type RetrainReason,
   recordRetrainDecision,
 } from '@mlops/core/retrain-decisions';
+import { createTracker, type Run, type Tracker } from '@mlops/core/tracking';
 import { isProfile, type Profile, parseProfile } from '@mlops/drift';
 import {
   calibratorFromMetadata,
@@ -38,6 +40,7 @@ import {
   type GateComparisonOptions,
   parseEvaluationData,
 } from './gate-comparison.js';
+import { acquireRetrainLock, type RetrainLock } from './retrain-lock.js';
 
 /**
  * What can start a retraining. The thresholds are `@mlops/monitoring` settings (`driftShare`, `minimums`), stored with
@@ -127,6 +130,12 @@ export interface RetrainContext {
   evaluation: RetrainEvaluation;
   /** The id of the decision row being written. */
   decisionId: string;
+  /**
+   * The tracked run of this retraining (core's tracking; the decision's `runId`): log params and metrics on it, and
+   * register the new version with `sourceRunId: ctx.run.id` so the registry shows where it came from. Undefined when
+   * the policy's `tracking` is `false`.
+   */
+  run?: Run;
 }
 
 /** Options of {@link createContinuousTrainingPolicy}. */
@@ -190,6 +199,12 @@ export interface ContinuousTrainingOptions {
    */
   alerts?: AlertSink | AlertSink[];
   /**
+   * Every retraining is a tracked run (core's tracking) in the experiment `retrain/<model>`, linked from its decision
+   * (`runId`) and handed to `retrain` as `ctx.run`; `false` records none.
+   * @default { experiment: 'retrain/<model>' } with a tracker over `store` (and `objects`, without git capture)
+   */
+  tracking?: false | { tracker?: Tracker; experiment?: string };
+  /**
    * Recorded as who decided.
    * @default 'continuous-training'
    */
@@ -223,6 +238,18 @@ export interface RunOnceOptions {
    * @default the policy's principal
    */
   principal?: string;
+  /**
+   * The trigger recorded with `reason` for a forced run: `'alert'` when a firing alert (Alertmanager) asked for it.
+   * @default 'manual'
+   */
+  trigger?: 'manual' | 'alert';
+  /**
+   * Continue a `running` decision the caller opened (core's `recordRetrainDecision`) while holding the model alias's
+   * retrain lock (`acquireRetrainLock`): what the retrain runner does to answer a decision id before the work starts.
+   * Without it, `runOnce` takes the lock and opens the decision itself.
+   * @default undefined
+   */
+  decisionId?: string;
 }
 
 /** A continuous-training policy for one model alias. */
@@ -319,6 +346,53 @@ export function isRetrainEvaluation(value: unknown): value is RetrainEvaluation 
 }
 
 const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/**
+ * Takes the retrain lock of a model alias ({@link acquireRetrainLock}) and opens a `running` decision under it, or
+ * throws `CONFLICT` naming the running decision (`details.decisionId`). With the lock held, a `running` decision left
+ * by a process that died is marked `abandoned` at once: every live retraining holds the lock. Release the returned
+ * lock once the decision is finished.
+ */
+export async function openRetrainDecision(
+  store: Store,
+  model: string,
+  alias: string,
+  principal: string,
+  staleAfterMs = 21_600_000,
+): Promise<{ decisionId: string; lock: RetrainLock; release: () => Promise<void> }> {
+  await abandonStaleRetrainDecisions({ store, model, alias, olderThanMs: staleAfterMs });
+  const lock = await acquireRetrainLock(store, model, alias);
+  if (!lock) {
+    const running = await latestRetrainDecision({ store, model, alias, status: 'running' });
+    throw new MlopsError('CONFLICT', {
+      message: `A retraining of ${model}@${alias} is already running${running ? ` (decision ${running.id})` : ''}`,
+      details: { model, alias, decisionId: running?.id ?? null },
+    });
+  }
+  try {
+    // Nobody holds the lock, so a running decision is an orphan of a dead process (or of a version without the lock).
+    const orphans = await listRetrainDecisions({ store, model, alias, status: 'running', limit: 100 });
+    for (const d of orphans) {
+      await finishRetrainDecision({
+        store,
+        id: d.id,
+        status: 'abandoned',
+        triggered: d.triggered,
+        reasons: d.reasons,
+        evaluation: d.evaluation,
+        incumbentVersion: d.incumbentVersion,
+        candidateVersion: d.candidateVersion,
+        runId: d.runId,
+        error: 'abandoned: its process is gone (the retrain lock was free)',
+      });
+    }
+    const { id } = await recordRetrainDecision({ store, model, alias, status: 'running', principal });
+    return { decisionId: id, lock, release: () => lock.release() };
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+}
 
 /**
  * Creates a continuous-training policy for one model alias: `evaluate()` evaluates a window of the prediction log
@@ -497,6 +571,7 @@ export function createContinuousTrainingPolicy(options: ContinuousTrainingOption
       incumbentVersion?: number | null;
       candidateVersion?: number | null;
       promotionDecisionId?: number | null;
+      runId?: string | null;
       error?: string | null;
     },
   ) => {
@@ -512,23 +587,63 @@ export function createContinuousTrainingPolicy(options: ContinuousTrainingOption
 
   const runOnce = async (run: RunOnceOptions = {}): Promise<RetrainDecision<RetrainEvaluation>> => {
     await migratePipelines(store);
-    const principal = run.principal ?? o.principal;
-    await abandonStaleRetrainDecisions({ store, model: o.model, alias: o.alias, olderThanMs: o.staleAfterMs });
-    // A second running decision for this model alias (any process) is refused with CONFLICT.
-    const { id } = await recordRetrainDecision({
-      store,
-      model: o.model,
-      alias: o.alias,
-      status: 'running',
-      principal,
-    });
+    if (run.decisionId !== undefined) {
+      const open = await getRetrainDecision({ store, id: run.decisionId });
+      if (!open || open.model !== o.model || open.alias !== o.alias || open.status !== 'running') {
+        throw new MlopsError('CONFLICT', {
+          message: `Retrain decision ${run.decisionId} is not a running decision of ${o.model}@${o.alias}`,
+          details: { decisionId: run.decisionId, model: o.model, alias: o.alias, status: open?.status ?? null },
+        });
+      }
+      return decide(run, open.id, open.principal);
+    }
+    const lock = await openRetrainDecision(store, o.model, o.alias, run.principal ?? o.principal, o.staleAfterMs);
+    try {
+      return await decide(run, lock.decisionId, run.principal ?? o.principal);
+    } finally {
+      await lock.release();
+    }
+  };
 
+  const tracking = options.tracking === false ? undefined : options.tracking;
+  let tracker: Tracker | undefined = tracking?.tracker;
+  const startRun = async (id: string, principal: string, reasons: RetrainReason[], incumbent: number) => {
+    if (options.tracking === false) return undefined;
+    const packages = options.objects ?? options.compare?.objects;
+    tracker ??= createTracker({ store, ...(packages ? { objects: packages } : {}), captureGit: false });
+    return tracker.startRun({
+      experiment: tracking?.experiment ?? `retrain/${o.model}`,
+      name: `retrain ${o.model}@${o.alias} decision ${id}`,
+      params: { model: o.model, alias: o.alias, incumbentVersion: incumbent, decisionId: id },
+      tags: {
+        'mlops.retrain.decision': id,
+        'mlops.retrain.principal': principal,
+        'mlops.retrain.triggers': reasons.map((r) => r.trigger).join(','),
+      },
+    });
+  };
+
+  const decide = async (
+    run: RunOnceOptions,
+    id: string,
+    principal: string,
+  ): Promise<RetrainDecision<RetrainEvaluation>> => {
     let evaluation: RetrainEvaluation | undefined;
     let candidate: number | undefined;
+    let tracked: Run | undefined;
+    const endRun = async (status: 'finished' | 'failed', fields: Record<string, string> = {}) => {
+      if (tracked?.status !== 'running') return;
+      await tracked.setTags(fields).catch(() => undefined);
+      await tracked.end({ status }).catch((err: unknown) => {
+        console.warn(`[mlops] retrain run ${tracked?.id} of ${o.model}: ending it failed: ${errorMessage(err)}`);
+      });
+    };
     try {
       evaluation = await evaluate();
       const reasons = [...evaluation.reasons];
-      if (run.force) reasons.push({ trigger: 'manual', message: run.reason ?? `requested by ${principal}` });
+      if (run.force) {
+        reasons.push({ trigger: run.trigger ?? 'manual', message: run.reason ?? `requested by ${principal}` });
+      }
       if (evaluation.blocked) {
         // A broken feed: an alert, never a retrain (not even a forced one), and the decision says so.
         const d = await finish(id, {
@@ -551,6 +666,7 @@ export function createContinuousTrainingPolicy(options: ContinuousTrainingOption
         return await finish(id, { status: 'no-action', evaluation, incumbentVersion: evaluation.version });
       }
       const incumbent = await registry.getVersion({ model: o.model, version: evaluation.version });
+      tracked = await startRun(id, principal, reasons, evaluation.version);
       const result = await options.retrain({
         model: o.model,
         alias: o.alias,
@@ -558,6 +674,7 @@ export function createContinuousTrainingPolicy(options: ContinuousTrainingOption
         reasons,
         evaluation,
         decisionId: id,
+        ...(tracked ? { run: tracked } : {}),
       });
       const retrained = parseInput(
         z.object({ version: z.int().positive(), holdout: z.unknown().optional() }),
@@ -601,7 +718,14 @@ export function createContinuousTrainingPolicy(options: ContinuousTrainingOption
         evaluation,
         incumbentVersion: evaluation.version,
         candidateVersion: candidate,
+        runId: tracked?.id ?? null,
       };
+      if (tracked && comparison) {
+        const figures: Record<string, number> = {};
+        for (const [k, v] of Object.entries(comparison.candidate.metrics)) figures[`candidate_${k}`] = v;
+        for (const [k, v] of Object.entries(comparison.incumbent?.metrics ?? {})) figures[`incumbent_${k}`] = v;
+        await tracked.logMetrics(figures).catch(() => undefined);
+      }
       try {
         const promoted = await registry.promote({
           model: o.model,
@@ -614,6 +738,7 @@ export function createContinuousTrainingPolicy(options: ContinuousTrainingOption
           principal,
         });
         const d = await finish(id, { ...base, status: 'promoted', promotionDecisionId: promoted.decision.id });
+        await endRun('finished', { 'mlops.retrain.outcome': 'promoted', 'mlops.retrain.candidate': String(candidate) });
         await alert(
           'info',
           `Retrained ${o.model} and promoted v${candidate} to ${o.alias}`,
@@ -630,6 +755,7 @@ export function createContinuousTrainingPolicy(options: ContinuousTrainingOption
           promotionDecisionId: decision?.id ?? null,
           error: err.message,
         });
+        await endRun('finished', { 'mlops.retrain.outcome': 'rejected', 'mlops.retrain.candidate': String(candidate) });
         await alert(
           'warning',
           `Retrained ${o.model} v${candidate} was rejected by the gate; ${o.alias} stays on v${evaluation.version}`,
@@ -646,8 +772,10 @@ export function createContinuousTrainingPolicy(options: ContinuousTrainingOption
         evaluation,
         incumbentVersion: evaluation?.version ?? null,
         candidateVersion: candidate ?? null,
+        runId: tracked?.id ?? null,
         error: errorMessage(err).slice(0, 8000),
       }).catch(() => undefined);
+      await endRun('failed', { 'mlops.retrain.outcome': 'failed' });
       await alert('critical', `Continuous training of ${o.model}@${o.alias} failed`, errorMessage(err), {
         outcome: 'failed',
       });

@@ -1,9 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { MlopsError } from '@mlops/core';
 import { apiKeyFromHeaders } from '@mlops/core/http';
-import type { RetrainDecision } from '@mlops/core/retrain-decisions';
 import { z } from 'zod';
-import type { ContinuousTrainingPolicy, RetrainEvaluation } from './policy.js';
+import type { RetrainEvaluation } from './policy.js';
+import type { RetrainRunner, RetrainStatus } from './retrain-runner.js';
 
 /** Checks a retrain request's credentials; returns the principal recorded with the decision, or throws `UNAUTHORIZED` / `FORBIDDEN`. */
 export type RetrainAuthenticate = (request: {
@@ -13,10 +13,10 @@ export type RetrainAuthenticate = (request: {
   model: string;
 }) => Promise<string>;
 
-/** Options of {@link createRetrainRoute}. */
+/** Options of {@link createRetrainRoute} and {@link createRetrainStatusRoute}. */
 export interface RetrainRouteOptions {
-  /** The policies by model name, or a lookup (undefined: 404). */
-  policies: Record<string, ContinuousTrainingPolicy> | ((model: string) => ContinuousTrainingPolicy | undefined);
+  /** Starts and reports retrainings (`createRetrainRunner`: a config module in a worker thread, or a policy). */
+  runner: RetrainRunner;
   /**
    * Checks credentials inside the handler (besides the server's own scope check), e.g. with core's API keys.
    * @default undefined (the server's scope check only)
@@ -34,16 +34,25 @@ export const retrainRequestSchema = z
   .strictObject({
     /** Retrain even if no trigger fires. */
     force: z.boolean().optional(),
-    /** Only evaluate: answer the decision without retraining. */
+    /** Only evaluate: answer the evaluation (200) without retraining or recording anything. */
     dryRun: z.boolean().optional(),
     reason: z.string().max(2000).optional(),
   })
   .optional();
 
-/** Body of the answer: the recorded decision, or the evaluation of a dry run. */
-export type RetrainResponse = { decision: RetrainDecision<RetrainEvaluation> } | { evaluation: RetrainEvaluation };
+/**
+ * A retraining as the routes answer it: the decision id, where it stands (`pending` while the thread loads,
+ * `running`, `done` for any recorded outcome but a failure, `failed`) and the recorded decision (`runId` links the
+ * tracked run).
+ */
+export type RetrainStatusResponse = RetrainStatus;
 
-/** The route, shaped as `@mlops/serve`'s `RouteDefinition` (structurally; pipelines does not depend on serve). */
+/** Body of the POST answer: 202 with the started retraining, or 200 with the evaluation of a dry run. */
+export type RetrainResponse = RetrainStatusResponse | { evaluation: RetrainEvaluation };
+
+const paramsSchema = z.object({ name: z.string().min(1).max(128) });
+
+/** The POST route, shaped as `@mlops/serve`'s `RouteDefinition` (structurally; pipelines does not depend on serve). */
 export interface RetrainRoute {
   method: 'post';
   path: '/v1/models/:name/retrain';
@@ -51,6 +60,7 @@ export interface RetrainRoute {
   description: string;
   tags: string[];
   scope: string;
+  status: number;
   params: z.ZodType<{ name: string }>;
   body: typeof retrainRequestSchema;
   handler(ctx: {
@@ -58,55 +68,120 @@ export interface RetrainRoute {
     body: z.output<typeof retrainRequestSchema>;
     principal?: { name: string } | undefined;
     req: { headers: IncomingHttpHeaders };
-  }): Promise<RetrainResponse>;
+    /** Node's response: a dry run answers 200 through it (the route's status is 202). */
+    res?: { statusCode: number; setHeader(name: string, value: string): unknown; end(body: string): unknown };
+  }): Promise<RetrainResponse | undefined>;
 }
 
+/** The GET route of one decision. */
+export interface RetrainStatusRoute {
+  method: 'get';
+  path: '/v1/models/:name/retrain/:decisionId';
+  summary: string;
+  description: string;
+  tags: string[];
+  scope: string;
+  params: z.ZodType<{ name: string; decisionId: string }>;
+  handler(ctx: {
+    params: { name: string; decisionId: string };
+    principal?: { name: string } | undefined;
+    req: { headers: IncomingHttpHeaders };
+  }): Promise<RetrainStatusResponse>;
+}
+
+const principalOf = async (
+  options: RetrainRouteOptions,
+  ctx: { principal?: { name: string } | undefined; req: { headers: IncomingHttpHeaders } },
+  model: string,
+) =>
+  options.authenticate
+    ? await options.authenticate({ apiKey: apiKeyFromHeaders(ctx.req.headers), headers: ctx.req.headers, model })
+    : ctx.principal?.name;
+
 /**
- * The authorised `POST /v1/models/:name/retrain` route, for `server.route(createRetrainRoute({ policies }))` in
- * `@mlops/serve`: runs the model's policy once (`{ force: true }` retrains whatever the triggers say, `{ dryRun: true }`
- * only evaluates) and answers the recorded decision. A run already in progress is a 409 `CONFLICT`.
+ * `POST /v1/models/:name/retrain` for `server.route(…)` in `@mlops/serve`: starts one continuous-training step off the
+ * serving event loop (the runner's worker thread) and answers **202** with the decision id
+ * (`{ decisionId, status: 'pending', decision }`); poll `GET /v1/models/:name/retrain/:decisionId`
+ * ({@link createRetrainStatusRoute}). `{ force: true }` retrains whatever the triggers say; `{ dryRun: true }` only
+ * evaluates (200 `{ evaluation }`). One retraining per model alias at a time across the fleet: a second request gets
+ * 409 `CONFLICT` whose `context.decisionId` names the running one. A model without a retrain target is 404.
  *
  * @example
- * server.route(createRetrainRoute({ policies: { churn: policy } }));
+ * const runner = createRetrainRunner({ store, objects, targets: { churn: { module: './retrain.config.mjs' } } });
+ * server.route(createRetrainRoute({ runner }));
+ * server.route(createRetrainStatusRoute({ runner }));
  */
 export function createRetrainRoute(options: RetrainRouteOptions): RetrainRoute {
-  const lookup =
-    typeof options.policies === 'function'
-      ? options.policies
-      : (name: string) =>
-          Object.hasOwn(options.policies, name)
-            ? (options.policies as Record<string, ContinuousTrainingPolicy>)[name]
-            : undefined;
+  const { runner } = options;
   return {
     method: 'post',
     path: '/v1/models/:name/retrain',
-    summary: 'Evaluate the continuous-training policy of a model and retrain it if a trigger fires',
+    summary: 'Start a continuous-training step of a model (202 + decision id)',
     description:
-      'Reads the prediction log window, checks drift, accuracy from feedback, new labels and the schedule; when a trigger fires (or `force`), retrains, promotes through the gate, and records the decision.',
+      "Takes the model's retrain lock (one retraining per model at a time across the fleet; 409 with `context.decisionId` when one runs), records a `running` decision and answers 202 with its id at once. In a worker thread, the policy reads the prediction log window, checks drift, metrics from feedback, new labels and the schedule; when a trigger fires (or `force`) it retrains (a tracked run, `decision.runId`), promotes through the gate and records the outcome. Poll `GET /v1/models/{name}/retrain/{decisionId}`. `dryRun` only evaluates (200).",
     tags: ['pipelines'],
     scope: options.scope ?? 'pipelines:retrain',
-    params: z.object({ name: z.string().min(1).max(128) }),
+    status: 202,
+    params: paramsSchema,
     body: retrainRequestSchema,
     async handler(ctx) {
       const model = ctx.params.name;
-      const principal = options.authenticate
-        ? await options.authenticate({ apiKey: apiKeyFromHeaders(ctx.req.headers), headers: ctx.req.headers, model })
-        : ctx.principal?.name;
-      const policy = lookup(model);
-      if (!policy) {
+      const principal = await principalOf(options, ctx, model);
+      if (!runner.has(model)) {
         throw new MlopsError('NOT_FOUND', {
-          message: `No continuous-training policy for model "${model}"`,
+          message: `No retraining is configured for model "${model}"`,
           details: { model },
         });
       }
       const body = ctx.body ?? {};
-      if (body.dryRun) return { evaluation: await policy.evaluate() };
-      const decision = await policy.runOnce({
+      if (body.dryRun) {
+        const evaluation = await runner.evaluate(model);
+        if (!ctx.res) return { evaluation };
+        ctx.res.statusCode = 200;
+        ctx.res.setHeader('content-type', 'application/json; charset=utf-8');
+        ctx.res.end(JSON.stringify({ evaluation }));
+        return undefined;
+      }
+      return runner.start(model, {
         ...(body.force ? { force: true } : {}),
         ...(body.reason ? { reason: body.reason } : {}),
         ...(principal ? { principal } : {}),
       });
-      return { decision };
     },
   };
+}
+
+/**
+ * `GET /v1/models/:name/retrain/:decisionId`: the decision and where it stands (`pending`, `running`, `done`,
+ * `failed`), from any replica (decisions live in the store). 404 for an unknown id or another model's decision.
+ */
+export function createRetrainStatusRoute(options: RetrainRouteOptions): RetrainStatusRoute {
+  const { runner } = options;
+  return {
+    method: 'get',
+    path: '/v1/models/:name/retrain/:decisionId',
+    summary: 'A retraining decision and where it stands',
+    description:
+      'The recorded decision (`core_retrain_decisions`, with `runId`, the tracked run) and `status`: `pending` (accepted, the worker is loading), `running`, `done` (no-action, blocked, promoted or rejected) or `failed` (failed or abandoned).',
+    tags: ['pipelines'],
+    scope: options.scope ?? 'pipelines:retrain',
+    params: z.object({ name: z.string().min(1).max(128), decisionId: z.string().regex(/^\d{1,18}$/, 'a decision id') }),
+    async handler(ctx) {
+      const model = ctx.params.name;
+      await principalOf(options, ctx, model);
+      const found = await runner.get(model, ctx.params.decisionId);
+      if (!found) {
+        throw new MlopsError('NOT_FOUND', {
+          message: `No retrain decision ${ctx.params.decisionId} of model "${model}"`,
+          details: { model, decisionId: ctx.params.decisionId },
+        });
+      }
+      return found;
+    },
+  };
+}
+
+/** Both retrain routes: `[POST /v1/models/:name/retrain, GET /v1/models/:name/retrain/:decisionId]`. */
+export function createRetrainRoutes(options: RetrainRouteOptions): [RetrainRoute, RetrainStatusRoute] {
+  return [createRetrainRoute(options), createRetrainStatusRoute(options)];
 }

@@ -5,7 +5,8 @@ export const PIPELINES_NAMESPACE = 'pipelines';
 
 /**
  * Versioned schema of the `pipelines_*` tables: step cache, tuning studies and trials (with leases since #2). Retraining
- * decisions lived in `pipelines_retrain_decisions` until #3 moved them to core's `core_retrain_decisions`.
+ * decisions lived in `pipelines_retrain_decisions` until #3 moved them to core's `core_retrain_decisions`. #4 records
+ * the alerts the Alertmanager receiver got.
  */
 export const PIPELINES_MIGRATIONS: readonly Migration[] = [
   {
@@ -127,6 +128,28 @@ BEGIN
   DROP TABLE pipelines_retrain_decisions;
 END
 $$;
+`,
+  },
+  {
+    version: 4,
+    name: 'alerts received from Alertmanager',
+    sql: `
+-- Every alert the Alertmanager receiver got, with what it did: a firing alert re-sent every repeat_interval (same
+-- fingerprint, same startsAt) finds the decision of its first delivery here and starts nothing while it stands.
+CREATE TABLE pipelines_alert_events (
+  id bigserial PRIMARY KEY,
+  fingerprint text NOT NULL,
+  alertname text NOT NULL,
+  status text NOT NULL,
+  starts_at text,
+  model text,
+  action text NOT NULL,
+  decision_id text,
+  message text NOT NULL,
+  labels jsonb NOT NULL DEFAULT '{}'::jsonb,
+  received_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX pipelines_alert_events_fingerprint ON pipelines_alert_events (fingerprint, id DESC);
 `,
   },
 ];
