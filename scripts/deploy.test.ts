@@ -578,7 +578,10 @@ describe('docker-compose.yml', () => {
     expect(seed.profiles).toEqual(['seed']);
     expect(seed.image).toBe(server.image);
     const script = seed.command.join(' ').replaceAll('$$', '$');
-    expect(script).toContain('node packages/cli/dist/bin.js data add "$MLOPS_SEED_CSV" --name "$MLOPS_MODEL"');
+    expect(script).toContain('cp "$MLOPS_SEED_CSV" /tmp/seed.csv');
+    expect(script).toContain('node packages/cli/dist/bin.js data add /tmp/seed.csv --name "$MLOPS_MODEL"');
+    expect(seed.volumes).toEqual(['./seed:/seed:ro']);
+    expect(seed.tmpfs).toEqual(['/tmp']);
     expect(script).toContain(
       'node packages/cli/dist/bin.js retrain deploy/retrain.config.mjs --export createSeedPolicy',
     );
@@ -781,6 +784,7 @@ describe('the image', () => {
       MLOPS_STORE: 'memory://',
       MLOPS_OBJECTS_DIR: objectsDir,
       MLOPS_MODEL: 'ticket-topic',
+      MLOPS_RETENTION_MAX_AGE: '30d',
     });
     try {
       const live = await fetch(`${server.url}/v2/health/live`);
@@ -791,6 +795,8 @@ describe('the image', () => {
       expect(await ready.json()).toEqual({ ready: false });
       const metrics = await (await fetch(`${server.url}/metrics`)).text();
       expect(metrics).toMatch(/^mlops_model_ready\{model="ticket-topic"\} 0$/m);
+      // MLOPS_RETENTION_MAX_AGE turns the prediction log's retention on (its counter is exported).
+      expect(metrics).toContain('# TYPE mlops_prediction_log_pruned_total counter');
       expect(await server.stop()).toBe(0);
       expect(server.output()).toContain('SIGTERM: draining');
     } finally {
@@ -818,6 +824,32 @@ describe('the image', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('MLOPS_OBJECTS');
     expect(stderr).toContain('query.endpont');
+  }, 60_000);
+
+  it('its start command refuses a malformed retention or log-inputs setting at once (exit 2), naming the variable', async () => {
+    for (const [name, value] of [
+      ['MLOPS_RETENTION_MAX_AGE', 'a month'],
+      ['MLOPS_RETENTION_MAX_ROWS', '-5'],
+      ['MLOPS_LOG_INPUTS', 'hashed'],
+    ] as const) {
+      const child = spawn(process.execPath, cmd.slice(1), {
+        cwd: root,
+        env: {
+          ...process.env,
+          PORT: '0',
+          HOST: '127.0.0.1',
+          MLOPS_MODEL: 'ticket-topic',
+          MLOPS_STORE: 'memory://',
+          [name]: value,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      const code = await new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+      expect(code, name).toBe(2);
+      expect(stderr).toContain(name);
+    }
   }, 60_000);
 
   it('its start command loads the model behind the alias from the store and predicts', async () => {
