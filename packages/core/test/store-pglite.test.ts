@@ -16,6 +16,20 @@ function runChild(url: string, action = 'open'): { ok: boolean; code?: string; m
   return JSON.parse(line);
 }
 
+describe('pglite memory footprint', () => {
+  it('memory:// runs with 16MB of shared buffers (its pages are in memory already); a directory keeps 128MB', async () => {
+    const mem = await createStore('memory://');
+    const disk = await createStore(`pglite://${join(dir, 'buffers')}`);
+    try {
+      expect(await mem.query('SHOW shared_buffers')).toEqual([{ shared_buffers: '16MB' }]);
+      expect(await disk.query('SHOW shared_buffers')).toEqual([{ shared_buffers: '128MB' }]);
+    } finally {
+      await mem.close();
+      await disk.close();
+    }
+  });
+});
+
 describe('pglite store on disk', () => {
   it('keeps data across close and reopen, and releases its lock on close', async () => {
     const url = `pglite://${join(dir, 'persist')}`;

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import { MlopsError } from '../errors.js';
+import { invalidInput } from '../validation.js';
 import { INT8_OID, linkToRoot, parseInt8 } from './_shared.js';
 import { acquireLock } from './lock.js';
 import { runMigrations } from './migrate.js';
@@ -14,7 +15,17 @@ export interface PgliteStoreOptions {
    * @default undefined (in-memory: the data is gone when the store closes)
    */
   dataDir?: string;
+  /**
+   * PostgreSQL's `shared_buffers` (its page cache inside the WebAssembly memory), e.g. `'16MB'`. An in-memory store
+   * keeps its pages in memory already, so a second, large cache only costs RSS: `memory://` opens with 16MB
+   * (about 140 MB less RSS than PGlite's default); a directory keeps PGlite's default (128MB).
+   * @default '16MB' in memory, PGlite's default (128MB) with a `dataDir`
+   */
+  sharedBuffers?: string;
 }
+
+/** `shared_buffers` of an in-memory store. */
+const MEMORY_SHARED_BUFFERS = '16MB';
 
 type Runner = Pick<PGlite | Transaction, 'query' | 'exec'>;
 
@@ -25,6 +36,15 @@ type Runner = Pick<PGlite | Transaction, 'query' | 'exec'>;
 export async function pgliteStore(options: PgliteStoreOptions = {}): Promise<Store> {
   const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
   const displayUrl = dataDir === undefined ? 'memory://' : `pglite://${options.dataDir}`;
+  const sharedBuffers = options.sharedBuffers ?? (dataDir === undefined ? MEMORY_SHARED_BUFFERS : undefined);
+  if (sharedBuffers !== undefined && !/^\d+(kB|MB|GB)?$/.test(sharedBuffers)) {
+    throw invalidInput('pglite store options', [
+      {
+        path: 'sharedBuffers',
+        message: `expected a PostgreSQL size such as '16MB', got ${JSON.stringify(sharedBuffers)}`,
+      },
+    ]);
+  }
   let release: (() => void) | undefined;
   if (dataDir !== undefined) {
     mkdirSync(dirname(dataDir), { recursive: true });
@@ -33,7 +53,10 @@ export async function pgliteStore(options: PgliteStoreOptions = {}): Promise<Sto
   let db: PGlite;
   try {
     const { PGlite } = await import('@electric-sql/pglite');
-    db = await PGlite.create(dataDir, { parsers: { [INT8_OID]: parseInt8 } });
+    db = await PGlite.create(dataDir, {
+      parsers: { [INT8_OID]: parseInt8 },
+      ...(sharedBuffers !== undefined ? { postgresqlconf: `shared_buffers=${sharedBuffers}` } : {}),
+    });
   } catch (cause) {
     release?.();
     throw new MlopsError('INTERNAL', { message: `Could not open ${displayUrl}: ${(cause as Error).message}`, cause });
