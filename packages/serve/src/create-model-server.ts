@@ -91,7 +91,9 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
           onError: (err, where) => onError(err, { where }),
         })
       : undefined;
-  const m = createServerMetrics(serverMetricsSources({ logger, monitor, limiter, slots }), {
+  // The in-flight gauge reads the lifecycle's count when scraped (the lifecycle is made below).
+  const inFlight = () => lifecycle.inFlight;
+  const m = createServerMetrics(serverMetricsSources({ logger, monitor, limiter, slots, inFlight }), {
     defaultMetrics: o.defaultMetrics,
   });
   metrics = m;
@@ -110,7 +112,6 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
   const lifecycle = createLifecycle({
     drainTimeoutMs: o.drainTimeoutMs,
     host: o.host,
-    inFlightGauge: m.inFlight,
     checkAddress: (address) => {
       const reason = auth.use(address, 'listen()');
       if (reason) {

@@ -17,4 +17,12 @@ describe('createServerMetrics', () => {
     expect(text).not.toMatch(/^(process|nodejs)_/m);
     expect(text).toContain('mlops_http_requests_total');
   });
+
+  it('the in-flight gauge reads its source when scraped (the request path only counts)', async () => {
+    let n = 3;
+    const m = createServerMetrics({ ...sources, inFlight: () => n }, { defaultMetrics: false });
+    expect(await m.registry.metrics()).toMatch(/^mlops_http_requests_in_flight 3$/m);
+    n = 0;
+    expect(await m.registry.metrics()).toMatch(/^mlops_http_requests_in_flight 0$/m);
+  });
 });

@@ -40,6 +40,8 @@ export interface MetricsSources {
     pending: number;
   };
   queue: () => { active: number; queued: number };
+  /** Requests being processed (read at scrape time: the request path only counts). */
+  inFlight?: () => number;
   models: () => {
     name: string;
     ready: boolean;
@@ -102,7 +104,18 @@ export function createServerMetrics(sources: MetricsSources, opts: { defaultMetr
       labelNames: ['code', 'route'],
       registers,
     }),
-    inFlight: new Gauge({ name: METRIC_NAMES.inFlight, help: 'HTTP requests being processed', registers }),
+    inFlight: new Gauge({
+      name: METRIC_NAMES.inFlight,
+      help: 'HTTP requests being processed',
+      registers,
+      ...(sources.inFlight
+        ? {
+            collect(this: Gauge) {
+              this.set(sources.inFlight!());
+            },
+          }
+        : {}),
+    }),
     batchSize: new Histogram({
       name: METRIC_NAMES.batchSize,
       help: 'Rows per predictor call (micro-batch size)',
@@ -267,9 +280,11 @@ export function serverMetricsSources(parts: {
   monitor: { snapshot(): MonitoringSnapshot } | undefined;
   limiter: { readonly active: number; readonly queued: number };
   slots: ModelSlots;
+  inFlight?: () => number;
 }): MetricsSources {
   const { logger, monitor, limiter, slots } = parts;
   return {
+    ...(parts.inFlight ? { inFlight: parts.inFlight } : {}),
     ...(logger ? { logStats: () => logger.stats() } : {}),
     ...(monitor ? { monitoring: () => monitor.snapshot() } : {}),
     queue: () => ({ active: limiter.active, queued: limiter.queued }),

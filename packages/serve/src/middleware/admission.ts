@@ -3,7 +3,7 @@ import { ServeError } from '../errors.js';
 import type { Admission } from '../predict/call.js';
 import { deadlineSignal } from '../predict/race-signal.js';
 import type { Limiter } from '../scheduler/limiter.js';
-import { requestState } from './request-context.js';
+import { type RequestState, requestState } from './request-context.js';
 
 export type { Admission };
 
@@ -49,12 +49,10 @@ export interface AdmitPredictionOptions extends AcquireSlotOptions {
  */
 export function admitPrediction(options: AdmitPredictionOptions): RequestHandler {
   const { limiter, requestTimeoutMs, checkModel } = options;
-  return async (req, res, next) => {
+  const wait = async (st: RequestState, res: Response, next: (err?: unknown) => void) => {
     try {
-      checkModel(String(req.params.name), res);
-      const st = requestState(res);
       const remaining = requestTimeoutMs - (performance.now() - st.start);
-      const deadline = deadlineSignal(st.abort.signal, Math.max(1, Math.ceil(remaining)));
+      const deadline = deadlineSignal(st.signal, Math.max(1, Math.ceil(remaining)));
       let release: () => void;
       try {
         release = await acquireSlot(limiter, deadline.signal, options);
@@ -71,5 +69,23 @@ export function admitPrediction(options: AdmitPredictionOptions): RequestHandler
     } catch (err) {
       next(err);
     }
+  };
+  return (req, res, next) => {
+    let st: RequestState;
+    try {
+      checkModel(String(req.params.name), res);
+      st = requestState(res);
+    } catch (err) {
+      next(err);
+      return;
+    }
+    // A free slot is taken at once; only a full server waits (with a deadline and the client's signal).
+    const release = limiter.tryAcquire();
+    if (release) {
+      st.admission = { release, handedOver: false };
+      next();
+      return;
+    }
+    void wait(st, res, next);
   };
 }

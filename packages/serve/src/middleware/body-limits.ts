@@ -1,5 +1,6 @@
 import express, { type RequestHandler } from 'express';
 import { ServeError } from '../errors.js';
+import { hasBody, readJson } from './read-json.js';
 
 /**
  * Refuses a body announced larger than `maxBodyBytes` with 413 before reading any of it, and closes the connection
@@ -23,6 +24,9 @@ export function contentLengthLimit(maxBodyBytes: number): RequestHandler {
   };
 }
 
+/** The `Content-Type` values nearly every JSON client sends, accepted without parsing. */
+const JSON_TYPES = new Set(['application/json', 'application/json; charset=utf-8', 'application/json;charset=utf-8']);
+
 /** The JSON body middleware of the server's routes (internal). */
 export interface JsonBody {
   /** 415 for a body that is not JSON, 413 for a `Content-Length` over the limit: before reading any of it. */
@@ -36,6 +40,13 @@ export function jsonBody(maxBodyBytes: number): JsonBody {
   const bodyLimit = contentLengthLimit(maxBodyBytes);
   return {
     requireJsonType(req, res, next) {
+      // The usual header is checked without parsing it (type-is parses it on every call); a request without a body
+      // still goes through `req.is`, which refuses it.
+      const type = req.headers['content-type'];
+      if (type !== undefined && JSON_TYPES.has(type) && hasBody(req)) {
+        bodyLimit(req, res, next);
+        return;
+      }
       if (!req.is(['application/json', 'application/*+json'])) {
         next(
           new ServeError('UNSUPPORTED_MEDIA_TYPE', {
@@ -47,6 +58,6 @@ export function jsonBody(maxBodyBytes: number): JsonBody {
       }
       bodyLimit(req, res, next);
     },
-    parseJson: express.json({ limit: maxBodyBytes, strict: true, type: () => true }),
+    parseJson: readJson(maxBodyBytes, express.json({ limit: maxBodyBytes, strict: true, type: () => true })),
   };
 }

@@ -7,17 +7,52 @@ import type { Lifecycle } from '../lifecycle.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { Admission, PredictCall } from '../predict/call.js';
 
-/** What the server keeps about one request, in `res.locals.mlops` (internal). */
-export interface RequestState {
-  requestId: string;
-  start: number;
-  abort: AbortController;
-  principal: ApiKeyPrincipal | undefined;
+/**
+ * What the server keeps about one request, in `res.locals.mlops`; it is also the request's {@link PredictCall}
+ * (internal). Its methods live on the prototype and its `AbortController` is made only when something asks for the
+ * signal, so a request allocates one object here.
+ */
+export class RequestState implements PredictCall {
+  principal: ApiKeyPrincipal | undefined = undefined;
   /** The model and version of the request's metric labels ('' when none). */
-  model: string;
-  version: string;
+  model = '';
+  version = '';
   /** The limiter slot (or queue place) a predict route took before reading the body. */
-  admission: Admission | undefined;
+  admission: Admission | undefined = undefined;
+  cancelled: { reason: unknown } | undefined = undefined;
+  #controller: AbortController | undefined = undefined;
+  #onCancel: ((reason: unknown) => void) | undefined = undefined;
+
+  constructor(
+    readonly requestId: string,
+    readonly start: number,
+  ) {}
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.cancelled) this.#controller.abort(this.cancelled.reason);
+    }
+    return this.#controller.signal;
+  }
+
+  watchCancel(listener: ((reason: unknown) => void) | undefined): void {
+    this.#onCancel = listener;
+  }
+
+  onVersion(version: string): void {
+    this.version = version;
+  }
+
+  /** The client went away: aborts the signal (if made) and tells the listener, once. */
+  cancel(reason: unknown): void {
+    if (this.cancelled) return;
+    this.cancelled = { reason };
+    this.#controller?.abort(reason);
+    const listener = this.#onCancel;
+    this.#onCancel = undefined;
+    listener?.(reason);
+  }
 }
 
 /** The state of a request that went through {@link requestContext} (internal). */
@@ -25,17 +60,9 @@ export function requestState(res: Response): RequestState {
   return res.locals.mlops as RequestState;
 }
 
-/** The request's state as the prediction runner's call (internal). */
+/** The request's state as the prediction runner's call (internal): the state is the call. */
 export function predictCallOf(st: RequestState): PredictCall {
-  return {
-    requestId: st.requestId,
-    start: st.start,
-    signal: st.abort.signal,
-    onVersion: (v) => {
-      st.version = v;
-    },
-    admission: st.admission,
-  };
+  return st;
 }
 
 /** Options of {@link requestContext} (internal). */
@@ -55,15 +82,7 @@ export function requestContext(options: RequestContextOptions): RequestHandler {
   return (req, res, next) => {
     const given = req.headers['x-request-id'];
     const requestId = isRequestId(given) ? given : randomUUID();
-    const st: RequestState = {
-      requestId,
-      start: performance.now(),
-      abort: new AbortController(),
-      principal: undefined,
-      model: '',
-      version: '',
-      admission: undefined,
-    };
+    const st = new RequestState(requestId, performance.now());
     res.locals.mlops = st;
     res.setHeader('x-request-id', requestId);
     lifecycle.enter();
@@ -72,7 +91,7 @@ export function requestContext(options: RequestContextOptions): RequestHandler {
       if (done) return;
       done = true;
       if (st.admission && !st.admission.handedOver) st.admission.release();
-      if (!res.writableFinished) st.abort.abort(new ServeError('INVALID_INPUT', 'client closed the connection'));
+      if (!res.writableFinished) st.cancel(new ServeError('INVALID_INPUT', 'client closed the connection'));
       const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
       const labels = { method: req.method, route, model: st.model, version: st.version };
       metrics.requests.inc({ ...labels, status: String(res.statusCode) });

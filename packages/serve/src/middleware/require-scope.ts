@@ -28,22 +28,29 @@ export function createScopeCheck(
   auth: AddressAuth,
   verify: VerifyApiKey | undefined,
 ): (scope: ApiKeyScope | null) => RequestHandler {
-  return (scope) => async (req, res, next) => {
-    if (scope === null || !auth.enabled) return next();
-    if (!verify) return next(noKeyStoreError());
-    try {
-      const h = req.headers;
-      requestState(res).principal = await verify(
-        {
-          authorization: typeof h.authorization === 'string' ? h.authorization : undefined,
-          apiKey: typeof h['x-api-key'] === 'string' ? h['x-api-key'] : undefined,
-        },
-        scope,
-      );
+  return (scope) => (req, res, next) => {
+    if (scope === null || !auth.enabled) {
       next();
-    } catch (err) {
-      next(err);
+      return;
     }
+    if (!verify) {
+      next(noKeyStoreError());
+      return;
+    }
+    const h = req.headers;
+    verify(
+      {
+        authorization: typeof h.authorization === 'string' ? h.authorization : undefined,
+        apiKey: typeof h['x-api-key'] === 'string' ? h['x-api-key'] : undefined,
+      },
+      scope,
+    ).then(
+      (principal) => {
+        requestState(res).principal = principal;
+        next();
+      },
+      (err: unknown) => next(err),
+    );
   };
 }
 

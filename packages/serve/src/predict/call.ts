@@ -10,13 +10,20 @@ export interface Admission {
 
 /** The request a prediction belongs to (internal). */
 export interface PredictCall {
-  requestId: string;
+  readonly requestId: string;
   /** `performance.now()` when the request started: the timeout counts from here. */
-  start: number;
-  /** Aborted when the client goes away. */
-  signal: AbortSignal;
+  readonly start: number;
+  /** Aborted when the client goes away (for waits that take a signal, such as a queued limiter slot). */
+  readonly signal: AbortSignal;
+  /** Set once the client has gone: the reason the prediction's wait is cancelled with. */
+  readonly cancelled?: { reason: unknown } | undefined;
+  /**
+   * Sets (or, with `undefined`, clears) the one listener told when the client goes away: the request path's
+   * cheaper alternative to a listener on `signal` (no `AbortController`, no `EventTarget`).
+   */
+  watchCancel?(listener: ((reason: unknown) => void) | undefined): void;
   /** Told which version serves the call (for the request's metric labels). */
-  onVersion?: ((version: string) => void) | undefined;
+  onVersion?(version: string): void;
   /** A limiter slot taken before the body was read: used instead of taking one. */
   admission?: Admission | undefined;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ServeError } from '../errors.js';
-import { deadlineSignal, isTimeout, raceSignal } from './race-signal.js';
+import type { PredictCall } from './call.js';
+import { deadlineSignal, isTimeout, raceDeadline, raceSignal } from './race-signal.js';
 
 const never = () => new Promise<never>(() => {});
 
@@ -91,5 +92,67 @@ describe('deadlineSignal', () => {
     await new Promise((r) => setTimeout(r, 40));
     parent.abort(new Error('after clear'));
     expect(d.signal.aborted).toBe(false);
+  });
+});
+
+/** A call that can be cancelled as a request's state is (one listener slot). */
+function cancellableCall() {
+  let listener: ((reason: unknown) => void) | undefined;
+  const call = {
+    requestId: 'r',
+    start: performance.now(),
+    signal: new AbortController().signal,
+    cancelled: undefined as { reason: unknown } | undefined,
+    watchCancel(l: ((reason: unknown) => void) | undefined) {
+      listener = l;
+    },
+    cancel(reason: unknown) {
+      call.cancelled = { reason };
+      listener?.(reason);
+    },
+    get watching() {
+      return listener !== undefined;
+    },
+  };
+  return call satisfies PredictCall;
+}
+
+describe('raceDeadline', () => {
+  it('settles with the work and stops watching the call', async () => {
+    const call = cancellableCall();
+    await expect(raceDeadline(Promise.resolve(7), call, 1000, 1000)).resolves.toBe(7);
+    expect(call.watching).toBe(false);
+    const err = new Error('model failed');
+    await expect(raceDeadline(Promise.reject(err), call, 1000, 1000)).rejects.toBe(err);
+    expect(call.watching).toBe(false);
+  });
+
+  it('times out with ServeError TIMEOUT naming the request timeout', async () => {
+    const call = cancellableCall();
+    const err = await raceDeadline(never(), call, 5, 30000).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'TIMEOUT', message: 'The model did not answer within 30000 ms' });
+    expect(call.watching).toBe(false);
+  });
+
+  it('rejects with the reason as soon as the client goes away, and at once when it already has', async () => {
+    const call = cancellableCall();
+    const raced = raceDeadline(never(), call, 10000, 10000);
+    const reason = new ServeError('INVALID_INPUT', 'client closed the connection');
+    call.cancel(reason);
+    await expect(raced).rejects.toBe(reason);
+    await expect(raceDeadline(never(), call, 10000, 10000)).rejects.toBe(reason);
+  });
+
+  it('a call with only a signal races the signal', async () => {
+    const abort = new AbortController();
+    const call: PredictCall = { requestId: 'r', start: performance.now(), signal: abort.signal };
+    const raced = raceDeadline(never(), call, 10000, 10000);
+    abort.abort('gone');
+    await expect(raced).rejects.toBe('gone');
+    const timedOut = await raceDeadline(never(), call, 5, 77).catch((e: unknown) => e);
+    // The signal is already aborted: its reason wins over the timer.
+    expect(timedOut).toBe('gone');
+    const fresh: PredictCall = { requestId: 'r', start: 0, signal: new AbortController().signal };
+    await expect(raceDeadline(never(), fresh, 5, 77)).rejects.toMatchObject({ code: 'TIMEOUT' });
   });
 });

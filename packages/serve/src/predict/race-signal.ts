@@ -1,4 +1,5 @@
 import { ServeError } from '../errors.js';
+import type { PredictCall } from './call.js';
 
 /** True for the reason `AbortSignal.timeout()` aborts with. */
 export function isTimeout(err: unknown): boolean {
@@ -25,10 +26,56 @@ export async function raceSignal<T>(work: Promise<T>, signal: AbortSignal, timeo
   }
 }
 
+function timeoutError(timeoutMs: number): ServeError {
+  return new ServeError('TIMEOUT', { message: `The model did not answer within ${timeoutMs} ms`, retryAfter: 1 });
+}
+
 function abortError(signal: AbortSignal, timeoutMs: number): unknown {
-  return isTimeout(signal.reason)
-    ? new ServeError('TIMEOUT', { message: `The model did not answer within ${timeoutMs} ms`, retryAfter: 1 })
-    : signal.reason;
+  return isTimeout(signal.reason) ? timeoutError(timeoutMs) : signal.reason;
+}
+
+/**
+ * {@link raceSignal} for the request path: settles with `work`, or rejects with `ServeError('TIMEOUT')` (504) after
+ * `ms`, or with the call's cancel reason as soon as the client goes away. One promise and one timer per request, and
+ * no `AbortController`: a call that can be cancelled says so through `watchCancel` (the request's state does); a call
+ * without it races its `signal` (and the timer) instead. `timeoutMs` is the figure the 504's message names.
+ */
+export function raceDeadline<T>(work: Promise<T>, call: PredictCall, ms: number, timeoutMs: number): Promise<T> {
+  if (call.cancelled) return Promise.reject(call.cancelled.reason);
+  if (!call.watchCancel) return raceSignalFor(work, call.signal, ms, timeoutMs);
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      call.watchCancel?.(undefined);
+      reject(timeoutError(timeoutMs));
+    }, ms);
+    timer.unref();
+    call.watchCancel?.((reason) => {
+      clearTimeout(timer);
+      reject(reason);
+    });
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        call.watchCancel?.(undefined);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        call.watchCancel?.(undefined);
+        reject(err);
+      },
+    );
+  });
+}
+
+/** A call that only has a signal: the signal and a timer, raced. */
+async function raceSignalFor<T>(work: Promise<T>, signal: AbortSignal, ms: number, timeoutMs: number): Promise<T> {
+  const deadline = deadlineSignal(signal, ms);
+  try {
+    return await raceSignal(work, deadline.signal, timeoutMs);
+  } finally {
+    deadline.clear();
+  }
 }
 
 /**

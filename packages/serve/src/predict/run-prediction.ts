@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Columns, invalidInput, MlopsError } from '@mlops/core';
 import type { PredictionLogger } from '@mlops/core/predictions';
-import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, isSpanContextValid, SpanStatusCode, trace } from '@opentelemetry/api';
 import { rowCount, toPlainInputs } from '../_internal/columns.js';
 import { ServeError } from '../errors.js';
 import { acquireSlot } from '../middleware/admission.js';
@@ -14,10 +14,38 @@ import type { ModelSlot } from '../model-source.js';
 import type { RoutePrediction } from '../routes/route-definition.js';
 import type { Limiter } from '../scheduler/limiter.js';
 import type { ServedModel } from '../served-model.js';
-import { deadlineSignal, raceSignal } from './race-signal.js';
+import { deadlineSignal, raceDeadline } from './race-signal.js';
 import { mirrorToShadow, type ShadowDeps } from './shadow.js';
 
 const tracer = trace.getTracer('@mlops/serve', '0.0.0');
+
+/**
+ * The predictor's call in a `predict <model>` span (model, version and rows as attributes; an error sets its status).
+ * Without a tracing SDK the span is a no-op with an invalid context: then the call runs as is, without entering a
+ * context, the request path's saving when tracing is off.
+ */
+function traced(m: ServedModel, inputs: Columns, rows: number): Promise<Columns> {
+  const span = tracer.startSpan(`predict ${m.name}`);
+  if (!isSpanContextValid(span.spanContext())) {
+    span.end();
+    try {
+      return m.predict(inputs);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+  span.setAttributes({ 'mlops.model': m.name, 'mlops.version': m.version, 'mlops.rows': rows });
+  return context.with(trace.setSpan(context.active(), span), async () => {
+    try {
+      return await m.predict(inputs);
+    } catch (err) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message });
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
+}
 
 /** One prediction request's result (internal). */
 export interface PredictionResult {
@@ -57,6 +85,9 @@ export interface PredictionRunner {
 export function createPredictionRunner(options: PredictionRunnerOptions): PredictionRunner {
   const { slots, limiter, logger, maxRows, requestTimeoutMs, retryAfterSeconds } = options;
   const acquireOptions = { requestTimeoutMs, retryAfterSeconds };
+  /** What is left of the call's request timeout (at least 1 ms). */
+  const remainingMs = (call: PredictCall) =>
+    Math.max(1, Math.ceil(requestTimeoutMs - (performance.now() - call.start)));
 
   async function runOn(
     slot: ModelSlot,
@@ -73,46 +104,35 @@ export function createPredictionRunner(options: PredictionRunnerOptions): Predic
       rel();
       throw err;
     }
-    const remaining = requestTimeoutMs - (performance.now() - call.start);
-    const deadline = deadlineSignal(call.signal, Math.max(1, Math.ceil(remaining)));
-    const { signal } = deadline;
     let slotRelease: () => void;
     if (call.admission && !call.admission.handedOver) {
       call.admission.handedOver = true;
       slotRelease = call.admission.release;
     } else {
-      try {
-        slotRelease = await acquireSlot(limiter, signal, acquireOptions);
-      } catch (err) {
-        deadline.clear();
-        rel();
-        throw err;
+      const free = limiter.tryAcquire();
+      if (free) slotRelease = free;
+      else {
+        // Every slot is taken: wait in the limiter's queue until the request's deadline (or the client leaves).
+        const deadline = deadlineSignal(call.signal, remainingMs(call));
+        try {
+          slotRelease = await acquireSlot(limiter, deadline.signal, acquireOptions);
+        } catch (err) {
+          rel();
+          throw err;
+        } finally {
+          deadline.clear();
+        }
       }
     }
     const rows = rowCount(inputs);
-    const work = tracer.startActiveSpan(`predict ${m.name}`, async (span) => {
-      span.setAttributes({ 'mlops.model': m.name, 'mlops.version': m.version, 'mlops.rows': rows });
-      try {
-        return await m.predict(inputs);
-      } catch (err) {
-        span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message });
-        throw err;
-      } finally {
-        span.end();
-      }
-    });
+    const work = traced(m, inputs, rows);
     // The slot and the version stay taken until the predictor finishes, even when the client has gone.
     const releaseBoth = () => {
       slotRelease();
       rel();
     };
     void work.then(releaseBoth, releaseBoth);
-    let outputs: Awaited<typeof work>;
-    try {
-      outputs = await raceSignal(work, signal, requestTimeoutMs);
-    } finally {
-      deadline.clear();
-    }
+    const outputs = await raceDeadline(work, call, remainingMs(call), requestTimeoutMs);
     if (rowCount(outputs) !== rows) throw new Error(`predictor returned ${rowCount(outputs)} rows for ${rows}`);
     options.onPredicted(m.name, m.version, rows);
     const ids = Array.from({ length: rows }, () => randomUUID());

@@ -24,6 +24,7 @@ export function serverPredict(
     if (lifecycle.closing) throw new ServeError('SHUTTING_DOWN', { message: 'The server is shutting down' });
     lifecycle.enter();
     try {
+      // A prediction in code has no client to lose: it can only time out.
       const call = { requestId, start: performance.now(), signal: new AbortController().signal };
       return { ...(await runner.columns(model, inputs, options.version, call)), requestId };
     } finally {

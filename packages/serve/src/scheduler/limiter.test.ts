@@ -90,4 +90,23 @@ describe('createLimiter', () => {
       expect(() => createLimiter(opts)).toThrow(RangeError);
     },
   );
+
+  it('tryAcquire takes a free slot at once, answers undefined when all are taken, and never jumps the queue', async () => {
+    const limiter = createLimiter({ maxConcurrency: 1, maxQueue: 2 });
+    const release = limiter.tryAcquire();
+    expect(release).toBeTypeOf('function');
+    expect(limiter.tryAcquire()).toBeUndefined();
+    const waiting = limiter.acquire();
+    expect(limiter.queued).toBe(1);
+    release!(); // handed to the waiter: still no free slot for tryAcquire
+    expect(limiter.tryAcquire()).toBeUndefined();
+    const second = await waiting;
+    second();
+    expect([limiter.active, limiter.queued]).toEqual([0, 0]);
+    const again = limiter.tryAcquire();
+    expect(limiter.active).toBe(1);
+    again!();
+    again!(); // idempotent
+    expect(limiter.active).toBe(0);
+  });
 });

@@ -26,6 +26,11 @@ export interface Limiter {
    * the queue is full, or the signal's reason when aborted while queued.
    */
   acquire(signal?: AbortSignal): Promise<() => void>;
+  /**
+   * Takes a free slot at once and returns its release function, or `undefined` when every slot is taken (then wait
+   * with {@link Limiter.acquire}). The request path's fast path: no promise, no signal.
+   */
+  tryAcquire(): (() => void) | undefined;
   /** Requests holding a slot. */
   readonly active: number;
   /** Requests waiting for a slot. */
@@ -65,6 +70,12 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
   };
 
   return {
+    tryAcquire() {
+      // Waiters come first: a free slot is handed to the queue's head by `release`, so none is free while any waits.
+      if (active >= maxConcurrency) return undefined;
+      active++;
+      return makeRelease();
+    },
     acquire(signal) {
       if (signal?.aborted) return Promise.reject(signal.reason);
       if (active < maxConcurrency) {
