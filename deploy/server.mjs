@@ -15,6 +15,9 @@
 //   MLOPS_RETENTION_MAX_ROWS  keep at most this many predictions per model in the log (default: no limit)
 //   MLOPS_RETENTION_INTERVAL  time between two prunings (default 10m); pruning runs in batches while serving
 //   MLOPS_LOG_INPUTS   full | redacted | none: what the prediction log keeps of the inputs (default: full)
+//   MLOPS_RETRAIN_CONFIG  retrain config module behind POST /v1/models/{MLOPS_MODEL}/retrain and the Alertmanager
+//                      receiver POST /v1/alerts/alertmanager, run in a worker thread (default: deploy/retrain.config.mjs,
+//                      configured by its MLOPS_RETRAIN_* variables; `off`: no retrain routes)
 //   PORT               default 8080
 //   HOST               default 0.0.0.0
 //
@@ -23,6 +26,7 @@
 // SIGTERM/SIGINT: stop accepting, drain in-flight requests, flush the prediction log, close the store, exit 0.
 import { createStore, DEFAULT_STORE_URL } from '@mlops/core';
 import { DEFAULT_OBJECTS_URL, openObjectStore } from '@mlops/core/objects';
+import { createAlertmanagerRoute, createRetrainRoutes, createRetrainRunner } from '@mlops/pipelines';
 import { createRegistry } from '@mlops/registry';
 import { createModelServer } from '@mlops/serve';
 
@@ -123,6 +127,19 @@ const server = createModelServer({
   ...(retention ? { retention } : {}),
   logging: { inputs: logInputs },
 });
+// Retraining over HTTP (scope pipelines:retrain): the retrain config runs in a worker thread, off this event loop; one
+// retraining per model at a time across replicas (a PostgreSQL advisory lock). Alertmanager's firing drift/metric
+// alerts start one through POST /v1/alerts/alertmanager (deploy/alertmanager/alertmanager.yml).
+const retrainConfig = env.MLOPS_RETRAIN_CONFIG || new URL('./retrain.config.mjs', import.meta.url).href;
+const retrain =
+  retrainConfig === 'off'
+    ? undefined
+    : createRetrainRunner({ store, objects, targets: { [model]: { module: retrainConfig, alias } } });
+if (retrain) {
+  for (const route of createRetrainRoutes({ runner: retrain })) server.route(route);
+  server.route(createAlertmanagerRoute({ runner: retrain, store }));
+}
+
 // Not awaited: a missing alias must not stop the process (ready stays false until the alias is set).
 server.ready().then(
   () => console.log(`deploy/server.mjs: ${model}@${alias} loaded`),
@@ -141,6 +158,7 @@ async function shutdown(signal) {
   console.log(`deploy/server.mjs: ${signal}: draining`);
   try {
     await listening.close(); // drains in-flight requests and flushes the prediction log
+    await retrain?.close(); // a retraining still running is recorded as failed (the server stopped)
     await store.close();
     process.exit(0);
   } catch (err) {

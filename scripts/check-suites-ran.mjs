@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Usage: node scripts/check-suites-ran.mjs <vitest-json-report> <tag>...   (tags: '[postgres]', '[real-data]')
+// Usage: node scripts/check-suites-ran.mjs <vitest-json-report> <tag>...   (tags: '[postgres]', '[real-data]', '[prometheus]')
 // Fails unless, for every tag, the report holds tests whose names carry it and every one of them passed. A suite
 // skips when its PostgreSQL server or its data is missing; in CI, which has both, a skipped one is a failure.
 import { readFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 const HINTS = {
   '[postgres]': 'is MLOPS_TEST_POSTGRES_URL set and the server up?',
   '[real-data]': 'is MLOPS_DATASETS_DIR set to a folder holding the example datasets?',
+  '[prometheus]': 'are prometheus, promtool, prometheus-alertmanager and amtool installed (apt-get install prometheus prometheus-alertmanager)?',
 };
 
 /** Counts the tests of `report` whose full name includes `tag`; returns the problems found (none: all passed). */

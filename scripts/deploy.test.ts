@@ -491,8 +491,9 @@ describe('docker-compose.yml', () => {
     expect(validate(bad)).toBe(false);
   });
 
-  it('runs the server, PostgreSQL 15, MinIO, Prometheus and Grafana, and every mounted file exists', () => {
+  it('runs the server, PostgreSQL 15, MinIO, Prometheus, Alertmanager and Grafana, and every mounted file exists', () => {
     expect(Object.keys(compose.services).sort()).toEqual([
+      'alertmanager',
       'grafana',
       'minio',
       'minio-bucket',

@@ -45,6 +45,12 @@ export type RetrainTarget =
        * @default undefined
        */
       workerData?: unknown;
+      /**
+       * Environment variables of the thread, over this process's (a config module reads its settings from
+       * `process.env`, like `deploy/retrain.config.mjs`).
+       * @default undefined (this process's environment)
+       */
+      env?: Record<string, string>;
     }
   | { policy: ContinuousTrainingPolicy };
 
@@ -286,6 +292,7 @@ export function createRetrainRunner(options: RetrainRunnerOptions): RetrainRunne
     const worker = new Worker(RETRAIN_WORKER_SOURCE, {
       eval: true,
       workerData: { boot: JSON.parse(JSON.stringify(boot)), data: t.workerData },
+      ...(t.env ? { env: { ...process.env, ...t.env } } : {}),
     });
     let stopped: string | undefined;
     const done = new Promise<unknown>((resolve, reject) => {
