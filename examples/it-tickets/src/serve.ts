@@ -3,10 +3,16 @@
 // finish and the prediction log is flushed first).
 //
 //   npm run serve -w @mlops/example-it-tickets -- [--home .mlops] [--port 8080] [--host 127.0.0.1] [--auth auto]
-//                                                 [--objects URL]
+//                                                 [--objects URL] [--retrain-config <module>]
 //
 // --objects is the object store `npm run example` wrote the model packages to: a folder or s3://bucket/prefix?…
 // (default MLOPS_OBJECTS, else <home>/objects).
+//
+// --retrain-config is a retrain config module as `mlops retrain` takes it (createPolicy({ store, registry, objects,
+// model, alias }) returning a continuous-training policy for `model`): the server then also answers
+// POST /v1/models/{name}/retrain (202 + decision id; the policy runs in a worker thread, off the serving loop),
+// GET /v1/models/{name}/retrain/{decisionId} and Alertmanager's webhook POST /v1/alerts/alertmanager (scope
+// pipelines:retrain; docs/monitoring.md).
 //
 // Off loopback (`--host 0.0.0.0`) every request needs an API key (`Authorization: Bearer <key>`), the registry API
 // included. Keys live in the home's store: when it holds no active key, one is created (scopes predict, feedback,
@@ -19,6 +25,7 @@ import { createStore } from '@mlops/core';
 import { createApiKey, listApiKeys } from '@mlops/core/auth';
 import { openObjectStore } from '@mlops/core/objects';
 import { log } from '@mlops/example-kit';
+import { createAlertmanagerRoute, createRetrainRoutes, createRetrainRunner } from '@mlops/pipelines';
 import { createRegistry, createRegistryRouter } from '@mlops/registry';
 import { type AuthMode, createModelServer, isLoopbackHost } from '@mlops/serve';
 import { textModelFlavors } from './text-model.js';
@@ -31,6 +38,7 @@ const { values: args } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     auth: { type: 'string', default: 'auto' },
     objects: { type: 'string' },
+    'retrain-config': { type: 'string' },
   },
 });
 if (!['auto', 'required', 'disabled'].includes(args.auth)) {
@@ -77,6 +85,18 @@ server.mount(
   // Always the server's authenticate: it checks keys whenever the address in use needs them.
   createRegistryRouter({ registry, authenticate: (req, scope) => server.authenticate(req, scope) }),
 );
+const retrainConfig = args['retrain-config'];
+const retrain = retrainConfig
+  ? createRetrainRunner({
+      store,
+      objects,
+      targets: Object.fromEntries(MODELS.map((name) => [name, { module: resolve(retrainConfig) }])),
+    })
+  : undefined;
+if (retrain) {
+  for (const route of createRetrainRoutes({ runner: retrain })) server.route(route);
+  server.route(createAlertmanagerRoute({ runner: retrain, store }));
+}
 await server.ready();
 const listening = await server.listen({ port: Number(args.port), host: args.host });
 log('serve', `serving ${MODELS.join(', ')} (production) with POST /tickets/triage`, {
@@ -86,5 +106,6 @@ log('serve', `serving ${MODELS.join(', ')} (production) with POST /tickets/triag
 });
 if (listening.server.listening) await once(listening.server, 'close');
 await server.close(); // waits for the drain and the prediction-log flush
+await retrain?.close(); // a retraining still running is recorded as failed
 await registry.close();
 await store.close();

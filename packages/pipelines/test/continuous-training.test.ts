@@ -448,9 +448,7 @@ describe('retrain route mounted in @mlops/serve', () => {
       logging: false,
     });
     const runner = createRetrainRunner({ store, targets: { [model]: { policy } } });
-    const [postRoute, statusRoute] = createRetrainRoutes({ runner });
-    server.route(postRoute);
-    server.route(statusRoute);
+    for (const route of createRetrainRoutes({ runner })) server.route(route);
     const listening = await server.listen({ port: 0, host: '127.0.0.1', signals: [] });
     try {
       const { key } = await createApiKey({ store, name: 'retrainer', scopes: ['pipelines:retrain'] });

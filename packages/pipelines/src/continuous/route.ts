@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { MlopsError } from '@mlops/core';
-import { apiKeyFromHeaders } from '@mlops/core/http';
+import { type AnyRouteDefinition, apiKeyFromHeaders } from '@mlops/core/http';
 import { z } from 'zod';
 import type { RetrainEvaluation } from './policy.js';
 import type { RetrainRunner, RetrainStatus } from './retrain-runner.js';
@@ -181,7 +181,10 @@ export function createRetrainStatusRoute(options: RetrainRouteOptions): RetrainS
   };
 }
 
-/** Both retrain routes: `[POST /v1/models/:name/retrain, GET /v1/models/:name/retrain/:decisionId]`. */
-export function createRetrainRoutes(options: RetrainRouteOptions): [RetrainRoute, RetrainStatusRoute] {
+/**
+ * Both retrain routes, `POST /v1/models/:name/retrain` and `GET /v1/models/:name/retrain/:decisionId`, as route
+ * definitions any server mounts: `for (const r of createRetrainRoutes({ runner })) server.route(r)`.
+ */
+export function createRetrainRoutes(options: RetrainRouteOptions): AnyRouteDefinition[] {
   return [createRetrainRoute(options), createRetrainStatusRoute(options)];
 }

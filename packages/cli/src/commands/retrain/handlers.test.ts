@@ -57,3 +57,28 @@ describe('mlops retrain --dry-run output', () => {
     expect(JSON.parse(stdout)).toEqual({ model: 'tickets', alias: 'production', evaluation });
   });
 });
+
+describe('mlops retrain output', () => {
+  it("names the retraining's tracked run beside the versions", async () => {
+    const stdout = bufferSink();
+    const policy = {
+      model: 'tickets',
+      alias: 'production',
+      evaluate: async () => evaluation,
+      runOnce: async () => ({
+        status: 'promoted',
+        candidateVersion: 2,
+        incumbentVersion: 1,
+        runId: 'r-42',
+        error: null,
+      }),
+    };
+    const code = await retrainCommand(
+      { config: './retrain.config.mjs', importModule: async () => ({ createPolicy: () => policy }) },
+      ctx,
+      createOutput({ json: false, stdout, stderr: bufferSink() }),
+    );
+    expect(code).toBe(0);
+    expect(stdout.text).toBe('tickets@production: promoted (candidate v2, incumbent v1, run r-42)\n');
+  });
+});

@@ -74,7 +74,9 @@ function isPolicy(v: unknown): v is RetrainPolicyLike {
  * `mlops retrain <config>`: one continuous-training step, for a Kubernetes CronJob or a scheduled CI job. The config
  * module exports `createPolicy({ store, registry, objects })` returning a policy from `@mlops/pipelines`'
  * `createContinuousTrainingPolicy`; the command runs `policy.runOnce()` (or `evaluate()` with `--dry-run`) and prints
- * the decision. Exit 0 for `no-action`/`promoted`, 4 when the new version was `rejected` by the gate, 1 on failure.
+ * the decision (with `runId`, the tracked run of a retraining). Exit 0 for `no-action`/`promoted`, 4 when the new
+ * version was `rejected` by the gate, 1 on failure. The policy takes the model alias's retrain lock, so the command
+ * and a server's `POST /v1/models/{name}/retrain` never retrain the same model at once (the second gets `CONFLICT`).
  */
 export async function retrainCommand(opts: RetrainCommandOptions, ctx: CliContext, out: Output): Promise<number> {
   const load = opts.importModule ?? ((s: string) => import(s));
@@ -135,10 +137,18 @@ export async function retrainCommand(opts: RetrainCommandOptions, ctx: CliContex
     ...(opts.reason ? { reason: opts.reason } : {}),
   });
   out.result({ decision }, () => {
-    const d = decision as { status: string; candidateVersion?: unknown; incumbentVersion?: unknown; error?: unknown };
+    const d = decision as {
+      status: string;
+      candidateVersion?: unknown;
+      incumbentVersion?: unknown;
+      runId?: unknown;
+      error?: unknown;
+    };
+    // Every retraining is a tracked run (the policy records it, linked from the decision): `mlops runs show <id>`.
+    const run = typeof d.runId === 'string' ? `, run ${d.runId}` : '';
     const versions =
       d.candidateVersion !== null && d.candidateVersion !== undefined
-        ? ` (candidate v${String(d.candidateVersion)}, incumbent v${String(d.incumbentVersion ?? '-')})`
+        ? ` (candidate v${String(d.candidateVersion)}, incumbent v${String(d.incumbentVersion ?? '-')}${run})`
         : '';
     return `${policy.model}@${policy.alias}: ${d.status}${versions}${typeof d.error === 'string' && d.error ? `: ${d.error}` : ''}`;
   });
