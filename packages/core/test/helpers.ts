@@ -40,3 +40,8 @@ export function rot(objects: FsObjectStore, digest: string): void {
   chmodSync(file, 0o644);
   writeFileSync(file, Buffer.alloc(statSync(file).size, 0x58));
 }
+
+/** True for the prediction log's INSERT: the statement the prediction-log tests count and fail (one statement, one transaction). */
+export function isLogInsert(sql: string): boolean {
+  return sql.includes('INSERT INTO core_predictions');
+}

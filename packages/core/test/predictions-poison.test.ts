@@ -1,10 +1,11 @@
 // Issue 19, fault 4: one row PostgreSQL refuses must not cost the other rows of its batch. Today a single bad string
 // makes PostgreSQL reject the whole multi-row INSERT, which is retried and abandoned with every row in it.
 import { randomUUID } from 'node:crypto';
-import { type Store } from '@mlops/core';
+import type { Store } from '@mlops/core';
 import { createPredictionLogger, readPredictions } from '@mlops/core/predictions';
 import { describeStores } from '@mlops/core/testing';
 import { afterEach, expect, it, vi } from 'vitest';
+import { isLogInsert } from './helpers.js';
 
 const HOUR = 3_600_000;
 const uniq = (p: string) => `${p}-${randomUUID().slice(0, 8)}`;
@@ -128,11 +129,12 @@ describeStores('prediction log: rows the database refuses', (getStore) => {
     // The 1st statement fails on the bad row (a data error), the 2nd (first half of the split) fails transiently.
     const store = new Proxy(base, {
       get(target, key, receiver) {
-        if (key === 'transaction') {
-          return async <T>(fn: (tx: Store) => Promise<T>) => {
+        if (key === 'query') {
+          return async (sql: string, params?: unknown[]) => {
+            if (!isLogInsert(sql)) return target.query(sql, params);
             n++;
             if (n === 2) throw new Error('injected connection reset');
-            return target.transaction(fn);
+            return target.query(sql, params);
           };
         }
         return Reflect.get(target, key, receiver);
@@ -162,9 +164,10 @@ describeStores('prediction log: rows the database refuses', (getStore) => {
     let n = 0;
     const store = new Proxy(base, {
       get(target, key, receiver) {
-        if (key === 'transaction') {
-          return async <T>(fn: (tx: Store) => Promise<T>) => {
-            const r = await target.transaction(fn);
+        if (key === 'query') {
+          return async (sql: string, params?: unknown[]) => {
+            if (!isLogInsert(sql)) return target.query(sql, params);
+            const r = await target.query(sql, params);
             if (++n === 1) throw new Error('injected: connection lost after COMMIT');
             return r;
           };

@@ -3,26 +3,28 @@ import { isMlopsError, type Store } from '@mlops/core';
 import { createPredictionLogger, readLabelledWindow, readPredictions, recordFeedback } from '@mlops/core/predictions';
 import { describeStores } from '@mlops/core/testing';
 import { describe, expect, it } from 'vitest';
+import { isLogInsert } from './helpers.js';
 
 const HOUR = 3_600_000;
 const uniq = (p: string) => `${p}-${randomUUID().slice(0, 8)}`;
 
-/** Wraps a store: counts transactions and fails the first `failFirst` of them (or all with Infinity). */
-function flakyStore(store: Store, failFirst = 0): { store: Store; transactions: () => number } {
+/** Wraps a store: counts the prediction log's INSERT statements and fails the first `failFirst` of them (or all with Infinity). */
+function flakyStore(store: Store, failFirst = 0): { store: Store; inserts: () => number } {
   let n = 0;
   const proxy = new Proxy(store, {
     get(target, key, receiver) {
-      if (key === 'transaction') {
-        return async <T>(fn: (tx: Store) => Promise<T>) => {
+      if (key === 'query') {
+        return async (sql: string, params?: unknown[]) => {
+          if (!isLogInsert(sql)) return target.query(sql, params);
           n++;
           if (n <= failFirst) throw new Error(`injected failure ${n}`);
-          return target.transaction(fn);
+          return target.query(sql, params);
         };
       }
       return Reflect.get(target, key, receiver);
     },
   });
-  return { store: proxy, transactions: () => n };
+  return { store: proxy, inserts: () => n };
 }
 
 async function countRows(store: Store, model: string): Promise<number> {
@@ -51,7 +53,7 @@ describe('prediction logger (no database needed)', () => {
 describeStores('prediction log', (getStore) => {
   it('a clean shutdown loses nothing: thousands of entries, all written', async () => {
     const model = uniq('clean');
-    const { store, transactions } = flakyStore(getStore());
+    const { store, inserts } = flakyStore(getStore());
     const logger = createPredictionLogger({ store, batchSize: 250, flushIntervalMs: 5, maxBuffer: 100_000 });
     const n = 5000;
     for (let i = 0; i < n; i++) {
@@ -63,16 +65,16 @@ describeStores('prediction log', (getStore) => {
     const stats = await logger.close();
     expect(stats).toMatchObject({ logged: n, written: n, dropped: 0, abandoned: 0, pending: 0, failures: 0 });
     expect(await countRows(getStore(), model)).toBe(n);
-    // One multi-row INSERT per batch: at least n / batchSize transactions, far fewer than one per entry.
-    expect(transactions()).toBeGreaterThanOrEqual(n / 250);
-    expect(transactions()).toBeLessThan(n / 10);
+    // One multi-row INSERT per batch: at least n / batchSize inserts, far fewer than one per entry.
+    expect(inserts()).toBeGreaterThanOrEqual(n / 250);
+    expect(inserts()).toBeLessThan(n / 10);
     const rows = await readPredictions({ store: getStore(), model, limit: 10_000 });
     expect(new Set(rows.map((r) => (r.inputs as { x: number }).x)).size).toBe(n);
   });
 
   it('writes exactly one INSERT per batch when flushed', async () => {
     const model = uniq('batches');
-    const { store, transactions } = flakyStore(getStore());
+    const { store, inserts } = flakyStore(getStore());
     const logger = createPredictionLogger({
       store,
       batchSize: 100,
@@ -82,21 +84,21 @@ describeStores('prediction log', (getStore) => {
     });
     for (let i = 0; i < 1000; i++) logger.log({ requestId: 'r', position: i, model, inputs: { i } });
     await logger.flush();
-    expect(transactions()).toBe(10);
+    expect(inserts()).toBe(10);
     expect(await countRows(getStore(), model)).toBe(1000);
     await logger.close();
   });
 
   it('writes a batch in statements of maxRowsPerStatement, letting the event loop run between them', async () => {
     const model = uniq('statements');
-    const { store, transactions } = flakyStore(getStore());
+    const { store, inserts } = flakyStore(getStore());
     const logger = createPredictionLogger({ store, batchSize: 120, maxRowsPerStatement: 50, flushIntervalMs: HOUR });
     for (let i = 0; i < 120; i++) logger.log({ requestId: 'r', position: i, model, inputs: { i } });
     let ticks = 0;
     const ticker = setInterval(() => ticks++, 0);
     const stats = await logger.flush();
     clearInterval(ticker);
-    expect(transactions()).toBe(3); // 50 + 50 + 20
+    expect(inserts()).toBe(3); // 50 + 50 + 20
     expect(stats).toMatchObject({ written: 120, pending: 0 });
     expect(ticks).toBeGreaterThan(0);
     expect(await countRows(getStore(), model)).toBe(120);
@@ -109,11 +111,12 @@ describeStores('prediction log', (getStore) => {
     const base = getStore();
     const store = new Proxy(base, {
       get(target, key, receiver) {
-        if (key === 'transaction') {
-          return async <T>(fn: (tx: Store) => Promise<T>) => {
+        if (key === 'query') {
+          return async (sql: string, params?: unknown[]) => {
+            if (!isLogInsert(sql)) return target.query(sql, params);
             n++;
             if (n === 2) throw new Error('injected failure in the second statement');
-            return target.transaction(fn);
+            return target.query(sql, params);
           };
         }
         return Reflect.get(target, key, receiver);
