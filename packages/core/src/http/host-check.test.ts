@@ -41,6 +41,14 @@ describe('hostnameOf', () => {
 });
 
 describe('createHostCheck', () => {
+  it('answers the same for a header seen again, accepted or refused, in any order (the last accepted is remembered)', () => {
+    const c = createHostCheck(['ml.internal']);
+    const seq = ['127.0.0.1:8080', 'evil.example', '127.0.0.1:8080', 'evil.example', 'ml.internal', 'evil.example'];
+    expect(seq.map((h) => c(h))).toEqual([true, false, true, false, true, false]);
+    expect(c('EVIL.example:80')).toBe(false);
+    expect(c('localhost:3000')).toBe(true);
+  });
+
   const check = createHostCheck(['ml.internal', '.svc.cluster.local', '[fd00::5]']);
   it.each([
     ['localhost:8080', true],

@@ -54,12 +54,20 @@ export function createHostCheck(allowed: AllowedHosts = []): (header: string | u
     if (e.startsWith('.')) suffixes.push(e);
     else if (e !== '') exact.add(e.replace(/^\[|\]$/g, ''));
   }
-  return (header) => {
-    if (header === undefined) return true;
+  const accepts = (header: string): boolean => {
     const name = hostnameOf(header);
     if (name === undefined) return false;
     if (isLoopbackHost(name) || exact.has(name)) return true;
     return suffixes.some((s) => name.endsWith(s) || name === s.slice(1));
+  };
+  // The answer depends on the header alone, and a server's clients nearly always send the same one: the last header
+  // accepted is remembered, so the request path compares one string instead of parsing it.
+  let lastAccepted: string | undefined;
+  return (header) => {
+    if (header === undefined || header === lastAccepted) return true;
+    if (!accepts(header)) return false;
+    lastAccepted = header;
+    return true;
   };
 }
 
