@@ -239,7 +239,11 @@ describeStores('dashboard API', (getStore) => {
       expect((await get('assets/nope.js')).status).toBe(404);
       expect((await get('api/info')).json).toEqual({ title: 'mlops dashboard', authEnabled: false, principal: null });
       const experiments = await get('api/experiments');
-      expect(experiments.json.experiments.map((e: { name: string }) => e.name)).toEqual(['pipeline/churn-training']);
+      // The seed's pipeline, and the seed's retraining (every retraining is a tracked run).
+      expect(experiments.json.experiments.map((e: { name: string }) => e.name)).toEqual([
+        'pipeline/churn-training',
+        'retrain/churn',
+      ]);
       const noSlash = await fetch(dash.url.replace(/\/$/, ''), { redirect: 'manual' });
       expect(noSlash.status).toBe(308);
       expect(noSlash.headers.get('location')).toBe('/ui/');
