@@ -8,7 +8,8 @@ import { pathToFileURL } from 'node:url';
 const HINTS = {
   '[postgres]': 'is MLOPS_TEST_POSTGRES_URL set and the server up?',
   '[real-data]': 'is MLOPS_DATASETS_DIR set to a folder holding the example datasets?',
-  '[prometheus]': 'are prometheus, promtool, prometheus-alertmanager and amtool installed (apt-get install prometheus prometheus-alertmanager)?',
+  '[prometheus]':
+    'are prometheus, promtool, prometheus-alertmanager and amtool installed (apt-get install prometheus prometheus-alertmanager)?',
 };
 
 /** Counts the tests of `report` whose full name includes `tag`; returns the problems found (none: all passed). */
