@@ -1,18 +1,23 @@
 // POST /v1/alerts/alertmanager mounted in @mlops/serve: Alertmanager's webhook payload (version 4) with a bearer key,
 // what each alert does (started, duplicate, running, ignored, resolved), and that a broken feed never retrains.
-import type { FsObjectStore, Store } from '@mlops/core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createStore, type FsObjectStore, fsObjectStore, type Store } from '@mlops/core';
 import { createApiKey } from '@mlops/core/auth';
 import { listRetrainDecisions } from '@mlops/core/retrain-decisions';
+import { testPostgresUrl } from '@mlops/core/testing';
 import { createProfile } from '@mlops/drift';
 import {
   type AlertmanagerResponse,
+  alertmanagerPayloadSchema,
   createAlertmanagerRoute,
   createContinuousTrainingPolicy,
   createRetrainRunner,
   type RetrainRunner,
 } from '@mlops/pipelines';
 import { linearFlavor } from '@mlops/plugin-linear';
-import type { Registry } from '@mlops/registry';
+import { createRegistry, type Registry } from '@mlops/registry';
 import { createModelServer } from '@mlops/serve';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeData, saveLinearModel, usePolicyFixture } from './helpers.js';
@@ -203,5 +208,71 @@ describe('Alertmanager webhook receiver', () => {
       { action: 'running', n: 1 },
       { action: 'started', n: 2 },
     ]);
+  });
+});
+
+const pgUrl = testPostgresUrl('the Alertmanager receiver across replicas');
+
+describe.skipIf(!pgUrl)('Alertmanager receiver across replicas [postgres]', () => {
+  const schema = `am_${Math.random().toString(36).slice(2, 10)}`;
+  const url = () => `${pgUrl}${pgUrl!.includes('?') ? '&' : '?'}schema=${schema}`;
+  let a: Store;
+  let b: Store;
+  let reg: Registry;
+  let dir: string;
+  beforeAll(async () => {
+    a = await createStore(url());
+    b = await createStore(url());
+    dir = mkdtempSync(join(tmpdir(), 'mlops-am-pg-'));
+    const objs = fsObjectStore({ dir, fsync: false });
+    reg = await createRegistry({ store: a, objects: objs });
+    await reg.createModel({ name: MODEL });
+    const train = makeData(200, 1);
+    const digest = await saveLinearModel(objs, a, train);
+    await reg.createVersion({
+      model: MODEL,
+      packageDigest: digest,
+      flavor: 'mlops.linear',
+      metrics: { accuracy: 0.9 },
+    });
+    await reg.promote({ model: MODEL, version: 1, alias: 'production' });
+  });
+  afterAll(async () => {
+    await reg?.close();
+    await a?.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
+    await a?.close();
+    await b?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('an alert delivered to one replica and re-sent to another starts one retraining', async () => {
+    let retrains = 0;
+    const replica = (store: Store) => {
+      const policy = createContinuousTrainingPolicy({
+        store,
+        registry: reg,
+        model: MODEL,
+        triggers: {},
+        tracking: false,
+        retrain: async () => {
+          retrains++;
+          return { version: 1 };
+        },
+      });
+      const runner = createRetrainRunner({ store, targets: { [MODEL]: { policy } } });
+      return { runner, route: createAlertmanagerRoute({ runner, store }) };
+    };
+    const [ra, rb] = [replica(a), replica(b)];
+    const deliver = (r: typeof ra) =>
+      r.route.handler({
+        body: alertmanagerPayloadSchema.parse(payload([alert('MlopsDatasetDrift')])),
+        req: { headers: {} },
+      });
+    const first = await deliver(ra);
+    expect(first.results[0]).toMatchObject({ action: 'started' });
+    await ra.runner.idle();
+    const resent = await deliver(rb);
+    expect(resent.results[0]).toMatchObject({ action: 'duplicate', decisionId: first.results[0]!.decisionId });
+    expect(retrains).toBe(1);
   });
 });
