@@ -134,7 +134,7 @@ const retrainConfig = env.MLOPS_RETRAIN_CONFIG || new URL('./retrain.config.mjs'
 const retrain =
   retrainConfig === 'off'
     ? undefined
-    : createRetrainRunner({ store, objects, targets: { [model]: { module: retrainConfig, alias } } });
+    : createRetrainRunner({ store, objects, registry, targets: { [model]: { module: retrainConfig, alias } } });
 if (retrain) {
   for (const route of createRetrainRoutes({ runner: retrain })) server.route(route);
   server.route(createAlertmanagerRoute({ runner: retrain, store }));

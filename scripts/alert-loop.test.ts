@@ -146,6 +146,7 @@ describe.skipIf(!!skip)('alert loop with a real Prometheus and Alertmanager [pro
     runner = createRetrainRunner({
       store,
       objects,
+      registry,
       targets: {
         [MODEL]: {
           module: join(ROOT, 'deploy/retrain.config.mjs'),
@@ -217,12 +218,28 @@ describe.skipIf(!!skip)('alert loop with a real Prometheus and Alertmanager [pro
               `alertmanager:\n${stack.alertmanager.output()}`,
           );
         }
-        console.log(`alert loop: drifting stream → recorded retraining decision in ${seconds.toFixed(1)} s`);
+        console.log(`alert loop: drifting stream → recorded retraining decision (${decision.status}) in ${seconds.toFixed(1)} s`);
         const reason = decision.reasons.find((r) => r.trigger === 'alert')!;
         expect(reason.message).toMatch(/^alert MlopsDatasetDrift firing since .* \(fingerprint [0-9a-f]+\)/);
         expect(decision.principal).toBe('alertmanager'); // the API key Alertmanager sent as its bearer token
         expect(['promoted', 'rejected']).toContain(decision.status);
         expect(decision.candidateVersion).toBe(2);
+        if (decision.status === 'promoted') {
+          // The thread promoted through the server's registry: the server follows the alias at once (PGlite has no
+          // cross-process events; the thread's promotion is an in-process one).
+          const until = Date.now() + 20_000;
+          let served = '1';
+          while (served !== '2' && Date.now() < until) {
+            const m = (await (
+              await fetch(`${http.url}/v1/models/${MODEL}`, { headers: { authorization: `Bearer ${client}` } })
+            ).json()) as {
+              versions: { version: string; role: string }[];
+            };
+            served = m.versions.find((v) => v.role === 'primary')?.version ?? '';
+            if (served !== '2') await new Promise((r) => setTimeout(r, 100));
+          }
+          expect(served).toBe('2');
+        }
         // The retraining is a tracked run, linked from the decision; v2 names it as its source.
         expect((await createTracker({ store }).getRun(decision.runId!)).tags['mlops.retrain.decision']).toBe(
           decision.id,

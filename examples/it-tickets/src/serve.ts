@@ -90,6 +90,7 @@ const retrain = retrainConfig
   ? createRetrainRunner({
       store,
       objects,
+      registry,
       targets: Object.fromEntries(MODELS.map((name) => [name, { module: resolve(retrainConfig) }])),
     })
   : undefined;

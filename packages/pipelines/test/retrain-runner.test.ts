@@ -119,6 +119,23 @@ describe('retrain runner: a config module in a worker thread', () => {
     await expect(failing.start('unknown')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
+  it("promotes through the serving thread's registry when given, so its subscribers (the server) hear it", async () => {
+    const model = 'rr-events';
+    await registerModel(store, objects, registry, model);
+    const heard: { action: string; alias: string | null; version: number | null }[] = [];
+    const unsubscribe = await registry.subscribe((e) => heard.push(e), { model });
+    const runner = createRetrainRunner({ store, objects, registry, targets: { [model]: { module: CONFIG } } });
+    const started = await runner.start(model, { force: true });
+    await runner.idle();
+    expect((await runner.get(model, started.decisionId))?.decision.status).toBe('promoted');
+    // Events are delivered once the transaction committed: wait for the promotion's.
+    for (let i = 0; i < 50 && !heard.some((e) => e.version === 2 && e.alias === 'production'); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(heard.filter((e) => e.alias === 'production').map((e) => e.version)).toContain(2);
+    await unsubscribe();
+  });
+
   it('abandons a running decision nobody holds the lock of (its process died) when the next one starts', async () => {
     const model = 'rr-orphan';
     await registerModel(store, objects, registry, model);

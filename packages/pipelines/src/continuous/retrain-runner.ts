@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { isMlopsError, MlopsError, type ObjectStore, type Store } from '@mlops/core';
 import {
@@ -7,6 +8,7 @@ import {
   type RetrainDecision,
   type RetrainDecisionStatus,
 } from '@mlops/core/retrain-decisions';
+import type { Registry } from '@mlops/registry';
 import { migratePipelines } from '../_internal/migrate.js';
 import { objectiveModuleHref } from '../tuning/threads.js';
 import {
@@ -63,6 +65,15 @@ export interface RetrainRunnerOptions {
    * @default undefined (the factory gets none)
    */
   objects?: ObjectStore;
+  /**
+   * The serving process's registry, handed to a config module's factory (its calls run on this thread): the
+   * promotion of a retraining then reaches the server that follows the alias at once — on PGlite, where events do not
+   * cross threads or processes, only this way. Methods taking functions (custom gate functions, `subscribe`) cannot
+   * cross the thread boundary: use declarative gates.
+   * @default undefined (the thread opens its own registry over the store: other registries catch its promotions up
+   * from the audit log on PostgreSQL, and not at all on PGlite)
+   */
+  registry?: Registry;
   /** What retrains each model, by name, or a lookup (undefined: the model has no retraining, 404). */
   targets: Record<string, RetrainTarget> | ((model: string) => RetrainTarget | undefined);
   /**
@@ -164,7 +175,7 @@ const ROLLBACK = Symbol('rollback');
  * Serves a retrain thread's store and object-store calls on this thread: queries, transactions (held open for the
  * thread until it ends them, rolled back if the thread dies), migrations, and the object store's methods.
  */
-function createRpcHost(store: Store, objects: ObjectStore | undefined) {
+function createRpcHost(store: Store, objects: ObjectStore | undefined, registry: Registry | undefined) {
   const txs = new Map<number, { tx: Store; finish: (commit: boolean) => void; done: Promise<void> }>();
   let nextTx = 0;
   const storeOf = (tx: unknown) => {
@@ -215,6 +226,11 @@ function createRpcHost(store: Store, objects: ObjectStore | undefined) {
           await t.done;
           return undefined;
         }
+      }
+    } else if (target === 'registry' && registry) {
+      const fn = (registry as unknown as Record<string, unknown>)[method];
+      if (method !== 'subscribe' && method !== 'close' && typeof fn === 'function') {
+        return (fn as (...a: unknown[]) => Promise<unknown>).apply(registry, args);
       }
     } else if (target === 'objects' && objects) {
       switch (method) {
@@ -275,7 +291,7 @@ export function createRetrainRunner(options: RetrainRunnerOptions): RetrainRunne
     job: Pick<Job, 'model' | 'alias' | 'state'>,
     run: RunOnceOptions | 'evaluate',
   ): { done: Promise<unknown>; stop: (reason: string) => Promise<void> } => {
-    const rpc = createRpcHost(store, objects);
+    const rpc = createRpcHost(store, objects, options.registry);
     const boot = {
       href: objectiveModuleHref(t.module),
       exportName: t.export ?? 'createPolicy',
@@ -284,8 +300,9 @@ export function createRetrainRunner(options: RetrainRunnerOptions): RetrainRunne
       driver: store.driver,
       url: store.url,
       objectsName: objects ? objects.name : null,
-      coreHref: requireHere.resolve('@mlops/core'),
-      registryHref: requireHere.resolve('@mlops/registry'),
+      coreHref: pathToFileURL(requireHere.resolve('@mlops/core')).href,
+      registryHref: pathToFileURL(requireHere.resolve('@mlops/registry')).href,
+      registryProxy: options.registry !== undefined,
       mode: run === 'evaluate' ? 'evaluate' : 'run',
       run: run === 'evaluate' ? {} : run,
     };

@@ -97,12 +97,24 @@ const serialize = (err) => ({
   code: err && err.code !== undefined ? String(err.code) : undefined,
   stack: err && err.stack ? String(err.stack) : undefined,
 });
+// The serving thread's registry, when the runner has one: its writes (promote) notify the server that follows the
+// alias, in this process (PGlite has no cross-process events) and across replicas (PostgreSQL NOTIFY).
+function makeRegistry() {
+  return new Proxy({}, {
+    get(_, method) {
+      if (method === 'then' || typeof method !== 'string') return undefined;
+      if (method === 'close') return async () => {};
+      return (...args) => call('registry', method, args);
+    },
+  });
+}
 (async () => {
   core = await import(BOOT.coreHref);
-  const { createRegistry } = await import(BOOT.registryHref);
   const store = makeStore(undefined);
   const objects = BOOT.objectsName === null ? undefined : makeObjects();
-  const registry = await createRegistry({ store, ...(objects ? { objects } : {}), events: false });
+  const registry = BOOT.registryProxy
+    ? makeRegistry()
+    : await (await import(BOOT.registryHref)).createRegistry({ store, ...(objects ? { objects } : {}), events: false });
   const mod = await import(BOOT.href);
   const factory = mod[BOOT.exportName];
   if (typeof factory !== 'function') {
