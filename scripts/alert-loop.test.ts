@@ -218,7 +218,9 @@ describe.skipIf(!!skip)('alert loop with a real Prometheus and Alertmanager [pro
               `alertmanager:\n${stack.alertmanager.output()}`,
           );
         }
-        console.log(`alert loop: drifting stream → recorded retraining decision (${decision.status}) in ${seconds.toFixed(1)} s`);
+        console.log(
+          `alert loop: drifting stream → recorded retraining decision (${decision.status}) in ${seconds.toFixed(1)} s`,
+        );
         const reason = decision.reasons.find((r) => r.trigger === 'alert')!;
         expect(reason.message).toMatch(/^alert MlopsDatasetDrift firing since .* \(fingerprint [0-9a-f]+\)/);
         expect(decision.principal).toBe('alertmanager'); // the API key Alertmanager sent as its bearer token
