@@ -155,7 +155,7 @@ export async function loadFeedback({ store, model, textColumn, days, now = new D
  * feedback in the last MLOPS_RETRAIN_FEEDBACK_DAYS), saves its model package in `objects`, registers it as a new
  * version of MLOPS_MODEL with its reference profile, and returns the version and the held-out rows it did not train on.
  */
-export async function trainAndRegister({ store, registry, objects, env, feedback: withFeedback, tags, describe }) {
+export async function trainAndRegister({ store, registry, objects, env, feedback: withFeedback, tags, describe, run }) {
   const model = env.MLOPS_MODEL;
   const dataset = env.MLOPS_RETRAIN_DATASET ?? model;
   const textColumn = env.MLOPS_RETRAIN_TEXT_COLUMN;
@@ -209,6 +209,8 @@ export async function trainAndRegister({ store, registry, objects, env, feedback
     profile,
     metrics,
     datasetVersions: [{ name: dataset, version: data.version }],
+    // The retraining's tracked run (the policy's, linked from its decision) is the version's source run.
+    ...(run ? { sourceRunId: run.id } : {}),
     tags: {
       ...tags,
       trainRows: String(split.train.length),
@@ -217,6 +219,11 @@ export async function trainAndRegister({ store, registry, objects, env, feedback
     },
     description: describe(`${dataset}@${data.version.slice(0, 12)} + ${feedback.texts.length} feedback labels`),
   });
+  if (run) {
+    await run.logParams({ C: env.MLOPS_RETRAIN_C, trainRows: split.train.length, testRows: split.test.length });
+    await run.logMetrics(metrics);
+    await run.logDatasetVersion({ name: dataset, version: data.version, role: 'train' });
+  }
   return {
     version: v.version,
     metrics,
@@ -333,6 +340,7 @@ export function createPolicy({ store, registry, objects }, env = readRetrainEnv(
         feedback: true,
         tags: { trigger, retrainDecision: ctx.decisionId },
         describe: (d) => `retrained by ${trigger.replaceAll(',', ', ')} on ${d}`,
+        run: ctx.run,
       });
       return { version, holdout };
     },

@@ -243,6 +243,7 @@ describe.skipIf(!!skip)('alert loop with a real Prometheus and Alertmanager [pro
           expect(served).toBe('2');
         }
         // The retraining is a tracked run, linked from the decision; v2 names it as its source.
+        expect((await registry.getVersion({ model: MODEL, version: 2 })).sourceRunId).toBe(decision.runId);
         expect((await createTracker({ store }).getRun(decision.runId!)).tags['mlops.retrain.decision']).toBe(
           decision.id,
         );
