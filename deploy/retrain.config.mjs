@@ -110,6 +110,22 @@ export function stratifiedSplit(labels, testShare, seed) {
   return { train: train.sort((a, b) => a - b), test: test.sort((a, b) => a - b) };
 }
 
+/**
+ * The train/test split of a retraining: the dataset rows split as `stratifiedSplit` splits the dataset alone (so the
+ * held-out dataset rows are the ones a version trained on this dataset version without feedback, such as the seed,
+ * never saw), and the feedback rows split on their own. Indices run over the dataset rows, then the feedback rows.
+ * The gate scores the candidate and the incumbent on `test`: rows neither trained on, as far as this job knows.
+ */
+export function holdoutSplit(datasetLabels, feedbackLabels, testShare, seed) {
+  const data = stratifiedSplit(datasetLabels, testShare, seed);
+  const fb = stratifiedSplit(feedbackLabels, testShare, seed + 1);
+  const n = datasetLabels.length;
+  return {
+    train: [...data.train, ...fb.train.map((i) => i + n)],
+    test: [...data.test, ...fb.test.map((i) => i + n)],
+  };
+}
+
 /** The rows of the newest version of `name` (a single CSV file in the object store, verified on read). */
 export async function loadLatestDataset({ store, objects, name, textColumn, labelColumn }) {
   const [latest] = await listDatasetVersions(store, name);
@@ -168,7 +184,7 @@ export async function trainAndRegister({ store, registry, objects, env, feedback
   const texts = [...data.texts, ...feedback.texts];
   const labels = [...data.labels, ...feedback.labels];
   if (new Set(labels).size < 2) throw new Error(`need at least two classes to train, got ${new Set(labels).size}`);
-  const split = stratifiedSplit(labels, 0.2, env.MLOPS_RETRAIN_SEED);
+  const split = holdoutSplit(data.labels, feedback.labels, 0.2, env.MLOPS_RETRAIN_SEED);
   const pick = (idx, xs) => idx.map((i) => xs[i]);
   const trainTexts = pick(split.train, texts);
   const { fitted, output } = preprocessingPipeline([tfidfVectorizer(tfidf)]).fitTransform({

@@ -279,3 +279,26 @@ describe('deploy/retrain.config.mjs through `mlops retrain`', () => {
     TIMEOUT,
   );
 });
+
+describe('the gate holdout of deploy/retrain.config.mjs', () => {
+  it('holds out the same dataset rows as a version trained on the dataset alone (the seed), plus a share of the feedback', async () => {
+    const { holdoutSplit, stratifiedSplit } = (await import(pathToFileURL(CONFIG).href)) as {
+      holdoutSplit: (dataset: string[], feedback: string[], share: number, seed: number) => Split;
+      stratifiedSplit: (labels: string[], share: number, seed: number) => Split;
+    };
+    type Split = { train: number[]; test: number[] };
+    const dataset = Array.from({ length: 200 }, (_, i) => ['a', 'b', 'c'][i % 3]!);
+    const feedback = Array.from({ length: 60 }, (_, i) => ['a', 'b', 'c', 'd'][i % 4]!);
+    const seed = stratifiedSplit(dataset, 0.2, 42); // what the seed version (no feedback) trained on and held out
+    const both = holdoutSplit(dataset, feedback, 0.2, 42);
+    // every dataset row the gate scores on is one the seed version never trained on, whatever the feedback
+    expect(both.test.filter((i) => i < dataset.length)).toEqual(seed.test);
+    expect(both.train.filter((i) => i < dataset.length)).toEqual(seed.train);
+    const fb = both.test.filter((i) => i >= dataset.length).length;
+    expect(fb).toBeGreaterThanOrEqual(10);
+    expect(fb).toBeLessThanOrEqual(14);
+    expect([...both.train, ...both.test].sort((x, y) => x - y)).toEqual(
+      Array.from({ length: dataset.length + feedback.length }, (_, i) => i),
+    );
+  });
+});

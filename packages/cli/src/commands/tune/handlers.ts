@@ -41,6 +41,12 @@ export const tuneConfigSchema = z.strictObject({
   leaseMs: z.int().min(100).optional(),
 });
 
+/** A value in a human line: numbers to 4 significant digits, strings as they are, anything else as JSON. */
+function formatValue(v: unknown): string {
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
 /** What a study config holds (see {@link tuneConfigSchema}). */
 export type TuneConfig = z.infer<typeof tuneConfigSchema>;
 
@@ -239,7 +245,11 @@ export async function tuneCommand(opts: TuneCommandOptions, ctx: CliContext, out
       [
         `study ${name}: ${all.length} trials (${summary.complete} complete, ${summary.pruned} pruned, ${summary.failed} failed); this worker ran ${result.trials.length}`,
         result.best
-          ? `best: trial ${result.best.number}, value ${result.best.value} (${study.direction}), params ${JSON.stringify(result.best.params)}`
+          ? `best: trial ${result.best.number}, value ${formatValue(result.best.value)} (${study.direction}), ${Object.entries(
+              result.best.params,
+            )
+              .map(([k, v]) => `${k}=${formatValue(v)}`)
+              .join(' ')}${result.best.runId ? `, run ${result.best.runId}` : ''}`
           : 'no complete trial',
       ].join('\n'),
   );
