@@ -1,4 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { isMlopsError, MlopsError, type ObjectStore, type Store } from '@mlops/core';
@@ -266,6 +268,25 @@ function createRpcHost(store: Store, objects: ObjectStore | undefined, registry:
 const requireHere = createRequire(import.meta.url);
 
 /**
+ * The URL the thread imports a package of ours from. A TypeScript loader of this process (tsx with the repository's
+ * tsconfig paths) may map the package to its sources, which the thread (no loader) cannot run: then the package's
+ * built entry (`exports['.'].default`) is taken.
+ */
+function packageHref(specifier: string): string {
+  const resolved = requireHere.resolve(specifier);
+  if (!/\.[cm]?tsx?$/.test(resolved)) return pathToFileURL(resolved).href;
+  let dir = dirname(resolved);
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+    main?: string;
+    exports?: Record<string, { default?: string } | string>;
+  };
+  const root = pkg.exports?.['.'];
+  const entry = (typeof root === 'string' ? root : root?.default) ?? pkg.main ?? 'index.js';
+  return pathToFileURL(join(dir, entry)).href;
+}
+
+/**
  * Creates the runner behind `POST /v1/models/{name}/retrain` and the Alertmanager receiver: each start takes the
  * model alias's retrain lock, opens a decision (its id is the answer), and runs the continuous-training step in a
  * worker thread (a config module) — or on this loop (an in-process policy) — then records the outcome.
@@ -300,8 +321,8 @@ export function createRetrainRunner(options: RetrainRunnerOptions): RetrainRunne
       driver: store.driver,
       url: store.url,
       objectsName: objects ? objects.name : null,
-      coreHref: pathToFileURL(requireHere.resolve('@mlops/core')).href,
-      registryHref: pathToFileURL(requireHere.resolve('@mlops/registry')).href,
+      coreHref: packageHref('@mlops/core'),
+      registryHref: packageHref('@mlops/registry'),
       registryProxy: options.registry !== undefined,
       mode: run === 'evaluate' ? 'evaluate' : 'run',
       run: run === 'evaluate' ? {} : run,
