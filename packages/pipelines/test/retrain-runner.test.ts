@@ -1,6 +1,10 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { createStore, type FsObjectStore, fsObjectStore, type Store } from '@mlops/core';
 import { getRetrainDecision, listRetrainDecisions, recordRetrainDecision } from '@mlops/core/retrain-decisions';
 import { testPostgresUrl } from '@mlops/core/testing';
@@ -18,6 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeData, saveLinearModel, usePolicyFixture } from './helpers.js';
 
 const CONFIG = new URL('./fixtures/retrain-thread.config.mjs', import.meta.url);
+const run = promisify(execFile);
 
 async function registerModel(store: Store, objects: FsObjectStore, registry: Registry, model: string) {
   await registry.createModel({ name: model });
@@ -159,6 +164,21 @@ describe('retrain runner: a config module in a worker thread', () => {
     expect((await getRetrainDecision({ store, id: orphan.id }))?.status).toBe('abandoned');
     expect((await runner.get(model, started.decisionId))?.decision.status).toBe('no-action');
   });
+});
+
+describe('retrain runner in a process that runs our sources through tsx', () => {
+  it('the thread loads the built packages (it has no TypeScript loader)', async () => {
+    const root = fileURLToPath(new URL('../../..', import.meta.url));
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', tsx, fileURLToPath(new URL('./fixtures/runner-under-tsx.ts', import.meta.url))],
+      { cwd: root, env: { ...process.env, TSX_TSCONFIG_PATH: join(root, 'tsconfig.json') } },
+    );
+    const out = JSON.parse(stdout.trim().split('\n').pop()!) as { status: string; error: string };
+    expect(out.status).toBe('failed');
+    expect(out.error).toMatch(/does not export a function "notAFactory"/);
+  }, 60_000);
 });
 
 const pgUrl = testPostgresUrl('the fleet-wide retrain lock');
