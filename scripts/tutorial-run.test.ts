@@ -218,7 +218,7 @@ describe.skipIf(!topics)('docs/tutorial.md, run as written [real-data]', () => {
     r = await run('npx mlops retrain ../deploy/retrain.config.mjs --dry-run', undefined, env);
     expect(r.stdout).toMatch(/^tickets@production: would retrain \(\d triggers? fired\)\n {2}drift: /);
     r = await run('npx mlops retrain ../deploy/retrain.config.mjs', undefined, env);
-    expect(r.stdout).toContain('tickets@production: promoted (candidate v2, incumbent v1)');
+    expect(r.stdout).toMatch(/^tickets@production: promoted \(candidate v2, incumbent v1(, run [0-9a-f-]{36})?\)$/m);
     expect(r.code).toBe(0);
     r = await run('npx mlops models versions tickets');
     expect(r.stdout).toMatch(/^2 +ready +production /m);
