@@ -43,7 +43,7 @@ describe('install scripts of dependencies', () => {
   });
 
   it('the policy lives at the root only (npm ignores, and warns about, allowScripts in a workspace)', () => {
-    const workspaces = Object.entries(lock.packages).filter(([key, p]) => !key.includes('node_modules/') && key !== '');
+    const workspaces = Object.entries(lock.packages).filter(([key]) => !key.includes('node_modules/') && key !== '');
     expect(workspaces.length).toBeGreaterThan(5);
     for (const [key] of workspaces) {
       const pkg = JSON.parse(readFileSync(resolve(REPO, key, 'package.json'), 'utf8')) as { allowScripts?: unknown };
