@@ -684,13 +684,27 @@ export function createPredictionLogger(opts: PredictionLoggerOptions): Predictio
       const room = closed ? 0 : Math.max(0, Math.min(n, maxBuffer - buffer.length));
       const { ack, promise } = newAck(n, room);
       let accepted = 0;
+      // One pass per row: the JSON-safe row values are built straight from the columns (keys sanitized once per
+      // call), not as a record then copied by logJson, on the serving thread's path.
+      const inCols = inNames.map((k) => b.inputs[k] as ArrayLike<unknown>);
+      const inKeys = inNames.map(sanitizeString);
+      const outCols = outNames.map((k) => (b.outputs as Record<string, ArrayLike<unknown>>)[k]!);
+      const outKeys = outNames.map(sanitizeString);
       for (let i = 0; i < n; i++) {
-        const inputs: Record<string, unknown> = {};
-        if (inputsMode !== 'none') for (const k of inNames) inputs[k] = (b.inputs[k] as ArrayLike<unknown>)[i];
+        let inputs: unknown = null;
+        if (inputsMode === 'full') {
+          const o: Record<string, unknown> = {};
+          for (let j = 0; j < inCols.length; j++) o[inKeys[j]!] = logJson(inCols[j]![i]);
+          inputs = o;
+        } else if (inputsMode === 'redacted') {
+          const o: Record<string, unknown> = {};
+          for (let j = 0; j < inCols.length; j++) o[inNames[j]!] = inCols[j]![i];
+          inputs = redactInputs(o);
+        }
         let outputs: Record<string, unknown> | null = null;
         if (b.outputs) {
           outputs = {};
-          for (const k of outNames) outputs[k] = (b.outputs[k] as ArrayLike<unknown>)[i];
+          for (let j = 0; j < outCols.length; j++) outputs[outKeys[j]!] = logJson(outCols[j]![i]);
         }
         const id = b.ids?.[i] ?? randomUUID();
         ids[i] = id;
@@ -703,8 +717,8 @@ export function createPredictionLogger(opts: PredictionLoggerOptions): Predictio
           alias: head.alias ?? null,
           time,
           latency_ms: head.latencyMs ?? null,
-          inputs: keepInputs(inputs),
-          outputs: outputs === null ? null : logJson(outputs),
+          inputs,
+          outputs,
         };
         if (ack) row[ACK] = ack;
         if (accept(row)) accepted++;
