@@ -160,7 +160,14 @@ describe.skipIf(!PG)('mlops tune across worker processes [postgres]', () => {
           exited = true;
         });
         while (mine().length === 0 && !exited) await sleep(50);
-        expect(mine(), 'the victim claimed no trial before exiting').toHaveLength(1);
+        if (mine().length === 0) {
+          // Say why it exited (its exit code and output), not only that it did.
+          const r = await victim.done;
+          expect.fail(
+            `the victim exited (code ${r.code}, signal ${r.signal}) before claiming a trial:\n${r.stderr.slice(-3000)}\n${r.stdout.slice(-1000)}`,
+          );
+        }
+        expect(mine()).toHaveLength(1);
         const victimTrial = Number(mine()[0]!.split('-')[2]);
         const victimParams = JSON.parse(readFileSync(join(marks, mine()[0]!), 'utf8'));
         victim.child.kill('SIGKILL');
