@@ -93,14 +93,18 @@ export function requestContext(options: RequestContextOptions): RequestHandler {
       if (st.admission && !st.admission.handedOver) st.admission.release();
       if (!res.writableFinished) st.cancel(new ServeError('INVALID_INPUT', 'client closed the connection'));
       const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-      const labels = { method: req.method, route, model: st.model, version: st.version };
-      metrics.requests.inc({ ...labels, status: String(res.statusCode) });
-      metrics.duration.observe(labels, (performance.now() - st.start) / 1000);
+      const { method } = req;
+      metrics.requests.inc({ method, route, model: st.model, version: st.version, status: String(res.statusCode) });
+      metrics.duration.observe(
+        { method, route, model: st.model, version: st.version },
+        (performance.now() - st.start) / 1000,
+      );
       if (res.statusCode >= 400) metrics.errors.inc({ code: String(res.locals.errorCode ?? res.statusCode), route });
       lifecycle.leave();
     };
-    res.on('finish', finish);
-    res.on('close', finish);
+    // 'close' follows 'finish' on every response (Node emits it on the next tick), and alone when the client went
+    // away first: one listener does both.
+    res.once('close', finish);
     if (lifecycle.closing && !req.path.startsWith('/v2/health')) {
       res.setHeader('connection', 'close');
       next(new ServeError('SHUTTING_DOWN', { message: 'The server is shutting down', retryAfter: retryAfterSeconds }));

@@ -43,6 +43,36 @@ const post = (url: string, body: string, type = 'application/json') =>
   fetch(url, { method: 'POST', headers: { 'content-type': type }, body });
 
 describe('createRouteMounter', () => {
+  it('plain string params are handed over as a copy; params with checks are still validated', async () => {
+    let seen: unknown;
+    const url = await appWith(
+      {
+        method: 'get',
+        path: '/plain/:name/:version',
+        scope: null,
+        params: z.object({ name: z.string().describe('Model name'), version: z.string() }),
+        handler: ({ params, req }) => {
+          seen = params;
+          return { same: params === req.params };
+        },
+      } as ServerRoute,
+      {
+        method: 'get',
+        path: '/checked/:name',
+        scope: null,
+        params: z.object({ name: z.string().min(3) }),
+        handler: ({ params }) => params,
+      } as ServerRoute,
+    );
+    const plain = await fetch(`${url}/plain/iris/v%202`);
+    expect(await plain.json()).toEqual({ same: false });
+    expect(seen).toEqual({ name: 'iris', version: 'v 2' });
+    expect((await fetch(`${url}/checked/abc`)).status).toBe(200);
+    const short = await fetch(`${url}/checked/ab`);
+    expect(short.status).toBe(400);
+    expect(((await short.json()) as { details: { path: string }[] }).details[0]!.path).toBe('params.name');
+  });
+
   it('validates params, query and body with their zod schemas, paths under params/query/body', async () => {
     const url = await appWith({
       method: 'post',

@@ -80,6 +80,21 @@ function chain(handlers: RequestHandler[]): RequestHandler {
   };
 }
 
+/**
+ * True for a params schema that is an object of plain strings (no checks, nothing optional): express hands every
+ * named path parameter of a matched route as a string, so such a schema can only pass, and its parse is skipped on
+ * the request path (the route's documentation still comes from it).
+ */
+function isPlainStringParams(schema: z.ZodType | undefined): boolean {
+  const def = (
+    schema as
+      | { def?: { type?: string; shape?: Record<string, { def?: { type?: string; checks?: unknown[] } }> } }
+      | undefined
+  )?.def;
+  if (def?.type !== 'object' || !def.shape) return false;
+  return Object.values(def.shape).every((f) => f.def?.type === 'string' && (f.def.checks?.length ?? 0) === 0);
+}
+
 function parsePart(schema: z.ZodType | undefined, value: unknown, where: string, details: FieldIssue[]): unknown {
   if (!schema) return value;
   const r = schema.safeParse(value);
@@ -115,13 +130,15 @@ export function createRouteMounter(options: RouteMounterOptions): (target: IRout
     if (readsBody) handlers.push(json.parseJson);
     const bodyPath = d.bodyIssuePath ?? 'body';
     const status = d.status;
+    const paramsSchema = isPlainStringParams(d.params) ? undefined : d.params;
     handlers.push(async (req, res) => {
       let params: unknown = req.params;
       let query: unknown = req.query;
       let body: unknown = req.body;
-      if (d.params || d.query || d.body) {
+      if (d.params) params = { ...req.params };
+      if (paramsSchema || d.query || d.body) {
         const details: FieldIssue[] = [];
-        params = parsePart(d.params, { ...req.params }, 'params', details);
+        params = parsePart(paramsSchema, params, 'params', details);
         query = parsePart(d.query, { ...(req.query as object) }, 'query', details);
         body = parsePart(d.body, req.body, bodyPath, details);
         if (details.length > 0) throw invalidInput('invalid request', details);
