@@ -1,5 +1,5 @@
 import { createStore, DEFAULT_STORE_URL, MlopsError, type ObjectStore, type Store } from '@mlops/core';
-import { DEFAULT_OBJECTS_URL, objectStoreFromUrl } from '@mlops/core/objects';
+import { DEFAULT_OBJECTS_URL, objectStoreFromUrl, parseObjectStoreUrl } from '@mlops/core/objects';
 import { createTracker, type Tracker } from '@mlops/core/tracking';
 import { createRegistry, type Registry, registryClient } from '@mlops/registry';
 import { type ResolveRemoteOptions, resolveRemote } from './remote.js';
@@ -120,6 +120,9 @@ export function createCliContext(options: CliContextOptions = {}): CliContext {
   const serverUrl = server ? registryBaseUrl(server) : undefined;
   const apiKey = options.apiKey || env.MLOPS_API_KEY || undefined;
   const objectsUrl = options.objects || env.MLOPS_OBJECTS || DEFAULT_OBJECTS_URL;
+  // A malformed URL is refused before any command runs (INVALID_INPUT naming the part, exit 2), also by commands that
+  // would not have opened the object store; the store itself is still opened on first use.
+  parseObjectStoreUrl(objectsUrl);
   let store: Promise<Store> | undefined;
   let objects: ObjectStore | undefined;
   let registry: Promise<Registry> | undefined;

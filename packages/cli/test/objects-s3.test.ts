@@ -102,5 +102,9 @@ describe('mlops --objects s3://… (s3rver)', () => {
     );
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('query.acl');
+    // Also for a command that never opens the object store: the URL is checked before any command runs.
+    const ls = await cli(['--store', 'memory://', '--objects', 's3://', 'models', 'ls'], { cwd: dir });
+    expect(ls.code).toBe(2);
+    expect(ls.stderr).toContain('bucket');
   }, 60_000);
 });
