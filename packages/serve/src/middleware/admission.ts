@@ -1,7 +1,7 @@
 import type { RequestHandler, Response } from 'express';
 import { ServeError } from '../errors.js';
 import type { Admission } from '../predict/call.js';
-import { deadlineSignal } from '../predict/race-signal.js';
+import { deadlineSignal, remainingMs } from '../predict/race-signal.js';
 import type { Limiter } from '../scheduler/limiter.js';
 import { type RequestState, requestState } from './request-context.js';
 
@@ -35,6 +35,23 @@ export async function acquireSlot(
   }
 }
 
+/**
+ * Waits in the limiter's queue for a slot until what is left of the request's timeout (`OVERLOADED` after it), or
+ * until the client goes away (the call's signal); the caller first tries `limiter.tryAcquire()` (internal).
+ */
+export async function waitForSlot(
+  limiter: Limiter,
+  call: { readonly start: number; readonly signal: AbortSignal },
+  options: AcquireSlotOptions,
+): Promise<() => void> {
+  const deadline = deadlineSignal(call.signal, remainingMs(call, options.requestTimeoutMs));
+  try {
+    return await acquireSlot(limiter, deadline.signal, options);
+  } finally {
+    deadline.clear();
+  }
+}
+
 /** Options of {@link admitPrediction} (internal). */
 export interface AdmitPredictionOptions extends AcquireSlotOptions {
   limiter: Limiter;
@@ -48,17 +65,10 @@ export interface AdmitPredictionOptions extends AcquireSlotOptions {
  * prediction, or released when the request ends without one.
  */
 export function admitPrediction(options: AdmitPredictionOptions): RequestHandler {
-  const { limiter, requestTimeoutMs, checkModel } = options;
+  const { limiter, checkModel } = options;
   const wait = async (st: RequestState, res: Response, next: (err?: unknown) => void) => {
     try {
-      const remaining = requestTimeoutMs - (performance.now() - st.start);
-      const deadline = deadlineSignal(st.signal, Math.max(1, Math.ceil(remaining)));
-      let release: () => void;
-      try {
-        release = await acquireSlot(limiter, deadline.signal, options);
-      } finally {
-        deadline.clear();
-      }
+      const release = await waitForSlot(limiter, st, options);
       // The client may have gone just as the slot came: `finish` has run and will not release it.
       if (res.writableEnded || res.destroyed) {
         release();

@@ -26,6 +26,11 @@ export async function raceSignal<T>(work: Promise<T>, signal: AbortSignal, timeo
   }
 }
 
+/** What is left of a request's timeout, counted from its start (`performance.now()`), in whole ms, at least 1. */
+export function remainingMs(call: { readonly start: number }, timeoutMs: number): number {
+  return Math.max(1, Math.ceil(timeoutMs - (performance.now() - call.start)));
+}
+
 function timeoutError(timeoutMs: number): ServeError {
   return new ServeError('TIMEOUT', { message: `The model did not answer within ${timeoutMs} ms`, retryAfter: 1 });
 }

@@ -4,7 +4,7 @@ import type { PredictionLogger } from '@mlops/core/predictions';
 import { context, isSpanContextValid, SpanStatusCode, trace } from '@opentelemetry/api';
 import { rowCount, toPlainInputs } from '../_internal/columns.js';
 import { ServeError } from '../errors.js';
-import { acquireSlot } from '../middleware/admission.js';
+import { waitForSlot } from '../middleware/admission.js';
 import type { PredictCall } from './call.js';
 
 export type { PredictCall };
@@ -14,7 +14,7 @@ import type { ModelSlot } from '../model-source.js';
 import type { RoutePrediction } from '../routes/route-definition.js';
 import type { Limiter } from '../scheduler/limiter.js';
 import type { ServedModel } from '../served-model.js';
-import { deadlineSignal, raceDeadline } from './race-signal.js';
+import { raceDeadline, remainingMs } from './race-signal.js';
 import { mirrorToShadow, type ShadowDeps } from './shadow.js';
 
 const tracer = trace.getTracer('@mlops/serve', '0.0.0');
@@ -85,9 +85,6 @@ export interface PredictionRunner {
 export function createPredictionRunner(options: PredictionRunnerOptions): PredictionRunner {
   const { slots, limiter, logger, maxRows, requestTimeoutMs, retryAfterSeconds } = options;
   const acquireOptions = { requestTimeoutMs, retryAfterSeconds };
-  /** What is left of the call's request timeout (at least 1 ms). */
-  const remainingMs = (call: PredictCall) =>
-    Math.max(1, Math.ceil(requestTimeoutMs - (performance.now() - call.start)));
 
   async function runOn(
     slot: ModelSlot,
@@ -112,15 +109,11 @@ export function createPredictionRunner(options: PredictionRunnerOptions): Predic
       const free = limiter.tryAcquire();
       if (free) slotRelease = free;
       else {
-        // Every slot is taken: wait in the limiter's queue until the request's deadline (or the client leaves).
-        const deadline = deadlineSignal(call.signal, remainingMs(call));
         try {
-          slotRelease = await acquireSlot(limiter, deadline.signal, acquireOptions);
+          slotRelease = await waitForSlot(limiter, call, acquireOptions);
         } catch (err) {
           rel();
           throw err;
-        } finally {
-          deadline.clear();
         }
       }
     }
@@ -132,7 +125,7 @@ export function createPredictionRunner(options: PredictionRunnerOptions): Predic
       rel();
     };
     void work.then(releaseBoth, releaseBoth);
-    const outputs = await raceDeadline(work, call, remainingMs(call), requestTimeoutMs);
+    const outputs = await raceDeadline(work, call, remainingMs(call, requestTimeoutMs), requestTimeoutMs);
     if (rowCount(outputs) !== rows) throw new Error(`predictor returned ${rowCount(outputs)} rows for ${rows}`);
     options.onPredicted(m.name, m.version, rows);
     const ids = Array.from({ length: rows }, () => randomUUID());
