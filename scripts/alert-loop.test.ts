@@ -3,26 +3,24 @@
 // deploy/host/alertmanager.yml to the server's receiver (POST /v1/alerts/alertmanager, bearer API key), and the
 // retraining it starts: deploy/retrain.config.mjs in the runner's worker thread. The test waits for the recorded
 // decision. Skipped with a printed reason where the binaries are missing; CI requires it (check-prometheus-ran.mjs).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createStore, type FsObjectStore, fsObjectStore, type Store, saveModelPackage } from '@mlops/core';
+import { createStore, type FsObjectStore, fsObjectStore, type Store } from '@mlops/core';
 import { createApiKey } from '@mlops/core/auth';
-import { versionDataset } from '@mlops/core/dataset-versions';
-import { type CsrMatrix, preprocessingPipeline, tfidfVectorizer } from '@mlops/core/preprocessing';
 import { listRetrainDecisions, type RetrainDecision } from '@mlops/core/retrain-decisions';
 import { createTracker } from '@mlops/core/tracking';
-import { createProfile } from '@mlops/drift';
 import {
   createAlertmanagerRoute,
   createRetrainRoutes,
   createRetrainRunner,
   type RetrainRunner,
 } from '@mlops/pipelines';
-import { linearFlavor, linearOutputSignature, linearTrainer } from '@mlops/plugin-linear';
+import { linearFlavor } from '@mlops/plugin-linear';
 import { createRegistry, type Registry } from '@mlops/registry';
 import { createModelServer, type ModelServer } from '@mlops/serve';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerTicketModel } from './fixtures/ticket-model.js';
 import { prometheusSkipReason } from './prometheus-testing.mjs';
 import { ROOT, startStack } from './stack.mjs';
 
@@ -100,38 +98,7 @@ describe.skipIf(!!skip)('alert loop with a real Prometheus and Alertmanager [pro
     store = await createStore('memory://');
     objects = fsObjectStore({ dir: join(dir, 'objects'), fsync: false });
     registry = await createRegistry({ store, objects });
-    const texts = Object.values(TOPICS).flat();
-    const topics = Object.entries(TOPICS).flatMap(([t, xs]) => xs.map(() => t));
-    const csv = join(dir, 'tickets.csv');
-    writeFileSync(csv, `text,topic\n${texts.map((t, i) => `"${t}",${topics[i]}`).join('\n')}\n`);
-    await versionDataset({ path: csv, name: 'tickets-train', store, objects, progress: false });
-    const { fitted, output } = preprocessingPipeline<CsrMatrix>([tfidfVectorizer({ column: 'text' })]).fitTransform({
-      text: texts,
-    });
-    const model = await linearTrainer({ C: 10 }).fit({ x: output, y: topics }, {});
-    const signature = { inputs: [{ name: 'text', type: 'string' as const }], outputs: linearOutputSignature(model) };
-    const { digest } = await saveModelPackage({
-      objects,
-      store,
-      flavor: linearFlavor(),
-      model,
-      signature,
-      preprocessing: fitted,
-      lineage: {},
-    });
-    await registry.createModel({ name: MODEL });
-    await registry.createVersion({
-      model: MODEL,
-      packageDigest: digest,
-      flavor: linearFlavor().name,
-      signature,
-      metrics: { accuracy: 0.6 },
-      profile: createProfile(
-        { text: texts, label: topics },
-        { seed: 1, columnMapping: { text: ['text'], prediction: 'label' } },
-      ),
-    });
-    await registry.promote({ model: MODEL, alias: 'production', version: 1 });
+    await registerTicketModel({ store, objects, registry, model: MODEL, topics: TOPICS, dir });
 
     server = createModelServer({
       models: [{ name: MODEL, registry, alias: 'production', objects, flavors: [linearFlavor()] }],

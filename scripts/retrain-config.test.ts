@@ -2,20 +2,18 @@
 // real process against a PGlite store seeded with a dataset version, a promoted text model with its reference
 // profile, and a day of logged predictions whose texts drifted and whose feedback shows the model is wrong.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createStore, fsObjectStore, loadModelPackage, saveModelPackage } from '@mlops/core';
-import { versionDataset } from '@mlops/core/dataset-versions';
+import { createStore, fsObjectStore, loadModelPackage } from '@mlops/core';
 import { createPredictionLogger, recordFeedback } from '@mlops/core/predictions';
-import { type CsrMatrix, preprocessingPipeline, tfidfVectorizer } from '@mlops/core/preprocessing';
 import { listRetrainDecisions } from '@mlops/core/retrain-decisions';
-import { createProfile } from '@mlops/drift';
-import { linearFlavor, linearOutputSignature, linearTrainer } from '@mlops/plugin-linear';
+import { linearFlavor } from '@mlops/plugin-linear';
 import { createRegistry } from '@mlops/registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerTicketModel } from './fixtures/ticket-model.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(root, 'packages/cli/src/bin.ts');
@@ -129,44 +127,12 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mlops-retrain-config-'));
   storeUrl = `pglite://${join(dir, 'db')}`;
   objectsDir = join(dir, 'objects');
-  const texts = Object.values(TOPICS).flat();
-  const topics = Object.entries(TOPICS).flatMap(([t, xs]) => xs.map(() => t));
-  const csv = join(dir, 'tickets.csv');
-  writeFileSync(csv, `text,topic\n${texts.map((t, i) => `"${t}",${topics[i]}`).join('\n')}\n`);
-
   const store = await createStore(storeUrl);
   try {
     const objects = fsObjectStore({ dir: objectsDir, fsync: false });
-    await versionDataset({ path: csv, name: 'tickets-train', store, objects, progress: false });
     // v1: trained on the 2024 vocabulary, registered with the reference profile of its training texts.
-    const { fitted, output } = preprocessingPipeline<CsrMatrix>([tfidfVectorizer({ column: 'text' })]).fitTransform({
-      text: texts,
-    });
-    const model = await linearTrainer({ C: 10 }).fit({ x: output, y: topics }, {});
-    const signature = { inputs: [{ name: 'text', type: 'string' as const }], outputs: linearOutputSignature(model) };
-    const { digest } = await saveModelPackage({
-      objects,
-      store,
-      flavor: linearFlavor(),
-      model,
-      signature,
-      preprocessing: fitted,
-      lineage: {},
-    });
     const registry = await createRegistry({ store, objects, events: false });
-    await registry.createModel({ name: 'tickets' });
-    await registry.createVersion({
-      model: 'tickets',
-      packageDigest: digest,
-      flavor: linearFlavor().name,
-      signature,
-      metrics: { accuracy: 0.6 },
-      profile: createProfile(
-        { text: texts, label: topics },
-        { seed: 1, columnMapping: { text: ['text'], prediction: 'label' } },
-      ),
-    });
-    await registry.promote({ model: 'tickets', alias: 'production', version: 1 });
+    const { digest } = await registerTicketModel({ store, objects, registry, model: 'tickets', topics: TOPICS, dir });
 
     // A day of traffic: the shifted tickets three times over (36 predictions ≥ minSamples), predicted by v1 as the
     // server would log them, each with its true topic as feedback.

@@ -12,10 +12,8 @@ import { type Columns, createStore, type Predictor, type Store } from '@mlops/co
 import { testPostgresUrl } from '@mlops/core/testing';
 import { createModelServer } from '@mlops/serve';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isLogInsert } from '../../../core/test/helpers.js';
 import { type Json, json, listen, post } from '../helpers.js';
-
-/** True for the prediction log's INSERT (one statement, one transaction): the write these tests fail. */
-const isLogInsert = (sql: string) => sql.includes('INSERT INTO core_predictions');
 
 const ROOT = resolve(import.meta.dirname, '../../../..');
 const CHILD = join(import.meta.dirname, 'logger-durable-server.ts');
