@@ -60,11 +60,6 @@ export function requestState(res: Response): RequestState {
   return res.locals.mlops as RequestState;
 }
 
-/** The request's state as the prediction runner's call (internal): the state is the call. */
-export function predictCallOf(st: RequestState): PredictCall {
-  return st;
-}
-
 /** Options of {@link requestContext} (internal). */
 export interface RequestContextOptions {
   lifecycle: Lifecycle;

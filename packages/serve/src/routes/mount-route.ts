@@ -3,7 +3,7 @@ import type { ApiKeyPrincipal, ApiKeyScope } from '@mlops/core/auth';
 import type { IRouter, Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import type { JsonBody } from '../middleware/body-limits.js';
-import { predictCallOf, type RequestState, requestState } from '../middleware/request-context.js';
+import { type RequestState, requestState } from '../middleware/request-context.js';
 import type { PredictionRunner } from '../predict/run-prediction.js';
 import type { RouteContext, RoutePrediction, RoutePredictOptions } from './route-definition.js';
 import type { ServerRoute } from './server-route.js';
@@ -35,7 +35,7 @@ class RouteCall implements RouteContext {
     return this.state.principal;
   }
   predict(model: string, inputs: Columns, options?: RoutePredictOptions): Promise<RoutePrediction> {
-    return this.runner.columns(model, inputs, options?.version, predictCallOf(this.state));
+    return this.runner.columns(model, inputs, options?.version, this.state);
   }
 }
 

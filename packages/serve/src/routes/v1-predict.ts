@@ -1,6 +1,6 @@
 import { columnsToRecords, invalidInput, signatureToJsonSchema } from '@mlops/core';
 import { z } from 'zod';
-import { predictCallOf, requestState } from '../middleware/request-context.js';
+import { requestState } from '../middleware/request-context.js';
 import type { ServedModel } from '../served-model.js';
 import {
   type BuiltinRouteDeps,
@@ -127,12 +127,7 @@ export function v1PredictRoute({ slots, runner, maxRows, admit }: BuiltinRouteDe
       const slot = slotOfRequest(slots, params.name, res);
       const { key, value } = v1Body(body);
       const st = requestState(res);
-      const r = await runner.run(
-        slot,
-        undefined,
-        (m: ServedModel) => m.validate(value, { maxRows, path: key }),
-        predictCallOf(st),
-      );
+      const r = await runner.run(slot, undefined, (m: ServedModel) => m.validate(value, { maxRows, path: key }), st);
       const records = columnsToRecords(r.outputs);
       return {
         requestId: st.requestId,

@@ -1,6 +1,6 @@
 import { invalidInput } from '@mlops/core';
 import type { z } from 'zod';
-import { predictCallOf, requestState } from '../middleware/request-context.js';
+import { requestState } from '../middleware/request-context.js';
 import { decodeTensors, encodeTensors, v2InferRequestSchema, v2InferResponseSchema } from '../v2/tensors.js';
 import { type BuiltinRouteDeps, type ServerRoute, serverRoute, slotOfRequest } from './server-route.js';
 import { v2NameParams, v2VersionParams } from './v2-metadata.js';
@@ -46,7 +46,7 @@ export function v2InferRoutes({ slots, runner, maxRows, admit }: BuiltinRouteDep
           slot,
           'version' in p ? p.version : undefined,
           (m) => decodeTensors(m.signature, body.inputs, { maxRows, validate: m.validate }),
-          predictCallOf(st),
+          st,
         );
         let names: string[] | undefined;
         if (body.outputs) {
