@@ -1,4 +1,11 @@
-import { createStore, DEFAULT_STORE_URL, MlopsError, type ObjectStore, type Store } from '@mlops/core';
+import {
+  type CreateStoreOptions,
+  createStore,
+  DEFAULT_STORE_URL,
+  MlopsError,
+  type ObjectStore,
+  type Store,
+} from '@mlops/core';
 import { DEFAULT_OBJECTS_URL, objectStoreFromUrl, parseObjectStoreUrl } from '@mlops/core/objects';
 import { createTracker, type Tracker } from '@mlops/core/tracking';
 import { createRegistry, type Registry, registryClient } from '@mlops/registry';
@@ -42,8 +49,12 @@ export interface CliContext {
   readonly storeUrl: string;
   /** The registry base URL in effect, when `--server` / `MLOPS_SERVER_URL` is set. */
   readonly serverUrl: string | undefined;
-  /** Opens the store (once). */
-  store(): Promise<Store>;
+  /**
+   * Opens the store (once: the options of the first call apply). A long-running server passes
+   * `{ pgliteThread: 'worker' }` so an embedded store's SQL runs beside the requests (an explicit `?thread=` in the
+   * URL still wins).
+   */
+  store(options?: CreateStoreOptions): Promise<Store>;
   /** The URL of the object store in effect (`--objects`, `MLOPS_OBJECTS`, else `.mlops/objects`). */
   readonly objectsUrl: string;
   /**
@@ -133,8 +144,8 @@ export function createCliContext(options: CliContextOptions = {}): CliContext {
     storeUrl,
     serverUrl,
     objectsUrl,
-    store() {
-      store ??= createStore(storeUrl);
+    store(storeOptions) {
+      store ??= createStore(storeUrl, storeOptions);
       return store;
     },
     objects() {

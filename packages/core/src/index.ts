@@ -109,7 +109,7 @@ export {
   signatureToZod,
   validateInputs,
 } from './signature/signature.js';
-export { createStore } from './store/create-store.js';
+export { type CreateStoreOptions, createStore } from './store/create-store.js';
 export type { ListenStatus, Migration, Store, StoreListenOptions } from './store/store.js';
 export type { StoreUrl } from './store/url.js';
 export { DEFAULT_STORE_URL, parseStoreUrl, redactStoreUrl } from './store/url.js';

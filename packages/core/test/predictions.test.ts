@@ -48,6 +48,39 @@ describe('prediction logger (no database needed)', () => {
     expect(isMlopsError(err, 'INVALID_INPUT')).toBe(true);
     expect(logger.stats().logged).toBe(0);
   });
+
+  // logBatch checks a plain head by hand and leaves anything else to zod: both paths give the schema's verdict.
+  it.each([
+    ['a plain head', {}, undefined],
+    ['an ISO time string', { time: '2026-01-02T03:04:05Z' }, undefined],
+    ['a numeric time', { time: 1_700_000_000_000 }, undefined],
+    ['null version and alias', { version: null, alias: null, latencyMs: null }, undefined],
+    ['an empty model', { model: '' }, 'model'],
+    ['a 201-character request id', { requestId: 'r'.repeat(201) }, 'requestId'],
+    ['a numeric version', { version: 3 }, 'version'],
+    ['a negative latency', { latencyMs: -1 }, 'latencyMs'],
+    ['an infinite latency', { latencyMs: Number.POSITIVE_INFINITY }, 'latencyMs'],
+    ['an invalid Date', { time: new Date('nope') }, 'time'],
+    ['a time that is no date', { time: 'yesterday' }, 'time'],
+  ])('logBatch with %s: the verdict of the entry schema', (_name, change, badPath) => {
+    const logger = createPredictionLogger({ store: {} as Store, flushIntervalMs: HOUR });
+    const head = { requestId: 'r', model: 'm', version: '1', alias: 'production', latencyMs: 2, ...change };
+    const batch = { ...head, inputs: { x: [1, 2] }, outputs: { y: [3, 4] } } as Parameters<typeof logger.logBatch>[0];
+    let err: unknown;
+    try {
+      logger.logBatch(batch);
+    } catch (e) {
+      err = e;
+    }
+    if (badPath === undefined) {
+      expect(err).toBeUndefined();
+      expect(logger.stats().logged).toBe(2);
+    } else {
+      expect(isMlopsError(err, 'INVALID_INPUT')).toBe(true);
+      expect((err as { details: { path: string }[] }).details.map((d) => d.path)).toContain(badPath);
+      expect(logger.stats().logged).toBe(0);
+    }
+  });
 });
 
 describeStores('prediction log', (getStore) => {

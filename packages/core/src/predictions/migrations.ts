@@ -46,4 +46,13 @@ export const PREDICTIONS_MIGRATIONS: Migration[] = [
     // NULL: the logger ran with `inputs: 'none'` (see PredictionLoggerOptions.inputs).
     sql: 'ALTER TABLE core_predictions ALTER COLUMN inputs DROP NOT NULL',
   },
+  {
+    version: 4,
+    name: 'one time index per model',
+    // Every logged row paid for three secondary indexes. (model, version, time) cost about a fifth of each INSERT
+    // (bench: 61 -> 37 µs per row on PGlite, 38 -> 33 µs on PostgreSQL) and served only reads of one version, which
+    // (model, time) serves too: a version's window is read from the model's window, whose other versions (a shadow or
+    // a canary) it filters out.
+    sql: 'DROP INDEX IF EXISTS core_predictions_model_version_time',
+  },
 ];

@@ -123,10 +123,11 @@ export interface PredictionLoggerOptions {
   flushIntervalMs?: number;
   /**
    * Most rows per INSERT statement: a larger batch is written as several statements, each in its own transaction,
-   * yielding to the event loop in between. PGlite runs SQL on the calling thread, so one 500-row INSERT would stall
-   * every request of a server for its whole duration; small statements bound the stall. Rows are keyed by id
-   * (`ON CONFLICT DO NOTHING`), so a retried batch never writes a row twice.
-   * @default 50 on PGlite, `batchSize` on PostgreSQL
+   * yielding to the event loop in between. PGlite on the main thread runs SQL on the calling thread, so one 500-row
+   * INSERT would stall every request of a server for its whole duration; small statements bound the stall. Rows are
+   * keyed by id (`ON CONFLICT DO NOTHING`), so a retried batch never writes a row twice.
+   * @default 50 when the store blocks the event loop (`store.blocksEventLoop`: PGlite on the main thread), else
+   * `batchSize` (PostgreSQL, PGlite in a worker thread)
    */
   maxRowsPerStatement?: number;
   /**
@@ -350,7 +351,8 @@ export function createPredictionLogger(opts: PredictionLoggerOptions): Predictio
   const flushIntervalMs = opts.flushIntervalMs ?? 1000;
   const maxAttempts = opts.maxAttempts ?? 5;
   const retryDelayMs = opts.retryDelayMs ?? 200;
-  const maxRowsPerStatement = opts.maxRowsPerStatement ?? (store.driver === 'pglite' ? 50 : batchSize);
+  const blocking = store.blocksEventLoop ?? store.driver === 'pglite';
+  const maxRowsPerStatement = opts.maxRowsPerStatement ?? (blocking ? 50 : batchSize);
   const durability = opts.durability ?? 'buffered';
   for (const [k, v] of Object.entries({ maxBuffer, batchSize, maxAttempts, maxRowsPerStatement })) {
     if (!Number.isInteger(v) || v < 1) throw new MlopsError('INVALID_INPUT', `${k} must be a positive integer`);
@@ -619,6 +621,36 @@ export function createPredictionLogger(opts: PredictionLoggerOptions): Predictio
     return { ack, promise };
   }
 
+  /**
+   * The head of a batch (request id, model, version, alias, time, latency) when every field is of the plain kind a
+   * server passes, checked by hand: a strict subset of what predictionEntrySchema accepts, so the serving path skips
+   * zod's ~10 µs per request. Anything else returns undefined, and zod decides (and words the error).
+   */
+  function plainHead(b: PredictionBatchEntry): z.output<typeof predictionEntrySchema> | undefined {
+    const short = (v: unknown, min: number) => typeof v === 'string' && v.length >= min && v.length <= 200;
+    const time = b.time ?? new Date();
+    if (
+      !short(b.requestId, 1) ||
+      !short(b.model, 1) ||
+      !(b.version == null || short(b.version, 0)) ||
+      !(b.alias == null || short(b.alias, 0)) ||
+      !(b.latencyMs == null || (Number.isFinite(b.latencyMs) && b.latencyMs >= 0)) ||
+      !((time instanceof Date && !Number.isNaN(time.getTime())) || Number.isFinite(time))
+    ) {
+      return undefined;
+    }
+    return {
+      requestId: b.requestId,
+      model: b.model,
+      version: b.version,
+      alias: b.alias,
+      time: time as Date | number,
+      latencyMs: b.latencyMs,
+      inputs: {},
+      outputs: null,
+    };
+  }
+
   function parseEntry(entry: PredictionEntry): z.output<typeof predictionEntrySchema> {
     const r = predictionEntrySchema.safeParse(entry);
     if (!r.success) {
@@ -662,7 +694,7 @@ export function createPredictionLogger(opts: PredictionLoggerOptions): Predictio
       return { id, accepted, committed: promise! };
     },
     logBatch(b) {
-      const head = parseEntry({ ...b, inputs: {}, outputs: null, time: b.time ?? new Date() });
+      const head = plainHead(b) ?? parseEntry({ ...b, inputs: {}, outputs: null, time: b.time ?? new Date() });
       const n = columnsLength(b.inputs);
       if (b.outputs && columnsLength(b.outputs) !== n) {
         throw new MlopsError('INVALID_INPUT', {

@@ -104,6 +104,7 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Stor
   const make = (runner: Queryable | Pool, inTx: boolean): Store => {
     const store: Store = {
       driver: 'postgres',
+      blocksEventLoop: false,
       url: displayUrl,
       async query<T>(sql: string, params?: unknown[]) {
         assertOpen();

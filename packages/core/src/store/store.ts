@@ -29,6 +29,12 @@ export interface Store {
   readonly driver: 'pglite' | 'postgres';
   /** The URL this store was opened with, password redacted. */
   readonly url: string;
+  /**
+   * True when SQL runs on the calling thread and holds its event loop while it runs (PGlite with `thread: 'main'`), so
+   * writers on a server's path keep their statements small. False for PostgreSQL and for PGlite in a worker thread.
+   * @default `driver === 'pglite'` when absent (a store written before this property)
+   */
+  readonly blocksEventLoop?: boolean;
   /** Runs one parameterised statement (`$1`, `$2`, …) and returns its rows. */
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Runs several statements separated by `;`, without parameters (DDL, scripts). */

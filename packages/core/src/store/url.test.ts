@@ -9,6 +9,9 @@ describe('parseStoreUrl', () => {
     ${'pglite://.mlops/db'}                         | ${{ driver: 'pglite', dataDir: '.mlops/db' }}
     ${'pglite:///var/lib/mlops'}                    | ${{ driver: 'pglite', dataDir: '/var/lib/mlops' }}
     ${'PGLITE://data/my%20db'}                      | ${{ driver: 'pglite', dataDir: 'data/my db' }}
+    ${'memory://?thread=worker'}                    | ${{ driver: 'pglite', dataDir: undefined, thread: 'worker' }}
+    ${'pglite://.mlops/db?thread=main'}             | ${{ driver: 'pglite', dataDir: '.mlops/db', thread: 'main' }}
+    ${'pglite://.mlops/db'}                         | ${{ driver: 'pglite', thread: undefined }}
     ${'postgres://u:p@localhost:5432/db'}           | ${{ driver: 'postgres', connectionString: 'postgres://u:p@localhost:5432/db', schema: undefined }}
     ${'postgresql://h/db?schema=tenant_1&ssl=true'} | ${{ driver: 'postgres', connectionString: 'postgresql://h/db?ssl=true', schema: 'tenant_1' }}
   `('parses $url', ({ url, expected }) => {
@@ -21,6 +24,8 @@ describe('parseStoreUrl', () => {
     ${'sqlite://x.db'}                 | ${'Unknown store URL scheme "sqlite://"'}
     ${'pglite://'}                     | ${'needs a data directory'}
     ${'memory://x'}                    | ${'takes no path'}
+    ${'memory://?thread=both'}         | ${'thread must be "main" or "worker"'}
+    ${'pglite://db?threads=worker'}    | ${'unknown parameter "threads"'}
     ${'postgres://'}                   | ${'needs a host'}
     ${'postgres://h/db?schema=a;drop'} | ${'must match'}
   `('rejects $url with INVALID_URL', ({ url, reason }) => {

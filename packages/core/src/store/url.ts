@@ -5,7 +5,7 @@ export const DEFAULT_STORE_URL = 'pglite://.mlops/db';
 
 /** A parsed store URL. See {@link parseStoreUrl} for the grammar. */
 export type StoreUrl =
-  | { driver: 'pglite'; dataDir: string | undefined; url: string }
+  | { driver: 'pglite'; dataDir: string | undefined; thread: 'main' | 'worker' | undefined; url: string }
   | { driver: 'postgres'; connectionString: string; schema: string | undefined; url: string };
 
 const SCHEMA_RE = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -14,9 +14,10 @@ const SCHEMA_RE = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
  * Parses a store URL. The grammar (deliberately not WHATWG `new URL()`, which reads `.mlops` as a host):
  *
  * ```
- * store-url   = "memory://"                          ; in-memory PGlite, gone when closed
- *             | "pglite://" path                     ; PGlite data directory; relative paths resolve against the cwd,
+ * store-url   = "memory://" [pglite-query]           ; in-memory PGlite, gone when closed
+ *             | "pglite://" path [pglite-query]      ; PGlite data directory; relative paths resolve against the cwd,
  *                                                    ; "pglite:///abs/dir" is absolute
+ * pglite-query = "?thread=" ("main" | "worker")      ; where PGlite runs (see PgliteStoreOptions.thread)
  *             | ("postgres" | "postgresql") "://" …  ; handed to `pg` as a connection string; an optional
  *                                                    ; "schema=<name>" query parameter sets the search_path
  * ```
@@ -34,23 +35,27 @@ export function parseStoreUrl(input: string): StoreUrl {
   const scheme = m[1]!.toLowerCase();
   const rest = m[2]!;
   switch (scheme) {
-    case 'memory':
-      if (rest !== '') {
+    case 'memory': {
+      const [path, query] = splitOnce(rest, '?');
+      if (path !== '') {
         throw new MlopsError('INVALID_URL', {
           message: `Invalid store URL "${url}": memory:// takes no path`,
           details: [{ path: 'url', message: 'memory:// takes no path' }],
         });
       }
-      return { driver: 'pglite', dataDir: undefined, url: 'memory://' };
+      const thread = pgliteThread(url, query);
+      return { driver: 'pglite', dataDir: undefined, thread, url: thread ? `memory://?thread=${thread}` : 'memory://' };
+    }
     case 'pglite': {
-      const path = rest.split(/[?#]/, 1)[0]!;
+      const [beforeQuery, query] = splitOnce(rest, '?');
+      const path = beforeQuery.split('#', 1)[0]!;
       if (path === '' || path === '/') {
         throw new MlopsError('INVALID_URL', {
           message: `Invalid store URL "${url}": pglite:// needs a data directory, e.g. pglite://.mlops/db`,
           details: [{ path: 'url', message: 'empty data directory' }],
         });
       }
-      return { driver: 'pglite', dataDir: decodeURIComponent(path), url };
+      return { driver: 'pglite', dataDir: decodeURIComponent(path), thread: pgliteThread(url, query), url };
     }
     case 'postgres':
     case 'postgresql': {
@@ -89,6 +94,29 @@ export function parseStoreUrl(input: string): StoreUrl {
 /** Returns the URL with any password replaced by `***`, for logs and error messages. */
 export function redactStoreUrl(url: string): string {
   return url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/[^/:@?#]*):[^@/?#]*@/, '$1:***@');
+}
+
+/** The `thread` parameter of a PGlite URL's query (the only parameter it takes). */
+function pgliteThread(url: string, query: string | undefined): 'main' | 'worker' | undefined {
+  if (query === undefined) return undefined;
+  const params = new URLSearchParams(query.split('#', 1)[0]);
+  for (const key of params.keys()) {
+    if (key !== 'thread') {
+      throw new MlopsError('INVALID_URL', {
+        message: `Invalid store URL "${url}": unknown parameter "${key}"; a PGlite URL takes only ?thread=main|worker`,
+        details: [{ path: `url.${key}`, message: 'unknown parameter' }],
+      });
+    }
+  }
+  const thread = params.get('thread');
+  if (thread === null) return undefined;
+  if (thread !== 'main' && thread !== 'worker') {
+    throw new MlopsError('INVALID_URL', {
+      message: `Invalid store URL "${url}": thread must be "main" or "worker", got "${thread}"`,
+      details: [{ path: 'url.thread', message: 'expected "main" or "worker"' }],
+    });
+  }
+  return thread;
 }
 
 function splitOnce(s: string, sep: string): [string, string | undefined] {

@@ -95,7 +95,8 @@ export async function serveCommand(opts: ServeCommandOptions, ctx: CliContext, o
       details: { flavors: [] },
     });
   }
-  const store = await ctx.store();
+  // A server: an embedded store's SQL (the prediction log, the monitors' queries) runs on a thread of its own.
+  const store = await ctx.store({ pgliteThread: 'worker' });
   const registry = await ctx.registry({ events: true });
   const objects = ctx.objects();
   const server = createModelServer({

@@ -39,7 +39,8 @@ export interface UiCommandOptions {
  */
 export async function uiCommand(opts: UiCommandOptions, ctx: CliContext, out: Output): Promise<void> {
   const host = opts.host ?? '127.0.0.1';
-  const store = await ctx.store();
+  // A server: an embedded store's SQL (the prediction log, the monitors' queries) runs on a thread of its own.
+  const store = await ctx.store({ pgliteThread: 'worker' });
   const registry = await ctx.registry();
   const listening = await listenDashboard({
     store,

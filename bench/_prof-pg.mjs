@@ -1,0 +1,17 @@
+import { createStore } from '@mlops/core';
+import { createModelServer } from '@mlops/serve';
+import { oneRecordBody as body, loadTest, cheapPredictor as predictor } from './_lib/serve.mjs';
+const url = process.argv[2];
+const store = url === 'off' ? undefined : await createStore(url);
+const server = createModelServer({ models: [{ name: 'm', predictor }], ...(store ? { store } : {}), defaultMetrics: false });
+const http = await server.listen({ port: 0, host: '127.0.0.1', signals: [] });
+await loadTest({ url: `${http.url}/v1/models/m/predict`, connections: 64, seconds: 3, body });
+import { readFileSync } from 'node:fs';
+const busy = () => { const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number); return (f[0]+f[1]+f[2]+f[5]+f[6]) * 10000; };
+const b0 = busy();
+const before = process.cpuUsage();
+const r = await loadTest({ url: `${http.url}/v1/models/m/predict`, connections: 64, seconds: 10, body });
+const cpu = process.cpuUsage(before);
+const machine = (busy() - b0) / r.total;
+console.log(url, Math.round(r.rps), 'req/s', ((cpu.user + cpu.system) / r.total).toFixed(0), 'µs CPU/req', machine.toFixed(0), 'µs machine CPU/req', JSON.stringify(server.logger?.stats()));
+await http.close(); await server.close(); await store?.close();
