@@ -43,6 +43,29 @@ const post = (url: string, body: string, type = 'application/json') =>
   fetch(url, { method: 'POST', headers: { 'content-type': type }, body });
 
 describe('createRouteMounter', () => {
+  it('reads the query only when asked: a route without a query schema still sees it, one with a schema gets it parsed', async () => {
+    const url = await appWith(
+      {
+        method: 'get',
+        path: '/raw',
+        scope: null,
+        handler: ({ query }) => ({ query }),
+      } as ServerRoute,
+      {
+        method: 'get',
+        path: '/typed',
+        scope: null,
+        query: z.object({ n: z.coerce.number().int() }),
+        handler: ({ query }) => ({ query }),
+      } as ServerRoute,
+    );
+    expect(await (await fetch(`${url}/raw?a=1&b=x`)).json()).toEqual({ query: { a: '1', b: 'x' } });
+    expect(await (await fetch(`${url}/typed?n=7`)).json()).toEqual({ query: { n: 7 } });
+    const bad = await fetch(`${url}/typed?n=seven`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { details: { path: string }[] }).details.map((d) => d.path)).toEqual(['query.n']);
+  });
+
   it('plain string params are handed over as a copy; params with checks are still validated', async () => {
     let seen: unknown;
     const url = await appWith(

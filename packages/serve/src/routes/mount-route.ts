@@ -18,16 +18,23 @@ export interface RouteMounterOptions {
 }
 
 /** A handler's context; `predict` lives on the prototype, so a request allocates one object (internal). */
+/** Marks a query not read yet: express parses `req.query` on each access, which most routes never need. */
+const UNREAD: unique symbol = Symbol('unread');
+
 class RouteCall implements RouteContext {
   constructor(
     readonly params: unknown,
-    readonly query: unknown,
+    private parsedQuery: unknown,
     readonly body: unknown,
     readonly req: Request,
     readonly res: Response,
     private readonly state: RequestState,
     private readonly runner: PredictionRunner,
   ) {}
+  get query(): unknown {
+    if (this.parsedQuery === UNREAD) this.parsedQuery = this.req.query;
+    return this.parsedQuery;
+  }
   get requestId(): string {
     return this.state.requestId;
   }
@@ -133,13 +140,13 @@ export function createRouteMounter(options: RouteMounterOptions): (target: IRout
     const paramsSchema = isPlainStringParams(d.params) ? undefined : d.params;
     handlers.push(async (req, res) => {
       let params: unknown = req.params;
-      let query: unknown = req.query;
+      let query: unknown = UNREAD;
       let body: unknown = req.body;
       if (d.params) params = { ...req.params };
       if (paramsSchema || d.query || d.body) {
         const details: FieldIssue[] = [];
         params = parsePart(paramsSchema, params, 'params', details);
-        query = parsePart(d.query, { ...(req.query as object) }, 'query', details);
+        if (d.query) query = parsePart(d.query, { ...(req.query as object) }, 'query', details);
         body = parsePart(d.body, req.body, bodyPath, details);
         if (details.length > 0) throw invalidInput('invalid request', details);
       }
