@@ -67,6 +67,18 @@ describe('PGlite in a worker thread', () => {
     }
   });
 
+  it('fails only the statement whose parameter cannot cross to the thread, with INVALID_INPUT', async () => {
+    const store = await createStore('memory://?thread=worker');
+    try {
+      const err = await store.query('SELECT $1::text AS v', [() => 1]).catch((e: unknown) => e);
+      expect(isMlopsError(err, 'INVALID_INPUT')).toBe(true);
+      expect((err as { details: { path: string }[] }).details[0]!.path).toBe('params');
+      expect(await store.query('SELECT $1::text AS v', ['still fine'])).toEqual([{ v: 'still fine' }]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('answers the statements sent before close, then fails with STORE_CLOSED', async () => {
     const store = await createStore('memory://?thread=worker');
     const sent = [1, 2, 3].map((i) => store.query<{ i: number }>('SELECT $1::int AS i', [i]));

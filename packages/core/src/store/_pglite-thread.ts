@@ -45,9 +45,6 @@ export async function openPgliteThread(
   const worker = new Worker(PGLITE_THREAD_SOURCE, {
     eval: true,
     workerData: { pglitePath: requireHere.resolve('@electric-sql/pglite'), dataDir, sharedBuffers },
-    // PGlite runs inside WebAssembly memory; the thread's own JavaScript heap stays small.
-    stdout: false,
-    stderr: false,
   });
   const pending = new Map<number, Pending>();
   const channels = new Map<string, { fns: Set<(payload: string) => void>; listening: Promise<Reply> }>();
@@ -93,9 +90,21 @@ export async function openPgliteThread(
     const id = nextId++;
     msg.id = id;
     return new Promise<Reply>((resolve, reject) => {
+      try {
+        worker.postMessage(msg);
+      } catch (cause) {
+        // A parameter the thread cannot receive (a function, a symbol, …): that statement fails, nothing else.
+        reject(
+          new MlopsError('INVALID_INPUT', {
+            message: `A query parameter cannot be sent to the PGlite thread: ${(cause as Error).message}`,
+            details: [{ path: 'params', message: 'not a value PGlite accepts (string, number, Date, bytes, JSON)' }],
+            cause,
+          }),
+        );
+        return;
+      }
       if (pending.size === 0) worker.ref();
       pending.set(id, { resolve, reject });
-      worker.postMessage(msg);
     });
   };
 
