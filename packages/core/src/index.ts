@@ -45,6 +45,7 @@ export {
 } from './contracts/index.js';
 export type { FieldIssue, MlopsErrorCode, MlopsErrorOptions } from './errors.js';
 export { isMlopsError, MlopsError } from './errors.js';
+export { timeOrderedId } from './ids.js';
 export type { LogEntry, Logger, LoggerOptions, LogLevel, OutputMode, OutputStream } from './log.js';
 export { createLogger, formatLogLine, formatLogValue, jsonLogLine, outputMode } from './log.js';
 export type { CoreArea, MigrateOptions } from './migrate.js';

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Columns } from '../contracts/columns.js';
 import { columnsLength } from '../contracts/columns.js';
 import { MlopsError } from '../errors.js';
+import { timeOrderedId } from '../ids.js';
 import { migrate } from '../migrate.js';
 import type { Store } from '../store/store.js';
 import { invalidInput, zodIssues } from '../validation.js';
@@ -673,7 +673,7 @@ export function createPredictionLogger(opts: PredictionLoggerOptions): Predictio
   return {
     log(entry) {
       const e = parseEntry(entry);
-      const id = e.id ?? randomUUID();
+      const id = e.id ?? timeOrderedId();
       const row: Row = {
         id,
         request_id: e.requestId,
@@ -738,7 +738,7 @@ export function createPredictionLogger(opts: PredictionLoggerOptions): Predictio
           outputs = {};
           for (let j = 0; j < outCols.length; j++) outputs[outKeys[j]!] = logJson(outCols[j]![i]);
         }
-        const id = b.ids?.[i] ?? randomUUID();
+        const id = b.ids?.[i] ?? timeOrderedId();
         ids[i] = id;
         const row: Row = {
           id,

@@ -84,8 +84,8 @@ export async function pgliteStore(options: PgliteStoreOptions = {}): Promise<Sto
   let backend: PgliteBackend<unknown>;
   try {
     backend = inWorker
-        ? ((await openPgliteThread(dataDir, sharedBuffers)) as PgliteBackend<unknown>)
-        : ((await openPgliteHere(dataDir, sharedBuffers)) as PgliteBackend<unknown>);
+      ? ((await openPgliteThread(dataDir, sharedBuffers)) as PgliteBackend<unknown>)
+      : ((await openPgliteHere(dataDir, sharedBuffers)) as PgliteBackend<unknown>);
   } catch (cause) {
     release?.();
     throw new MlopsError('INTERNAL', { message: `Could not open ${displayUrl}: ${(cause as Error).message}`, cause });

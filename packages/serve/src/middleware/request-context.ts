@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { timeOrderedId } from '@mlops/core';
 import type { ApiKeyPrincipal } from '@mlops/core/auth';
 import { isRequestId } from '@mlops/core/http';
 import type { RequestHandler, Response } from 'express';
@@ -76,7 +76,7 @@ export function requestContext(options: RequestContextOptions): RequestHandler {
   const { lifecycle, metrics, retryAfterSeconds } = options;
   return (req, res, next) => {
     const given = req.headers['x-request-id'];
-    const requestId = isRequestId(given) ? given : randomUUID();
+    const requestId = isRequestId(given) ? given : timeOrderedId();
     const st = new RequestState(requestId, performance.now());
     res.locals.mlops = st;
     res.setHeader('x-request-id', requestId);

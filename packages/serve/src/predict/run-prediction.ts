@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { type Columns, invalidInput, MlopsError } from '@mlops/core';
+import { type Columns, invalidInput, MlopsError, timeOrderedId } from '@mlops/core';
 import type { PredictionLogger } from '@mlops/core/predictions';
 import { context, isSpanContextValid, SpanStatusCode, trace } from '@opentelemetry/api';
 import { rowCount, toPlainInputs } from '../_internal/columns.js';
@@ -128,7 +127,7 @@ export function createPredictionRunner(options: PredictionRunnerOptions): Predic
     const outputs = await raceDeadline(work, call, remainingMs(call, requestTimeoutMs), requestTimeoutMs);
     if (rowCount(outputs) !== rows) throw new Error(`predictor returned ${rowCount(outputs)} rows for ${rows}`);
     options.onPredicted(m.name, m.version, rows);
-    const ids = Array.from({ length: rows }, () => randomUUID());
+    const ids = Array.from({ length: rows }, () => timeOrderedId());
     const latencyMs = performance.now() - call.start;
     if (logger) {
       let committed: Promise<void> | undefined;

@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { type Columns, invalidInput } from '@mlops/core';
+import { type Columns, invalidInput, timeOrderedId } from '@mlops/core';
 import { isRequestId } from '@mlops/core/http';
 import { ServeError } from '../errors.js';
 import type { Lifecycle } from '../lifecycle.js';
@@ -15,7 +14,7 @@ export function serverPredict(
   runner: PredictionRunner,
 ): (model: string, inputs: Columns, options?: ServerPredictOptions) => Promise<ServerPrediction> {
   return async (model, inputs, options = {}) => {
-    const requestId = options.requestId ?? randomUUID();
+    const requestId = options.requestId ?? timeOrderedId();
     if (!isRequestId(requestId)) {
       throw invalidInput('invalid prediction', [
         { path: 'requestId', message: 'Letters, digits, ".", "_", ":", "-" (1 to 128)' },
