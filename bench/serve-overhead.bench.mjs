@@ -13,7 +13,9 @@
 // 1.3x of bare. Each line also gives this process's CPU time per request (the servers run here, the load generator
 // does not), and its ratio to bare's: a figure that load from other processes moves far less than req/s. It counts
 // every thread of this process, so (c)'s PGlite thread is in it; a PostgreSQL server's CPU is not.
-// MLOPS_BENCH_SECONDS sets each run's duration (default 8), MLOPS_BENCH_ROUNDS the rounds (default 3).
+// Each round starts at the next variant (round 1: bare first, round 2: logging off first, …), so no variant always
+// runs just after another one's garbage or just before a pause of the machine.
+// MLOPS_BENCH_SECONDS sets each run's duration (default 8), MLOPS_BENCH_ROUNDS the rounds (default 5).
 import { loadavg } from 'node:os';
 import { createStore } from '@mlops/core';
 import { createModelServer } from '@mlops/serve';
@@ -21,7 +23,7 @@ import express from 'express';
 import { oneRecordBody as body, loadTest, cheapPredictor as predictor } from './_lib/serve.mjs';
 
 const SECONDS = Number(process.env.MLOPS_BENCH_SECONDS ?? 8);
-const ROUNDS = Number(process.env.MLOPS_BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.MLOPS_BENCH_ROUNDS ?? 5);
 const CONNECTIONS = 64;
 const PG_URL = process.env.MLOPS_BENCH_POSTGRES_URL ?? process.env.MLOPS_TEST_POSTGRES_URL;
 
@@ -96,7 +98,10 @@ await ours(pglite); // warm-up (migrations)
 await ours(pgliteHere);
 const results = variants.map(() => []);
 for (let round = 1; round <= ROUNDS; round++) {
-  for (const [i, [, run]] of variants.entries()) results[i].push(await run());
+  for (let k = 0; k < variants.length; k++) {
+    const i = (round - 1 + k) % variants.length;
+    results[i].push(await variants[i][1]());
+  }
   console.log(`round ${round}: ${results.map((r) => Math.round(r.at(-1).rps)).join(' / ')} req/s`);
 }
 const ratios = results.map((rs) => median(rs.map((r, round) => r.rps / results[0][round].rps)));
