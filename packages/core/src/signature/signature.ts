@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Columns, ColumnValues, InputRecord } from '../contracts/columns.js';
-import { pgText } from '../pg-text.js';
+import { isPgText, pgText } from '../pg-text.js';
 import { invalidInput, zodIssues } from '../validation.js';
 
 /** The element types a signature field may have. */
@@ -317,8 +317,21 @@ export type InputValidator = (body: unknown, overrides?: InputValidatorCallOptio
  * const rows = createInputValidator(signature, { raw: true, path: 'instances' })(req.body.instances);
  */
 export function createInputValidator(sig: SignatureInput, opts: InputValidatorOptions = {}): InputValidator {
+  return buildInputValidator(sig, opts, true);
+}
+
+/**
+ * @internal For tests only (not exported from the package index): {@link createInputValidator} without its fast path,
+ * so every request goes through zod.
+ */
+export function createZodInputValidator(sig: SignatureInput, opts: InputValidatorOptions = {}): InputValidator {
+  return buildInputValidator(sig, opts, false);
+}
+
+function buildInputValidator(sig: SignatureInput, opts: InputValidatorOptions, withFastPath: boolean): InputValidator {
   const s = parseSignature(sig);
   const schemas = signatureToZod(s);
+  const fast = withFastPath ? compileFastInputCheck(s) : undefined;
   const raw = opts.raw ?? false;
   return (body, overrides) => {
     const inputs = raw
@@ -326,16 +339,119 @@ export function createInputValidator(sig: SignatureInput, opts: InputValidatorOp
       : body !== null && typeof body === 'object'
         ? (body as { inputs?: unknown }).inputs
         : undefined;
-    return convertInputs(s, schemas, inputs, {
+    return convertInputs(s, schemas, fast, inputs, {
       maxRows: overrides?.maxRows ?? opts.maxRows ?? Number.POSITIVE_INFINITY,
       path: overrides?.path ?? opts.path ?? 'inputs',
     });
   };
 }
 
+/** Accepts an element of one scalar field's type only when its zod schema ({@link elementSchema}) certainly would. */
+type FastElementCheck = (v: unknown) => boolean;
+
+const intIn =
+  (min: number, max: number): FastElementCheck =>
+  (v) =>
+    Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max;
+
+function fastElementCheck(type: FieldType): FastElementCheck | undefined {
+  switch (type) {
+    case 'float32':
+      return (v) => Number.isFinite(v) && (v as number) >= -F32_MAX && (v as number) <= F32_MAX;
+    case 'float64':
+      // zod 4's z.number() refuses NaN and ±Infinity, as Number.isFinite does (and it is false for non-numbers).
+      return Number.isFinite as FastElementCheck;
+    case 'int8':
+      return intIn(-128, 127);
+    case 'int16':
+      return intIn(-32768, 32767);
+    case 'int32':
+      return intIn(-2147483648, 2147483647);
+    case 'uint8':
+      return intIn(0, 255);
+    case 'int64':
+      // Decimal strings are left to zod (regex + BigInt range).
+      return Number.isSafeInteger as FastElementCheck;
+    case 'bool':
+      return (v) => typeof v === 'boolean';
+    case 'string':
+      return (v) => typeof v === 'string' && isPgText(v);
+    default:
+      return undefined;
+  }
+}
+
+const isPlainObjectValue = (v: unknown): v is Record<string, unknown> => {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+};
+
+/**
+ * @internal Exported for tests only (not from the package index). Compiles the accept-only fast path of
+ * {@link createInputValidator}: a function of the inputs (records or columns, without the `{ inputs }` wrapper) that
+ * returns `true` only when `signatureToZod(s).records` (for an array) or `.columns` (otherwise) certainly accepts them
+ * and gives back the same values, so they can be converted without zod. `false` means "ask zod", which words the
+ * errors. `undefined` when the signature has a field the fast path does not cover (a tensor shape, or a name
+ * inherited from `Object.prototype` such as `__proto__`): then every request goes through zod. Accepted inputs are
+ * read again to convert them, which assumes plain data (as `JSON.parse` gives), not getters that change their answer.
+ */
+export function compileFastInputCheck(s: Pick<Signature, 'inputs'>): ((inputs: unknown) => boolean) | undefined {
+  const fields: { name: string; optional: boolean; check: FastElementCheck }[] = [];
+  for (const f of s.inputs) {
+    if (f.shape.length !== 0 || f.name in Object.prototype) return undefined;
+    const check = fastElementCheck(f.type);
+    if (!check) return undefined;
+    fields.push({ name: f.name, optional: f.optional === true, check });
+  }
+  const known = new Set(fields.map((f) => f.name));
+  // zod's strictObject lists unknown keys with for…in (inherited enumerable keys included): so does this.
+  const onlyKnownKeys = (o: Record<string, unknown>): boolean => {
+    for (const k in o) if (!known.has(k)) return false;
+    return true;
+  };
+  const checkRecord = (rec: unknown): boolean => {
+    if (!isPlainObjectValue(rec) || !onlyKnownKeys(rec)) return false;
+    for (const f of fields) {
+      const v = rec[f.name];
+      if (v === undefined || v === null) {
+        if (!f.optional) return false;
+      } else if (!f.check(v)) return false;
+    }
+    return true;
+  };
+  const checkColumns = (cols: unknown): boolean => {
+    if (!isPlainObjectValue(cols) || !onlyKnownKeys(cols)) return false;
+    let n = 0;
+    for (const f of fields) {
+      const col = cols[f.name];
+      if (col === undefined) {
+        if (!f.optional) return false;
+        continue;
+      }
+      if (!Array.isArray(col) || col.length === 0 || (n > 0 && col.length !== n)) return false;
+      n = col.length;
+      for (let i = 0; i < n; i++) {
+        const v: unknown = col[i];
+        if (v === null) {
+          if (!f.optional) return false;
+        } else if (!f.check(v)) return false;
+      }
+    }
+    return n > 0;
+  };
+  return (inputs) => {
+    if (!Array.isArray(inputs)) return checkColumns(inputs);
+    if (inputs.length === 0) return false;
+    for (let i = 0; i < inputs.length; i++) if (!checkRecord(inputs[i])) return false;
+    return true;
+  };
+}
+
 function convertInputs(
   s: Signature,
   schemas: SignatureSchemas,
+  fast: ((inputs: unknown) => boolean) | undefined,
   inputs: unknown,
   opts: { maxRows: number; path: string },
 ): Columns {
@@ -344,11 +460,17 @@ function convertInputs(
     throw invalidInput('invalid request', [{ path, message: 'Required: an array of records or an object of columns' }]);
   }
   const isRecords = Array.isArray(inputs);
-  const r = (isRecords ? schemas.records : schemas.columns).safeParse(inputs);
-  if (!r.success) throw invalidInput(`invalid ${path}`, zodIssues(r.error, path ? path.split('.') : []));
+  let data: unknown;
+  // A request the fast path accepts is one zod accepts, and zod's output for these schemas holds the same values.
+  if (fast?.(inputs)) data = inputs;
+  else {
+    const r = (isRecords ? schemas.records : schemas.columns).safeParse(inputs);
+    if (!r.success) throw invalidInput(`invalid ${path}`, zodIssues(r.error, path ? path.split('.') : []));
+    data = r.data;
+  }
   const out: Columns = {};
   if (isRecords) {
-    const recs = r.data as InputRecord[];
+    const recs = data as InputRecord[];
     if (recs.length > maxRows) {
       throw invalidInput('too many rows', [{ path, message: `At most ${maxRows} rows per request` }]);
     }
@@ -358,7 +480,7 @@ function convertInputs(
         recs.map((rec) => rec[f.name]),
       );
   } else {
-    const cols = r.data as Record<string, unknown[] | undefined>;
+    const cols = data as Record<string, unknown[] | undefined>;
     const n = Object.values(cols).find((c) => c !== undefined)?.length ?? 0;
     if (n > maxRows) {
       throw invalidInput('too many rows', [{ path, message: `At most ${maxRows} rows per request` }]);
