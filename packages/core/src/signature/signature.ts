@@ -102,7 +102,8 @@ function elementSchema(type: FieldType): z.ZodType {
         z.int(),
         z
           .string()
-          .regex(/^-?\d{1,19}$/, 'Expected an integer or a decimal string')
+          .regex(/^-?\d{1,19}$/, { message: 'Expected an integer or a decimal string', abort: true })
+          // `abort` above: BigInt() would throw a SyntaxError on anything but digits (a 500 instead of a 400).
           .refine((s) => {
             const b = BigInt(s);
             return b >= INT64_MIN && b <= INT64_MAX;
