@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { createAlert, createStore, type Store } from '@mlops/core';
 import { classificationReport } from '@mlops/core/metrics';
 import { createPredictionLogger } from '@mlops/core/predictions';
+import { mulberry32 } from '@mlops/core/testing';
 import { type ListeningDashboard, listenDashboard } from '@mlops/dashboard';
 import {
   type DriftReport,
@@ -76,16 +77,7 @@ const MEASURE = (allowScrollRegions: boolean) => `(() => {
   return problems;
 })()`;
 
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const seeded = mulberry32;
 
 const TOPICS = ['Hardware', 'Access', 'Miscellaneous', 'HR Support', 'Purchase', 'Administrative rights', 'Storage'];
 const WORDS: Record<string, string[]> = {

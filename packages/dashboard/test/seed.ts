@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fsObjectStore, type ObjectStore, type Store } from '@mlops/core';
 import { createPredictionLogger, recordFeedback } from '@mlops/core/predictions';
+import { mulberry32 } from '@mlops/core/testing';
 import { createTracker } from '@mlops/core/tracking';
 import { createProfile } from '@mlops/drift';
 import { createContinuousTrainingPolicy, param, pipeline, step } from '@mlops/pipelines';
@@ -21,17 +22,7 @@ export interface Seeded {
   model: string;
 }
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 /** Seeds `store` with runs, a model with versions 1 and 2 (alias `production` → v1), predictions and feedback. */
 export async function seedStore(store: Store, o: { model?: string; predictions?: number } = {}): Promise<Seeded> {

@@ -10,6 +10,7 @@ import {
   saveModelPackage,
 } from '@mlops/core';
 import { createPredictionLogger, recordFeedback } from '@mlops/core/predictions';
+import { mulberry32 } from '@mlops/core/testing';
 import { linearFlavor, linearOutputSignature, linearTrainer } from '@mlops/plugin-linear';
 import { createRegistry, type Registry } from '@mlops/registry';
 import { afterAll, beforeAll } from 'vitest';
@@ -44,17 +45,7 @@ export function usePolicyFixture(prefix: string, ready: (fx: PolicyFixture) => v
   });
 }
 
-/** Seeded uniform numbers in [0, 1) (mulberry32). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 /**
  * Seeded data: label `pos` when x1 + 0.5·x2 > shift (the other way round with `flip`), x1 centred on shift (the

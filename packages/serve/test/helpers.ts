@@ -10,6 +10,7 @@ import {
   type Predictor,
   type Store,
 } from '@mlops/core';
+import { mulberry32 } from '@mlops/core/testing';
 import { createRegistry, type Registry } from '@mlops/registry';
 import type { ListeningServer, ModelServer } from '@mlops/serve';
 
@@ -91,17 +92,8 @@ export const signFlavor: Flavor<Record<string, never>> = {
   }),
 };
 
-/** Seeded uniform numbers in [0, 1) (mulberry32). */
-export function uniforms(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform numbers in [0, 1) (core's mulberry32). */
+export const uniforms = mulberry32;
 
 /** The value of the sample `name{labels}` in a Prometheus scrape, or undefined when absent. */
 export function gauge(text: string, name: string, labels: string): number | undefined {

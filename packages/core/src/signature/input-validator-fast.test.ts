@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isMlopsError } from '../errors.js';
+import { mulberry32 } from '../testing/random.js';
 import {
   compileFastInputCheck,
   createInputValidator,
@@ -10,18 +11,6 @@ import {
   type SignatureInput,
   signatureToZod,
 } from './signature.js';
-
-/** A tiny seeded PRNG (mulberry32): the fuzz runs are the same on every machine. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ALL_TYPES: FieldType[] = ['float32', 'float64', 'int8', 'int16', 'int32', 'int64', 'uint8', 'bool', 'string'];
 

@@ -3,6 +3,7 @@
 export { loadTestData, TEST_REQUIRE_DATA_ENV } from './data.js';
 export type { ObjectStoreSuiteOptions } from './object-store-suite.js';
 export { testObjectStore } from './object-store-suite.js';
+export { mulberry32 } from './random.js';
 export type { TestStoreOptions } from './store-suite.js';
 export { testStore } from './store-suite.js';
 export type { StoreBackend } from './stores.js';

@@ -1,16 +1,8 @@
 import type { CsrMatrix, DenseMatrix } from '@mlops/core/preprocessing';
+import { mulberry32 } from '@mlops/core/testing';
 
-/** Seeded PRNG (mulberry32) in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG in [0, 1) (core's mulberry32). */
+export const rng = mulberry32;
 
 /** A seeded sample of `k` distinct indices out of `n`. */
 export function sampleIndices(n: number, k: number, seed: number): number[] {
