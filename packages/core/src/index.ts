@@ -85,6 +85,7 @@ export type { PgJsonIssue, PgJsonOptions } from './pg-text.js';
 export { pgJson, pgJsonIssues, pgText } from './pg-text.js';
 export type { Progress, ProgressMode, ProgressOptions, ProgressStream } from './progress.js';
 export { createProgress, formatBytes, SILENT_PROGRESS } from './progress.js';
+export { mulberry32 } from './random.js';
 export type { Backoff } from './retry.js';
 export { backoffDelay, isRetryableStatus, parseRetryAfter, retryAfterOf } from './retry.js';
 export type {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isMlopsError } from '../errors.js';
-import { mulberry32 } from '../testing/random.js';
+import { mulberry32 } from '../random.js';
 import {
   compileFastInputCheck,
   createInputValidator,

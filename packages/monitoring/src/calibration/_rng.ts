@@ -1,14 +1,7 @@
-/** A seeded generator of floats in [0, 1) (mulberry32): reproducible folds and simulations. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '@mlops/core';
+
+/** A seeded generator of floats in [0, 1) (core's mulberry32): reproducible folds and simulations. */
+export const seededRandom: (seed: number) => () => number = mulberry32;
 
 /** 0 … n-1 in a seeded random order (Fisher–Yates). */
 export function shuffledIndices(n: number, random: () => number): Int32Array {

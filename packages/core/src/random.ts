@@ -1,6 +1,6 @@
 /**
  * Seeded uniform numbers in [0, 1) (mulberry32: 32 bits of state, fast, and the same sequence on every machine), for
- * test data and fuzzing that must repeat exactly. Not for anything secret.
+ * what must repeat exactly: tuning samples, calibration folds, test data and fuzzing. Not for anything secret.
  *
  * @example
  * const u = mulberry32(42);
