@@ -584,10 +584,12 @@ export function fsObjectStore(opts: FsObjectStoreOptions = {}): FsObjectStore {
     await sweepOnce();
     let buf: Buffer | undefined;
     try {
-      if (!statSync(pathOf(d), { throwIfNoEntry: false })) {
-        throw Object.assign(new Error(`ENOENT: ${pathOf(d)}`), { code: 'ENOENT' });
-      }
-      buf = await readFile(pathOf(d));
+      const s = statSync(pathOf(d), { throwIfNoEntry: false });
+      if (!s) throw Object.assign(new Error(`ENOENT: ${pathOf(d)}`), { code: 'ENOENT' });
+      // A small object is read synchronously, as checkMany does: an async read costs four trips through a busy event
+      // loop (open, stat, read, close), which made a serving model's swap to a new version wait about 20 ms for its
+      // manifest and files under load. A large one is read without holding the loop.
+      buf = s.size <= CHUNK ? readFileSync(pathOf(d)) : await readFile(pathOf(d));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       buf = await readPackedRaw(d);
