@@ -464,6 +464,8 @@ export async function pullDataset(opts: PullDatasetOptions): Promise<PullDataset
     throw isMlopsError(err, 'NOT_FOUND') ? notFoundObject(f.digest, f.path, remote.name, err) : err;
   };
   try {
+    // A folder version with no files still restores its (empty) folder.
+    if (loaded.pointer.type === 'directory') await mkdir(loaded.dataPath, { recursive: true });
     for (const d of new Set(todo.map((f) => dirname(f.target)))) await mkdir(d, { recursive: true });
     const filesOf = new Map<Digest, TrackedFile[]>();
     for (const f of todo) filesOf.set(f.digest, [...(filesOf.get(f.digest) ?? []), f]);

@@ -230,6 +230,13 @@ export async function versionDataset(opts: VersionDatasetOptions): Promise<Versi
       details: [{ path: 'path', message: 'must be a regular file or a folder' }],
     });
   }
+  // The pointer file records the data's name: refuse one it cannot hold now, not after the version is recorded.
+  const pathCheck = DatasetNameSchema.safeParse(basename(path));
+  if (!pathCheck.success) {
+    throw invalidInput(`cannot version ${path}`, [
+      { path: 'path', message: `"${basename(path)}" must be a plain file name (no backslash, at most 200 characters)` },
+    ]);
+  }
   const withStats = opts.stats ?? true;
   const { objects } = opts;
   const isFile = st.isFile();
@@ -237,6 +244,17 @@ export async function versionDataset(opts: VersionDatasetOptions): Promise<Versi
   // Scan: the stats are taken before anything is read, and `checkedAt` before the stats (the racy-git rule).
   const checkedAt = Date.now();
   const rels = isFile ? [basename(path)] : await listDatasetFiles(path);
+  if (!isFile) {
+    // A manifest path is portable, so `\` (a separator on Windows) cannot be in one: such a version could be recorded
+    // but never pushed, pulled or checked. Refuse it before anything is stored.
+    const unportable = rels.filter((rel) => rel.includes('\\'));
+    if (unportable.length > 0) {
+      throw invalidInput(
+        `cannot version ${path}: ${unportable.length} file name(s) contain a backslash; rename them`,
+        unportable.slice(0, 20).map((rel) => ({ path: rel, message: 'a file name cannot contain "\\"' })),
+      );
+    }
+  }
   // `rel` is a clean relative POSIX path (listDatasetFiles): joining by hand is far cheaper than 20,000 resolve()s.
   const abs = isFile ? [path] : rels.map((rel) => `${path}${sep}${sep === '/' ? rel : rel.split('/').join(sep)}`);
   const ids = await statFiles(abs, opts.signal);
