@@ -10,13 +10,14 @@ import { admitPrediction } from './middleware/admission.js';
 import { jsonBody } from './middleware/body-limits.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { notFound } from './middleware/not-found.js';
-import { requestContext } from './middleware/request-context.js';
+import { requestContext, requestState } from './middleware/request-context.js';
 import { createAuthenticate, createScopeCheck } from './middleware/require-scope.js';
 import type { ModelServer } from './model-server.js';
 import { createModelSlots } from './model-slots.js';
 import { createSlotsMonitor, type Monitor } from './monitoring.js';
 import { createOpenApiCache } from './openapi.js';
 import { type ModelServerOptions, resolveOptions } from './options.js';
+import { remainingMs } from './predict/race-signal.js';
 import { createPredictionRunner } from './predict/run-prediction.js';
 import { serverPredict } from './predict/server-predict.js';
 import { startRetention } from './retention.js';
@@ -140,7 +141,11 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
   });
   const mountRoute = createRouteMounter({
     requireScope: createScopeCheck(auth, verify),
-    json: jsonBody(limits.maxBodyBytes),
+    // A predict request holds its limiter slot while its body arrives: the body gets what is left of the timeout.
+    json: jsonBody(limits.maxBodyBytes, (res) => {
+      const st = requestState(res);
+      return st.admission ? remainingMs(st, limits.requestTimeoutMs) : undefined;
+    }),
     runner,
   });
   const deps: BuiltinRouteDeps = {

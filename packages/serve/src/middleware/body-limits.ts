@@ -1,6 +1,6 @@
 import express, { type RequestHandler } from 'express';
 import { ServeError } from '../errors.js';
-import { hasBody, readJson } from './read-json.js';
+import { type BodyDeadline, hasBody, readJson } from './read-json.js';
 
 /**
  * Refuses a body announced larger than `maxBodyBytes` with 413 before reading any of it, and closes the connection
@@ -35,8 +35,11 @@ export interface JsonBody {
   parseJson: RequestHandler;
 }
 
-/** The JSON body checks and parser for bodies of at most `maxBodyBytes` (internal). */
-export function jsonBody(maxBodyBytes: number): JsonBody {
+/**
+ * The JSON body checks and parser for bodies of at most `maxBodyBytes`; `deadline` bounds how long a body may take to
+ * arrive (see `readJson`) (internal).
+ */
+export function jsonBody(maxBodyBytes: number, deadline?: BodyDeadline): JsonBody {
   const bodyLimit = contentLengthLimit(maxBodyBytes);
   return {
     requireJsonType(req, res, next) {
@@ -58,6 +61,6 @@ export function jsonBody(maxBodyBytes: number): JsonBody {
       }
       bodyLimit(req, res, next);
     },
-    parseJson: readJson(maxBodyBytes, express.json({ limit: maxBodyBytes, strict: true, type: () => true })),
+    parseJson: readJson(maxBodyBytes, express.json({ limit: maxBodyBytes, strict: true, type: () => true }), deadline),
   };
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
+import { ServeError } from '../errors.js';
 
 /**
  * An error shaped like body-parser's (`type`, `status`, `expose`), so core's error contract maps it exactly as it maps
@@ -48,14 +49,57 @@ function parseStrict(text: string): unknown {
 }
 
 /**
+ * How long the body of a request may take to arrive, in ms, or `undefined` for no deadline of the server's own (Node's
+ * `requestTimeout` still applies): the predict routes give what is left of the request timeout, since they hold a
+ * limiter slot while the body arrives.
+ */
+export type BodyDeadline = (res: Response) => number | undefined;
+
+/**
  * Reads and parses a JSON body of at most `maxBodyBytes` into `req.body`: the request path's reader. A plain UTF-8
  * body (no `Content-Encoding`, no charset parameter: nearly every client) is read here, with one buffer and one
  * `JSON.parse`; anything else goes to `fallback` (express's JSON parser, which inflates and decodes). Both give the
  * same results and the same errors (body-parser's error types: core maps them to 400/413/415). This reader exists
  * because body-parser's generality (charset decoding, an `AsyncResource` per body, content-type parsing again) cost
  * about a tenth of the server's time per request in `bench/serve-overhead.bench.mjs`.
+ *
+ * With `deadline`, a body that has not fully arrived within it is answered 504 `TIMEOUT` (and the connection closed),
+ * by either reader: a client that stalls after its headers does not keep what the request holds (a limiter slot).
  */
-export function readJson(maxBodyBytes: number, fallback: RequestHandler): RequestHandler {
+export function readJson(maxBodyBytes: number, fallback: RequestHandler, deadline?: BodyDeadline): RequestHandler {
+  const read = readJsonBody(maxBodyBytes, fallback);
+  if (!deadline) return read;
+  return (req, res, next) => {
+    // A body already received in full (a small one arrives with its headers) needs no timer.
+    const ms = req.complete || req.readableEnded ? undefined : deadline(res);
+    if (ms === undefined) {
+      read(req, res, next);
+      return;
+    }
+    let settled = false;
+    const timer = setTimeout(() => {
+      if (settled) return;
+      settled = true;
+      // The rest of the body is not read: the answer closes the connection.
+      res.setHeader('connection', 'close');
+      req.pause();
+      next(
+        new ServeError('TIMEOUT', {
+          message: `The request body did not arrive within the request timeout (${ms} ms left)`,
+          details: [{ path: '(body)', message: 'Not received in time' }],
+        }),
+      );
+    }, ms);
+    read(req, res, (err?: unknown) => {
+      if (settled) return; // answered at the deadline already
+      settled = true;
+      clearTimeout(timer);
+      next(err);
+    });
+  };
+}
+
+function readJsonBody(maxBodyBytes: number, fallback: RequestHandler): RequestHandler {
   return (req, res, next) => {
     if (req.readableEnded) {
       next(); // already read (body-parser skips such a request too)
