@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { type BigIntStats, closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
-import { chmod, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -367,9 +367,23 @@ export function fsObjectStore(opts: FsObjectStoreOptions = {}): FsObjectStore {
         await refreshPacks();
         continue;
       }
-      return preadSync(fd, loc.entry.offset, loc.entry.size);
+      try {
+        return preadSync(fd, loc.entry.offset, loc.entry.size);
+      } catch (err) {
+        throw unreadablePack(d, loc.pack, err);
+      }
     }
     return undefined;
+  }
+
+  /** A packed object whose pack cannot be read (replaced by a folder, an I/O error): damaged, like wrong bytes. */
+  function unreadablePack(d: Digest, pack: LoadedPack, err: unknown): MlopsError {
+    const code = (err as NodeJS.ErrnoException)?.code ?? String(err);
+    return new MlopsError('CHECKSUM_MISMATCH', {
+      message: `object ${d} cannot be read from ${pack.packPath} in ${name} (${code}): the pack is damaged`,
+      details: { expected: d, source: pack.packPath },
+      cause: err,
+    });
   }
 
   /** A pack being written: objects are appended to `tmp/*.partial` in 1 MiB writes; `finish` makes it visible. */
@@ -501,7 +515,15 @@ export function fsObjectStore(opts: FsObjectStoreOptions = {}): FsObjectStore {
     // Always rename, even when the object exists: this heals a damaged copy and refreshes its mtime, so garbage
     // collection's grace period covers the new writer. Concurrent puts of the same bytes rename identical files.
     await chmod(tmpPath, 0o444);
-    await rename(tmpPath, final);
+    try {
+      await rename(tmpPath, final);
+    } catch (err) {
+      // A folder at the object's path is no object (reads and `has` ignore it): the object takes its place.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EISDIR' && code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+      await rm(final, { recursive: true, force: true });
+      await rename(tmpPath, final);
+    }
     await syncDir(shard);
   }
 
@@ -548,8 +570,9 @@ export function fsObjectStore(opts: FsObjectStoreOptions = {}): FsObjectStore {
       let fh: FileHandle;
       await sweepOnce();
       try {
-        // A packed object has no loose file: a synchronous stat says so for far less than a failing async open.
-        if (!statSync(file, { throwIfNoEntry: false })) {
+        // A packed object has no loose file: a synchronous stat says so for far less than a failing async open. Only a
+        // regular file is an object (as for `has`): a folder or a FIFO at its path is not read (a FIFO would block).
+        if (!statSync(file, { throwIfNoEntry: false })?.isFile()) {
           throw Object.assign(new Error(`ENOENT: ${file}`), { code: 'ENOENT' });
         }
         fh = await open(file, 'r');
@@ -585,7 +608,8 @@ export function fsObjectStore(opts: FsObjectStoreOptions = {}): FsObjectStore {
     let buf: Buffer | undefined;
     try {
       const s = statSync(pathOf(d), { throwIfNoEntry: false });
-      if (!s) throw Object.assign(new Error(`ENOENT: ${pathOf(d)}`), { code: 'ENOENT' });
+      // Only a regular file is an object (as for `has`): a folder or a FIFO at its path is not read (a FIFO would block).
+      if (!s?.isFile()) throw Object.assign(new Error(`ENOENT: ${pathOf(d)}`), { code: 'ENOENT' });
       // A small object is read synchronously, as checkMany does: an async read costs four trips through a busy event
       // loop (open, stat, read, close), which made a serving model's swap to a new version wait about 20 ms for its
       // manifest and files under load. A large one is read without holding the loop.
@@ -893,7 +917,14 @@ export function fsObjectStore(opts: FsObjectStoreOptions = {}): FsObjectStore {
         if (k % SLICE === SLICE - 1) await yieldToLoop();
         o.signal?.throwIfAborted();
         const { i, entry } = list[k] as { i: number; entry: PackEntry };
-        const bytes = preadSync(fd, entry.offset, entry.size);
+        let bytes: Buffer;
+        try {
+          bytes = preadSync(fd, entry.offset, entry.size);
+        } catch {
+          // A pack that cannot be read (replaced by a folder, an I/O error): its objects are damaged.
+          states[i] = 'corrupted';
+          continue;
+        }
         o.onBytes?.(bytes.length);
         states[i] = bytes.length === entry.size && digestOf(bytes) === ds[i] ? 'intact' : 'corrupted';
       }
@@ -957,7 +988,12 @@ export function fsObjectStore(opts: FsObjectStoreOptions = {}): FsObjectStore {
         await unlink(pathOf(ds[i] as Digest));
         existed[i] = true;
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        const code = (err as NodeJS.ErrnoException).code;
+        // A folder at the object's path is no object (reads and `has` ignore it): removed, not counted as existing.
+        if (code === 'EISDIR' || code === 'EPERM') {
+          if (!statSync(pathOf(ds[i] as Digest), { throwIfNoEntry: false })?.isDirectory()) throw err;
+          await rm(pathOf(ds[i] as Digest), { recursive: true, force: true });
+        } else if (code !== 'ENOENT') throw err;
       }
     }
     // Packed objects: each pack holding some of them is rewritten once without them (keeping its age, so that the
@@ -972,7 +1008,10 @@ export function fsObjectStore(opts: FsObjectStoreOptions = {}): FsObjectStore {
       const hit = entries.filter((e) => doomed.has(e.hash.toString('hex')));
       if (hit.length === 0) continue;
       for (const e of hit) for (const i of doomed.get(e.hash.toString('hex')) ?? []) existed[i] = true;
-      const survivors = entries.filter((e) => !doomed.has(e.hash.toString('hex')));
+      let survivors = entries.filter((e) => !doomed.has(e.hash.toString('hex')));
+      // A pack that is no longer a regular file (replaced by a folder) holds nothing readable to keep.
+      const packStat = statSync(pack.packPath, { throwIfNoEntry: false });
+      if (packStat && !packStat.isFile()) survivors = [];
       if (survivors.length > 0) {
         const w = new PackWriter(packTimeOf(pack.name));
         try {
@@ -992,7 +1031,7 @@ export function fsObjectStore(opts: FsObjectStoreOptions = {}): FsObjectStore {
       }
       await unlink(pack.idxPath).catch(() => {});
       closePackFd(pack.packPath);
-      await unlink(pack.packPath).catch(() => {});
+      await rm(pack.packPath, { recursive: true, force: true }).catch(() => {});
       await syncDir(packDir);
     }
     await refreshPacks();
