@@ -1,3 +1,4 @@
+import { rescuedStd } from './scale.js';
 import { createSum } from './sum.js';
 
 /**
@@ -18,15 +19,21 @@ export function cdfDistance(p: 1 | 2, u: Float64Array, v: Float64Array): number 
     if (i >= nu && j >= nv) break;
     const next = i < nu && (j >= nv || u[i]! <= v[j]!) ? u[i]! : v[j]!;
     const diff = Math.abs(i / nu - j / nv);
-    if (diff !== 0) acc.add(p === 1 ? diff * (next - x) : diff * diff * (next - x));
+    const gap = next - x;
+    // gap > 0 skips the NaN between two equal infinities (a tie, zero width in scipy)
+    if (diff !== 0 && gap > 0) acc.add(p === 1 ? diff * gap : diff * diff * gap);
     x = next;
   }
   const s = acc.value();
   return p === 1 ? s : Math.sqrt(s);
 }
 
-/** Population standard deviation (numpy.std with ddof = 0), two-pass. */
+/** Population standard deviation (numpy.std with ddof = 0), two-pass; finite for every finite sample. */
 export function populationStd(a: Float64Array): number {
+  return rescuedStd(a, plainPopulationStd);
+}
+
+function plainPopulationStd(a: Float64Array): number {
   const n = a.length;
   const m = createSum();
   for (let i = 0; i < n; i++) m.add(a[i]!);

@@ -10,7 +10,8 @@ export function createSum(): { add(x: number): void; value(): number } {
       s = t;
     },
     value() {
-      return s + c;
+      // an infinite sum leaves a NaN compensation (∞ − ∞): the sum is the infinity
+      return Number.isFinite(s) ? s + c : s;
     },
   };
 }
@@ -26,5 +27,5 @@ export function sumOf(a: ArrayLike<number>): number {
     else c += x - t + s;
     s = t;
   }
-  return s + c;
+  return Number.isFinite(s) ? s + c : s;
 }

@@ -10,7 +10,9 @@
 // sorted and walked exactly as wassersteinSorted walks. The sum of (x − base) keeps the arithmetic on the bucket's
 // scale, so the result agrees with the full walk to ~1e-14 relative (the walk's own distance from scipy is ~1e-13).
 
+import { populationStd } from './cdf-distance.js';
 import { sortedFloat64 } from './radix-sort.js';
+import { downscaleFor, scaledCopy } from './scale.js';
 
 /** Below this many pooled values, or beyond exact integer products, the samples are sorted and walked. */
 const BUCKETS_FROM = 4096;
@@ -46,13 +48,14 @@ function walkRange(
     const takeA = j >= bHi || (i < aHi && (a[i] as number) <= (b[j] as number));
     const x = takeA ? (a[i] as number) : (b[j] as number);
     const gap = x - prev;
-    if (gap !== 0) sum += Math.abs((offI + i) * m - (offJ + j) * n) * gap;
+    // gap > 0, not !== 0: between two equal infinities the gap is NaN (a tie), as scipy's zero-width interval
+    if (gap > 0) sum += Math.abs((offI + i) * m - (offJ + j) * n) * gap;
     if (takeA) i++;
     else j++;
     prev = x;
   }
   const gap = end - prev;
-  if (gap !== 0) sum += Math.abs((offI + i) * m - (offJ + j) * n) * gap;
+  if (gap > 0) sum += Math.abs((offI + i) * m - (offJ + j) * n) * gap;
   return sum;
 }
 
@@ -108,6 +111,21 @@ function scan(
     if (x < min) min = x;
     else if (x > max) max = x;
   }
+  // Finite values so large that n·m-weighted sums of their spans overflow: the same scan on copies scaled by a
+  // power of two, the distance and the std scaled back; edges and histograms from the values as given.
+  const f = downscaleFor(Math.max(-min, max), weightedLimit(n, m));
+  if (f !== 1) {
+    const inner = scan(scaledCopy(a, f), scaledCopy(b, f), null, bucketsFrom);
+    if (edgesFor === null) return { distance: inner.distance / f };
+    const edges = edgesFor(min, max);
+    return {
+      distance: inner.distance / f,
+      referenceStd: populationStd(a),
+      edges,
+      reference: unsortedHistogram(a, edges),
+      current: unsortedHistogram(b, edges),
+    };
+  }
   const mean = total / n;
   const range = max - min;
   const edges = edgesFor ? edgesFor(min, max) : null;
@@ -121,7 +139,7 @@ function scan(
     }
     return {
       distance,
-      referenceStd: Math.sqrt(ss / n),
+      referenceStd: finiteStd(ss, n, a),
       edges,
       reference: unsortedHistogram(a, edges),
       current: unsortedHistogram(b, edges),
@@ -243,7 +261,7 @@ function scan(
     k = next;
   }
   if (unsafeLength > 0) {
-    if (gatherA + gatherB > (n + m) / 2) return result(sortedWalk(a, b), edges, ss, n, histA, histB);
+    if (gatherA + gatherB > (n + m) / 2) return result(sortedWalk(a, b), edges, ss, a, histA, histB);
     // cursors: 1 + write position in the gathered arrays (0: not gathered)
     const ca = scratch.cursorsA(buckets);
     const cb = scratch.cursorsB(buckets);
@@ -271,7 +289,7 @@ function scan(
       );
     }
   }
-  return result(((sum[0] as number) + (sum[1] as number)) / (n * m), edges, ss, n, histA, histB);
+  return result(((sum[0] as number) + (sum[1] as number)) / (n * m), edges, ss, a, histA, histB);
 }
 
 function addTo(sum: Float64Array, v: number): void {
@@ -285,14 +303,14 @@ function result(
   distance: number,
   edges: number[] | null,
   ss: number,
-  n: number,
+  a: Float64Array,
   histA: Int32Array | null,
   histB: Int32Array | null,
 ): { distance: number } | ColumnScan {
   if (edges === null) return { distance };
   return {
     distance,
-    referenceStd: Math.sqrt(ss / n),
+    referenceStd: finiteStd(ss, a.length, a),
     edges,
     reference: Array.from(histA as Int32Array),
     current: Array.from(histB as Int32Array),
@@ -311,6 +329,17 @@ function gather(values: Float64Array, out: Float64Array, cursor: Int32Array, min
   }
 }
 
+/** Largest magnitude for which n·m-weighted sums of spans (≤ 2·magnitude) stay below 2^1000. */
+function weightedLimit(n: number, m: number): number {
+  return 2 ** 999 / Math.max(n * m, 1);
+}
+
+/** √(ss / n), or the std recomputed on scaled values when the squares overflowed (values past ~1e154). */
+function finiteStd(ss: number, n: number, a: Float64Array): number {
+  const std = Math.sqrt(ss / n);
+  return Number.isFinite(std) ? std : populationStd(a);
+}
+
 /** wassersteinSorted after sorting both samples. */
 function sortedWalk(a: Float64Array, b: Float64Array): number {
   return wassersteinOfSorted(sortedFloat64(a), sortedFloat64(b));
@@ -326,6 +355,8 @@ export function wassersteinOfSorted(a: Float64Array, b: Float64Array): number {
   const m = b.length;
   const start = Math.min(a[0] as number, b[0] as number);
   const end = Math.max(a[n - 1] as number, b[m - 1] as number);
+  const f = downscaleFor(Math.max(-start, end), weightedLimit(n, m));
+  if (f !== 1) return wassersteinOfSorted(scaledCopy(a, f), scaledCopy(b, f)) / f;
   return walkRange(a, 0, n, b, 0, m, 0, 0, n, m, start, end) / (n * m);
 }
 

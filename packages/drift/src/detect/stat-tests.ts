@@ -1,3 +1,4 @@
+import { rescuedStd } from '../_internal/scale.js';
 import { wassersteinUnsorted } from '../_internal/wasserstein-buckets.js';
 import { andersonDarling } from '../anderson-darling.js';
 import { chiSquareTest } from '../chi-square.js';
@@ -50,6 +51,10 @@ export function scanUnsorted(ref: TypedColumn, cur: TypedColumn): boolean {
 
 /** Population standard deviation, two-pass (plain sums: relative error ~1e-13 at these sizes, much faster). */
 function populationStd(a: Float64Array): number {
+  return rescuedStd(a, plainPopulationStd);
+}
+
+function plainPopulationStd(a: Float64Array): number {
   let sum = 0;
   for (let i = 0; i < a.length; i++) sum += a[i] as number;
   const mean = sum / a.length;

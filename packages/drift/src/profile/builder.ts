@@ -1,3 +1,4 @@
+import { MOMENT_BIG, MOMENT_DOWN } from '../_internal/scale.js';
 import { DriftError } from '../errors.js';
 import { FrequentItems } from '../sketch/frequent.js';
 import { HyperLogLog } from '../sketch/hll.js';
@@ -14,7 +15,7 @@ import {
 import { createReservoir } from './reservoir.js';
 import { hashString, seededRandom } from './rng.js';
 import { type ColumnProfile, markValidProfile, PROFILE_KIND, PROFILE_SCHEMA_VERSION, type Profile } from './schema.js';
-import { byCountThenValue, quantileSorted } from './summary.js';
+import { byCountThenValue, finishMoments, quantileSorted } from './summary.js';
 import { tokenize } from './tokenize.js';
 
 /** Options of {@link createProfile} and {@link createProfileBuilder}. */
@@ -171,6 +172,7 @@ function numericAccumulator(
   let n = 0;
   let mean = 0;
   let m2 = 0;
+  let scaled = false;
   // The reservoir of createReservoir (algorithm R, same seeded generator, so the same sample), inlined: this loop
   // runs once per value of a tall reference.
   const capacity = opts.sampleSize;
@@ -197,9 +199,22 @@ function numericAccumulator(
       for (let i = 0; i < numbers.length; i++) {
         const x = numbers[i] as number;
         n++;
-        const d = x - mean;
-        mean += d / n;
-        m2 += d * (x - mean);
+        if (scaled || x > MOMENT_BIG || x < -MOMENT_BIG) {
+          // squares of deviations this large overflow: the moments continue on values scaled by 2^-600
+          if (!scaled) {
+            scaled = true;
+            mean *= MOMENT_DOWN;
+            m2 = m2 * MOMENT_DOWN * MOMENT_DOWN;
+          }
+          const xs = x * MOMENT_DOWN;
+          const d = xs - mean;
+          mean += d / n;
+          m2 += d * (xs - mean);
+        } else {
+          const d = x - mean;
+          mean += d / n;
+          m2 += d * (x - mean);
+        }
         if (filled < capacity) {
           if (filled === slotValues.length) {
             const grown = new Float64Array(Math.min(capacity, 2 * slotValues.length));
@@ -251,8 +266,7 @@ function numericAccumulator(
           q = (p) => sortedViewQuantile(view, p);
         }
         out.numeric = {
-          mean,
-          std: n > 1 ? Math.sqrt(m2 / (n - 1)) : 0,
+          ...finishMoments(n, mean, m2, scaled),
           min: sketch.min,
           q25: q(0.25),
           q50: q(0.5),

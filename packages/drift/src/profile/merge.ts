@@ -1,3 +1,4 @@
+import { unitScaleFor } from '../_internal/scale.js';
 import { DriftError } from '../errors.js';
 import { FrequentItems } from '../sketch/frequent.js';
 import { HyperLogLog } from '../sketch/hll.js';
@@ -201,14 +202,10 @@ function mergeNumeric(
   const quantile = outComplete
     ? (q: number) => quantileSorted(Float64Array.from(out.sample as number[]), q)
     : (q: number) => sortedViewQuantile(view, q);
-  const n = na + nb;
-  const delta = b.numeric.mean - a.numeric.mean;
-  const m2a = a.numeric.std ** 2 * (na - 1);
-  const m2b = b.numeric.std ** 2 * (nb - 1);
-  const m2 = m2a + m2b + (delta * delta * na * nb) / n;
+  const { mean, std } = chanMoments(a.numeric, na, b.numeric, nb);
   out.numeric = {
-    mean: a.numeric.mean + (delta * nb) / n,
-    std: n > 1 ? Math.sqrt(m2 / (n - 1)) : 0,
+    mean,
+    std,
     min: Math.min(a.numeric.min, b.numeric.min),
     q25: quantile(0.25),
     q50: quantile(0.5),
@@ -328,4 +325,28 @@ function shuffle<T>(items: T[], random: () => number): T[] {
     items[j] = t;
   }
   return items;
+}
+
+type Moments = { mean: number; std: number };
+
+/**
+ * Chan et al.'s pairwise combination of two (mean, sample std) summaries. Summaries of values near the top of the
+ * double range (squares past ~1e308) are combined on a power-of-two scale and scaled back, as the builder does.
+ */
+function chanMoments(a: Moments, na: number, b: Moments, nb: number): Moments {
+  const plain = combine(a, na, b, nb, 1);
+  if (Number.isFinite(plain.mean) && Number.isFinite(plain.std)) return plain;
+  const f = unitScaleFor(Math.max(Math.abs(a.mean), Math.abs(b.mean), a.std, b.std));
+  const scaled = combine(a, na, b, nb, f);
+  return { mean: scaled.mean / f, std: Math.min(scaled.std / f, Number.MAX_VALUE) };
+}
+
+function combine(a: Moments, na: number, b: Moments, nb: number, f: number): Moments {
+  const n = na + nb;
+  const ma = a.mean * f;
+  const delta = b.mean * f - ma;
+  const m2a = (a.std * f) ** 2 * (na - 1);
+  const m2b = (b.std * f) ** 2 * (nb - 1);
+  const m2 = m2a + m2b + (delta * delta * na * nb) / n;
+  return { mean: ma + (delta * nb) / n, std: n > 1 ? Math.sqrt(m2 / (n - 1)) : 0 };
 }

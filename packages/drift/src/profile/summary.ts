@@ -1,3 +1,5 @@
+import { MOMENT_BIG, MOMENT_DOWN, MOMENT_UP } from '../_internal/scale.js';
+
 /** Quantile of sorted values with numpy's default linear interpolation. */
 export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   const n = sorted.length;
@@ -28,21 +30,41 @@ export function summarize(values: Float64Array): NumericSummary | null {
   const sorted = Float64Array.from(values).sort();
   let mean = 0;
   let m2 = 0;
+  let scaled = false;
   for (let i = 0; i < n; i++) {
-    const x = values[i] as number;
+    let x = values[i] as number;
+    if (scaled || x > MOMENT_BIG || x < -MOMENT_BIG) {
+      // as the profile builder: past 2^480 the moments continue on values scaled by 2^-600
+      if (!scaled) {
+        scaled = true;
+        mean *= MOMENT_DOWN;
+        m2 = m2 * MOMENT_DOWN * MOMENT_DOWN;
+      }
+      x *= MOMENT_DOWN;
+    }
     const d = x - mean;
     mean += d / (i + 1);
     m2 += d * (x - mean);
   }
   return {
-    mean,
-    std: n > 1 ? Math.sqrt(m2 / (n - 1)) : 0,
+    ...finishMoments(n, mean, m2, scaled),
     min: sorted[0] as number,
     q25: quantileSorted(sorted, 0.25),
     q50: quantileSorted(sorted, 0.5),
     q75: quantileSorted(sorted, 0.75),
     max: sorted[n - 1] as number,
   };
+}
+
+/**
+ * Mean and sample standard deviation from Welford's running mean and sum of squared deviations (kept on values
+ * scaled by 2^-600 when `scaled`). A standard deviation beyond the double range (values of both signs near ±1.8e308)
+ * is reported as the largest finite number, so the profile stays valid JSON.
+ */
+export function finishMoments(n: number, mean: number, m2: number, scaled: boolean): { mean: number; std: number } {
+  const std = n > 1 ? Math.sqrt(m2 / (n - 1)) : 0;
+  if (!scaled) return { mean, std };
+  return { mean: mean * MOMENT_UP, std: Math.min(std * MOMENT_UP, Number.MAX_VALUE) };
 }
 
 /** Counts each value, most frequent first (ties by value, so the order is stable). */
@@ -75,5 +97,10 @@ export function histogram(values: ArrayLike<number>, min: number, max: number, b
 export function equalEdges(min: number, max: number, bins: number): number[] {
   const lo = min === max ? min - 0.5 : min;
   const hi = min === max ? max + 0.5 : max;
+  // (hi − lo)·i overflows for finite bounds of opposite signs near the top of the double range: each edge is then
+  // lo·(1 − t) + hi·t, whose two terms are finite and of opposite signs
+  if (!Number.isFinite((hi - lo) * bins)) {
+    return Array.from({ length: bins + 1 }, (_, i) => (i === bins ? hi : lo * (1 - i / bins) + hi * (i / bins)));
+  }
   return Array.from({ length: bins + 1 }, (_, i) => (i === bins ? hi : lo + ((hi - lo) * i) / bins));
 }
