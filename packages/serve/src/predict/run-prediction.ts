@@ -1,4 +1,5 @@
-import { type Columns, invalidInput, MlopsError, timeOrderedId } from '@mlops/core';
+import { type Columns, invalidInput, isMlopsError, MlopsError, timeOrderedId } from '@mlops/core';
+import { HttpError } from '@mlops/core/http';
 import type { PredictionLogger } from '@mlops/core/predictions';
 import { context, isSpanContextValid, SpanStatusCode, trace } from '@opentelemetry/api';
 import { rowCount, toPlainInputs } from '../_internal/columns.js';
@@ -43,6 +44,31 @@ function traced(m: ServedModel, inputs: Columns, rows: number): Promise<Columns>
     } finally {
       span.end();
     }
+  });
+}
+
+/** Codes a predictor (or a service behind it) may throw that would name the client's request, not the service's. */
+const UPSTREAM_CODES: ReadonlySet<string> = new Set(['UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND']);
+
+/**
+ * What a request answers when its predictor failed (internal). The predictor is the server's dependency, so anything
+ * but a typed error is a server fault (500 `INTERNAL`, reported to `onError`, the message hidden), even an error
+ * carrying an HTTP `status` (an SDK's or http-errors' error would otherwise read as a client error, message and all).
+ * Typed errors keep their code (a model refusing its input is `INVALID_INPUT`; the server's own `TIMEOUT` and
+ * cancellation pass), except the codes that would blame the client's key or route for a service behind the model
+ * (an LLM provider's 401): those are `UPSTREAM_ERROR` (502).
+ */
+export function predictorError(m: { name: string; version: string }, err: unknown): unknown {
+  if (err instanceof HttpError || isMlopsError(err)) {
+    if (!UPSTREAM_CODES.has(err.code)) return err;
+    return new MlopsError('UPSTREAM_ERROR', {
+      message: `Model "${m.name}" (version ${m.version}) failed: ${err.message}`,
+      cause: err,
+    });
+  }
+  return new MlopsError('INTERNAL', {
+    message: `Model "${m.name}" (version ${m.version}) failed: ${(err as Error | null)?.message ?? String(err)}`,
+    cause: err,
   });
 }
 
@@ -124,7 +150,12 @@ export function createPredictionRunner(options: PredictionRunnerOptions): Predic
       rel();
     };
     void work.then(releaseBoth, releaseBoth);
-    const outputs = await raceDeadline(work, call, remainingMs(call, requestTimeoutMs), requestTimeoutMs);
+    let outputs: Columns;
+    try {
+      outputs = await raceDeadline(work, call, remainingMs(call, requestTimeoutMs), requestTimeoutMs);
+    } catch (err) {
+      throw predictorError(m, err);
+    }
     if (rowCount(outputs) !== rows) throw new Error(`predictor returned ${rowCount(outputs)} rows for ${rows}`);
     options.onPredicted(m.name, m.version, rows);
     const ids = Array.from({ length: rows }, () => timeOrderedId());
