@@ -144,4 +144,44 @@ describe('evaluateWindow: estimated performance (CBPE) without labels', () => {
     });
     expect(other.estimate).toBeNull();
   });
+
+  it('skips a malformed probability row instead of dropping the estimate of the whole window', () => {
+    const { probabilities } = stream(200, 11);
+    const clean = evaluateWindow({
+      reference,
+      predictions: records(probabilities),
+      labelled: [],
+      settings: settings(),
+    });
+    expect(clean.estimate?.n).toBe(200);
+    // one row each: summing to 1.01, a negative probability, one above 1, NaN, and three classes instead of two;
+    // placed first so that the window's first row is not what decides the number of classes
+    const bad = [
+      [0.3, 0.3, 0.41],
+      [-0.2, 0.6, 0.6],
+      [1.2, -0.1, -0.1],
+      [Number.NaN, 0.5, 0.5],
+      [0.5, 0.5],
+    ];
+    for (const row of bad) {
+      const window = [...records([row]), ...records(probabilities)].map((r, i) => ({ ...r, id: `q${i}` }));
+      const e = evaluateWindow({ reference, predictions: window, labelled: [], settings: settings() });
+      expect(e.estimate, JSON.stringify(row)).not.toBeNull();
+      expect(e.estimate!.n).toBe(200);
+      expect(e.estimate!.accuracy.estimate).toBe(clean.estimate!.accuracy.estimate);
+      expect(e.warnings.join(' ')).toMatch(/1 of 201 rows/);
+    }
+  });
+
+  it('with a threshold on the estimate, a malformed row does not silence the estimated-minimum crossing', () => {
+    const { probabilities } = stream(200, 12);
+    const window = [...records([[0.7, 0.31, 0]]), ...records(probabilities)].map((r, i) => ({ ...r, id: `q${i}` }));
+    const e = evaluateWindow({
+      reference,
+      predictions: window,
+      labelled: [],
+      settings: settings({ estimatedMinimums: { accuracy: 0.99 } }),
+    });
+    expect(e.crossings.filter((c) => c.kind === 'estimated-minimum')).toHaveLength(1);
+  });
 });

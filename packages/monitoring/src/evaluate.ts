@@ -12,6 +12,7 @@ import {
   type Profile,
   type SchemaCheck,
 } from '@mlops/drift';
+import { isProbabilityRow } from './calibration/_probabilities.js';
 import type { Calibrator } from './calibration/calibrator.js';
 import { estimatePerformance, type PerformanceEstimate } from './estimate/estimate.js';
 import type { ResolvedMonitoringSettings } from './settings.js';
@@ -136,21 +137,46 @@ export interface EvaluateWindowInput {
   calibrator?: Calibrator;
 }
 
-/** The window's estimated performance from the logged probabilities, or null (too few rows, none logged). */
+/**
+ * The window's estimated performance from the logged probabilities, or null (too few rows, none logged). Rows that
+ * are not k probabilities summing to 1 (k: the calibrator's classes, else the most common row length) are skipped
+ * and counted in a warning: one malformed row does not take the estimate of the whole window with it.
+ */
 function estimateOf(input: EvaluateWindowInput, warnings: string[]): PerformanceEstimate | null {
   const s = input.settings;
-  const rows: number[][] = [];
-  const predicted: unknown[] = [];
-  let k: number | undefined;
+  const candidates: { row: unknown[]; predicted: unknown }[] = [];
+  const lengths = new Map<number, number>();
   for (const p of input.predictions) {
     const v = p.outputs?.[s.probabilitiesOutput];
-    if (!Array.isArray(v) || v.length < 2 || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) continue;
-    if (k === undefined) k = v.length;
-    if (v.length !== k) continue;
-    rows.push(v as number[]);
-    predicted.push(p.outputs?.[s.predictionOutput]);
+    if (!Array.isArray(v)) continue;
+    candidates.push({ row: v, predicted: p.outputs?.[s.predictionOutput] });
+    if (v.length >= 2) lengths.set(v.length, (lengths.get(v.length) ?? 0) + 1);
   }
-  if (k === undefined || rows.length < s.minSamples) return null;
+  let k = input.calibrator?.nClasses;
+  if (k === undefined) {
+    let most = 0;
+    for (const [length, count] of lengths) {
+      if (count > most) {
+        most = count;
+        k = length;
+      }
+    }
+  }
+  if (k === undefined) return null;
+  const rows: number[][] = [];
+  const predicted: unknown[] = [];
+  for (const c of candidates) {
+    if (!isProbabilityRow(c.row, k)) continue;
+    rows.push(c.row as number[]);
+    predicted.push(c.predicted);
+  }
+  const skipped = candidates.length - rows.length;
+  if (skipped > 0) {
+    warnings.push(
+      `estimated performance: ${skipped} of ${candidates.length} rows of "${s.probabilitiesOutput}" skipped (not ${k} probabilities in [0, 1] summing to 1)`,
+    );
+  }
+  if (rows.length < s.minSamples) return null;
   const classes = input.calibrator?.classes ?? Array.from({ length: k }, (_, i) => i);
   const known = new Set<unknown>(classes);
   const usePredictions = input.calibrator?.classes !== undefined && predicted.every((x) => known.has(x));

@@ -11,6 +11,18 @@ export function invalid(message: string, path: string): never {
   throw new MlopsError('INVALID_INPUT', { message, details: [{ path, message }] });
 }
 
+/** Whether `row` holds `k` finite probabilities in [0, 1] that sum to 1 (as {@link checkProbabilities} requires). */
+export function isProbabilityRow(row: unknown, k: number): row is ArrayLike<number> {
+  if (row === null || typeof row !== 'object' || (row as ArrayLike<unknown>).length !== k) return false;
+  let sum = 0;
+  for (let c = 0; c < k; c++) {
+    const p = (row as ArrayLike<unknown>)[c];
+    if (typeof p !== 'number' || !(Number.isFinite(p) && p >= 0 && p <= 1)) return false;
+    sum += p;
+  }
+  return Math.abs(sum - 1) <= ROW_SUM_TOLERANCE;
+}
+
 /** Checks that `rows` is a non-empty matrix of probabilities with `nClasses` (or a common number of) columns. */
 export function checkProbabilities(rows: ProbabilityRows, nClasses?: number, path = 'probabilities'): number {
   if (!Array.isArray(rows)) invalid(`${path} must be an array of probability rows`, path);
