@@ -1,8 +1,105 @@
-import { createStore } from '@mlops/core';
-import { testBackends, testStore } from '@mlops/core/testing';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createStore, isMlopsError, type Store } from '@mlops/core';
+import { type StoreBackend, testBackends, testStore } from '@mlops/core/testing';
+import { afterAll, describe, expect, it } from 'vitest';
 
 for (const backend of testBackends()) {
   testStore(`[${backend.name}]`, { open: backend.open, dispose: backend.dispose });
 }
 // PGlite in a worker thread: the same contract, every statement crossing a thread boundary.
 testStore('[pglite] in a worker thread', { open: () => createStore('memory://?thread=worker') });
+
+// Edges of the contract every driver must meet the same way (found by probing the drivers side by side).
+const drivers: StoreBackend[] = [
+  ...testBackends(),
+  { name: 'pglite', open: () => createStore('memory://?thread=worker'), dispose: async () => {} },
+];
+for (const [i, backend] of drivers.entries()) {
+  const title = i === drivers.length - 1 ? '[pglite] in a worker thread' : `[${backend.name}]`;
+  describe(`Store edges ${title}`, () => {
+    async function withStore(fn: (store: Store) => Promise<void>): Promise<void> {
+      const store = await backend.open();
+      try {
+        await fn(store);
+      } finally {
+        await store.close();
+        await backend.dispose(store);
+      }
+    }
+
+    it('answers every statement sent before close (even one waiting for a connection), then STORE_CLOSED', async () => {
+      const store = await backend.open();
+      // more statements than PostgreSQL's pool has connections: some wait in its queue when close() is called
+      const sent = Array.from({ length: 25 }, (_, i) =>
+        store.query<{ i: number }>('SELECT $1::int AS i', [i]).then(
+          (rows) => rows[0]!.i,
+          (err: unknown) => err,
+        ),
+      );
+      await store.close();
+      expect(await Promise.all(sent)).toEqual(Array.from({ length: 25 }, (_, i) => i));
+      expect(isMlopsError(await store.query('SELECT 1').catch((e: unknown) => e), 'STORE_CLOSED')).toBe(true);
+      await backend.dispose(store);
+    });
+
+    it('rejects a transaction whose callback swallowed a failed statement, and commits none of its rows', async () => {
+      await withStore(async (store) => {
+        await store.exec('CREATE TABLE edge_tx (id int PRIMARY KEY)');
+        const err = await store
+          .transaction(async (tx) => {
+            await tx.query('INSERT INTO edge_tx VALUES (1)');
+            await tx.query('INSERT INTO edge_tx VALUES (1)').catch(() => {}); // duplicate key, ignored by the caller
+            return 'resolved';
+          })
+          .catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(Error);
+        expect(err).toMatchObject({ code: '25P02' });
+        expect(await store.query('SELECT id FROM edge_tx')).toEqual([]);
+      });
+    });
+
+    it('refuses statements on a transaction-scoped store once its transaction has ended (STORE_CLOSED)', async () => {
+      await withStore(async (store) => {
+        let leaked: Store | undefined;
+        await store.transaction(async (tx) => {
+          leaked = tx;
+        });
+        const err = await leaked!.query('SELECT 1').catch((e: unknown) => e);
+        expect(isMlopsError(err, 'STORE_CLOSED')).toBe(true);
+        const execErr = await leaked!.exec('SELECT 1').catch((e: unknown) => e);
+        expect(isMlopsError(execErr, 'STORE_CLOSED')).toBe(true);
+        expect(await store.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+      });
+    });
+
+    it('a second close() resolves only once the store is closed', async () => {
+      const store = await backend.open();
+      let firstDone = false;
+      const first = store.close().then(() => {
+        firstDone = true;
+      });
+      await store.close();
+      expect(firstDone).toBe(true);
+      await first;
+      await backend.dispose(store);
+    });
+  });
+}
+
+describe('PGlite data directory closed twice', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mlops-store-close-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  for (const thread of ['main', 'worker'] as const) {
+    it(`[${thread}] can be reopened as soon as any close() call resolves`, async () => {
+      const url = `pglite://${join(dir, thread)}?thread=${thread}`;
+      const store = await createStore(url);
+      void store.close();
+      await store.close();
+      const again = await createStore(url);
+      await again.close();
+    }, 60_000);
+  }
+});

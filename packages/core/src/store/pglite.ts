@@ -91,50 +91,68 @@ export async function pgliteStore(options: PgliteStoreOptions = {}): Promise<Sto
     throw new MlopsError('INTERNAL', { message: `Could not open ${displayUrl}: ${(cause as Error).message}`, cause });
   }
   let closed = false;
+  let closing: Promise<void> | undefined;
   const assertOpen = () => {
     if (closed) throw new MlopsError('STORE_CLOSED', `Store ${displayUrl} is closed`);
   };
 
-  const make = (tx: unknown): Store => {
+  /** `state.ended` is set on a transaction's store once its transaction is over. */
+  const make = (tx: unknown, state?: { ended: boolean }): Store => {
+    const check = () => {
+      assertOpen();
+      if (state?.ended) {
+        throw new MlopsError('STORE_CLOSED', {
+          message: `The transaction this store belongs to has ended (${displayUrl}); use the store it came from`,
+        });
+      }
+    };
     const store: Store = {
       driver: 'pglite',
       url: displayUrl,
       blocksEventLoop: !inWorker,
       async query<T>(sql: string, params?: unknown[]) {
-        assertOpen();
+        check();
         return backend.query<T>(sql, params, tx);
       },
       async exec(sql: string) {
-        assertOpen();
+        check();
         await backend.exec(sql, tx);
       },
       async transaction<T>(fn: (tx: Store) => Promise<T>) {
-        assertOpen();
+        check();
         if (tx !== undefined) return fn(store);
-        return backend.transaction((inner) => fn(linkToRoot(make(inner), root)));
+        const inner = { ended: false };
+        try {
+          return await backend.transaction((handle) => fn(linkToRoot(make(handle, inner), root)));
+        } finally {
+          inner.ended = true;
+        }
       },
       migrate(namespace: string, migrations: readonly Migration[]) {
         return runMigrations(store, namespace, migrations);
       },
       async listen(channel: string, fn: (payload: string) => void) {
-        assertOpen();
+        check();
         const unlisten = await backend.listen(channel, fn);
         return async () => {
           if (!closed) await unlisten();
         };
       },
       async notify(channel: string, payload: string) {
-        assertOpen();
+        check();
         await backend.query('SELECT pg_notify($1, $2)', [channel, payload], tx);
       },
-      async close() {
-        if (closed) return;
-        closed = true;
-        try {
-          await backend.close();
-        } finally {
-          release?.();
-        }
+      close() {
+        // every call answers once the store is closed and its lock released, so the directory can be reopened
+        closing ??= (async () => {
+          closed = true;
+          try {
+            await backend.close();
+          } finally {
+            release?.();
+          }
+        })();
+        return closing;
       },
     };
     return store;

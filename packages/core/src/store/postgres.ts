@@ -100,69 +100,111 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Stor
   const assertOpen = () => {
     if (closed) throw new MlopsError('STORE_CLOSED', `Store ${displayUrl} is closed`);
   };
+  // Calls made on the store itself (not inside a transaction) that have not settled. close() waits for them before
+  // ending the pool: pg's pool never answers a call still waiting for a connection once it is ending.
+  const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    inFlight.add(work);
+    const forget = () => inFlight.delete(work);
+    work.then(forget, forget);
+    return work;
+  };
+  let closing: Promise<void> | undefined;
 
-  const make = (runner: Queryable | Pool, inTx: boolean): Store => {
+  /** `ended` is set on a transaction's store once its transaction is over (its client is back in the pool). */
+  const make = (runner: Queryable | Pool, tx: { ended: boolean } | undefined): Store => {
+    const check = () => {
+      assertOpen();
+      if (tx?.ended) {
+        throw new MlopsError('STORE_CLOSED', {
+          message: `The transaction this store belongs to has ended (${displayUrl}); use the store it came from`,
+        });
+      }
+    };
+    const run = <T>(work: () => Promise<T>): Promise<T> => {
+      check();
+      return tx ? work() : track(work());
+    };
     const store: Store = {
       driver: 'postgres',
       blocksEventLoop: false,
       url: displayUrl,
       async query<T>(sql: string, params?: unknown[]) {
-        assertOpen();
-        const res = await runner.query(sql, params as unknown[] | undefined);
-        return res.rows as T[];
+        return run(async () => (await runner.query(sql, params as unknown[] | undefined)).rows as T[]);
       },
       async exec(sql: string) {
-        assertOpen();
-        await runner.query(sql);
+        return run(async () => {
+          await runner.query(sql);
+        });
       },
       async transaction<T>(fn: (tx: Store) => Promise<T>) {
-        assertOpen();
-        if (inTx) return fn(store);
-        const client = await pool.connect();
-        let broken = false;
-        // A checked-out client has no error listener of the pool's: without this one, a connection lost mid-transaction
-        // (a server restart) would be an unhandled 'error' event and crash the process. Its queries reject instead.
-        const onError = () => {
-          broken = true;
-        };
-        client.on('error', onError);
-        try {
-          await client.query('BEGIN');
-          const result = await fn(linkToRoot(make(client, true), root));
-          await client.query('COMMIT');
-          return result;
-        } catch (err) {
-          try {
-            await client.query('ROLLBACK');
-          } catch {
-            broken = true;
-          }
-          throw err;
-        } finally {
-          client.off('error', onError);
-          client.release(broken);
-        }
+        check();
+        if (tx) return fn(store);
+        return track(runTransaction(fn));
       },
       migrate(namespace: string, migrations: readonly Migration[]) {
         return runMigrations(store, namespace, migrations);
       },
       async listen(channel: string, fn: (payload: string) => void, listenOptions?: StoreListenOptions) {
-        assertOpen();
+        check();
         return listener.listen(channel, fn, listenOptions);
       },
       async notify(channel: string, payload: string) {
-        assertOpen();
-        await runner.query('SELECT pg_notify($1, $2)', [channel, payload]);
+        return run(async () => {
+          await runner.query('SELECT pg_notify($1, $2)', [channel, payload]);
+        });
       },
-      async close() {
-        if (closed) return;
-        closed = true;
-        await listener.close();
-        await pool.end();
+      close() {
+        closing ??= (async () => {
+          closed = true;
+          await Promise.allSettled([...inFlight]);
+          await listener.close();
+          await pool.end();
+        })();
+        return closing;
       },
     };
     return store;
   };
-  const root = make(pool, false);
+
+  async function runTransaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    let broken = false;
+    // A checked-out client has no error listener of the pool's: without this one, a connection lost mid-transaction
+    // (a server restart) would be an unhandled 'error' event and crash the process. Its queries reject instead.
+    const onError = () => {
+      broken = true;
+    };
+    client.on('error', onError);
+    const state = { ended: false };
+    try {
+      await client.query('BEGIN');
+      const result = await fn(linkToRoot(make(client, state), root));
+      const done = await client.query('COMMIT');
+      // A statement failed inside the transaction and `fn` caught its error: PostgreSQL then answers COMMIT with
+      // ROLLBACK, and nothing was written. Report it as PGlite does, rather than resolve as if committed.
+      if (done.command === 'ROLLBACK') {
+        throw Object.assign(
+          new Error(
+            'Transaction was rolled back instead of committed: one of its statements failed (and its error was caught)',
+          ),
+          { code: '25P02' },
+        );
+      }
+      return result;
+    } catch (err) {
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        broken = true;
+      }
+      throw err;
+    } finally {
+      state.ended = true;
+      client.off('error', onError);
+      client.release(broken);
+    }
+  }
+  const root = make(pool, undefined);
   return root;
 }
