@@ -7,6 +7,7 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   PutObjectCommand,
   paginateListObjectsV2,
@@ -164,8 +165,10 @@ const optionsSchema = z.object({
 
 type SdkError = Error & { $metadata?: { httpStatusCode?: number }; Code?: string };
 const statusOf = (err: unknown) => (err as SdkError)?.$metadata?.httpStatusCode;
+/** A missing key. A missing bucket is a 404 too, but an error (`NoSuchBucket` when the response has a body). */
 const isNotFound = (err: unknown) =>
-  statusOf(err) === 404 || ['NoSuchKey', 'NotFound'].includes((err as SdkError)?.name ?? '');
+  (err as SdkError)?.name !== 'NoSuchBucket' &&
+  (statusOf(err) === 404 || ['NoSuchKey', 'NotFound'].includes((err as SdkError)?.name ?? ''));
 
 const toHex = (digest: Digest) => digest.slice('sha256:'.length);
 
@@ -248,6 +251,28 @@ export function s3ObjectStore(options: S3ObjectStoreOptions): S3ObjectStore {
           details: { bucket, ...(statusOf(err) ? { status: statusOf(err) } : {}) },
           cause: err,
         });
+
+  /**
+   * A HEAD's 404 has no body to tell a missing key from a missing bucket: after one, the bucket is asked about once
+   * (HeadBucket; a success is remembered). Only a 404 for the bucket itself is an error; any other answer (403 without
+   * `s3:ListBucket`, a network error) leaves the object missing, as before.
+   */
+  let bucketSeen: Promise<boolean> | undefined;
+  async function assertBucketExists(cause: unknown): Promise<void> {
+    bucketSeen ??= client.send(new HeadBucketCommand({ Bucket: bucket })).then(
+      () => true,
+      (err: unknown) =>
+        !(statusOf(err) === 404 || ['NoSuchBucket', 'NotFound'].includes((err as SdkError)?.name ?? '')),
+    );
+    const seen = bucketSeen;
+    if (await seen) return;
+    if (bucketSeen === seen) bucketSeen = undefined; // it may be created later: ask again next time
+    throw new MlopsError('UPSTREAM_ERROR', {
+      message: `bucket ${bucket} does not exist (${name})`,
+      details: { bucket, status: 404 },
+      cause,
+    });
+  }
 
   async function copyToFinal(tmpKey: string, finalKey: string, size: number): Promise<void> {
     const source = `${bucket}/${tmpKey.split('/').map(encodeURIComponent).join('/')}`;
@@ -478,10 +503,15 @@ export function s3ObjectStore(options: S3ObjectStoreOptions): S3ObjectStore {
       const body = await open(d);
       const hash = createHash('sha256');
       let n = 0;
-      for await (const chunk of body) {
-        hash.update(chunk);
-        n += chunk.length;
-        yield chunk;
+      try {
+        for await (const chunk of body) {
+          hash.update(chunk);
+          n += chunk.length;
+          yield chunk;
+        }
+      } catch (err) {
+        // The response broke off (connection reset, timeout) after its headers.
+        throw s3Failed(`get ${d}`, err);
       }
       const actual: Digest = `sha256:${hash.digest('hex')}`;
       if (actual !== d) throw checksumMismatch(d, actual, n, name);
@@ -493,9 +523,14 @@ export function s3ObjectStore(options: S3ObjectStoreOptions): S3ObjectStore {
     const d = parseDigest(digest);
     const parts: Uint8Array[] = [];
     const hash = createHash('sha256');
-    for await (const chunk of await open(d)) {
-      hash.update(chunk);
-      parts.push(chunk);
+    try {
+      for await (const chunk of await open(d)) {
+        hash.update(chunk);
+        parts.push(chunk);
+      }
+    } catch (err) {
+      // NOT_FOUND from open() passes through; a response that broke off after its headers is UPSTREAM_ERROR.
+      throw s3Failed(`get ${d}`, err);
     }
     const buf = Buffer.concat(parts);
     const actual: Digest = `sha256:${hash.digest('hex')}`;
@@ -509,8 +544,9 @@ export function s3ObjectStore(options: S3ObjectStoreOptions): S3ObjectStore {
       const h = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: keyOf(d) }));
       return { digest: d, size: h.ContentLength ?? 0, mtime: h.LastModified ?? new Date(0) };
     } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw s3Failed(`stat ${d}`, err);
+      if (!isNotFound(err)) throw s3Failed(`stat ${d}`, err);
+      await assertBucketExists(err);
+      return undefined;
     }
   }
 
