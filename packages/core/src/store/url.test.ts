@@ -19,15 +19,20 @@ describe('parseStoreUrl', () => {
   });
 
   it.each`
-    url                                | reason
-    ${'.mlops/db'}                     | ${'missing'}
-    ${'sqlite://x.db'}                 | ${'Unknown store URL scheme "sqlite://"'}
-    ${'pglite://'}                     | ${'needs a data directory'}
-    ${'memory://x'}                    | ${'takes no path'}
-    ${'memory://?thread=both'}         | ${'thread must be "main" or "worker"'}
-    ${'pglite://db?threads=worker'}    | ${'unknown parameter "threads"'}
-    ${'postgres://'}                   | ${'needs a host'}
-    ${'postgres://h/db?schema=a;drop'} | ${'must match'}
+    url                                      | reason
+    ${'.mlops/db'}                           | ${'missing'}
+    ${'sqlite://x.db'}                       | ${'Unknown store URL scheme "sqlite://"'}
+    ${'pglite://'}                           | ${'needs a data directory'}
+    ${'memory://x'}                          | ${'takes no path'}
+    ${'memory://?thread=both'}               | ${'thread must be "main" or "worker"'}
+    ${'pglite://db?threads=worker'}          | ${'unknown parameter "threads"'}
+    ${'postgres://'}                         | ${'needs a host'}
+    ${'postgres://h/db?schema=a;drop'}       | ${'must match'}
+    ${'pglite://data/%zz'}                   | ${'percent-encoding'}
+    ${'pglite://data/%E0%A4%A'}              | ${'percent-encoding'}
+    ${'pglite://data/a%00b'}                 | ${'U+0000'}
+    ${'pglite://data/a\u0000b'}              | ${'U+0000'}
+    ${'memory://?thread=main&thread=worker'} | ${'"thread" is given twice'}
   `('rejects $url with INVALID_URL', ({ url, reason }) => {
     let err: unknown;
     try {

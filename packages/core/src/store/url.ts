@@ -55,7 +55,7 @@ export function parseStoreUrl(input: string): StoreUrl {
           details: [{ path: 'url', message: 'empty data directory' }],
         });
       }
-      return { driver: 'pglite', dataDir: decodeURIComponent(path), thread: pgliteThread(url, query), url };
+      return { driver: 'pglite', dataDir: decodePath(url, path), thread: pgliteThread(url, query), url };
     }
     case 'postgres':
     case 'postgresql': {
@@ -108,8 +108,15 @@ function pgliteThread(url: string, query: string | undefined): 'main' | 'worker'
       });
     }
   }
-  const thread = params.get('thread');
-  if (thread === null) return undefined;
+  const threads = params.getAll('thread');
+  if (threads.length > 1) {
+    throw new MlopsError('INVALID_URL', {
+      message: `Invalid store URL "${url}": "thread" is given twice; a PGlite URL takes one ?thread=main|worker`,
+      details: [{ path: 'url.thread', message: 'given more than once' }],
+    });
+  }
+  const thread = threads[0];
+  if (thread === undefined) return undefined;
   if (thread !== 'main' && thread !== 'worker') {
     throw new MlopsError('INVALID_URL', {
       message: `Invalid store URL "${url}": thread must be "main" or "worker", got "${thread}"`,
@@ -117,6 +124,26 @@ function pgliteThread(url: string, query: string | undefined): 'main' | 'worker'
     });
   }
   return thread;
+}
+
+/** The data directory of a `pglite://` URL, percent-decoded; refused when it is not a path a file system can hold. */
+function decodePath(url: string, path: string): string {
+  let dir: string;
+  try {
+    dir = decodeURIComponent(path);
+  } catch {
+    throw new MlopsError('INVALID_URL', {
+      message: `Invalid store URL "${url}": the data directory has a malformed percent-encoding (write "%25" for "%")`,
+      details: [{ path: 'url', message: 'malformed percent-encoding' }],
+    });
+  }
+  if (dir.includes('\u0000')) {
+    throw new MlopsError('INVALID_URL', {
+      message: `Invalid store URL "${url.replaceAll('\u0000', '\\0')}": the data directory contains U+0000 (NUL)`,
+      details: [{ path: 'url', message: 'data directory contains U+0000 (NUL)' }],
+    });
+  }
+  return dir;
 }
 
 function splitOnce(s: string, sep: string): [string, string | undefined] {
