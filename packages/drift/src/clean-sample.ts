@@ -22,11 +22,16 @@ export interface CleanSample {
   dropped: number;
 }
 
+/** An array, typed array or array-like whose length is a count an array can have (0 … 2³² − 1). */
+function isArrayLike(sample: unknown): sample is ArrayLike<unknown> {
+  if (sample == null || typeof sample !== 'object') return false;
+  const length = (sample as { length?: unknown }).length;
+  return typeof length === 'number' && Number.isInteger(length) && length >= 0 && length <= 2 ** 32 - 1;
+}
+
 /** Drops NaN/null/undefined from a numeric sample (never turning them into 0) and counts them. */
 export function cleanSample(sample: NumericSample): CleanSample {
-  if (sample == null || typeof (sample as { length?: unknown }).length !== 'number') {
-    throw new DriftError('INVALID_INPUT', 'expected an array or Float64Array of numbers');
-  }
+  if (!isArrayLike(sample)) throw new DriftError('INVALID_INPUT', 'expected an array or Float64Array of numbers');
   const n = sample.length;
   if (sample instanceof Float64Array || sample instanceof Float32Array) {
     let nan = 0;
@@ -66,9 +71,7 @@ export interface CleanCategories {
 
 /** Drops NaN/null/undefined from a categorical sample and converts labels to strings. */
 export function cleanCategories(sample: CategoricalSample): CleanCategories {
-  if (sample == null || typeof (sample as { length?: unknown }).length !== 'number') {
-    throw new DriftError('INVALID_INPUT', 'expected an array of category labels');
-  }
+  if (!isArrayLike(sample)) throw new DriftError('INVALID_INPUT', 'expected an array of category labels');
   const out: string[] = [];
   for (let i = 0; i < sample.length; i++) {
     const v = sample[i];

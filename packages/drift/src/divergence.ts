@@ -27,7 +27,11 @@ export const divergenceOptionsSchema = z.strictObject({
    * Logarithm base for Jensen–Shannon and KL (Evidently and scipy default to e; base 2 bounds JS by 1).
    * @default Math.E
    */
-  base: z.number().positive().optional(),
+  base: z
+    .number()
+    .positive()
+    .refine((b) => b !== 1, 'must not be 1 (its logarithm is 0)')
+    .optional(),
 });
 
 /** Options of the binned divergences ({@link jensenShannonDistance}, {@link klDivergence}, …). */
