@@ -92,6 +92,13 @@ describe('parseObjectStoreUrl', () => {
     ['s3://bucket/x?endpoint=ftp://h', 'query.endpoint', 'not an http(s):// URL'],
     ['s3://bucket/x?endpoint=http://u:p@h:9000', 'query.endpoint', 'credentials do not go in the URL'],
     ['s3://bucket/x?forcePathStyle=yes', 'query.forcePathStyle', 'expected true or false'],
+    // A scheme missing a slash is a typo, not a local folder named "s3:" (objects would silently stay on this machine).
+    ['s3:/bucket/x', 'url', 'two slashes'],
+    ['S3:bucket', 'url', 'two slashes'],
+    ['file:/srv/objects', 'url', 'two slashes'],
+    // S3 lists keys in XML, which cannot carry control characters.
+    ['s3://bucket/a%00b', 'prefix', 'control character'],
+    ['s3://bucket/a%0Ab', 'prefix', 'control character'],
   ])('%j is INVALID_INPUT naming %s', (url, path, message) => {
     const e = errorOf(url);
     expect(e).toMatchObject({ code: 'INVALID_INPUT', path });

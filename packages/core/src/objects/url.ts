@@ -87,14 +87,26 @@ function fail(url: string, issue: FieldIssue): never {
  *
  * Credentials never go in the URL: `s3://` takes them from the standard AWS environment, as the AWS SDK reads it
  * (`AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN`, `AWS_PROFILE`, web identity, instance roles), as
- * well as `AWS_REGION` and `AWS_ENDPOINT_URL_S3` when the URL sets no `region`/`endpoint`. Anything else is an
- * `INVALID_INPUT` error whose detail names the offending part (`url`, `scheme`, `bucket`, `prefix`, `query.<name>`).
+ * well as `AWS_REGION` and `AWS_ENDPOINT_URL_S3` when the URL sets no `region`/`endpoint`. A path starting with `s3:`
+ * or `file:` short of two slashes is a typo, refused rather than read as a folder; a prefix cannot hold control
+ * characters. Anything else is an `INVALID_INPUT` error whose detail names the offending part (`url`, `scheme`, `bucket`, `prefix`, `query.<name>`).
  */
 export function parseObjectStoreUrl(input: string, options: ParseObjectStoreUrlOptions = {}): ObjectStoreUrl {
   const url = typeof input === 'string' ? input.trim() : '';
   if (url === '') fail(String(input), { path: 'url', message: 'empty: expected a folder, file://… or s3://bucket' });
   const m = SCHEME_RE.exec(url);
-  if (!m) return { kind: 'fs', dir: resolve(options.cwd ?? process.cwd(), url), url };
+  if (!m) {
+    // `s3:/bucket` or `file:/srv/x` is a typo, not a folder named "s3:": the objects would silently stay on this machine.
+    const typo = /^(s3|file):/i.exec(url);
+    if (typo) {
+      const scheme = typo[1]!.toLowerCase();
+      fail(url, {
+        path: 'url',
+        message: `"${typo[0]}" needs two slashes: ${scheme === 's3' ? 's3://bucket/prefix' : 'file:///absolute/path'}`,
+      });
+    }
+    return { kind: 'fs', dir: resolve(options.cwd ?? process.cwd(), url), url };
+  }
   const scheme = m[1]!.toLowerCase();
   const rest = m[2]!;
   if (scheme === 'file') {
@@ -135,6 +147,10 @@ export function parseObjectStoreUrl(input: string, options: ParseObjectStoreUrlO
     prefix = decodeURIComponent(rawPrefix);
   } catch {
     fail(url, { path: 'prefix', message: 'bad percent-encoding' });
+  }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (/[\u0000-\u001f\u007f]/.test(prefix)) {
+    fail(url, { path: 'prefix', message: 'a control character cannot be in a key (S3 lists keys in XML)' });
   }
   if (prefix.split('/').some((s) => s === '' || s === '.' || s === '..') && prefix !== '') {
     fail(url, { path: 'prefix', message: `"${prefix}" has an empty, "." or ".." segment` });
