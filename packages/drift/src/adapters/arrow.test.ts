@@ -111,4 +111,14 @@ describe('@mlops/drift/arrow', () => {
     expect(detectDrift(reference, fromArrow(shifted)).dataset.drifted).toBe(true);
     expect(detectDrift(reference, fromArrow(same)).dataset.drifted).toBe(false);
   });
+
+  it('keeps a column named "__proto__" and rejects a requested column the table lacks with INVALID_INPUT', () => {
+    const odd = new Table({ ['__proto__']: makeVector(x.slice(0, 100)), b: makeVector(x.slice(100, 200)) });
+    expect(odd.schema.fields.map((f) => f.name)).toEqual(['__proto__', 'b']);
+    const data = fromArrow(odd);
+    expect(Object.keys(data)).toEqual(['__proto__', 'b']);
+    expect(() => fromArrow(odd, { columns: ['nope'] })).toThrow(
+      expect.objectContaining({ name: 'DriftError', code: 'INVALID_INPUT' }),
+    );
+  });
 });

@@ -3,6 +3,7 @@
 
 import type { Data, RecordBatch, Table, Vector } from 'apache-arrow';
 import { RecordBatchReader, Type } from 'apache-arrow';
+import { DriftError } from '../errors.js';
 import { createProfileBuilder, type ProfileOptions } from '../profile/builder.js';
 import type { ColumnarData } from '../profile/input.js';
 import type { Profile } from '../profile/schema.js';
@@ -80,11 +81,16 @@ export function arrowColumn(vector: Vector): ArrayLike<unknown> {
 
 /** An Arrow table or record batch as columns (Float64 columns without nulls are not copied). */
 export function fromArrow(table: Table | RecordBatch, options: ArrowReadOptions = {}): ColumnarData {
-  const out: ColumnarData = {};
+  // no prototype: a column named "__proto__" is an own key, as in records and profiles
+  const out: ColumnarData = Object.create(null);
   const names = options.columns ?? table.schema.fields.map((f) => f.name);
   for (const name of names) {
     const vector = table.getChild(name);
-    if (!vector) throw new TypeError(`column "${name}" is not in the Arrow table`);
+    if (!vector) {
+      throw new DriftError('INVALID_INPUT', `column "${name}" is not in the Arrow table`, {
+        details: { column: name },
+      });
+    }
     out[name] = arrowColumn(vector);
   }
   return out;

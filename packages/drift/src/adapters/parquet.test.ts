@@ -97,4 +97,25 @@ describe('@mlops/drift/parquet', () => {
     expect(detectDrift(reference, await readParquet(shifted)).dataset.drifted).toBe(true);
     expect(detectDrift(reference, await readParquet(bytes, { columns: ['x'] })).dataset.drifted).toBe(false);
   });
+
+  it('keeps a column named "__proto__" and rejects a requested column the file lacks with INVALID_INPUT', async () => {
+    const odd = parquetWriteBuffer({
+      columnData: [
+        { name: '__proto__', data: x.slice(0, 100), type: 'DOUBLE', nullable: false },
+        { name: 'b', data: x.slice(100, 200), type: 'DOUBLE', nullable: false },
+      ],
+    });
+    const data = await readParquet(odd);
+    expect(Object.keys(data)).toEqual(['__proto__', 'b']);
+    const batches = [];
+    for await (const batch of parquetBatches(odd)) batches.push(Object.keys(batch));
+    expect(batches).toEqual([['__proto__', 'b']]);
+    const profile = await profileParquet(odd);
+    expect(profile.columns.map((c) => c.name)).toEqual(['__proto__', 'b']);
+    expect(detectDrift(profile, data).schema.missing).toEqual([]);
+    await expect(readParquet(odd, { columns: ['nope'] })).rejects.toMatchObject({
+      name: 'DriftError',
+      code: 'INVALID_INPUT',
+    });
+  });
 });

@@ -4,6 +4,7 @@
 
 import type { AsyncBuffer, DecodedArray, FileMetaData } from 'hyparquet';
 import * as hyparquet from 'hyparquet';
+import { DriftError } from '../errors.js';
 import { createProfileBuilder, type ProfileOptions } from '../profile/builder.js';
 import type { ColumnarData } from '../profile/input.js';
 import type { Profile } from '../profile/schema.js';
@@ -73,13 +74,20 @@ function toColumn(values: DecodedArray): ArrayLike<unknown> {
 
 /** The requested columns, or every leaf column of the file's schema. */
 function columnNames(scan: { metadata: FileMetaData }, options: ParquetReadOptions): string[] {
-  return (
-    options.columns ??
-    scan.metadata.schema
-      .slice(1)
-      .filter((e) => !e.num_children)
-      .map((e) => e.name)
-  );
+  const all = scan.metadata.schema
+    .slice(1)
+    .filter((e) => !e.num_children)
+    .map((e) => e.name);
+  if (!options.columns) return all;
+  const known = new Set(all);
+  for (const name of options.columns) {
+    if (!known.has(name)) {
+      throw new DriftError('INVALID_INPUT', `column "${name}" is not in the Parquet file`, {
+        details: { column: name },
+      });
+    }
+  }
+  return options.columns;
 }
 
 /**
@@ -94,7 +102,7 @@ export async function* parquetBatches(
   const scan = await hyparquet.parquetScan({ file });
   const names = columnNames(scan, options);
   for (const range of selectedRanges(scan.ranges, options)) {
-    const batch: ColumnarData = {};
+    const batch: ColumnarData = Object.create(null); // a column named "__proto__" stays an own key
     for (const column of names) batch[column] = toColumn(await scan.readColumn({ column, ...range }));
     yield batch;
   }
@@ -110,7 +118,7 @@ export async function readParquet(source: ParquetSource, options: ParquetReadOpt
   const scan = await hyparquet.parquetScan({ file });
   const ranges = selectedRanges(scan.ranges, options);
   const rows = ranges.reduce((s, r) => s + (r.rowEnd - r.rowStart), 0);
-  const out: ColumnarData = {};
+  const out: ColumnarData = Object.create(null); // a column named "__proto__" stays an own key
   for (const column of columnNames(scan, options)) {
     let numbers: Float64Array | null = null;
     let values: unknown[] | null = null;

@@ -121,6 +121,15 @@ describe('createDriftMonitor', () => {
     expect(events[2]!.report.schema.typeChanged[0]).toMatchObject({ invalid: 50 });
   });
 
+  it('reads a column named "__proto__" (an own key of JSON records) instead of reporting it missing', () => {
+    const rows = records(100, 0, 80).map(({ x, y }) => JSON.parse(`{"__proto__": ${x}, "y": ${y}}`));
+    const monitor = createDriftMonitor({ reference: createProfile(rows), window: { type: 'tumbling', size: 50 } });
+    const events = monitor.updateBatch(rows);
+    expect(events.map((e) => e.status)).toEqual(['ok', 'ok']);
+    expect(events[0]!.report.schema.missing).toEqual([]);
+    expect(events[0]!.report.columns.map((c) => c.column)).toEqual(['__proto__', 'y']);
+  });
+
   it('rejects invalid windows', () => {
     expect(() => createDriftMonitor({ reference, window: { type: 'tumbling', size: 1 } })).toThrow(/window.size/);
     expect(() => createDriftMonitor({ reference, window: { type: 'sliding', size: 10, step: 0 } })).toThrow(/step/);

@@ -179,7 +179,8 @@ export function createDriftMonitor(options: DriftMonitorOptions): DriftMonitor {
   let lastStatus: DatasetStatus | null = null;
 
   const evaluate = (): DriftEvent => {
-    const data: Record<string, ArrayLike<unknown>> = {};
+    // no prototype: a column named "__proto__" is an own key here, as in the records and the profile
+    const data: Record<string, ArrayLike<unknown>> = Object.create(null);
     const census = new Map<string, CurrentCensus>();
     for (const r of rings) {
       if (r.codes.count(ABSENT) === buffered) continue; // no record of the window had the key: a missing column
