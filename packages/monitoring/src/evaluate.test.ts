@@ -129,6 +129,21 @@ describe('evaluateWindow: a broken feed is its own verdict, never "no drift"', (
     expect(strings.schema!.converted).toEqual([{ column: 'a', from: 'string', to: 'numerical', count: 100 }]);
   });
 
+  it('a feature named like an Object.prototype key ("__proto__", "constructor") is read, not reported missing', () => {
+    for (const key of ['__proto__', 'constructor']) {
+      // JSON (the prediction log, the profile) makes "__proto__" an own key like any other
+      const data = rows(100, (i) => JSON.parse(`{"${key}": ${a[i]}, "b": ${b[i]}}`) as Record<string, unknown>);
+      const ref = createProfile(data);
+      const e = evaluate(records(data), {}, [], ref);
+      expect(e.status, key).toBe('ok');
+      expect(e.schema).toMatchObject({ missing: [], new: [] });
+      expect(e.features.map((f) => [f.feature, f.problem, f.drifted])).toEqual([
+        [key, null, false],
+        ['b', null, false],
+      ]);
+    }
+  });
+
   it('a metric below its minimum is still a crossing on a broken feed (labels are not the feed)', () => {
     const window = records(rows(40, (i) => ({ a: a[i], color: 'red' })));
     const labelled = window.map((p) => ({ prediction: p, label: 'pos', value: null, labelTime: t0 }));

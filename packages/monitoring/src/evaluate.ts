@@ -312,7 +312,8 @@ export function evaluateWindow(input: EvaluateWindowInput): WindowEvaluation {
     // Every reference feature in scope is passed (a key absent from every logged input is left out, so drift reports
     // it as missing), plus the window's own input keys (reported as new) and the prediction columns found in the
     // outputs (drift of the predictions).
-    const current: Record<string, unknown[]> = {};
+    // No prototype: a feature named "__proto__" (an own key in JSON) must be a column here too, not the prototype.
+    const current: Record<string, unknown[]> = Object.create(null);
     const seenInputs = new Set<string>();
     for (const p of input.predictions) for (const k of Object.keys(p.inputs)) seenInputs.add(k);
     for (const k of seenInputs) current[k] = input.predictions.map((p) => p.inputs[k] ?? null);
