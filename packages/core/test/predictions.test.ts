@@ -83,6 +83,64 @@ describe('prediction logger (no database needed)', () => {
   });
 });
 
+describe('prediction logger: inputs that are not JSON-shaped (no database needed)', () => {
+  const circular = (): Record<string, unknown> => {
+    const o: Record<string, unknown> = { a: 1 };
+    o.self = o;
+    return o;
+  };
+  const nested = (depth: number): unknown => {
+    let v: unknown = 1;
+    for (let i = 0; i < depth; i++) v = { d: v };
+    return v;
+  };
+  const thrown = (fn: () => unknown): unknown => {
+    try {
+      fn();
+    } catch (e) {
+      return e;
+    }
+    return undefined;
+  };
+
+  it.each([
+    ['a circular value in inputs', { inputs: { c: circular() } }, 'inputs.c'],
+    ['inputs nested 100,000 deep', { inputs: { deep: nested(100_000) } }, 'inputs.deep'],
+    ['an array nested 5,000 deep', { inputs: { deep: nested(5_000) } }, 'inputs.deep'],
+    ['a circular value in outputs', { inputs: {}, outputs: { c: circular() } }, 'outputs.c'],
+  ])('log() refuses %s with INVALID_INPUT naming the field, and logs nothing', (_name, change, path) => {
+    const logger = createPredictionLogger({ store: {} as Store, flushIntervalMs: HOUR });
+    const err = thrown(() => logger.log({ requestId: 'r', model: 'm', ...change } as never));
+    expect(isMlopsError(err, 'INVALID_INPUT')).toBe(true);
+    expect((err as { details: { path: string }[] }).details[0]!.path).toBe(path);
+    expect(logger.stats().logged).toBe(0);
+  });
+
+  it('logBatch refuses a row too deep with INVALID_INPUT before accepting any row of the batch', async () => {
+    const logger = createPredictionLogger({ store: {} as Store, flushIntervalMs: HOUR, durability: 'acknowledged' });
+    const err = thrown(() =>
+      logger.logBatch({ requestId: 'r', model: 'm', inputs: { x: [1, 2, circular()] }, outputs: { y: [1, 2, 3] } }),
+    );
+    expect(isMlopsError(err, 'INVALID_INPUT')).toBe(true);
+    expect((err as { details: { path: string }[] }).details[0]!.path).toBe('inputs.x.2');
+    expect(logger.stats()).toMatchObject({ logged: 0, pending: 0 });
+  });
+
+  it.each([
+    ['an empty id', ['a', '']],
+    ['a 201-character id', ['a', 'i'.repeat(201)]],
+    ['an id that is no string', ['a', 7]],
+  ])('logBatch refuses %s as log() does, with INVALID_INPUT at ids.1', (_name, ids) => {
+    const logger = createPredictionLogger({ store: {} as Store, flushIntervalMs: HOUR });
+    const err = thrown(() =>
+      logger.logBatch({ requestId: 'r', model: 'm', inputs: { x: [1, 2] }, ids: ids as string[] }),
+    );
+    expect(isMlopsError(err, 'INVALID_INPUT')).toBe(true);
+    expect((err as { details: { path: string }[] }).details[0]!.path).toBe('ids.1');
+    expect(logger.stats().logged).toBe(0);
+  });
+});
+
 describeStores('prediction log', (getStore) => {
   it('a clean shutdown loses nothing: thousands of entries, all written', async () => {
     const model = uniq('clean');
@@ -270,6 +328,31 @@ describeStores('prediction log', (getStore) => {
     expect(window.map((p) => p.requestId)).toEqual(['req-1', 'req-1']);
     const desc = await readPredictions({ store: getStore(), model, order: 'desc', limit: 1 });
     expect(desc.map((p) => p.requestId)).toEqual(['req-2']);
+  });
+
+  it('keeps an input or output key named __proto__ (log, logBatch, redacted) instead of dropping it', async () => {
+    const model = uniq('proto');
+    const logger = createPredictionLogger({ store: getStore(), flushIntervalMs: HOUR });
+    const redacting = createPredictionLogger({ store: getStore(), flushIntervalMs: HOUR, inputs: 'redacted' });
+    logger.log({
+      requestId: 'one',
+      model,
+      inputs: JSON.parse('{"__proto__": {"x": 1}, "a": 2}'),
+      outputs: JSON.parse('{"__proto__": 3}'),
+    });
+    const columns = JSON.parse('{"__proto__": [5], "b": [6]}');
+    logger.logBatch({ requestId: 'two', model, inputs: columns, outputs: columns });
+    redacting.log({ requestId: 'three', model, inputs: JSON.parse('{"__proto__": "s"}') });
+    await logger.close();
+    await redacting.close();
+    const rows = await readPredictions({ store: getStore(), model });
+    const own = (o: unknown) => JSON.stringify(o);
+    const byRequest = rows.map((r) => [r.requestId, own(r.inputs), own(r.outputs)]).sort();
+    expect(byRequest).toEqual([
+      ['one', '{"a":2,"__proto__":{"x":1}}', '{"__proto__":3}'],
+      ['three', '{"__proto__":"string"}', 'null'],
+      ['two', '{"b":6,"__proto__":5}', '{"b":6,"__proto__":5}'],
+    ]);
   });
 
   it('joins feedback by prediction id or request id; the latest wins, and a prediction id beats its request', async () => {

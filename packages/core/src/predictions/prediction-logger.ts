@@ -4,6 +4,7 @@ import { columnsLength } from '../contracts/columns.js';
 import { MlopsError } from '../errors.js';
 import { timeOrderedId } from '../ids.js';
 import { migrate } from '../migrate.js';
+import { MAX_JSON_DEPTH } from '../pg-text.js';
 import type { Store } from '../store/store.js';
 import { invalidInput, zodIssues } from '../validation.js';
 
@@ -265,11 +266,27 @@ function isRowDataError(err: unknown): boolean {
 
 const errorMessage = (err: unknown) => (err as Error)?.message ?? String(err);
 
+/** Thrown by {@link logJson} for a value nested deeper than {@link MAX_JSON_DEPTH} (or circular); carries the path. */
+class TooDeep {
+  constructor(readonly path: (string | number)[]) {}
+}
+
+/**
+ * Sets `o[k] = v` as an own property, even for the key `__proto__` (whose assignment would set the prototype and
+ * lose the value).
+ */
+function setKey(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__')
+    Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
+}
+
 /**
  * JSON-safe copy for the log: typed arrays → arrays, bigint → number/string, NaN/Infinity → null, U+0000 and lone
- * surrogates → U+FFFD.
+ * surrogates → U+FFFD. A value nested deeper than {@link MAX_JSON_DEPTH} levels below `depth` (a circular one is
+ * infinitely deep) throws {@link TooDeep} instead of overflowing the stack.
  */
-function logJson(v: unknown): unknown {
+function logJson(v: unknown, depth = 0): unknown {
   if (v === null || v === undefined) return null;
   switch (typeof v) {
     case 'number':
@@ -281,16 +298,47 @@ function logJson(v: unknown): unknown {
     case 'boolean':
       return v;
     case 'object': {
-      if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<unknown>, logJson);
-      if (Array.isArray(v)) return v.map(logJson);
+      if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<unknown>, (x) => logJson(x, depth + 1));
       if (v instanceof Date) return v.toISOString();
+      if (depth >= MAX_JSON_DEPTH) throw new TooDeep([]);
+      const inner = (key: string | number, x: unknown): unknown => {
+        try {
+          return logJson(x, depth + 1);
+        } catch (err) {
+          if (err instanceof TooDeep && err.path.length < 8) err.path.unshift(key);
+          throw err;
+        }
+      };
+      if (Array.isArray(v)) return v.map((x, i) => inner(i, x));
       const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) out[sanitizeString(k)] = logJson(x);
+      for (const [k, x] of Object.entries(v)) setKey(out, sanitizeString(k), inner(k, x));
       return out;
     }
     default:
       return null;
   }
+}
+
+/** {@link logJson} of the value at `path` of an entry, with `INVALID_INPUT` at that path when it is nested too deep. */
+function logJsonAt(v: unknown, path: string): unknown {
+  try {
+    return logJson(v, 1);
+  } catch (err) {
+    if (!(err instanceof TooDeep)) throw err;
+    throw invalidInput('invalid prediction log entry', [
+      {
+        path,
+        message: `Nested deeper than ${MAX_JSON_DEPTH} levels${err.path.length > 0 ? ` (at ${err.path.join('.')}…)` : ''}, or circular`,
+      },
+    ]);
+  }
+}
+
+/** {@link logJson} of a record (inputs, outputs): each value checked at `<what>.<key>`. */
+function logRecord(record: Record<string, unknown>, what: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(record)) setKey(out, sanitizeString(k), logJsonAt(x, `${what}.${k}`));
+  return out;
 }
 
 /** The JSON type of each value of `inputs`, without the value (see {@link PredictionLogInputs}). */
@@ -306,7 +354,7 @@ function redactInputs(inputs: Record<string, unknown>): Record<string, string | 
     else if (v instanceof Date) type = 'string';
     else if (typeof v === 'object') type = 'object';
     else type = null;
-    out[sanitizeString(k)] = type;
+    setKey(out, sanitizeString(k), type);
   }
   return out;
 }
@@ -371,7 +419,7 @@ export function createPredictionLogger(opts: PredictionLoggerOptions): Predictio
     ]);
   }
   const keepInputs = (inputs: Record<string, unknown>): unknown =>
-    inputsMode === 'full' ? logJson(inputs) : inputsMode === 'redacted' ? redactInputs(inputs) : null;
+    inputsMode === 'full' ? logRecord(inputs, 'inputs') : inputsMode === 'redacted' ? redactInputs(inputs) : null;
   const onError =
     opts.onError ??
     ((err: unknown, info: { attempt: number; batchSize: number; abandoned: boolean }) => {
@@ -683,8 +731,9 @@ export function createPredictionLogger(opts: PredictionLoggerOptions): Predictio
         alias: e.alias ?? null,
         time: isoTime(e.time),
         latency_ms: e.latencyMs ?? null,
-        inputs: keepInputs(e.inputs),
-        outputs: e.outputs == null ? null : logJson(e.outputs),
+        // the caller's records, not zod's copies of them (which lose a key `__proto__`)
+        inputs: keepInputs(entry.inputs),
+        outputs: entry.outputs == null ? null : logRecord(entry.outputs, 'outputs'),
       };
       if (!acknowledged) return { id, accepted: accept(row) };
       const willAccept = !closed && buffer.length < maxBuffer;
@@ -708,50 +757,82 @@ export function createPredictionLogger(opts: PredictionLoggerOptions): Predictio
           details: [{ path: 'ids', message: `Expected ${n} ids` }],
         });
       }
+      if (b.ids) {
+        for (let i = 0; i < n; i++) {
+          const id = b.ids[i];
+          if (id !== undefined && id !== null && !(typeof id === 'string' && id.length >= 1 && id.length <= 200)) {
+            throw invalidInput('invalid prediction log entry', [
+              { path: `ids.${i}`, message: 'Expected a string of 1 to 200 characters' },
+            ]);
+          }
+        }
+      }
       const time = isoTime(head.time);
       const inNames = Object.keys(b.inputs);
       const outNames = b.outputs ? Object.keys(b.outputs) : [];
       const ids: string[] = new Array(n);
-      // Acknowledged mode: the rows that fit share one promise; a row that does not fit fails it at once.
-      const room = closed ? 0 : Math.max(0, Math.min(n, maxBuffer - buffer.length));
-      const { ack, promise } = newAck(n, room);
-      let accepted = 0;
       // One pass per row: the JSON-safe row values are built straight from the columns (keys sanitized once per
-      // call), not as a record then copied by logJson, on the serving thread's path.
+      // call), not as a record then copied by logJson, on the serving thread's path. Every row is built before any
+      // is accepted, so a value refused (nested too deep) refuses the whole call and leaves nothing half logged.
       const inCols = inNames.map((k) => b.inputs[k] as ArrayLike<unknown>);
       const inKeys = inNames.map(sanitizeString);
       const outCols = outNames.map((k) => (b.outputs as Record<string, ArrayLike<unknown>>)[k]!);
       const outKeys = outNames.map(sanitizeString);
-      for (let i = 0; i < n; i++) {
-        let inputs: unknown = null;
-        if (inputsMode === 'full') {
-          const o: Record<string, unknown> = {};
-          for (let j = 0; j < inCols.length; j++) o[inKeys[j]!] = logJson(inCols[j]![i]);
-          inputs = o;
-        } else if (inputsMode === 'redacted') {
-          const o: Record<string, unknown> = {};
-          for (let j = 0; j < inCols.length; j++) o[inNames[j]!] = inCols[j]![i];
-          inputs = redactInputs(o);
+      // a key `__proto__` must be set as an own property (an assignment would set the prototype)
+      const plainIn = !inKeys.includes('__proto__');
+      const plainOut = !outKeys.includes('__proto__');
+      const rows: Row[] = new Array(n);
+      let i = 0;
+      try {
+        for (; i < n; i++) {
+          let inputs: unknown = null;
+          if (inputsMode === 'full') {
+            const o: Record<string, unknown> = {};
+            for (let j = 0; j < inCols.length; j++) {
+              if (plainIn) o[inKeys[j]!] = logJson(inCols[j]![i], 1);
+              else setKey(o, inKeys[j]!, logJson(inCols[j]![i], 1));
+            }
+            inputs = o;
+          } else if (inputsMode === 'redacted') {
+            const o: Record<string, unknown> = {};
+            for (let j = 0; j < inCols.length; j++) setKey(o, inNames[j]!, inCols[j]![i]);
+            inputs = redactInputs(o);
+          }
+          let outputs: Record<string, unknown> | null = null;
+          if (b.outputs) {
+            outputs = {};
+            for (let j = 0; j < outCols.length; j++) {
+              if (plainOut) outputs[outKeys[j]!] = logJson(outCols[j]![i], 1);
+              else setKey(outputs, outKeys[j]!, logJson(outCols[j]![i], 1));
+            }
+          }
+          const id = b.ids?.[i] ?? timeOrderedId();
+          ids[i] = id;
+          rows[i] = {
+            id,
+            request_id: head.requestId,
+            position: i,
+            model: head.model,
+            version: head.version ?? null,
+            alias: head.alias ?? null,
+            time,
+            latency_ms: head.latencyMs ?? null,
+            inputs,
+            outputs,
+          };
         }
-        let outputs: Record<string, unknown> | null = null;
-        if (b.outputs) {
-          outputs = {};
-          for (let j = 0; j < outCols.length; j++) outputs[outKeys[j]!] = logJson(outCols[j]![i]);
-        }
-        const id = b.ids?.[i] ?? timeOrderedId();
-        ids[i] = id;
-        const row: Row = {
-          id,
-          request_id: head.requestId,
-          position: i,
-          model: head.model,
-          version: head.version ?? null,
-          alias: head.alias ?? null,
-          time,
-          latency_ms: head.latencyMs ?? null,
-          inputs,
-          outputs,
-        };
+      } catch (err) {
+        if (!(err instanceof TooDeep)) throw err;
+        // the slow path, once: find the cell of row i at fault, for the error's path
+        for (const [j, k] of inNames.entries()) logJsonAt(inCols[j]![i], `inputs.${k}.${i}`);
+        for (const [j, k] of outNames.entries()) logJsonAt(outCols[j]![i], `outputs.${k}.${i}`);
+        throw err;
+      }
+      // Acknowledged mode: the rows that fit share one promise; a row that does not fit fails it at once.
+      const room = closed ? 0 : Math.max(0, Math.min(n, maxBuffer - buffer.length));
+      const { ack, promise } = newAck(n, room);
+      let accepted = 0;
+      for (const row of rows) {
         if (ack) row[ACK] = ack;
         if (accept(row)) accepted++;
       }
