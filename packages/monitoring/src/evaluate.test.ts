@@ -171,6 +171,23 @@ describe('evaluateWindow: data quality and predictions', () => {
     expect(e.features[0]!.referenceMissingRate).toBe(0);
   });
 
+  it('reads a boolean feature as drift does: "TRUE"/"false" and 1/0 are the same values, not out of range', () => {
+    const flags = createProfile({ flag: Array.from({ length: 100 }, (_, i) => i % 3 === 0) });
+    const same = (i: number) => i % 3 === 0;
+    for (const [name, value] of [
+      ['booleans', (i: number) => same(i)],
+      ['strings', (i: number) => (same(i) ? ' TRUE ' : 'False')],
+      ['0/1', (i: number) => (same(i) ? 1 : 0)],
+    ] as const) {
+      const e = evaluate(records(rows(60, (i) => ({ flag: value(i) }))), {}, [], flags);
+      expect(e.status, name).toBe('ok');
+      expect(e.features[0], name).toMatchObject({ feature: 'flag', drifted: false, missingRate: 0, outOfRange: 0 });
+    }
+    // a value drift cannot read as a boolean is a type change, not "out of range"
+    const odd = evaluate(records(rows(60, (i) => ({ flag: i === 0 ? 'maybe' : same(i) }))), {}, [], flags);
+    expect(odd.features[0]).toMatchObject({ problem: 'type-changed', outOfRange: 0 });
+  });
+
   it("tests the model's output against the reference's prediction column", () => {
     const a = normals(8, 100);
     const window = records(

@@ -203,6 +203,20 @@ function isMissingValue(v: unknown, type: ColumnType): boolean {
   return false;
 }
 
+/**
+ * A present value of a boolean column as drift reads it: booleans, "true"/"false" in any case (trimmed) and 1/0 are
+ * `'true'`/`'false'`; anything else is null (unreadable).
+ */
+function booleanLabel(v: unknown): 'true' | 'false' | null {
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (v === 1 || v === 0) return v === 1 ? 'true' : 'false';
+  if (typeof v === 'string') {
+    const t = v.trim().toLowerCase();
+    if (t === 'true' || t === 'false') return t;
+  }
+  return null;
+}
+
 /** Missing rate and out-of-range share of one feature over the window's values (`undefined`: key absent). */
 function quality(
   ref: ColumnProfile,
@@ -227,8 +241,10 @@ function quality(
       present++;
       if (x < numeric.min || x > numeric.max) outside++;
     } else if (categories) {
+      const label = ref.type === 'boolean' ? booleanLabel(v) : String(v);
+      if (label === null) continue; // unreadable as a boolean: a type change, counted by drift's schema account
       present++;
-      if (!categories.has(String(v))) outside++;
+      if (!categories.has(label)) outside++;
     }
   }
   return {
