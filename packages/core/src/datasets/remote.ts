@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createWriteStream, lstatSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, posix, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -265,7 +265,14 @@ export interface PullDatasetResult {
  * by hashing it (small files read whole, synchronously; thousands of promise-based reads cost several times more).
  */
 async function fileMatches(f: TrackedFile, rel: string, cache: StatCache | undefined): Promise<boolean | 'missing'> {
-  const st = statSync(f.target, { bigint: true, throwIfNoEntry: false });
+  let st: ReturnType<typeof statSync> | undefined;
+  try {
+    st = statSync(f.target, { bigint: true, throwIfNoEntry: false });
+  } catch (err) {
+    // A folder on its path is a file now (ENOTDIR): this file is missing.
+    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return 'missing';
+    throw err;
+  }
   if (!st?.isFile()) return 'missing';
   if (Number(st.size) !== f.size) return false;
   const cached = cache?.fileDigest(rel, identityOf(st));
@@ -302,6 +309,46 @@ async function filesMatch(
   const relOf = (f: TrackedFile) =>
     loaded.pointer.type === 'file' ? basename(f.target) : f.path.slice(loaded.pointer.path.length + 1);
   return mapLimit(files, concurrency, (f) => fileMatches(f, relOf(f), cache));
+}
+
+/**
+ * The files of `todo` whose restore something in the working copy is in the way of: a folder (or other non-file) where
+ * the file goes, or a file where one of its folders goes. A pull never removes such data: it refuses the whole pull.
+ */
+function blockedPaths(loaded: Loaded, pointerPath: string, todo: readonly TrackedFile[]): string[] {
+  const top = dirname(resolve(pointerPath));
+  const folderOk = new Map<string, boolean>();
+  const isFolderOrAbsent = (dir: string): boolean => {
+    if (dir === top || dir.length <= top.length) return true;
+    let ok = folderOk.get(dir);
+    if (ok === undefined) {
+      let st: ReturnType<typeof statSync> | undefined;
+      try {
+        st = statSync(dir, { throwIfNoEntry: false });
+        ok = st === undefined || st.isDirectory();
+      } catch {
+        ok = false; // ENOTDIR: a folder above it is a file
+      }
+      ok &&= isFolderOrAbsent(dirname(dir));
+      folderOk.set(dir, ok);
+    }
+    return ok;
+  };
+  if (loaded.pointer.type === 'directory' && !isFolderOrAbsent(resolve(loaded.dataPath))) return [loaded.pointer.path];
+  const blocked: string[] = [];
+  for (const f of todo) {
+    const target = resolve(f.target);
+    let st: ReturnType<typeof lstatSync> | undefined;
+    try {
+      st = lstatSync(target, { throwIfNoEntry: false });
+    } catch {
+      st = undefined; // ENOTDIR: found by the folder check
+    }
+    // A file or a symbolic link is replaced by the rename; anything else would be lost or cannot be replaced.
+    const inTheWay = st !== undefined && !st.isFile() && !st.isSymbolicLink();
+    if (inTheWay || !isFolderOrAbsent(dirname(target))) blocked.push(f.path);
+  }
+  return blocked;
 }
 
 /** A counting semaphore: `acquire` waits for a free slot. */
@@ -454,6 +501,17 @@ export async function pullDataset(opts: PullDatasetOptions): Promise<PullDataset
     if (local.get(d) === 'corrupted') throw damagedEverywhere(f, objects as ObjectStore, remote);
     throw notFoundObject(f.digest, f.path, remote.name);
   });
+  const blocked = blockedPaths(loaded, opts.pointer, todo);
+  if (blocked.length > 0) {
+    throw new MlopsError('CONFLICT', {
+      message: `cannot pull ${loaded.pointer.name}: ${blocked.slice(0, 5).join(', ')}${
+        blocked.length > 5 ? ` and ${blocked.length - 5} more` : ''
+      } ${blocked.length === 1 ? 'is' : 'are'} blocked by a folder where a file goes or a file where a folder goes; move ${
+        blocked.length === 1 ? 'it' : 'them'
+      } away and pull again (no file of the working copy was written)`,
+      details: { paths: blocked },
+    });
+  }
   await removeStaleRestoreTemps(loaded.files.map((f) => f.target));
   const total = todo.reduce((a, f) => a + f.size, 0);
   const p = progressFor(opts.progress, `pull ${loaded.pointer.name}`, total);
