@@ -79,6 +79,41 @@ describe('PGlite in a worker thread', () => {
     }
   });
 
+  it('stores an object parameter as the main-thread store does (toJSON, methods, class instances)', async () => {
+    class Money {
+      constructor(
+        readonly cents: number,
+        readonly currency: string,
+      ) {}
+      toJSON() {
+        return `${this.cents / 100} ${this.currency}`;
+      }
+    }
+    const params = [
+      { price: new Money(1250, 'EUR'), note: 'x' },
+      new Money(99, 'USD'),
+      {
+        n: 1,
+        describe() {
+          return 'a method';
+        },
+      },
+      new URL('http://127.0.0.1/a?b=1'),
+    ];
+    const worker = await createStore('memory://?thread=worker');
+    const here = await createStore('memory://');
+    try {
+      const read = (store: typeof worker) =>
+        Promise.all(params.map(async (p) => (await store.query<{ v: unknown }>('SELECT $1::jsonb AS v', [p]))[0]!.v));
+      const expected = await read(here);
+      expect(expected).toEqual([{ price: '12.5 EUR', note: 'x' }, '0.99 USD', { n: 1 }, 'http://127.0.0.1/a?b=1']);
+      expect(await read(worker)).toEqual(expected);
+    } finally {
+      await worker.close();
+      await here.close();
+    }
+  }, 60_000);
+
   it('answers the statements sent before close, then fails with STORE_CLOSED', async () => {
     const store = await createStore('memory://?thread=worker');
     const sent = [1, 2, 3].map((i) => store.query<{ i: number }>('SELECT $1::int AS i', [i]));

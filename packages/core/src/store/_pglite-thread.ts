@@ -22,6 +22,38 @@ type Control =
 
 const requireHere = createRequire(import.meta.url);
 
+/**
+ * The parameters as the thread should receive them. Structured cloning keeps dates, bytes, arrays and plain data, but
+ * drops an object's methods and prototype (a `toJSON` is lost, a method makes it throw), so an object that is not an
+ * array, a date or bytes is sent as its JSON text: what PGlite on the calling thread (and `pg`) store for it.
+ */
+function sendable(params: unknown[] | undefined): unknown[] | undefined {
+  if (params === undefined || !Array.isArray(params)) return params;
+  let out: unknown[] | undefined;
+  for (let i = 0; i < params.length; i++) {
+    const p = params[i];
+    if (
+      typeof p !== 'object' ||
+      p === null ||
+      Array.isArray(p) ||
+      p instanceof Date ||
+      ArrayBuffer.isView(p) ||
+      p instanceof ArrayBuffer
+    ) {
+      continue;
+    }
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(p);
+    } catch {
+      continue; // left to the clone (and to PGlite), which fail it the same way
+    }
+    out ??= params.slice();
+    out[i] = json;
+  }
+  return out ?? params;
+}
+
 /** An Error carrying what the thread sent: the message, the name and PGlite's fields (SQLSTATE `code`, `detail`, …). */
 function toError(fields: Record<string, unknown>): Error {
   const err = new Error(String(fields.message));
@@ -110,7 +142,7 @@ export async function openPgliteThread(
 
   return {
     async query<T>(sql: string, params: unknown[] | undefined, tx: number | undefined) {
-      return (await call({ op: 'query', sql, params, tx: tx ?? 0 })).rows as T[];
+      return (await call({ op: 'query', sql, params: sendable(params), tx: tx ?? 0 })).rows as T[];
     },
     async exec(sql: string, tx: number | undefined) {
       await call({ op: 'exec', sql, tx: tx ?? 0 });
