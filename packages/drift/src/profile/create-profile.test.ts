@@ -128,6 +128,41 @@ describe('parseProfile', () => {
     }
   });
 
+  it('rejects inconsistent profiles that would test wrongly or crash later (typed, with the field path)', () => {
+    const profile = createProfile(
+      { x: normalSample(30_000, 0, 1, 3), y: normalSample(30_000, 0, 1, 4) },
+      { sampleSize: 500 },
+    );
+    expect(profile.columns[0]!.sketch).toBeDefined();
+    type Column = {
+      numeric: { std: number };
+      sketch: { n: number; levels: number[][] };
+      missing: number;
+      count: number;
+    };
+    const cases: [string, (p: { columns: [Column, Column, ...Column[]] }) => void, RegExp][] = [
+      // a negative std floored at 0.001 made every Wasserstein distance huge: a false "drifted"
+      ['negative std', (p) => (p.columns[0].numeric.std = -1), /columns\[0\]\.numeric\.std/],
+      // a sketch whose retained weights do not add up to n: a RangeError from detectDrift before
+      [
+        'sketch weights',
+        (p) => (p.columns[0].sketch.levels = p.columns[0].sketch.levels.map(() => [])),
+        /columns\[0\]\.sketch/,
+      ],
+      ['sketch n', (p) => (p.columns[0].sketch.n = 0), /columns\[0\]\.sketch/],
+      // the same column twice was tested twice and counted twice in the dataset share
+      ['duplicate column', (p) => p.columns.push(p.columns[0]), /columns.*"x".*twice|duplicate/],
+      ['missing > count', (p) => (p.columns[1].missing = p.columns[1].count + 1), /columns\[1\]\.missing/],
+    ];
+    for (const [name, mutate, message] of cases) {
+      const tampered = JSON.parse(JSON.stringify(profile));
+      mutate(tampered);
+      expect(() => parseProfile(tampered), name).toThrow(
+        expect.objectContaining({ name: 'DriftError', code: 'INVALID_INPUT', message: expect.stringMatching(message) }),
+      );
+    }
+  });
+
   it('rejects other schema versions and non-JSON text', () => {
     const profile = createProfile({ x: [1, 2, 3] });
     expect(() => parseProfile({ ...profile, schemaVersion: 3 })).toThrow(

@@ -20,7 +20,7 @@ const count = z.number().int().nonnegative();
 /** Summary statistics of a numerical (or datetime, in epoch ms) column. */
 export const numericSummarySchema = z.object({
   mean: finite,
-  std: finite,
+  std: finite.nonnegative(),
   min: finite,
   q25: finite,
   q50: finite,
@@ -39,13 +39,26 @@ export const categorySummarySchema = z.object({
 });
 
 /** A KLL quantile sketch (`levels[h]`: the retained values of weight 2^h, ascending). */
-export const kllSketchSchema = z.object({
-  k: z.number().int().min(8).max(65_535),
-  n: count,
-  min: finite,
-  max: finite,
-  levels: z.array(z.array(finite)),
-});
+export const kllSketchSchema = z
+  .object({
+    k: z.number().int().min(8).max(65_535),
+    n: count,
+    min: finite,
+    max: finite,
+    levels: z.array(z.array(finite)),
+  })
+  .superRefine((sketch, ctx) => {
+    // each value retained at level h stands for 2^h values: together they must be the n values sketched
+    let weight = 0;
+    for (let h = 0; h < sketch.levels.length; h++) weight += (sketch.levels[h] as number[]).length * 2 ** h;
+    if (weight !== sketch.n) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['levels'],
+        message: `the retained values weigh ${weight}, not n = ${sketch.n}`,
+      });
+    }
+  });
 
 /** A HyperLogLog distinct-count sketch: 4,096 one-byte registers in base64. */
 const hllSchema = z.string().length(5464);
@@ -65,24 +78,26 @@ export const textSummarySchema = z.object({
 });
 
 /** One column of a profile. */
-export const columnProfileSchema = z.object({
-  name: z.string(),
-  type: z.enum(COLUMN_TYPES),
-  role: z.enum(['feature', 'target', 'prediction']),
-  /** Rows, missing included. */
-  count,
-  missing: count,
-  distinct: count,
-  /** A seeded reservoir sample of the non-missing values: numbers (sorted) for numerical/datetime, strings otherwise. */
-  sample: z.union([z.array(finite), z.array(z.string())]),
-  numeric: numericSummarySchema.nullable().optional(),
-  categories: categorySummarySchema.optional(),
-  text: textSummarySchema.optional(),
-  /** Quantile sketch of the non-missing values of a numerical/datetime column (schema version 2). */
-  sketch: kllSketchSchema.optional(),
-  /** Distinct-count sketch of the non-missing values (schema version 2). */
-  distinctSketch: hllSchema.optional(),
-});
+export const columnProfileSchema = z
+  .object({
+    name: z.string(),
+    type: z.enum(COLUMN_TYPES),
+    role: z.enum(['feature', 'target', 'prediction']),
+    /** Rows, missing included. */
+    count,
+    missing: count,
+    distinct: count,
+    /** A seeded reservoir sample of the non-missing values: numbers (sorted) for numerical/datetime, strings otherwise. */
+    sample: z.union([z.array(finite), z.array(z.string())]),
+    numeric: numericSummarySchema.nullable().optional(),
+    categories: categorySummarySchema.optional(),
+    text: textSummarySchema.optional(),
+    /** Quantile sketch of the non-missing values of a numerical/datetime column (schema version 2). */
+    sketch: kllSketchSchema.optional(),
+    /** Distinct-count sketch of the non-missing values (schema version 2). */
+    distinctSketch: hllSchema.optional(),
+  })
+  .refine((c) => c.missing <= c.count, { path: ['missing'], message: 'more missing values than rows (count)' });
 
 /** The versioned profile of a dataset: `{ kind: 'mlops.drift/profile', schemaVersion: 2, ... }`. */
 export const profileSchema = z.object({
@@ -92,7 +107,15 @@ export const profileSchema = z.object({
   rows: count,
   sampleSize: z.number().int().positive(),
   seed: z.number().int(),
-  columns: z.array(columnProfileSchema),
+  columns: z.array(columnProfileSchema).superRefine((columns, ctx) => {
+    const seen = new Set<string>();
+    columns.forEach((c, i) => {
+      if (seen.has(c.name)) {
+        ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `column "${c.name}" is profiled twice` });
+      }
+      seen.add(c.name);
+    });
+  }),
 });
 
 /** A version-1 profile (before sketches): what {@link migrateProfile} upgrades. */
