@@ -263,4 +263,16 @@ describe('fsObjectStore.putFile', () => {
     writeFileSync(empty, '');
     expect(await objects.putFile(empty)).toEqual({ digest: sha(''), size: 0 });
   });
+
+  it('a missing file is NOT_FOUND and a folder INVALID_INPUT, naming the path, with no temp file left', async () => {
+    const dir = newDir();
+    const objects = fsObjectStore({ dir });
+    const absent = join(root, `absent-${n++}.bin`);
+    await expect(objects.putFile(absent)).rejects.toMatchObject({ code: 'NOT_FOUND', details: { path: absent } });
+    await expect(objects.putFile(root)).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      details: [{ path: 'path', message: expect.stringContaining('not a regular file') }],
+    });
+    expect(existsSync(join(dir, 'tmp')) ? readdirSync(join(dir, 'tmp')) : []).toEqual([]);
+  });
 });

@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { MlopsError } from '../errors.js';
+import { assertSourceFile } from './file-io.js';
 import type { BatchOptions, ObjectStat, ObjectStore, PutFileOptions, PutManyItem, PutResult } from './object-store.js';
 
 /** The default number of objects a batch operation reads, writes or requests at once. */
@@ -124,6 +125,7 @@ export function deleteObjects(
 /** Stores a local file through `objects.putFile` when the store has it (one read), else `put` of a read stream. */
 export async function putFileObject(objects: ObjectStore, path: string, opts: PutFileOptions = {}): Promise<PutResult> {
   if (objects.putFile) return objects.putFile(path, opts);
+  await assertSourceFile(path, objects.name);
   const { onChunk, ...putOpts } = opts;
   async function* chunks(): AsyncGenerator<Uint8Array> {
     for await (const c of createReadStream(path, { highWaterMark: 1 << 20 })) {

@@ -1,8 +1,25 @@
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { MlopsError } from '../errors.js';
 
 type FileHandle = Awaited<ReturnType<typeof open>>;
+
+/**
+ * Checks a file a caller asks to store: a missing one is `NOT_FOUND`, anything but a regular file (a folder, a FIFO
+ * that would block the read) `INVALID_INPUT`, rather than a raw ENOENT/EISDIR from the copy.
+ */
+export async function assertSourceFile(path: string, storeName: string): Promise<void> {
+  const source = await stat(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT' && err.code !== 'ENOTDIR') throw err;
+    throw new MlopsError('NOT_FOUND', { message: `${path} does not exist`, details: { path }, cause: err });
+  });
+  if (!source.isFile()) {
+    throw new MlopsError('INVALID_INPUT', {
+      message: `cannot store ${path} in ${storeName}: not a regular file`,
+      details: [{ path: 'path', message: `${path} is not a regular file` }],
+    });
+  }
+}
 
 /** Writes all of `buf` at the handle's current position (a short write continues where it stopped). */
 export async function writeFully(fh: FileHandle, buf: Uint8Array): Promise<void> {

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { MlopsError } from '../errors.js';
 import { concurrencyOf, mapLimit } from './batch.js';
 import { checksumMismatch, createHashingTransform, digestHex, digestOf, formatDigest, parseDigest } from './digest.js';
-import { hashCopyFile, writeFully } from './file-io.js';
+import { assertSourceFile, hashCopyFile, writeFully } from './file-io.js';
 import type {
   BatchOptions,
   CheckItem,
@@ -530,6 +530,7 @@ export function fsObjectStore(opts: FsObjectStoreOptions = {}): FsObjectStore {
   async function putFile(path: string, o: PutFileOptions = {}): Promise<PutResult> {
     const expected = o.expectedDigest === undefined ? undefined : parseDigest(o.expectedDigest);
     o.signal?.throwIfAborted();
+    await assertSourceFile(path, name);
     await sweepOnce();
     await mkdir(tmpDir, { recursive: true });
     const tmpPath = join(tmpDir, `${process.pid}-${randomUUID()}${TMP_SUFFIX}`);
