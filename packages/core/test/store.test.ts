@@ -74,6 +74,20 @@ for (const [i, backend] of drivers.entries()) {
       });
     });
 
+    it('listens on a channel named with capitals, spaces or SQL as the literal name it is', async () => {
+      await withStore(async (store) => {
+        await store.exec('CREATE TABLE edge_listen (id int)');
+        const heard: string[] = [];
+        for (const channel of ['Mixed Case', 'x; DROP TABLE edge_listen', 'ünï_chan']) {
+          const off = await store.listen!(channel, (p) => heard.push(`${channel}=${p}`));
+          await store.notify!(channel, 'hi');
+          await expect.poll(() => heard.at(-1), { timeout: 5000 }).toBe(`${channel}=hi`);
+          await off();
+        }
+        expect(await store.query('SELECT count(*)::int AS n FROM edge_listen')).toEqual([{ n: 0 }]);
+      });
+    });
+
     it('a second close() resolves only once the store is closed', async () => {
       const store = await backend.open();
       let firstDone = false;

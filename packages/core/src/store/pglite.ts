@@ -4,7 +4,7 @@ import type { PGlite, Transaction } from '@electric-sql/pglite';
 import { MlopsError } from '../errors.js';
 import { invalidInput } from '../validation.js';
 import { openPgliteThread, type PgliteBackend } from './_pglite-thread.js';
-import { INT8_OID, linkToRoot, parseInt8 } from './_shared.js';
+import { INT8_OID, linkToRoot, parseInt8, quoteIdent } from './_shared.js';
 import { acquireLock } from './lock.js';
 import { runMigrations } from './migrate.js';
 import type { Migration, Store } from './store.js';
@@ -133,7 +133,12 @@ export async function pgliteStore(options: PgliteStoreOptions = {}): Promise<Sto
       },
       async listen(channel: string, fn: (payload: string) => void) {
         check();
-        const unlisten = await backend.listen(channel, fn);
+        // PGlite writes `LISTEN ${channel}` as given: quoted here, so the channel is its literal name (capitals and
+        // all, as pg_notify and PostgreSQL's store use it) and never SQL. PGlite cannot match a name holding `"`.
+        if (channel.includes('"')) {
+          throw invalidInput('listen', [{ path: 'channel', message: 'a PGlite channel name cannot contain `"`' }]);
+        }
+        const unlisten = await backend.listen(quoteIdent(channel), fn);
         return async () => {
           if (!closed) await unlisten();
         };
