@@ -69,7 +69,7 @@ describe('registry router over HTTP', () => {
         '(body)',
       ],
       ['GET', `/models/${name}/nope`, undefined, 404, 'NOT_FOUND', undefined],
-      ['DELETE', '/audit', undefined, 404, 'NOT_FOUND', undefined],
+      ['DELETE', '/audit', undefined, 405, 'METHOD_NOT_ALLOWED', '(method)'],
     ];
     for (const [method, path, body, status, code, field] of cases) {
       const res = await send(`${open.url}${path}`, method, body);

@@ -175,7 +175,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
   for (const r of routes) mountRoute(app, r);
   const extensions = express.Router(); // routes added later still come before the 404
   app.use(extensions);
-  app.use(notFound());
+  app.use(notFound(routes));
   app.use(errorHandler(onError));
 
   return {

@@ -33,3 +33,5 @@ export { createHostCheck, hostnameOf, hostRefusedError, isLoopbackHost } from '.
 export { isRequestId } from './request-id.js';
 export type { AnyRouteDefinition, RouteContext, RouteDefinition, RouteMethod } from './route-definition.js';
 export { routeDefinitionsOf, withRouteDefinitions } from './route-definition.js';
+export type { RouteMethodPath } from './route-methods.js';
+export { allowedMethods, methodNotAllowedError } from './route-methods.js';

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { type FieldIssue, formatIssuePath, invalidInput, MlopsError, parseInput, pgJsonIssues } from '@mlops/core';
-import { apiKeyFromHeaders, withRouteDefinitions } from '@mlops/core/http';
+import { allowedMethods, apiKeyFromHeaders, methodNotAllowedError, withRouteDefinitions } from '@mlops/core/http';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { DEFAULT_MAX_PROFILE_BYTES } from '../profile.js';
 import {
@@ -302,6 +302,17 @@ export function createRegistryRouter(options: RegistryRouterOptions): Router {
   for (const def of routes) {
     router[def.method](def.path, def.scope === 'registry:read' ? mountRead(def) : mountWrite(def));
   }
+
+  // A registry path with a method it does not take: 405 with `Allow` (a 404 would say the path is wrong).
+  router.use((req: Request, res: Response, next: NextFunction) => {
+    const allowed = allowedMethods(routes, req.path);
+    if (allowed.length === 0 || allowed.includes(req.method)) {
+      next();
+      return;
+    }
+    res.setHeader('allow', allowed.join(', '));
+    throw methodNotAllowedError(req.method, req.originalUrl.split('?')[0]!, allowed);
+  });
 
   // Anything else under the registry's paths is a typed 404, not express's HTML page.
   router.use(['/models', '/versions', '/audit', '/events'], (req: Request) => {
