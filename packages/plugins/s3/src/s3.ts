@@ -103,6 +103,13 @@ export interface S3ObjectStoreOptions {
    * @default 2
    */
   queueSize?: number;
+  /**
+   * For the client built here: a request fails with `TIMEOUT` (after the SDK's retries) when connecting takes this
+   * long or its connection then stays silent (nothing sent or received) this long, so a stalled server never hangs a
+   * push or a pull. `0` waits forever (the AWS SDK's own default). A `requestHandler` in `clientConfig` replaces it.
+   * @default 60_000
+   */
+  timeoutMs?: number;
 }
 
 /** An {@link ObjectStore} on S3. */
@@ -161,6 +168,7 @@ const optionsSchema = z.object({
     .max(5 * GiB)
     .default(8 * MiB),
   queueSize: z.number().int().min(1).max(64).default(2),
+  timeoutMs: z.number().int().min(0).default(60_000),
 });
 
 type SdkError = Error & { $metadata?: { httpStatusCode?: number }; Code?: string };
@@ -225,6 +233,7 @@ export function s3ObjectStore(options: S3ObjectStoreOptions): S3ObjectStore {
   const client =
     options.client ??
     new S3Client({
+      ...(o.timeoutMs > 0 ? { requestHandler: { connectionTimeout: o.timeoutMs, socketTimeout: o.timeoutMs } } : {}),
       ...options.clientConfig,
       ...(o.region ? { region: o.region } : o.endpoint ? { region: 'us-east-1' } : {}),
       ...(o.endpoint ? { endpoint: o.endpoint } : {}),
@@ -246,7 +255,7 @@ export function s3ObjectStore(options: S3ObjectStoreOptions): S3ObjectStore {
   const s3Failed = (what: string, err: unknown) =>
     isMlopsError(err)
       ? err
-      : new MlopsError('UPSTREAM_ERROR', {
+      : new MlopsError((err as SdkError)?.name === 'TimeoutError' ? 'TIMEOUT' : 'UPSTREAM_ERROR', {
           message: `${what} in ${name} failed: ${(err as Error)?.message ?? String(err)}`,
           details: { bucket, ...(statusOf(err) ? { status: statusOf(err) } : {}) },
           cause: err,

@@ -84,3 +84,42 @@ describe('s3ObjectStore when a response is cut off mid-body', () => {
     }
   });
 });
+
+describe('s3ObjectStore on a server that stops answering', () => {
+  it('fails with TIMEOUT after timeoutMs of silence instead of waiting forever', async () => {
+    const body = Buffer.alloc(100_000, 9);
+    const d = digestOf(body);
+    // Accepts every connection; answers nothing to a HEAD, and stalls a GET after its headers and 1,000 bytes.
+    const server = createServer((req, res) => {
+      if (req.method === 'GET') {
+        res.writeHead(200, { 'content-length': body.length, 'content-type': 'application/octet-stream' });
+        res.write(body.subarray(0, 1000));
+      }
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const objects = s3ObjectStore({
+      bucket: 'silent',
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      clientConfig: { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' },
+      timeoutMs: 300,
+    });
+    try {
+      await expect(objects.has(d)).rejects.toMatchObject({ code: 'TIMEOUT', details: { bucket: 'silent' } });
+      await expect(objects.readBytes(d)).rejects.toMatchObject({ code: 'TIMEOUT', details: { bucket: 'silent' } });
+    } finally {
+      objects.client.destroy();
+      server.closeAllConnections();
+      server.close();
+    }
+  }, 30_000);
+
+  it('rejects a timeoutMs that is not a non-negative integer', () => {
+    expect(() => s3ObjectStore({ bucket: 'abc', timeoutMs: -1 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
+    );
+  });
+});
