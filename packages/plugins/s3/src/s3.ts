@@ -121,7 +121,10 @@ export interface S3ObjectStore extends ObjectStore {
   readonly client: S3Client;
   /** The key of the object with this digest (`<prefix>ab/cdef…`), whether or not it exists. */
   keyOf(digest: string): string;
-  /** Removes temporary uploads (`<prefix>tmp/`) older than `olderThanMs`, left by interrupted puts. */
+  /**
+   * Removes temporary uploads (`<prefix>tmp/*.partial`) older than `olderThanMs`, left by interrupted puts; other keys
+   * under `<prefix>tmp/` are left alone.
+   */
   cleanTemp(opts: CleanTempOptions): Promise<CleanTempResult>;
   /**
    * `stat` of many digests, in order: a HEAD per object with `concurrency` requests in flight, or, for large batches,
@@ -148,6 +151,8 @@ const LIST_COST = 4;
 /** Shards listed at once by `statMany`. */
 const LIST_CONCURRENCY = 8;
 const KEY_RE = /^([0-9a-f]{2})\/([0-9a-f]{62})$/;
+/** A temporary upload's name under `<prefix>tmp/` (puts write `<time>-<uuid>.partial`). */
+const TMP_NAME_RE = /^[^/]+\.partial$/;
 
 const optionsSchema = z.object({
   bucket: z.string().min(3).max(63),
@@ -673,6 +678,9 @@ export function s3ObjectStore(options: S3ObjectStoreOptions): S3ObjectStore {
     const removed: string[] = [];
     let bytes = 0;
     for await (const { key, size, mtime } of listKeys(`${prefix}${TMP}`)) {
+      // Only what a put leaves (`tmp/<name>.partial`): other keys under tmp/ are not the store's (a bucket shared at its
+      // root with other applications).
+      if (!TMP_NAME_RE.test(key.slice(prefix.length + TMP.length))) continue;
       if (!mtime || mtime.getTime() > cutoff) continue;
       if (!opts.dryRun) {
         const ok = await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })).then(

@@ -3,7 +3,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { digestOf } from '@mlops/core/objects';
 import { s3ObjectStore } from '@mlops/plugin-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,5 +121,19 @@ describe('s3ObjectStore on a server that stops answering', () => {
     expect(() => s3ObjectStore({ bucket: 'abc', timeoutMs: -1 })).toThrow(
       expect.objectContaining({ code: 'INVALID_INPUT' }),
     );
+  });
+});
+
+describe('s3ObjectStore at the root of a shared bucket (no prefix)', () => {
+  it('cleanTemp removes only its own temporary uploads (tmp/*.partial), never other keys under tmp/', async () => {
+    const objects = s3ObjectStore({ bucket: s3.bucket, client: s3.client });
+    const put = (Key: string, Body: string) => s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key, Body }));
+    await put('tmp/report.csv', 'another application keeps its files here');
+    await put('tmp/nested/deep.partial', 'not written by the store either');
+    await put(`tmp/${Date.now()}-0b6f2c36-6a4e-4a8e-9b1b-3f2d5c7e9a10.partial`, 'left over');
+    const stale = await objects.cleanTemp({ olderThanMs: -60_000 });
+    expect(stale).toMatchObject({ removed: [expect.stringMatching(/\.partial$/)], bytes: 9 });
+    const left = await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 'tmp/' }));
+    expect((left.Contents ?? []).map((c) => c.Key).sort()).toEqual(['tmp/nested/deep.partial', 'tmp/report.csv']);
   });
 });
