@@ -689,11 +689,15 @@ export function fsObjectStore(opts: FsObjectStoreOptions = {}): FsObjectStore {
         bytes += s.size;
       }
     };
-    await sweep(tmpDir, await readdir(tmpDir).catch(() => [] as string[]), (n) => n);
+    // Only what the store writes there: the folder may be shared (e.g. `--objects .`) and hold other files.
+    const temps = (await readdir(tmpDir).catch(() => [] as string[])).filter((n) => n.endsWith(TMP_SUFFIX));
+    await sweep(tmpDir, temps, (n) => n);
     // A pack whose index was never renamed into place (its writer died between the two renames) is unreachable.
     const inPacks = await readdir(packDir).catch(() => [] as string[]);
     const idx = new Set(inPacks.filter((n) => n.endsWith('.idx')).map((n) => n.slice(0, -4)));
-    const orphans = inPacks.filter((n) => n.endsWith('.pack') && !idx.has(n.slice(0, -5)));
+    const orphans = inPacks.filter(
+      (n) => n.endsWith('.pack') && PACK_NAME_RE.test(n.slice(0, -5)) && !idx.has(n.slice(0, -5)),
+    );
     await sweep(packDir, orphans, (n) => `${PACK_DIR}/${n}`);
     return { removed, bytes };
   }

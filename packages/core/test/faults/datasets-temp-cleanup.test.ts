@@ -140,6 +140,29 @@ describe('abandoned temp files of the object store', () => {
   });
 });
 
+describe('a folder the object store shares with other files', () => {
+  it('the sweep removes only its own leftovers (tmp/*.partial, packs/pack-*.pack), never other old files', async () => {
+    // e.g. `--objects .` or a home folder: its tmp/ and packs/ hold files the store never wrote.
+    const dir = objectsDir();
+    mkdirSync(join(dir, 'tmp'), { recursive: true });
+    mkdirSync(join(dir, 'packs'), { recursive: true });
+    const old = (path: string, body: string) => {
+      writeFileSync(path, body);
+      utimesSync(path, hoursAgo(48), hoursAgo(48));
+    };
+    old(join(dir, 'tmp', 'notes.txt'), 'the user keeps notes here');
+    old(join(dir, 'tmp', 'abandoned.partial'), 'left by a killed put');
+    old(join(dir, 'packs', 'family.pack'), 'a backpacking list, not a pack of objects');
+    old(join(dir, 'packs', 'pack-1700000000000-0123456789abcdef.pack'), 'a pack whose index was never written');
+
+    const objects = fsObjectStore({ dir });
+    await objects.has(`sha256:${'3'.repeat(64)}`);
+    expect(tempNames(dir)).toEqual(['notes.txt']);
+    expect(readdirSync(join(dir, 'packs'))).toEqual(['family.pack']);
+    expect(await objects.cleanTemp({ olderThanMs: 0 })).toEqual({ removed: [], bytes: 0 });
+  });
+});
+
 describe('temp files of an interrupted pull in the working copy', () => {
   it('are never versioned or reported as added, and the next pull removes those older than an hour', async () => {
     const dir = join(root, `pull-${n++}`);
