@@ -1,5 +1,7 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { timeOrderedId } from '@mlops/core';
+import { errorResponse, HttpError } from '@mlops/core/http';
 import type { ErrorContext } from './options.js';
 
 /** Options of {@link ModelServer.listen}. */
@@ -66,6 +68,44 @@ export interface Lifecycle {
   close(): Promise<void>;
 }
 
+/** The error a request the HTTP parser refused answers with (the parser's `code`: `HPE_…`, a timeout). */
+function clientErrorOf(code: string | undefined): HttpError {
+  if (code === 'HPE_HEADER_OVERFLOW') {
+    return new HttpError('PAYLOAD_TOO_LARGE', {
+      message: 'The request headers are too large',
+      details: [{ path: '(headers)', message: 'Too large' }],
+    });
+  }
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return new HttpError('TIMEOUT', { message: 'The request did not arrive in time' });
+  }
+  return new HttpError('INVALID_INPUT', {
+    message: 'Malformed HTTP request',
+    details: [{ path: '(request)', message: `Refused by the HTTP parser (${code ?? 'unknown'})` }],
+  });
+}
+
+/**
+ * Answers a request Node's HTTP parser refused (a broken chunked body, conflicting lengths, headers over the limit, a
+ * request or headers timeout) with the one error body, a request id and `Connection: close`, where Node would send a
+ * bare status line (internal). A socket already answering, or gone, is only destroyed.
+ */
+export function answerClientError(err: Error & { code?: string }, socket: Socket): void {
+  const answering = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (err.code === 'ECONNRESET' || !socket.writable || answering?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const requestId = timeOrderedId();
+  const { status, body } = errorResponse(clientErrorOf(err.code), requestId);
+  const payload = JSON.stringify(body);
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 413 ? 'Payload Too Large' : status === 504 ? 'Gateway Timeout' : 'Bad Request'}\r\n` +
+      `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(payload)}\r\n` +
+      `x-request-id: ${requestId}\r\nconnection: close\r\n\r\n${payload}`,
+  );
+}
+
 /** Creates the server's {@link Lifecycle} (internal). */
 export function createLifecycle(options: LifecycleOptions): Lifecycle {
   let closing = false;
@@ -116,6 +156,7 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
       // Fail closed before binding: a refused address never opens a port.
       options.checkAddress(bindHost);
       const http = createServer(handler);
+      http.on('clientError', answerClientError);
       await new Promise<void>((resolve, reject) => {
         http.once('error', reject);
         http.listen(port, bindHost, () => {
