@@ -88,6 +88,15 @@ for (const [i, backend] of drivers.entries()) {
       });
     });
 
+    it('query() runs one statement: several are refused (42601) on every driver, exec() runs them', async () => {
+      await withStore(async (store) => {
+        const err = await store.query('SELECT 1 AS a; SELECT 2 AS b').catch((e: unknown) => e);
+        expect(err).toMatchObject({ code: '42601' });
+        await store.exec('CREATE TABLE edge_multi (id int); INSERT INTO edge_multi VALUES (1)');
+        expect(await store.query('SELECT id FROM edge_multi')).toEqual([{ id: 1 }]);
+      });
+    });
+
     it('a second close() resolves only once the store is closed', async () => {
       const store = await backend.open();
       let firstDone = false;

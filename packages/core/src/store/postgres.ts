@@ -1,4 +1,4 @@
-import type { Pool, PoolClient, PoolConfig } from 'pg';
+import type { Pool, PoolClient, PoolConfig, QueryConfig } from 'pg';
 import { MlopsError } from '../errors.js';
 import type { Backoff } from '../retry.js';
 import { createPgListener, DEFAULT_LISTEN_BACKOFF } from './_pg-listener.js';
@@ -130,7 +130,13 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Stor
       blocksEventLoop: false,
       url: displayUrl,
       async query<T>(sql: string, params?: unknown[]) {
-        return run(async () => (await runner.query(sql, params as unknown[] | undefined)).rows as T[]);
+        // The extended protocol even without parameters: one statement, as on PGlite (the simple protocol would run
+        // several and answer with no rows array). `queryMode` is missing from @types/pg's QueryConfig.
+        const config: QueryConfig = Object.assign(
+          { text: sql, values: params as unknown[] | undefined },
+          { queryMode: 'extended' },
+        );
+        return run(async () => (await runner.query(config)).rows as T[]);
       },
       async exec(sql: string) {
         return run(async () => {
