@@ -2,7 +2,16 @@
 // path (a folder, a FIFO) and a pack that cannot be read. Every read path answers with a typed error or state (never a
 // raw EISDIR, never a read that blocks), and a put of the object repairs it.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fsObjectStore } from '@mlops/core';
@@ -80,6 +89,25 @@ describe('fsObjectStore: a loose object replaced by something that is not a regu
     });
     rmSync(file);
   }, 40_000);
+});
+
+describe('fsObjectStore: a shard folder replaced by a file', () => {
+  it('its objects read as missing on every path, and a put fails with CONFLICT naming it, leaving the file', async () => {
+    const objects = fsObjectStore({ dir: newDir() });
+    const { digest } = await objects.put('hello');
+    const shard = join(objects.pathOf(digest), '..');
+    rmSync(shard, { recursive: true, force: true });
+    writeFileSync(shard, 'a file named like a shard');
+
+    await expect(objects.readBytes(digest)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(drain(objects.get(digest))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await objects.has(digest)).toBe(false);
+    expect(await objects.statMany([digest])).toEqual([undefined]);
+    expect(await objects.checkMany([{ digest }], { verify: true })).toEqual(['missing']);
+    expect(await objects.deleteMany([digest])).toEqual([false]);
+    await expect(objects.put('hello')).rejects.toMatchObject({ code: 'CONFLICT', details: { path: shard } });
+    expect(readFileSync(shard, 'utf8')).toBe('a file named like a shard');
+  });
 });
 
 describe('fsObjectStore: a pack that cannot be read', () => {

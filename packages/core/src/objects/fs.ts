@@ -1,5 +1,14 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { type BigIntStats, closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import {
+  type BigIntStats,
+  closeSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  type Stats,
+  statSync,
+} from 'node:fs';
 import { chmod, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -185,6 +194,18 @@ function preadSync(fd: number, offset: number, size: number): Buffer {
 }
 
 const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
+
+/** `statSync` of an object's loose path: undefined when it is absent, or when its shard is not a folder (ENOTDIR). */
+function statLoosePath(path: string): Stats | undefined;
+function statLoosePath(path: string, bigint: true): BigIntStats | undefined;
+function statLoosePath(path: string, bigint?: true): Stats | BigIntStats | undefined {
+  try {
+    return bigint ? statSync(path, { bigint: true, throwIfNoEntry: false }) : statSync(path, { throwIfNoEntry: false });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw err;
+  }
+}
 
 /** A writable over an open file handle that fsyncs (optionally) before finishing and leaves closing to the caller. */
 function fileSink(fh: FileHandle, fsync: boolean): Writable {
@@ -511,7 +532,15 @@ export function fsObjectStore(opts: FsObjectStoreOptions = {}): FsObjectStore {
   async function moveIntoPlace(tmpPath: string, digest: Digest): Promise<void> {
     const final = pathOf(digest);
     const shard = join(dir, digestHex(digest).slice(0, 2));
-    await mkdir(shard, { recursive: true });
+    await mkdir(shard, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST' && err.code !== 'ENOTDIR') throw err;
+      // Something that is not a folder has the shard's name: never removed (it may be someone's file).
+      throw new MlopsError('CONFLICT', {
+        message: `cannot store ${digest} in ${name}: ${shard} is not a folder; move it away`,
+        details: { path: shard, digest },
+        cause: err,
+      });
+    });
     // Always rename, even when the object exists: this heals a damaged copy and refreshes its mtime, so garbage
     // collection's grace period covers the new writer. Concurrent puts of the same bytes rename identical files.
     await chmod(tmpPath, 0o444);
@@ -573,7 +602,7 @@ export function fsObjectStore(opts: FsObjectStoreOptions = {}): FsObjectStore {
       try {
         // A packed object has no loose file: a synchronous stat says so for far less than a failing async open. Only a
         // regular file is an object (as for `has`): a folder or a FIFO at its path is not read (a FIFO would block).
-        if (!statSync(file, { throwIfNoEntry: false })?.isFile()) {
+        if (!statLoosePath(file)?.isFile()) {
           throw Object.assign(new Error(`ENOENT: ${file}`), { code: 'ENOENT' });
         }
         fh = await open(file, 'r');
@@ -608,7 +637,7 @@ export function fsObjectStore(opts: FsObjectStoreOptions = {}): FsObjectStore {
     await sweepOnce();
     let buf: Buffer | undefined;
     try {
-      const s = statSync(pathOf(d), { throwIfNoEntry: false });
+      const s = statLoosePath(pathOf(d));
       // Only a regular file is an object (as for `has`): a folder or a FIFO at its path is not read (a FIFO would block).
       if (!s?.isFile()) throw Object.assign(new Error(`ENOENT: ${pathOf(d)}`), { code: 'ENOENT' });
       // A small object is read synchronously, as checkMany does: an async read costs four trips through a busy event
@@ -714,7 +743,7 @@ export function fsObjectStore(opts: FsObjectStoreOptions = {}): FsObjectStore {
   }
 
   const statLoose = (d: Digest, shards: Set<string>): BigIntStats | undefined =>
-    shards.has(digestHex(d).slice(0, 2)) ? statSync(pathOf(d), { bigint: true, throwIfNoEntry: false }) : undefined;
+    shards.has(digestHex(d).slice(0, 2)) ? statLoosePath(pathOf(d), true) : undefined;
 
   async function putMany(
     items: Iterable<PutManyItem> | AsyncIterable<PutManyItem>,
@@ -998,7 +1027,7 @@ export function fsObjectStore(opts: FsObjectStoreOptions = {}): FsObjectStore {
         if (code === 'EISDIR' || code === 'EPERM') {
           if (!statSync(pathOf(ds[i] as Digest), { throwIfNoEntry: false })?.isDirectory()) throw err;
           await rm(pathOf(ds[i] as Digest), { recursive: true, force: true });
-        } else if (code !== 'ENOENT') throw err;
+        } else if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
       }
     }
     // Packed objects: each pack holding some of them is rewritten once without them (keeping its age, so that the
