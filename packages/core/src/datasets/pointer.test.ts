@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -89,6 +89,18 @@ describe('pointer files', () => {
     writeFileSync(file, '{ "kind": "mlops.dataset-pointer", ');
     await expect(readPointer(file)).rejects.toMatchObject({ code: 'INVALID_INPUT', details: [{ path: '' }] });
     await expect(readPointer(join(dir, 'nope.mlops.json'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('a folder given as the pointer is INVALID_INPUT naming its pointer file; a path through a file is NOT_FOUND', async () => {
+    // The usual slip: the data folder instead of its pointer file.
+    const data = join(dir, 'corpus');
+    mkdirSync(data, { recursive: true });
+    const err = await readPointer(data).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'INVALID_INPUT', details: [{ path: 'pointer' }] });
+    expect((err as MlopsError).message).toContain('corpus.mlops.json');
+    const file = join(dir, 'plain.txt');
+    writeFileSync(file, 'x');
+    await expect(readPointer(join(file, 'x.mlops.json'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('puts the pointer beside the data', () => {

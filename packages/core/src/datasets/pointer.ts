@@ -78,10 +78,20 @@ export async function readPointer(pointerPath: string): Promise<DatasetPointer> 
   try {
     text = await readFile(pointerPath, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
       throw new MlopsError('NOT_FOUND', {
         message: `pointer file ${pointerPath} not found`,
         details: { path: pointerPath },
+      });
+    }
+    if (code === 'EISDIR') {
+      // Usually the data folder given instead of its pointer file, which sits beside it.
+      const suggested = pointerPathFor(pointerPath.replace(/[/\\]+$/, ''));
+      throw new MlopsError('INVALID_INPUT', {
+        message: `${pointerPath} is a folder, not a pointer file: did you mean ${suggested}?`,
+        details: [{ path: 'pointer', message: `a folder; its pointer file would be ${suggested}` }],
+        cause: err,
       });
     }
     throw err;
