@@ -90,6 +90,11 @@ describe('errorResponse', () => {
     expect(errorBody({ status: 400, expose: false, message: 'secret' }, 'r').error.message).toBe('Bad request');
   });
 
+  it("maps express's percent-decoding failure of a path parameter to INVALID_INPUT at (path)", () => {
+    const err = Object.assign(new URIError("Failed to decode param '%zz'"), { status: 400, statusCode: 400 });
+    expect(errorBody(err, 'r').error).toMatchObject({ code: 'INVALID_INPUT', details: [{ path: '(path)' }] });
+  });
+
   it('the schema refuses the old body shapes', () => {
     expect(errorBodySchema.safeParse({ error: 'x', code: 'NOT_FOUND' }).success).toBe(false);
     expect(errorBodySchema.safeParse({ error: { code: 'NOT_FOUND', message: 'x' } }).success).toBe(false);

@@ -202,6 +202,14 @@ function frameworkError(err: unknown): { code: HttpErrorCode; message: string; d
   }
   const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : 0;
   if (status < 400 || status >= 500) return undefined;
+  // express's router could not percent-decode a path parameter (`%zz`, `%E0%A4%A`, an encoded lone surrogate).
+  if (err instanceof URIError && status === 400) {
+    return {
+      code: 'INVALID_INPUT',
+      message: 'The URL path is not valid percent-encoded UTF-8',
+      details: [{ path: '(path)', message: 'Not valid percent-encoding' }],
+    };
+  }
   const code: HttpErrorCode =
     status === 413
       ? 'PAYLOAD_TOO_LARGE'
