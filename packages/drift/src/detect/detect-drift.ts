@@ -32,7 +32,7 @@ import {
 import { DEFAULT_THRESHOLDS, selectDriftTest, TEST_KIND } from './select-test.js';
 import { sortedHistogram, sortedValues, unsortedHistogram } from './sorted.js';
 import { runStatTest, type StatOutcome, scanUnsorted } from './stat-tests.js';
-import { type TextDriftOptions, textDrift } from './text-drift.js';
+import { type TextDriftOptions, textDrift, textDriftOptionsSchema } from './text-drift.js';
 
 /** Per-column override of the drift test and/or its threshold. */
 export interface ColumnDriftOverride {
@@ -99,7 +99,7 @@ export const driftOptionsSchema = z.object({
   thresholds: z.partialRecord(testName, z.number().nonnegative()).optional(),
   datasetDriftShare: z.number().min(0).max(1).optional(),
   bins: z.number().int().min(1).max(10_000).optional(),
-  text: z.record(z.string(), z.number()).optional(),
+  text: textDriftOptionsSchema.optional(),
   onProgress: z.function().optional(),
   createdAt: z.string().optional(),
   workers: z.union([z.literal('auto'), z.number().int().min(0).max(64)]).optional(),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sentences } from '../../test/helpers.js';
+import { detectDrift } from './detect-drift.js';
 import { textDrift } from './text-drift.js';
 
 const it_words =
@@ -53,6 +54,39 @@ describe('textDrift', () => {
   it('is reproducible from its seed', () => {
     const current = sentences(200, [...it_words, ...net_words, ...common], 10, 4);
     expect(textDrift(reference, current, { seed: 5 })).toEqual(textDrift(reference, current, { seed: 5 }));
+  });
+
+  it('rejects options out of range with INVALID_INPUT and the field (a NaN threshold read as "no drift")', () => {
+    const current = sentences(40, [...net_words, ...common], 10, 5);
+    const small = reference.slice(0, 40);
+    for (const options of [
+      { threshold: Number.NaN },
+      { threshold: -1 },
+      { threshold: 2 },
+      { permutations: -1 },
+      { permutations: 1e9 }, // hung for minutes before
+      { permutations: 2.5 },
+      { seed: Number.NaN },
+      { features: 0 },
+      { maxDocuments: 1 },
+      { topTokens: -3 },
+      { histogramTokens: -1 },
+      { bogus: 1 },
+    ]) {
+      expect(() => textDrift(small, current, options as never), JSON.stringify(options)).toThrow(
+        expect.objectContaining({
+          name: 'DriftError',
+          code: 'INVALID_INPUT',
+          message: expect.stringContaining(Object.keys(options)[0]!),
+        }),
+      );
+    }
+    // detectDrift's text options are the same ones
+    expect(() =>
+      detectDrift({ t: small }, { t: current }, { columnMapping: { text: ['t'] }, text: { permutations: -1 } }),
+    ).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringContaining('text.permutations') }),
+    );
   });
 
   it('needs at least two documents per side', () => {

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { parseOptions } from '../_internal/options.js';
 import { DriftError } from '../errors.js';
 import { hashString, seededRandom } from '../profile/rng.js';
 import { quantileSorted } from '../profile/summary.js';
@@ -5,23 +7,30 @@ import { tokenize } from '../profile/tokenize.js';
 import type { DriftHistogram, TextDrift } from './schema.js';
 import { isContentToken } from './stop-words.js';
 
+const int = (min: number, max: number) => z.number().int().min(min).max(max).optional();
+
+/**
+ * Options of {@link textDrift} (and `detectDrift`'s `text`); out-of-range values are `DriftError('INVALID_INPUT')`.
+ */
+export const textDriftOptionsSchema = z.strictObject({
+  /** AUC from which the domain classifier reports drift, in [0, 1]. @default 0.55 */
+  threshold: z.number().min(0).max(1).optional(),
+  /** Seed of the split, the training order and the permutations (an integer). @default 42 */
+  seed: z.number().int().optional(),
+  /** Hashed bag-of-words dimensions, 1 … 2^22. @default 16384 */
+  features: int(1, 2 ** 22),
+  /** Documents used per side (a seeded subsample beyond that), 2 … 10^7. @default 5000 */
+  maxDocuments: int(2, 10_000_000),
+  /** Label permutations for the no-drift baseline, 1 … 100,000. @default 200 */
+  permutations: int(1, 100_000),
+  /** Most frequent tokens compared by the token distance, 1 … 10^7. @default 1000 */
+  topTokens: int(1, 10_000_000),
+  /** Tokens shown in the histogram (the most frequent that are not English stop-words), 0 … 10,000. @default 20 */
+  histogramTokens: int(0, 10_000),
+});
+
 /** Options of {@link textDrift}. */
-export interface TextDriftOptions {
-  /** AUC from which the domain classifier reports drift. @default 0.55 */
-  threshold?: number;
-  /** Seed of the split, the training order and the permutations. @default 42 */
-  seed?: number;
-  /** Hashed bag-of-words dimensions. @default 16384 */
-  features?: number;
-  /** Documents used per side (a seeded subsample beyond that). @default 5000 */
-  maxDocuments?: number;
-  /** Label permutations for the no-drift baseline. @default 200 */
-  permutations?: number;
-  /** Most frequent tokens compared by the token distance. @default 1000 */
-  topTokens?: number;
-  /** Tokens shown in the histogram: the most frequent ones that are not English stop-words. @default 20 */
-  histogramTokens?: number;
-}
+export type TextDriftOptions = z.input<typeof textDriftOptionsSchema>;
 
 /** Text drift of one column: the figures, the verdict, and a token histogram for drawing. */
 export interface TextDriftResult extends TextDrift {
@@ -49,6 +58,7 @@ export function textDrift(
   current: readonly string[],
   options: TextDriftOptions = {},
 ): TextDriftResult {
+  parseOptions(textDriftOptionsSchema, options, 'textDrift');
   const threshold = options.threshold ?? 0.55;
   const seed = options.seed ?? 42;
   const dims = options.features ?? 16_384;
