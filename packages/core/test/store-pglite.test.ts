@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStore, isMlopsError } from '@mlops/core';
@@ -61,6 +61,23 @@ describe('pglite store on disk', () => {
     }
     // once released, another process can open it
     expect(runChild(url).ok).toBe(true);
+  }, 120_000);
+
+  it('gives STORE_LOCKED to an opener reaching the same directory through a symlink, or through a symlinked parent', async () => {
+    const real = join(dir, 'real-parent');
+    mkdirSync(join(real, 'db'), { recursive: true });
+    symlinkSync(join(real, 'db'), join(dir, 'db-link'));
+    symlinkSync(real, join(dir, 'parent-link'));
+    const owner = await createStore(`pglite://${join(real, 'db')}?thread=worker`);
+    try {
+      for (const other of [join(dir, 'db-link'), join(dir, 'parent-link', 'db')]) {
+        const err = await createStore(`pglite://${other}`).catch((e: unknown) => e);
+        if (!isMlopsError(err)) await (err as { close(): Promise<void> }).close();
+        expect(isMlopsError(err, 'STORE_LOCKED'), other).toBe(true);
+      }
+    } finally {
+      await owner.close();
+    }
   }, 120_000);
 
   it('takes over a lock left by a process that died (SIGKILL)', async () => {

@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { mkdirSync, realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import { MlopsError } from '../errors.js';
 import { invalidInput } from '../validation.js';
@@ -31,6 +31,15 @@ export interface PgliteStoreOptions {
    * @default 'main'
    */
   thread?: 'main' | 'worker';
+}
+
+/** The real path of a data directory (symlinks resolved), or of its parent when it does not exist yet. */
+function realDir(dataDir: string): string {
+  try {
+    return realpathSync(dataDir);
+  } catch {
+    return join(realpathSync(dirname(dataDir)), basename(dataDir));
+  }
 }
 
 /** `shared_buffers` of an in-memory store. */
@@ -78,7 +87,9 @@ export async function pgliteStore(options: PgliteStoreOptions = {}): Promise<Sto
   let release: (() => void) | undefined;
   if (dataDir !== undefined) {
     mkdirSync(dirname(dataDir), { recursive: true });
-    release = await acquireLock(`${dataDir}.lock`, `Store ${displayUrl}`);
+    // The lock is named after the directory's real path: two openers reaching one directory through a symlink (to
+    // it or to a parent) must meet at one lock file, or both would run PostgreSQL on the same files.
+    release = await acquireLock(`${realDir(dataDir)}.lock`, `Store ${displayUrl}`);
   }
   const inWorker = (options.thread ?? 'main') === 'worker';
   let backend: PgliteBackend<unknown>;
