@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { isMlopsError, type Store } from '@mlops/core';
+import { isMlopsError, MlopsError, type Store } from '@mlops/core';
 import { createPredictionLogger, readLabelledWindow, readPredictions, recordFeedback } from '@mlops/core/predictions';
 import { describeStores } from '@mlops/core/testing';
 import { describe, expect, it } from 'vitest';
@@ -80,6 +80,35 @@ describe('prediction logger (no database needed)', () => {
       expect((err as { details: { path: string }[] }).details.map((d) => d.path)).toContain(badPath);
       expect(logger.stats().logged).toBe(0);
     }
+  });
+});
+
+describe('prediction logger on a closed store (no database needed)', () => {
+  it('abandons each batch at its first failure instead of retrying a store that is closed', async () => {
+    const closed = () => Promise.reject(new MlopsError('STORE_CLOSED', 'Store memory:// is closed'));
+    const store = {
+      driver: 'pglite',
+      url: 'memory://',
+      blocksEventLoop: false,
+      query: closed,
+      exec: closed,
+      transaction: closed,
+      migrate: closed,
+      close: async () => {},
+    } as unknown as Store;
+    const attempts: { attempt: number; abandoned: boolean }[] = [];
+    const logger = createPredictionLogger({
+      store,
+      batchSize: 10,
+      maxAttempts: 5,
+      retryDelayMs: 1,
+      flushIntervalMs: HOUR,
+      onError: (_err, info) => attempts.push({ attempt: info.attempt, abandoned: info.abandoned }),
+    });
+    for (let i = 0; i < 30; i++) logger.log({ requestId: `r${i}`, model: 'm', inputs: { i } });
+    const stats = await logger.close();
+    expect(stats).toMatchObject({ logged: 30, written: 0, abandoned: 30, pending: 0, failures: 3 });
+    expect(attempts).toEqual([1, 2, 3].map(() => ({ attempt: 1, abandoned: true })));
   });
 });
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Columns } from '../contracts/columns.js';
 import { columnsLength } from '../contracts/columns.js';
-import { MlopsError } from '../errors.js';
+import { isMlopsError, MlopsError } from '../errors.js';
 import { timeOrderedId } from '../ids.js';
 import { migrate } from '../migrate.js';
 import { MAX_JSON_DEPTH } from '../pg-text.js';
@@ -88,7 +88,10 @@ export interface PredictionLoggerStats {
   duplicates: number;
   /** Entries refused because the buffer was full (or the logger closed): never logged. */
   dropped: number;
-  /** Entries accepted but given up after `maxAttempts` failed writes (the store unreachable or failing). */
+  /**
+   * Entries accepted but given up after `maxAttempts` failed writes (the store unreachable or failing), or at the first
+   * failure when the store is closed (`STORE_CLOSED`).
+   */
   abandoned: number;
   /**
    * Entries the store refused for their own data (SQLSTATE class 22, 23 or 54: a string or a time PostgreSQL cannot
@@ -263,6 +266,10 @@ function isRowDataError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23') || code.startsWith('54'));
 }
+
+/** True for `STORE_CLOSED` (also as the cause of another error, such as a migration's). */
+const isStoreClosed = (err: unknown): boolean =>
+  isMlopsError(err, 'STORE_CLOSED') || isMlopsError((err as { cause?: unknown } | null)?.cause, 'STORE_CLOSED');
 
 const errorMessage = (err: unknown) => (err as Error)?.message ?? String(err);
 
@@ -584,7 +591,8 @@ export function createPredictionLogger(opts: PredictionLoggerOptions): Predictio
         else todo.unshift(rows.slice(0, rows.length >>> 1), rows.slice(rows.length >>> 1));
         continue;
       }
-      const giveUp = attempt >= maxAttempts;
+      // a closed store never comes back: retrying it would only hold close() for the whole backoff of every batch
+      const giveUp = attempt >= maxAttempts || isStoreClosed(r.error);
       try {
         onError(r.error, {
           attempt,
