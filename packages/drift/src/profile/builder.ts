@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { parseOptions } from '../_internal/options.js';
 import { MOMENT_BIG, MOMENT_DOWN } from '../_internal/scale.js';
 import { DriftError } from '../errors.js';
 import { FrequentItems } from '../sketch/frequent.js';
@@ -132,15 +134,31 @@ export function profileBuilder(options: ProfileOptions, exact: boolean): Profile
   };
 }
 
+/**
+ * The options of {@link createProfile} / {@link createProfileBuilder} as zod checks them: out-of-range values are
+ * `DriftError('INVALID_INPUT')` with the field, never a profile that `parseProfile` would refuse (a NaN or
+ * fractional seed was written as is). The column mapping is checked where the columns are resolved.
+ */
+const profileOptionsSchema = z.strictObject({
+  columnMapping: z.unknown().optional(),
+  sampleSize: z
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 32 - 1)
+    .optional(),
+  seed: z.number().int().optional(),
+  topCategories: z.number().int().min(0).max(10_000_000).optional(),
+  topTokens: z.number().int().min(0).max(10_000_000).optional(),
+  sketchK: z.number().int().min(8).max(65_535).optional(),
+  createdAt: z.string().optional(),
+});
+
 export function resolveOptions(options: ProfileOptions): Resolved {
-  const opts = { ...PROFILE_DEFAULTS, ...options };
-  if (!Number.isInteger(opts.sampleSize) || opts.sampleSize < 1) {
-    throw new RangeError(`sampleSize must be a positive integer, got ${opts.sampleSize}`);
-  }
-  if (!Number.isInteger(opts.sketchK) || opts.sketchK < 8 || opts.sketchK > 65_535) {
-    throw new RangeError(`sketchK must be an integer in [8, 65535], got ${opts.sketchK}`);
-  }
-  return opts;
+  parseOptions(profileOptionsSchema, options, 'profile');
+  // undefined fields take the defaults (as omitted ones)
+  const given = Object.fromEntries(Object.entries(options ?? {}).filter(([, v]) => v !== undefined));
+  return { ...PROFILE_DEFAULTS, ...given } as Resolved;
 }
 
 /** Seed of a column's sketch: derived from the profile seed and the column name, like the reservoir's. */

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { normalSample } from '../../test/helpers.js';
 import { DriftError } from '../errors.js';
+import { createProfileBuilder } from './builder.js';
 import { createProfile } from './create-profile.js';
 import { inferColumnType } from './input.js';
-import { parseProfile, profileSchema } from './schema.js';
+import { mergeProfiles } from './merge.js';
+import { type Profile, parseProfile, profileSchema } from './schema.js';
 
 describe('createProfile', () => {
   const data = {
@@ -96,6 +98,37 @@ describe('createProfile', () => {
       ['label', 'categorical', 'target'],
     ]);
     expect(p.columns[0]!.sample).toEqual(['1', '2', '3', '1']);
+  });
+});
+
+describe('profile options', () => {
+  it('rejects options out of range with INVALID_INPUT, never a profile that parseProfile refuses', () => {
+    const data = { x: [1, 2, 3], c: ['a', 'b', 'a'] };
+    const makers: [string, (options: never) => Profile][] = [
+      ['createProfile', (o) => createProfile(data, o)],
+      ['createProfileBuilder', (o) => createProfileBuilder(o).add(data).finish()],
+      ['mergeProfiles', (o) => mergeProfiles(createProfile(data), createProfile(data), o)],
+    ];
+    const mergeKeys = new Set(['topCategories', 'topTokens', 'bogus']); // what mergeProfiles takes (and a stray key)
+    for (const options of [
+      { sampleSize: 0 },
+      { sampleSize: Number.NaN },
+      { sampleSize: 1.5 },
+      { seed: Number.NaN }, // was written as null: the profile did not parse back
+      { seed: 1.5 }, // the same
+      { sketchK: 4 },
+      { topCategories: -1 },
+      { topTokens: Number.NaN },
+      { bogus: 1 },
+    ]) {
+      const key = Object.keys(options)[0]!;
+      for (const [name, make] of makers) {
+        if (name === 'mergeProfiles' && !mergeKeys.has(key)) continue;
+        expect(() => parseProfile(JSON.stringify(make(options as never))), `${name} ${key}`).toThrow(
+          expect.objectContaining({ name: 'DriftError', code: 'INVALID_INPUT', message: expect.stringContaining(key) }),
+        );
+      }
+    }
   });
 });
 

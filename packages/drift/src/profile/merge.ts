@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { parseOptions } from '../_internal/options.js';
 import { unitScaleFor } from '../_internal/scale.js';
 import { DriftError } from '../errors.js';
 import { FrequentItems } from '../sketch/frequent.js';
@@ -26,6 +28,12 @@ export interface MergeProfilesOptions {
   createdAt?: string;
 }
 
+const mergeOptionsSchema = z.strictObject({
+  topCategories: z.number().int().min(0).max(10_000_000).optional(),
+  topTokens: z.number().int().min(0).max(10_000_000).optional(),
+  createdAt: z.string().optional(),
+});
+
 /**
  * Combines the profiles of two disjoint parts of a dataset (partitions profiled in parallel, nightly batches) into
  * the profile of their union: counts and missing values add up, means and standard deviations are exact (Chan et
@@ -36,6 +44,7 @@ export interface MergeProfilesOptions {
  * up to the sketches' randomness, so `parts.reduce((a, b) => mergeProfiles(a, b))` combines any number of parts.
  */
 export function mergeProfiles(a: Profile, b: Profile, options: MergeProfilesOptions = {}): Profile {
+  parseOptions(mergeOptionsSchema, options, 'mergeProfiles');
   const pa = ensureProfile(a);
   const pb = ensureProfile(b);
   const byName = new Map(pb.columns.map((c) => [c.name, c]));

@@ -19,6 +19,29 @@ describe('dataQualityReport', () => {
   const report = dataQualityReport(data, { columnMapping: { target: 'label' } });
   const col = (name: string) => report.columns.find((c) => c.name === name)!;
 
+  it('rejects options out of range with INVALID_INPUT (bins: 1e9 ran the process out of memory)', () => {
+    const data = { x: [1, 2, 3, 4], c: ['a', 'b', 'a', 'b'] };
+    for (const options of [
+      { bins: 0 },
+      { bins: Number.NaN },
+      { bins: 1e9 },
+      { bins: 2.5 },
+      { topCategories: -1 },
+      { almostConstantThreshold: 2 },
+      { almostConstantThreshold: Number.NaN },
+      { maxNumericClasses: -1 },
+      { bogus: 1 },
+    ]) {
+      expect(() => dataQualityReport(data, options as never), JSON.stringify(options)).toThrow(
+        expect.objectContaining({
+          name: 'DriftError',
+          code: 'INVALID_INPUT',
+          message: expect.stringContaining(Object.keys(options)[0]!),
+        }),
+      );
+    }
+  });
+
   it('validates against its schema and survives JSON', () => {
     expect(qualityReportSchema.parse(JSON.parse(JSON.stringify(report)))).toEqual(report);
   });

@@ -1,4 +1,6 @@
 import { median, medianAbsoluteDeviation, sampleKurtosis, sampleSkewness } from 'simple-statistics';
+import { z } from 'zod';
+import { parseOptions } from '../_internal/options.js';
 import { type ColumnMapping, type DataInput, resolveColumns, toRawColumns, typeColumn } from '../profile/input.js';
 import { countValues, equalEdges, histogram, summarize } from '../profile/summary.js';
 import { tokenize } from '../profile/tokenize.js';
@@ -47,12 +49,22 @@ function madOutliers(values: Float64Array, present: number) {
   return { median: med, mad, threshold: MAD_THRESHOLD, count, share: present > 0 ? count / present : 0 };
 }
 
+const qualityOptionsSchema = z.strictObject({
+  columnMapping: z.unknown().optional(),
+  bins: z.number().int().min(1).max(10_000).optional(),
+  topCategories: z.number().int().min(0).max(10_000_000).optional(),
+  almostConstantThreshold: z.number().min(0).max(1).optional(),
+  maxNumericClasses: z.number().int().min(0).optional(),
+  createdAt: z.string().optional(),
+});
+
 /**
  * Computes Evidently's data-quality preset: missing and distinct values, constant columns, IQR outliers, distributions,
  * text lengths and class balance; for numeric columns also skewness, excess kurtosis and MAD (modified z-score)
  * outliers, computed with simple-statistics.
  */
 export function dataQualityReport(data: DataInput, options: QualityReportOptions = {}): QualityReport {
+  parseOptions(qualityOptionsSchema, options, 'dataQualityReport');
   const bins = options.bins ?? 20;
   const topCategories = options.topCategories ?? 20;
   const almost = options.almostConstantThreshold ?? 0.95;
