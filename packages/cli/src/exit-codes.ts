@@ -81,6 +81,8 @@ export function hintFor(err: unknown): string | undefined {
       return 'Pass an API key with --api-key or MLOPS_API_KEY.';
     case 'GATE_FAILED':
       return 'The alias was not moved. See the evidence above, or --json for the full decision.';
+    case 'EADDRINUSE':
+      return 'Another process listens on that port: pass another with --port (0 picks a free one), or stop that process.';
     default:
       return undefined;
   }

@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Flavor, MlopsError } from '@mlops/core';
 
 /** Flavor plugins loaded by `mlops serve` when they are installed: module and factory export. */
@@ -63,7 +63,9 @@ export async function loadFlavors(
     try {
       mod = (await load(specifier)) as Record<string, unknown>;
     } catch (cause) {
-      if (!isModuleNotFound(cause, path)) throw cause;
+      // Node names a missing path by its resolved file path, not as it was written (`./x.mjs`).
+      const missing = specifier.startsWith('file:') ? fileURLToPath(specifier) : path;
+      if (!isModuleNotFound(cause, missing)) throw cause;
       throw new MlopsError('NOT_FOUND', {
         message: `Flavor module ${path} not found`,
         details: { flavor: spec },

@@ -1,6 +1,6 @@
-import { writeFile } from 'node:fs/promises';
-import { relative, resolve } from 'node:path';
-import { formatBytes } from '@mlops/core';
+import { readdir, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { formatBytes, MlopsError } from '@mlops/core';
 import {
   datasetStatus,
   listDatasets,
@@ -9,6 +9,7 @@ import {
   pointerPathFor,
   pullDataset,
   pushDataset,
+  readPointer,
   versionDataset,
 } from '@mlops/core/dataset-versions';
 import { dataQualityReport, renderQualityReportHtml } from '@mlops/drift';
@@ -23,6 +24,50 @@ const short = (version: string) => version.slice(0, 12);
 export function pointerOf(target: string, cwd: string): string {
   const abs = resolve(cwd, target);
   return abs.endsWith(POINTER_SUFFIX) ? abs : pointerPathFor(abs);
+}
+
+/**
+ * The pointer file that `status`, `push` and `pull` use for a target: a `*.mlops.json` path as is; for a data path,
+ * `<data>.mlops.json` beside it, or else the one pointer file in the data's folder that tracks it (`data add --name
+ * tickets` writes `tickets.mlops.json`). Several pointer files tracking the same data: `INVALID_INPUT` naming them.
+ * None: the `<data>.mlops.json` path, which the command then reports as not found.
+ */
+export async function findPointer(target: string, cwd: string): Promise<string> {
+  const direct = pointerOf(target, cwd);
+  const abs = resolve(cwd, target);
+  if (abs.endsWith(POINTER_SUFFIX) || (await isFile(direct))) return direct;
+  const folder = dirname(abs);
+  let names: string[];
+  try {
+    names = await readdir(folder);
+  } catch {
+    return direct;
+  }
+  const tracking: string[] = [];
+  for (const name of names.filter((n) => n.endsWith(POINTER_SUFFIX)).sort()) {
+    const path = join(folder, name);
+    try {
+      if ((await readPointer(path)).path === basename(abs)) tracking.push(path);
+    } catch {
+      // not a readable pointer file: it tracks nothing here
+    }
+  }
+  if (tracking.length > 1) {
+    const listed = tracking.map((p) => relative(cwd, p));
+    throw new MlopsError('INVALID_INPUT', {
+      message: `${target} is tracked by ${tracking.length} pointer files (${listed.join(', ')}): name one of them`,
+      details: [{ path: 'target', message: `tracked by ${listed.join(', ')}` }],
+    });
+  }
+  return tracking[0] ?? direct;
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** Options of {@link dataAdd}. */
@@ -104,7 +149,7 @@ export interface DataVerifyOptions extends DataTargetOptions {
 export async function dataStatus(opts: DataVerifyOptions, ctx: CliContext, out: Output): Promise<number> {
   const remote = await ctx.optionalRemote(opts.remote);
   const s = await datasetStatus({
-    pointer: pointerOf(opts.target, ctx.cwd),
+    pointer: await findPointer(opts.target, ctx.cwd),
     objects: ctx.objects(),
     ...(remote ? { remote } : {}),
     ...(opts.verify ? { verify: true } : {}),
@@ -147,7 +192,7 @@ export async function dataStatus(opts: DataVerifyOptions, ctx: CliContext, out: 
 export async function dataPush(opts: DataVerifyOptions, ctx: CliContext, out: Output): Promise<void> {
   const remote = await ctx.remote(opts.remote);
   const r = await pushDataset({
-    pointer: pointerOf(opts.target, ctx.cwd),
+    pointer: await findPointer(opts.target, ctx.cwd),
     objects: ctx.objects(),
     remote,
     ...(opts.verify ? { verify: true } : {}),
@@ -163,7 +208,7 @@ export async function dataPush(opts: DataVerifyOptions, ctx: CliContext, out: Ou
 /** `mlops data pull`: restores the working copy of a version from the remote (through the local cache). */
 export async function dataPull(opts: DataTargetOptions, ctx: CliContext, out: Output): Promise<void> {
   const remote = await ctx.remote(opts.remote);
-  const r = await pullDataset({ pointer: pointerOf(opts.target, ctx.cwd), remote, objects: ctx.objects() });
+  const r = await pullDataset({ pointer: await findPointer(opts.target, ctx.cwd), remote, objects: ctx.objects() });
   out.result(
     { ...r, remote: remote.name },
     `Pulled ${r.name} ${short(r.version)}: ${r.restored.length} file(s) restored (${formatBytes(r.bytes)}), ${

@@ -107,6 +107,12 @@ export async function serveCommand(opts: ServeCommandOptions, ctx: CliContext, o
     ...(opts.retention ? { retention: opts.retention } : {}),
     ...(opts.logInputs ? { logging: { inputs: opts.logInputs } } : {}),
     onWarning: (m) => out.note(`warning: ${m}`),
+    // A model that cannot be loaded at start (no such model or alias, a damaged package) is what `server.ready()`
+    // rejects with, and the command prints it once as its error (`error: … [NOT_FOUND]`, exit 3): the server's
+    // default report of it (a stack trace on the console) would only repeat it. Faults while serving keep it.
+    onError: (err, context) => {
+      if (context.where !== 'loading models') console.error('[mlops] serve error', context, err);
+    },
   });
   // The dashboard in the same process: the same store (and its API keys), the same registry, auth decided from the
   // same addresses.
