@@ -34,6 +34,16 @@ import { v2InferRoutes } from './routes/v2-infer.js';
 import { v2MetadataRoutes } from './routes/v2-metadata.js';
 import { createLimiter } from './scheduler/limiter.js';
 
+/** True when express matches two route paths alike: parameter names, case and a trailing slash aside. */
+function samePath(a: string, b: string): boolean {
+  const norm = (p: string) =>
+    p
+      .replace(/\/+$/, '')
+      .toLowerCase()
+      .replace(/:[^/]+/g, ':');
+  return norm(a) === norm(b);
+}
+
 /**
  * Creates the model server: an express 5 app with the simple JSON API (`/v1/models/:name/predict`), the Open
  * Inference Protocol v2 (`/v2/...`), feedback, `/metrics`, `/openapi.json` and `/docs`, plus overload protection,
@@ -187,6 +197,13 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     logger,
     route(def) {
       const d = def as unknown as ServerRoute;
+      const taken = routes.find((r) => r.method === d.method && samePath(r.path, d.path));
+      if (taken) {
+        throw new MlopsError('CONFLICT', {
+          message: `The server already has ${taken.method.toUpperCase()} ${taken.path}: ${d.method.toUpperCase()} ${d.path} could never be reached`,
+          details: [{ path: 'path', message: 'Taken by another route' }],
+        });
+      }
       mountRoute(extensions, d);
       routes.push(d);
       openApi.invalidate();
