@@ -83,6 +83,45 @@ describe('prediction logger (no database needed)', () => {
   });
 });
 
+describe('prediction log readers and feedback: arguments PostgreSQL cannot take (no database needed)', () => {
+  const store = {} as Store; // never reached: the arguments are refused first
+  it.each([
+    ['a model holding U+0000', () => readPredictions({ store, model: 'a\u0000' }), 'model'],
+    ['a version holding U+0000', () => readPredictions({ store, model: 'm', version: '\u0000' }), 'version'],
+    ['an alias with a lone surrogate', () => readPredictions({ store, model: 'm', alias: 'p\ud800' }), 'alias'],
+    ['a time beyond what a Date holds', () => readPredictions({ store, model: 'm', from: 1e20 }), 'from'],
+    ['a time in year 0', () => readPredictions({ store, model: 'm', from: '0000-01-01T00:00:00Z' }), 'from'],
+    ['a time in year 275760', () => readLabelledWindow({ store, model: 'm', to: 8.64e15 }), 'to'],
+    ['feedback at a time beyond a Date', () => recordFeedback({ store, requestId: 'r', label: 1, time: 1e20 }), 'time'],
+    ['feedback in year -271821', () => recordFeedback({ store, requestId: 'r', label: 1, time: -8.64e15 }), 'time'],
+  ])('refuses %s with INVALID_INPUT at its field', async (_name, call, path) => {
+    const err = await call().catch((e: unknown) => e);
+    expect(isMlopsError(err, 'INVALID_INPUT')).toBe(true);
+    expect((err as { details: { path: string }[] }).details.map((d) => d.path)).toContain(path);
+  });
+
+  it('log() refuses a time PostgreSQL cannot store, as it refuses an invalid one', () => {
+    const logger = createPredictionLogger({ store, flushIntervalMs: HOUR });
+    for (const time of [1e20, 8.64e15, '0000-06-01T00:00:00Z']) {
+      let err: unknown;
+      try {
+        logger.log({ requestId: 'r', model: 'm', time, inputs: {} });
+      } catch (e) {
+        err = e;
+      }
+      expect(isMlopsError(err, 'INVALID_INPUT'), String(time)).toBe(true);
+      let batchErr: unknown;
+      try {
+        logger.logBatch({ requestId: 'r', model: 'm', time, inputs: { x: [1] } });
+      } catch (e) {
+        batchErr = e;
+      }
+      expect(isMlopsError(batchErr, 'INVALID_INPUT'), String(time)).toBe(true);
+    }
+    expect(logger.stats().logged).toBe(0);
+  });
+});
+
 describe('prediction logger on a closed store (no database needed)', () => {
   it('abandons each batch at its first failure instead of retrying a store that is closed', async () => {
     const closed = () => Promise.reject(new MlopsError('STORE_CLOSED', 'Store memory:// is closed'));

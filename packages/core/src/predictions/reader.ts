@@ -3,6 +3,7 @@ import { migrate } from '../migrate.js';
 import { pgJson, pgText } from '../pg-text.js';
 import type { Store } from '../store/store.js';
 import { invalidInput, zodIssues } from '../validation.js';
+import { isStorableTime, TIME_RANGE_MESSAGE } from './_time.js';
 
 /** The latest feedback of a prediction. */
 export interface FeedbackRecord {
@@ -46,12 +47,16 @@ export interface LabelledPrediction {
   labelTime: Date;
 }
 
-const timeArg = z.union([z.date(), z.iso.datetime({ offset: true }), z.number()]).transform((t) => new Date(t));
+const timeArg = z
+  .union([z.date(), z.iso.datetime({ offset: true }), z.number()])
+  .transform((t) => new Date(t))
+  .refine(isStorableTime, TIME_RANGE_MESSAGE);
 
+// Strings PostgreSQL text can hold: a U+0000 in a filter is INVALID_INPUT, not an error from the database.
 const readSchema = z.object({
-  model: z.string().min(1),
-  version: z.string().optional(),
-  alias: z.string().optional(),
+  model: pgText().min(1),
+  version: pgText().optional(),
+  alias: pgText().optional(),
   from: timeArg.optional(),
   to: timeArg.optional(),
   limit: z.int().positive().max(1_000_000).default(1000),
