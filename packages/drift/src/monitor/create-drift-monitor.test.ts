@@ -134,6 +134,21 @@ describe('createDriftMonitor', () => {
     expect(() => createDriftMonitor({ reference, window: { type: 'tumbling', size: 1 } })).toThrow(/window.size/);
     expect(() => createDriftMonitor({ reference, window: { type: 'sliding', size: 10, step: 0 } })).toThrow(/step/);
   });
+
+  it('rejects an unknown window type and a size no buffer can hold with INVALID_INPUT', () => {
+    for (const window of [
+      { type: 'hopping', size: 10 }, // was accepted (and run as a sliding window)
+      { type: 'tumbling', size: 1e10 }, // was a RangeError from the typed-array constructor
+    ]) {
+      expect(() => createDriftMonitor({ reference, window: window as never }), JSON.stringify(window)).toThrow(
+        expect.objectContaining({
+          name: 'DriftError',
+          code: 'INVALID_INPUT',
+          message: expect.stringMatching(/window/),
+        }),
+      );
+    }
+  });
 });
 
 describe('ring buffers', () => {

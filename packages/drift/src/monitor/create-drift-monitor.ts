@@ -136,10 +136,19 @@ function censusOf(codes: CodeRing, examples: readonly string[]): CurrentCensus {
 }
 
 /** Creates a streaming drift monitor over tumbling or sliding windows, with one ring buffer per column. */
+/** Largest window: its ring buffers are typed arrays of this many values per column. */
+const MAX_WINDOW = 100_000_000;
+
 export function createDriftMonitor(options: DriftMonitorOptions): DriftMonitor {
   const { window } = options;
-  if (!Number.isInteger(window.size) || window.size < 2) {
-    throw new DriftError('INVALID_INPUT', `window.size must be an integer ≥ 2, got ${window.size}`);
+  if (window === null || typeof window !== 'object' || (window.type !== 'tumbling' && window.type !== 'sliding')) {
+    throw new DriftError(
+      'INVALID_INPUT',
+      `window.type must be 'tumbling' or 'sliding', got ${JSON.stringify((window as { type?: unknown } | null)?.type)}`,
+    );
+  }
+  if (!Number.isInteger(window.size) || window.size < 2 || window.size > MAX_WINDOW) {
+    throw new DriftError('INVALID_INPUT', `window.size must be an integer in [2, ${MAX_WINDOW}], got ${window.size}`);
   }
   const step = window.step ?? Math.ceil(window.size / 10);
   if (!Number.isInteger(step) || step < 1) {

@@ -1,8 +1,11 @@
+import { invalidDriftInput } from '../_internal/options.js';
 import { barChartSvg, COLORS, escapeHtml, formatNumber, formatPercent, htmlPage, shares } from '../report/html.js';
-import type { QualityColumn, QualityHistogram, QualityReport } from './schema.js';
+import { type QualityColumn, type QualityHistogram, type QualityReport, qualityReportSchema } from './schema.js';
 
 /** Renders a data-quality report as a self-contained HTML page (inline CSS and SVG, no scripts, no external URLs). */
 export function renderQualityReportHtml(report: QualityReport, options: { title?: string } = {}): string {
+  const parsed = qualityReportSchema.safeParse(report);
+  if (!parsed.success) throw invalidDriftInput('renderQualityReportHtml: not a data-quality report', parsed.error);
   const title = options.title ?? 'Data quality report';
   const s = report.summary;
   const card = (label: string, value: string, cls = '') =>

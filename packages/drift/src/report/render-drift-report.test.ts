@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { normalSample } from '../../test/helpers.js';
 import { detectDrift } from '../detect/detect-drift.js';
 import { driftReportSchema } from '../detect/schema.js';
+import { renderQualityReportHtml } from '../quality/render-quality-report-html.js';
 import { driftReportJson, renderDriftReportHtml, sortByDrift } from './render-drift-report.js';
 
 const evil = '<script>alert("x")</script>';
@@ -16,6 +17,21 @@ const current = {
   mild: normalSample(300, 0.4, 1, 6),
 };
 const result = detectDrift(reference, current);
+
+describe('reports that are not drift reports', () => {
+  it('driftReportJson, renderDriftReportHtml, sortByDrift and renderQualityReportHtml throw INVALID_INPUT, not a ZodError or TypeError', () => {
+    for (const bad of [{}, null, { kind: 'mlops.drift/report' }, { columns: 3 }]) {
+      for (const f of [
+        () => driftReportJson(bad as never),
+        () => renderDriftReportHtml(bad as never),
+        () => sortByDrift((bad as { columns?: never } | null)?.columns ?? (bad as never)),
+        () => renderQualityReportHtml(bad as never),
+      ]) {
+        expect(f, JSON.stringify(bad)).toThrow(expect.objectContaining({ name: 'DriftError', code: 'INVALID_INPUT' }));
+      }
+    }
+  });
+});
 
 describe('renderDriftReportHtml', () => {
   const html = renderDriftReportHtml(result);

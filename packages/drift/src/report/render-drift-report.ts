@@ -1,4 +1,6 @@
+import { invalidDriftInput } from '../_internal/options.js';
 import { type ColumnDrift, type DriftReport, driftReportSchema } from '../detect/schema.js';
+import { DriftError } from '../errors.js';
 import { barChartSvg, COLORS, escapeHtml, formatNumber, formatPercent, htmlPage, legendHtml, shares } from './html.js';
 
 /**
@@ -13,6 +15,8 @@ export function driftStrength(c: ColumnDrift): number {
 
 /** Columns ordered for display: drifted first, then by {@link driftStrength}, strongest first. */
 export function sortByDrift(columns: readonly ColumnDrift[]): ColumnDrift[] {
+  if (!Array.isArray(columns))
+    throw new DriftError('INVALID_INPUT', 'sortByDrift: expected the columns of a drift report');
   return [...columns].sort(
     (a, b) =>
       Number(b.drifted) - Number(a.drifted) ||
@@ -23,11 +27,19 @@ export function sortByDrift(columns: readonly ColumnDrift[]): ColumnDrift[] {
 
 /** The JSON twin of the HTML report: the validated drift report, pretty-printed. */
 export function driftReportJson(result: DriftReport): string {
-  return `${JSON.stringify(driftReportSchema.parse(result), null, 2)}\n`;
+  return `${JSON.stringify(checkReport(result, 'driftReportJson'), null, 2)}\n`;
+}
+
+/** The report validated against {@link driftReportSchema}, or `DriftError('INVALID_INPUT')` with the field paths. */
+function checkReport(result: unknown, what: string): DriftReport {
+  const parsed = driftReportSchema.safeParse(result);
+  if (!parsed.success) throw invalidDriftInput(`${what}: not a drift report`, parsed.error);
+  return parsed.data;
 }
 
 /** Renders a drift report as one self-contained HTML page: summary, then overlaid histograms per column as inline SVG, sorted by drift. */
 export function renderDriftReportHtml(result: DriftReport, options: { title?: string } = {}): string {
+  checkReport(result, 'renderDriftReportHtml');
   const title = options.title ?? 'Data drift report';
   const d = result.dataset;
   const card = (label: string, value: string, cls = '') =>
