@@ -195,6 +195,20 @@ describe('prediction logger: inputs that are not JSON-shaped (no database needed
   });
 
   it.each([
+    ['ragged input columns', { inputs: { x: [1, 2], y: [1] } }, 'inputs.y'],
+    ['an input column that is a number', { inputs: { x: 5 } }, 'inputs.x'],
+    ['an input column that is a string', { inputs: { x: 'abc' } }, 'inputs.x'],
+    ['an output column that is no array', { inputs: { x: [1] }, outputs: { y: { length: 1 } } }, 'outputs.y'],
+    ['ragged output columns', { inputs: { x: [1] }, outputs: { y: [1], z: [1, 2] } }, 'outputs.z'],
+  ])('logBatch refuses %s with INVALID_INPUT at the column', (_name, change, path) => {
+    const logger = createPredictionLogger({ store: {} as Store, flushIntervalMs: HOUR });
+    const err = thrown(() => logger.logBatch({ requestId: 'r', model: 'm', ...change } as never));
+    expect(isMlopsError(err, 'INVALID_INPUT')).toBe(true);
+    expect((err as { details: { path: string }[] }).details[0]!.path).toBe(path);
+    expect(logger.stats().logged).toBe(0);
+  });
+
+  it.each([
     ['an empty id', ['a', '']],
     ['a 201-character id', ['a', 'i'.repeat(201)]],
     ['an id that is no string', ['a', 7]],

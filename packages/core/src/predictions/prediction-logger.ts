@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { Columns } from '../contracts/columns.js';
-import { columnsLength } from '../contracts/columns.js';
 import { isMlopsError, MlopsError } from '../errors.js';
 import { timeOrderedId } from '../ids.js';
 import { migrate } from '../migrate.js';
@@ -365,6 +364,35 @@ function redactInputs(inputs: Record<string, unknown>): Record<string, string | 
     setKey(out, sanitizeString(k), type);
   }
   return out;
+}
+
+/**
+ * The number of rows of a batch's columns (0 without a column); `INVALID_INPUT` at the column that is not an array or
+ * typed array, or whose length differs from the others'.
+ */
+function rowsOf(columns: Columns, what: string): number {
+  let n: number | undefined;
+  let first = '';
+  if (typeof columns !== 'object' || columns === null) {
+    throw invalidInput('invalid prediction log entry', [{ path: what, message: 'Expected a record of columns' }]);
+  }
+  for (const [name, col] of Object.entries(columns)) {
+    if (!Array.isArray(col) && !ArrayBuffer.isView(col)) {
+      throw invalidInput('invalid prediction log entry', [
+        { path: `${what}.${name}`, message: 'Expected a column: an array or a typed array' },
+      ]);
+    }
+    const length = (col as ArrayLike<unknown>).length;
+    if (n === undefined) {
+      n = length;
+      first = name;
+    } else if (length !== n) {
+      throw invalidInput('invalid prediction log entry', [
+        { path: `${what}.${name}`, message: `Expected ${n} rows (as column "${first}"), got ${length}` },
+      ]);
+    }
+  }
+  return n ?? 0;
 }
 
 function isoTime(t: Date | string | number | undefined): string {
@@ -759,10 +787,11 @@ export function createPredictionLogger(opts: PredictionLoggerOptions): Predictio
     },
     logBatch(b) {
       const head = plainHead(b) ?? parseEntry({ ...b, inputs: {}, outputs: null, time: b.time ?? new Date() });
-      const n = columnsLength(b.inputs);
-      if (b.outputs && columnsLength(b.outputs) !== n) {
+      const n = rowsOf(b.inputs, 'inputs');
+      const outRows = b.outputs ? rowsOf(b.outputs, 'outputs') : n;
+      if (outRows !== n) {
         throw new MlopsError('INVALID_INPUT', {
-          message: `outputs have ${columnsLength(b.outputs)} rows, inputs ${n}`,
+          message: `outputs have ${outRows} rows, inputs ${n}`,
           details: [{ path: 'outputs', message: `Expected ${n} rows` }],
         });
       }
