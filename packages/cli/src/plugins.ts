@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Flavor, MlopsError } from '@mlops/core';
@@ -22,9 +23,15 @@ export function isModuleNotFound(err: unknown, specifier: string): boolean {
   );
 }
 
-/** The specifier to import for a `--flavor`/config argument: paths become file URLs, package names stay. */
+/**
+ * The specifier to import for a `--flavor`/config argument: paths become file URLs, package names stay. A path is
+ * one that starts with `.` or `/`, or names a file that exists relative to `cwd`: `mlops retrain
+ * deploy/retrain.config.mjs` (as the CronJob, compose and CI run it) is that file, not a package named `deploy`.
+ */
 export function moduleSpecifier(spec: string, cwd: string): string {
-  return spec.startsWith('.') || isAbsolute(spec) ? pathToFileURL(resolve(cwd, spec)).href : spec;
+  const path = resolve(cwd, spec);
+  const isPath = spec.startsWith('.') || isAbsolute(spec) || existsSync(path);
+  return isPath ? pathToFileURL(path).href : spec;
 }
 
 function isFlavor(v: unknown): v is Flavor<never> {

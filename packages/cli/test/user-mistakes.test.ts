@@ -1,13 +1,16 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { seedModel } from './fixtures/seed-model.js';
 import { CHILD_TIMEOUT, cli, jsonOf } from './helpers.js';
 
 // What a learner following docs/ types wrong: each mistake gets one clear line (or one JSON document with --json)
 // with a typed code and the documented exit code, never a stack trace.
+
+const TEST_DIR = dirname(fileURLToPath(import.meta.url));
 
 let dir: string;
 let store: string;
@@ -150,6 +153,27 @@ describe('mlops data status/push/pull <data path> when data add --name named the
       const none = await cli(['data', 'status', 'data/none.csv'], { cwd: work });
       expect(none.code).toBe(3);
       expect(none.stderr).toContain('none.csv.mlops.json not found');
+    },
+    CHILD_TIMEOUT,
+  );
+});
+
+describe('mlops retrain <config>: a relative path written without ./ (as the CronJob, compose and CI run it)', () => {
+  it(
+    'loads deploy/retrain.config.mjs-style paths as files, not as a package named "deploy"',
+    async () => {
+      // cwd is packages/cli/test: `fixtures/retrain.config.ts` is a file there, like `deploy/retrain.config.mjs` in
+      // the image's /app.
+      const base = ['--store', store, '--objects', objects, 'retrain'];
+      const r = await cli([...base, 'fixtures/retrain.config.ts', '--dry-run', '--json'], { cwd: TEST_DIR });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(jsonOf(r)).toMatchObject({ model: 'toy', alias: 'production' });
+
+      // a missing one is still NOT_FOUND naming it
+      const missing = await cli([...base, 'fixtures/missing.config.mjs'], { cwd: TEST_DIR });
+      expect(missing.code).toBe(3);
+      expect(missing.stderr).toContain('[NOT_FOUND]');
     },
     CHILD_TIMEOUT,
   );
