@@ -93,6 +93,17 @@ describe('monitorWindow', () => {
   });
 });
 
+describe('monitorWindow: bad times', () => {
+  it('an invalid `at` or `labelsSince` is INVALID_INPUT naming it (not a RangeError, not a silent 0 new labels)', async () => {
+    for (const bad of [{ at: Number.NaN }, { at: new Date('garbage') }, { labelsSince: Number.NaN }]) {
+      await expect(monitorWindow({ store, model: 'm', version: '3', reference, ...bad })).rejects.toMatchObject({
+        code: 'INVALID_INPUT',
+        details: [{ path: Object.keys(bad)[0] }],
+      });
+    }
+  });
+});
+
 describe('monitoringGauges', () => {
   it('exports the verdicts, the values and the thresholds in use, each with model and version', async () => {
     const r = await monitorWindow({

@@ -1,4 +1,4 @@
-import type { Store } from '@mlops/core';
+import { MlopsError, type Store } from '@mlops/core';
 import { readLabelledWindow, readPredictions } from '@mlops/core/predictions';
 import { type Profile, parseProfile } from '@mlops/drift';
 import type { Calibrator } from './calibration/calibrator.js';
@@ -77,6 +77,16 @@ export function toMonitoringRecord(result: MonitoringResult): MonitoringRecord {
   return record;
 }
 
+/** A time option as a Date, or INVALID_INPUT naming it (an invalid Date or NaN would read as no time at all). */
+function timeOption(value: Date | number, path: string): Date {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) {
+    const message = `${path} must be a valid Date or epoch milliseconds`;
+    throw new MlopsError('INVALID_INPUT', { message, details: [{ path, message }] });
+  }
+  return date;
+}
+
 /**
  * Evaluates the current window of a model version's prediction log: resolves the settings once (the version's tag,
  * then `defaults`, then the built-in defaults), reads the newest `limit` predictions and the newest `limit` labelled
@@ -89,7 +99,8 @@ export async function monitorWindow(options: MonitorWindowOptions): Promise<Moni
     ...(options.defaults ? { defaults: options.defaults } : {}),
   });
   const s = resolved.settings;
-  const to = options.at === undefined ? new Date() : new Date(options.at);
+  const to = options.at === undefined ? new Date() : timeOption(options.at, 'at');
+  if (options.labelsSince !== undefined) timeOption(options.labelsSince, 'labelsSince');
   const from = new Date(to.getTime() - s.windowMs);
   const read = {
     store: options.store,
