@@ -34,6 +34,35 @@ import { v2InferRoutes } from './routes/v2-infer.js';
 import { v2MetadataRoutes } from './routes/v2-metadata.js';
 import { createLimiter } from './scheduler/limiter.js';
 
+/**
+ * Closes the served models, waiting at most `timeoutMs` (the drain timeout) for them: a model whose predictor never
+ * answers keeps its last call, and so its close, pending forever, and must not keep the server from flushing its
+ * prediction log and stopping. Such a model is reported to `onError` and left behind.
+ */
+async function closeSlots(
+  all: readonly { name: string; close(): Promise<void> }[],
+  timeoutMs: number,
+  onError: (err: unknown, context: { where: string }) => void,
+): Promise<void> {
+  const pending = new Set(all.map((s) => s.name));
+  const closing = Promise.allSettled(all.map((s) => s.close().finally(() => pending.delete(s.name))));
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<true>((resolve) => {
+    timer = setTimeout(() => resolve(true), timeoutMs);
+    timer.unref();
+  });
+  const late = await Promise.race([closing.then(() => false), timedOut]);
+  clearTimeout(timer);
+  if (late && pending.size > 0) {
+    onError(
+      new MlopsError('TIMEOUT', {
+        message: `Model(s) ${[...pending].join(', ')} did not finish their calls within the drain timeout (${timeoutMs} ms); closing without them`,
+      }),
+      { where: 'shutdown' },
+    );
+  }
+}
+
 /** True when express matches two route paths alike: parameter names, case and a trailing slash aside. */
 function samePath(a: string, b: string): boolean {
   const norm = (p: string) =>
@@ -134,7 +163,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     },
     afterDrain: async () => {
       await retention?.stop();
-      await Promise.allSettled(slots.all.map((s) => s.close()));
+      await closeSlots(slots.all, o.drainTimeoutMs, onError);
       if (logger) await (o.logger ? logger.flush() : logger.close());
     },
     onError,
