@@ -80,6 +80,27 @@ describe('pglite store on disk', () => {
     }
   }, 120_000);
 
+  it('reports a lock file it cannot take (a directory in its place) as a typed INTERNAL error naming it', async () => {
+    const data = join(dir, 'lock-is-dir');
+    mkdirSync(`${data}.lock`);
+    const err = await createStore(`pglite://${data}`).catch((e: unknown) => e);
+    expect(isMlopsError(err, 'INTERNAL')).toBe(true);
+    expect((err as Error).message).toContain(`${data}.lock`);
+  });
+
+  it.each(['main', 'worker'])(
+    '[%s] names why PGlite could not open a data directory that is a file',
+    async (thread) => {
+      const file = join(dir, `is-a-file-${thread}`);
+      writeFileSync(file, 'x');
+      const err = await createStore(`pglite://${file}?thread=${thread}`).catch((e: unknown) => e);
+      expect(isMlopsError(err, 'INTERNAL')).toBe(true);
+      expect((err as Error).message).toMatch(/errno \d+/);
+      expect((err as Error).message).not.toMatch(/undefined|\[object Object\]/);
+    },
+    60_000,
+  );
+
   it('takes over a lock left by a process that died (SIGKILL)', async () => {
     const url = `pglite://${join(dir, 'stale')}`;
     const child = spawn(process.execPath, ['--import', 'tsx', CHILD, url, 'hold'], {

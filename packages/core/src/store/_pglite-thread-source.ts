@@ -22,7 +22,10 @@ const txs = new Map();
 const listeners = new Map();
 
 function errorOf(err) {
-  const out = { message: err && err.message !== undefined ? String(err.message) : String(err), name: err && err.name };
+  // PGlite's file system errors (ErrnoError) carry an errno and no message
+  const message = err && typeof err.message === 'string' && err.message !== '' ? err.message
+    : err && typeof err.errno === 'number' ? 'file system error (errno ' + err.errno + ')' : String(err);
+  const out = { message, name: err && err.name };
   if (err && typeof err === 'object') {
     for (const key of Object.keys(err)) {
       const v = err[key];

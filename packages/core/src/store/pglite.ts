@@ -1,7 +1,7 @@
 import { mkdirSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
-import { MlopsError } from '../errors.js';
+import { isMlopsError, MlopsError } from '../errors.js';
 import { invalidInput } from '../validation.js';
 import { openPgliteThread, type PgliteBackend } from './_pglite-thread.js';
 import { INT8_OID, linkToRoot, parseInt8, quoteIdent } from './_shared.js';
@@ -40,6 +40,14 @@ function realDir(dataDir: string): string {
   } catch {
     return join(realpathSync(dirname(dataDir)), basename(dataDir));
   }
+}
+
+/** What went wrong, in words: PGlite's file system errors carry an `errno` and no message. */
+function causeText(cause: unknown): string {
+  const c = cause as { message?: unknown; errno?: unknown } | null;
+  if (typeof c?.message === 'string' && c.message !== '') return c.message;
+  if (typeof c?.errno === 'number') return `file system error (errno ${c.errno})`;
+  return String(cause);
 }
 
 /** `shared_buffers` of an in-memory store. */
@@ -89,7 +97,18 @@ export async function pgliteStore(options: PgliteStoreOptions = {}): Promise<Sto
     mkdirSync(dirname(dataDir), { recursive: true });
     // The lock is named after the directory's real path: two openers reaching one directory through a symlink (to
     // it or to a parent) must meet at one lock file, or both would run PostgreSQL on the same files.
-    release = await acquireLock(`${realDir(dataDir)}.lock`, `Store ${displayUrl}`);
+    const lockFile = `${realDir(dataDir)}.lock`;
+    try {
+      release = await acquireLock(lockFile, `Store ${displayUrl}`);
+    } catch (cause) {
+      if (isMlopsError(cause)) throw cause;
+      // the file system refused (a directory where the lock file goes, no permission, a full or read-only disk)
+      throw new MlopsError('INTERNAL', {
+        message: `Could not lock ${displayUrl} (${lockFile}): ${causeText(cause)}`,
+        cause,
+        details: { lockFile },
+      });
+    }
   }
   const inWorker = (options.thread ?? 'main') === 'worker';
   let backend: PgliteBackend<unknown>;
@@ -99,7 +118,7 @@ export async function pgliteStore(options: PgliteStoreOptions = {}): Promise<Sto
       : ((await openPgliteHere(dataDir, sharedBuffers)) as PgliteBackend<unknown>);
   } catch (cause) {
     release?.();
-    throw new MlopsError('INTERNAL', { message: `Could not open ${displayUrl}: ${(cause as Error).message}`, cause });
+    throw new MlopsError('INTERNAL', { message: `Could not open ${displayUrl}: ${causeText(cause)}`, cause });
   }
   let closed = false;
   let closing: Promise<void> | undefined;
