@@ -56,13 +56,17 @@ export interface Lifecycle {
   readonly closing: boolean;
   /** Requests (and `server.predict` calls) being processed. */
   readonly inFlight: number;
-  /** A request started. */
-  enter(): void;
-  /** A request finished (call once per `enter`). */
-  leave(): void;
+  /** A request started (with its response, when it is an HTTP request: see `shutdown`). */
+  enter(res?: ServerResponse): void;
+  /** A request finished (call once per `enter`, with the same response). */
+  leave(res?: ServerResponse): void;
   /** Listens with `handler` on a port, and drains on the given signals. */
   listen(handler: RequestListener, options?: ListenOptions): Promise<ListeningServer>;
-  /** Stops taking requests, waits for in-flight ones (at most `drainTimeoutMs`), then runs `afterDrain` (once). */
+  /**
+   * Stops taking requests, ends the server-sent event streams in flight (the registry's `/events`: they never end by
+   * themselves, and their clients reconnect elsewhere), waits for the other requests (at most `drainTimeoutMs`), then
+   * runs `afterDrain` (once).
+   */
   shutdown(): Promise<void>;
   /** Closes every listener opened by `listen()` (removing its signal handlers), then shuts down. Idempotent. */
   close(): Promise<void>;
@@ -116,6 +120,8 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
   /** The `stop` of every listener opened by `listen()` and not yet closed. */
   const listeners = new Set<() => Promise<void>>();
   const gauge = options.inFlightGauge;
+  /** The responses of the HTTP requests in flight. */
+  const responses = new Set<ServerResponse>();
 
   const lifecycle: Lifecycle = {
     get closing() {
@@ -124,11 +130,13 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
     get inFlight() {
       return inFlight;
     },
-    enter() {
+    enter(res) {
       inFlight++;
+      if (res) responses.add(res);
       gauge?.inc();
     },
-    leave() {
+    leave(res) {
+      if (res) responses.delete(res);
       inFlight--;
       gauge?.dec();
       if (inFlight === 0) drained?.();
@@ -136,6 +144,10 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
     shutdown() {
       shutdownPromise ??= (async () => {
         closing = true;
+        for (const res of responses) {
+          const type = res.getHeader('content-type');
+          if (typeof type === 'string' && type.startsWith('text/event-stream')) res.end();
+        }
         if (inFlight > 0) {
           await new Promise<void>((resolve) => {
             const t = setTimeout(resolve, options.drainTimeoutMs);

@@ -80,7 +80,7 @@ export function requestContext(options: RequestContextOptions): RequestHandler {
     const st = new RequestState(requestId, performance.now());
     res.locals.mlops = st;
     res.setHeader('x-request-id', requestId);
-    lifecycle.enter();
+    lifecycle.enter(res);
     let done = false;
     const finish = () => {
       if (done) return;
@@ -95,7 +95,7 @@ export function requestContext(options: RequestContextOptions): RequestHandler {
         (performance.now() - st.start) / 1000,
       );
       if (res.statusCode >= 400) metrics.errors.inc({ code: String(res.locals.errorCode ?? res.statusCode), route });
-      lifecycle.leave();
+      lifecycle.leave(res);
     };
     // 'close' follows 'finish' on every response (Node emits it on the next tick), and alone when the client went
     // away first: one listener does both.
