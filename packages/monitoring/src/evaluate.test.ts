@@ -188,6 +188,12 @@ describe('evaluateWindow: data quality and predictions', () => {
     expect(odd.features[0]).toMatchObject({ problem: 'type-changed', outOfRange: 0 });
   });
 
+  it('an object in a categorical feature is a type change, not a category outside the reference', () => {
+    const window = records(rows(60, (i) => ({ a: 0, b: 0, color: i === 0 ? { name: 'red' } : colors[i % 3] })));
+    const e = evaluate(window);
+    expect(e.features[2]).toMatchObject({ feature: 'color', problem: 'type-changed', outOfRange: 0 });
+  });
+
   it("tests the model's output against the reference's prediction column", () => {
     const a = normals(8, 100);
     const window = records(

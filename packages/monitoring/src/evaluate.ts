@@ -217,6 +217,13 @@ function booleanLabel(v: unknown): 'true' | 'false' | null {
   return null;
 }
 
+/** A present value of a categorical column as drift reads it (scalars as text); null for objects (a type change). */
+function categoryLabel(v: unknown): string | null {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  return null;
+}
+
 /** Missing rate and out-of-range share of one feature over the window's values (`undefined`: key absent). */
 function quality(
   ref: ColumnProfile,
@@ -241,8 +248,8 @@ function quality(
       present++;
       if (x < numeric.min || x > numeric.max) outside++;
     } else if (categories) {
-      const label = ref.type === 'boolean' ? booleanLabel(v) : String(v);
-      if (label === null) continue; // unreadable as a boolean: a type change, counted by drift's schema account
+      const label = ref.type === 'boolean' ? booleanLabel(v) : categoryLabel(v);
+      if (label === null) continue; // unreadable as the column's type: a type change, counted by drift's schema account
       present++;
       if (!categories.has(label)) outside++;
     }
