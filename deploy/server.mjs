@@ -126,6 +126,11 @@ const server = createModelServer({
   monitoring: { refreshMs },
   ...(retention ? { retention } : {}),
   logging: { inputs: logInputs },
+  // A model that cannot be loaded at start (no version behind the alias yet) is reported once, by the ready() handler
+  // below, in one line; faults while serving keep the default report (with the stack).
+  onError: (err, context) => {
+    if (context.where !== 'loading models') console.error('[mlops] serve error', context, err);
+  },
 });
 // Retraining over HTTP (scope pipelines:retrain): the retrain config runs in a worker thread, off this event loop; one
 // retraining per model at a time across replicas (a PostgreSQL advisory lock). Alertmanager's firing drift/metric
@@ -143,7 +148,10 @@ if (retrain) {
 // Not awaited: a missing alias must not stop the process (ready stays false until the alias is set).
 server.ready().then(
   () => console.log(`deploy/server.mjs: ${model}@${alias} loaded`),
-  () => console.warn(`deploy/server.mjs: ${model}@${alias} not loadable yet; /v2/health/ready is 503 until it is`),
+  (err) =>
+    console.warn(
+      `deploy/server.mjs: ${model}@${alias} not loadable yet (${err instanceof Error ? err.message : err}); /v2/health/ready is 503 until it is`,
+    ),
 );
 
 const listening = await server.listen({ port, host, signals: [] });

@@ -800,6 +800,11 @@ describe('the image', () => {
       expect(metrics).toContain('# TYPE mlops_prediction_log_pruned_total counter');
       expect(await server.stop()).toBe(0);
       expect(server.output()).toContain('SIGTERM: draining');
+      // No model yet is a documented state, not a crash: one line with the reason, no stack trace.
+      expect(server.output()).toContain(
+        'ticket-topic@production not loadable yet (Model "ticket-topic" does not exist)',
+      );
+      expect(server.output()).not.toMatch(/^\s+at /m);
     } finally {
       server.kill();
       rmSync(objectsDir, { recursive: true, force: true });
