@@ -123,7 +123,10 @@ export const errorBodySchema = z.strictObject({
     code: z.enum(HTTP_ERROR_CODES as [HttpErrorCode, ...HttpErrorCode[]]),
     /** Human-readable message; generic for server faults (500). */
     message: z.string(),
-    /** Field-level problems of a client error (4xx), e.g. `{ path: 'inputs.age', message: 'Expected number' }`. */
+    /**
+     * Field-level problems of a client error (4xx), e.g. `{ path: 'inputs.age', message: 'Expected number' }`; at most
+     * {@link MAX_ERROR_DETAILS} (the message counts the rest).
+     */
     details: z.array(fieldIssueSchema),
     /** The request id, also the `x-request-id` response header. */
     requestId: z.string(),
@@ -160,10 +163,17 @@ interface FrameworkError {
   message?: unknown;
 }
 
+/**
+ * Most field issues an error body lists: an answer stays smaller than the request that caused it (60,000 unknown
+ * fields in one record must not come back as 60,000 details). The message counts the rest (`summarizeIssues`).
+ */
+export const MAX_ERROR_DETAILS = 100;
+
 function issuesOf(details: unknown): FieldIssue[] {
   if (!Array.isArray(details)) return [];
   const out: FieldIssue[] = [];
   for (const d of details) {
+    if (out.length >= MAX_ERROR_DETAILS) break;
     if (d && typeof d === 'object' && typeof d.path === 'string' && typeof d.message === 'string') {
       out.push({ path: d.path, message: d.message });
     }

@@ -26,6 +26,7 @@ export {
   httpStatusOf,
   INTERNAL_ERROR_MESSAGE,
   isHttpErrorCode,
+  MAX_ERROR_DETAILS,
   TRANSPORT_ERROR_CODES,
 } from './error-contract.js';
 export type { AllowedHosts } from './host-check.js';
