@@ -70,7 +70,31 @@ describe('prunePredictions options (no database needed)', () => {
   });
 });
 
+describe('prunePredictions values PostgreSQL cannot take (no database needed)', () => {
+  it.each([
+    ['a model holding U+0000', { model: 'a\u0000', maxRows: 1 }, 'options.model'],
+    ['a now beyond what a Date holds', { maxAgeMs: 1, now: 1e20 }, 'options.now'],
+  ])('refuses %s with INVALID_INPUT at its field', async (_name, options, path) => {
+    const err = await prunePredictions({ driver: 'pglite' } as Store, options).catch((e: unknown) => e);
+    expect(isMlopsError(err, 'INVALID_INPUT')).toBe(true);
+    expect((err as { details: { path: string }[] }).details.map((d) => d.path)).toContain(path);
+  });
+});
+
 describeStores('prediction log retention', (getStore) => {
+  it('a maxAgeMs reaching back before the year 1 deletes nothing (instead of failing)', async () => {
+    const store = getStore();
+    const model = uniq('ancient');
+    await logAt(store, model, [40, 1]);
+    for (const maxAgeMs of [1e300, 1e17, Number.MAX_VALUE]) {
+      const r = await prunePredictions(store, { model, maxAgeMs, now: NOW });
+      expect(r.predictions, String(maxAgeMs)).toBe(0);
+    }
+    expect(await idsOf(store, model)).toHaveLength(2);
+    // with maxRows, the row limit still applies
+    expect((await prunePredictions(store, { model, maxAgeMs: 1e300, maxRows: 1, now: NOW })).predictions).toBe(1);
+  });
+
   it('deletes the predictions older than maxAgeMs of one model only, and counts them', async () => {
     const store = getStore();
     const [a, b] = [uniq('age-a'), uniq('age-b')];

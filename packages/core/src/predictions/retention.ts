@@ -2,8 +2,10 @@
 // own short transaction, yielding to the event loop between them, so a server writing the log keeps serving.
 import { z } from 'zod';
 import { migrate } from '../migrate.js';
+import { pgText } from '../pg-text.js';
 import type { Store } from '../store/store.js';
 import { parseInput } from '../validation.js';
+import { isStorableTime, TIME_RANGE_MESSAGE } from './_time.js';
 
 /** Options of {@link prunePredictions}. At least one of `maxAgeMs` and `maxRows` is required. */
 export interface PrunePredictionsOptions {
@@ -44,11 +46,14 @@ export interface PruneResult {
 
 const pruneSchema = z
   .object({
-    model: z.string().min(1).max(200).optional(),
+    model: pgText().min(1).max(200).optional(),
     maxAgeMs: z.number().nonnegative().optional(),
     maxRows: z.int().nonnegative().optional(),
     batchSize: z.int().positive().max(100_000).optional(),
-    now: z.union([z.date(), z.number()]).optional(),
+    now: z
+      .union([z.date(), z.number()])
+      .refine((t) => isStorableTime(new Date(t)), TIME_RANGE_MESSAGE)
+      .optional(),
   })
   .refine((o) => o.maxAgeMs !== undefined || o.maxRows !== undefined, {
     message: 'Give maxAgeMs, maxRows or both',
@@ -100,7 +105,9 @@ export async function prunePredictions(store: Store, options: PrunePredictionsOp
   await migrate(store, { areas: ['predictions'] });
   const batchSize = o.batchSize ?? (store.driver === 'pglite' ? 200 : 1000);
   const now = o.now === undefined ? Date.now() : o.now instanceof Date ? o.now.getTime() : o.now;
-  const ageCutoff = o.maxAgeMs === undefined ? null : new Date(now - o.maxAgeMs).toISOString();
+  // A cut-off before the year 1 (a huge maxAgeMs) is older than any stored time: nothing is that old.
+  const cutoff = o.maxAgeMs === undefined ? undefined : new Date(now - o.maxAgeMs);
+  const ageCutoff = cutoff === undefined || !isStorableTime(cutoff) ? null : cutoff.toISOString();
   const models =
     o.model !== undefined
       ? [o.model]
