@@ -80,6 +80,24 @@ describe('evaluateWindow: drift of the inputs', () => {
     expect(e.status).toBe('drifted');
   });
 
+  it('claims nothing about drift when no feature in scope could be tested (not "ok" with 0 columns)', () => {
+    // a datetime feature is never tested, and a feature the reference never saw a value of cannot be
+    const odd = createProfile({
+      at: rows(100, (i) => new Date(Date.UTC(2026, 0, 1 + (i % 28))).toISOString()).map((r) => r as unknown as string),
+      blank: rows(100, () => null).map((r) => r as unknown as null),
+    });
+    const window = records(
+      rows(50, (i) => ({ at: new Date(Date.UTC(2026, 1, 1 + (i % 28))).toISOString(), blank: i })),
+    );
+    const e = evaluate(window, {}, [], odd);
+    expect(e.dataset?.columns).toBe(0);
+    expect(e.status).toBe('insufficient');
+    expect(e.statusReason).toMatch(
+      /no feature could be tested.*at: datetime.*blank: no non-missing values in the reference/,
+    );
+    expect(e.crossings).toEqual([]);
+  });
+
   it('is insufficient below minSamples and says so without a reference', () => {
     const e = evaluate(records(rows(10, () => ({ a: 0, b: 0, color: 'red' }))), {});
     expect(e.status).toBe('insufficient');

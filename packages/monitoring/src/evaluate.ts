@@ -21,7 +21,8 @@ import type { ResolvedMonitoringSettings } from './settings.js';
  * The verdicts of a monitoring window: `ok` (tested, no dataset drift), `drifted` (the share of drifted features
  * reached `driftShare`), `broken` (the feed cannot be tested: a reference feature is missing from every logged input,
  * arrives with another type, or is empty — including "no input column of the window is in the reference profile";
- * never "no drift", and never a reason to retrain), `insufficient` (fewer than `minSamples` predictions) and
+ * never "no drift", and never a reason to retrain), `insufficient` (fewer than `minSamples` predictions, or no
+ * feature in scope could be tested: nothing about drift is claimed) and
  * `no-reference` (the model version has no reference profile).
  */
 export const MONITORING_STATUSES = ['ok', 'drifted', 'broken', 'insufficient', 'no-reference'] as const;
@@ -386,6 +387,13 @@ export function evaluateWindow(input: EvaluateWindowInput): WindowEvaluation {
     });
     status = drift.dataset.status;
     if (status === 'broken') statusReason = `broken feed: ${feedProblems(drift.schema).join('; ')}`;
+    else if (scope.length > 0 && drift.dataset.columns === 0) {
+      // Every feature in scope was skipped (datetime, no reference values, too little data for its test): a share of
+      // 0 of 0 is no evidence of "no drift", so nothing is claimed.
+      status = 'insufficient';
+      const reasons = features.filter((f) => f.skipped).map((f) => `${f.feature}: ${f.skipped}`);
+      statusReason = `no feature could be tested (${reasons.join('; ')})`;
+    }
   }
 
   const pairs = feedbackPairs(input.labelled, s.predictionOutput);
