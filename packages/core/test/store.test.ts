@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStore, isMlopsError, type Store } from '@mlops/core';
 import { type StoreBackend, testBackends, testStore } from '@mlops/core/testing';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 for (const backend of testBackends()) {
   testStore(`[${backend.name}]`, { open: backend.open, dispose: backend.dispose });
@@ -19,15 +19,17 @@ const drivers: StoreBackend[] = [
 for (const [i, backend] of drivers.entries()) {
   const title = i === drivers.length - 1 ? '[pglite] in a worker thread' : `[${backend.name}]`;
   describe(`Store edges ${title}`, () => {
-    async function withStore(fn: (store: Store) => Promise<void>): Promise<void> {
-      const store = await backend.open();
-      try {
-        await fn(store);
-      } finally {
-        await store.close();
-        await backend.dispose(store);
-      }
-    }
+    // One store for the tests that leave it open (PGlite takes seconds to start); the close tests open their own.
+    let shared: Store | undefined;
+    beforeAll(async () => {
+      shared = await backend.open();
+    });
+    afterAll(async () => {
+      if (!shared) return;
+      await shared.close();
+      await backend.dispose(shared);
+    });
+    const withStore = (fn: (store: Store) => Promise<void>): Promise<void> => fn(shared!);
 
     it('answers every statement sent before close (even one waiting for a connection), then STORE_CLOSED', async () => {
       const store = await backend.open();
