@@ -78,6 +78,15 @@ describe('mlops program', () => {
     expect(o.stderr.text).toContain('promote');
   });
 
+  it('mlops help [command] prints the help on stdout and exits 0, like --help', async () => {
+    for (const argv of [['help'], ['help', 'runs'], ['runs', 'help', 'ls'], ['models', 'help', 'promote']]) {
+      const o = io();
+      expect(await run(argv, o), argv.join(' ')).toBe(0);
+      expect(o.stdout.text).toContain(`Usage: mlops ${argv.filter((a) => a !== 'help').join(' ')}`.trimEnd());
+      expect(o.stderr.text).toBe('');
+    }
+  });
+
   it('a bad option value is a usage error before anything is opened', async () => {
     const o = io();
     expect(await run(['--store', 'pglite:///nonexistent/x', 'runs', 'ls', '--limit', '0', '--json'], o)).toBe(2);

@@ -138,6 +138,8 @@ export async function run(argv: string[], io: RunOptions = {}): Promise<number> 
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT_CODES.OK;
+      // `mlops help [command]` asked for the help (exit code 0); a group without its subcommand shows it as an error.
+      if (err.code === 'commander.help' && err.exitCode === 0) return EXIT_CODES.OK;
       // commander has already printed the message (and the help for a missing subcommand)
       return EXIT_CODES.USAGE;
     }
