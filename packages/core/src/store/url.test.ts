@@ -44,6 +44,17 @@ describe('parseStoreUrl', () => {
     expect((err as Error).message).toContain(reason);
   });
 
+  it.each([
+    ['postgres://u:p@ss@host/db', 'postgres://u:***@host/db'],
+    ['postgres://u:pa/ss@host/db', 'postgres://u:***@host/db'],
+    ['postgres://u:pa#ss@host/db', 'postgres://u:***@host/db'],
+    ['postgres://u:pa?ss@host/db', 'postgres://u:***@host/db'],
+    ['postgres://u:p@host/db?application_name=me@work', 'postgres://u:***@host/db?application_name=me@work'],
+    ['postgres://host:5432/db?application_name=me@work', 'postgres://host:5432/db?application_name=me@work'],
+  ])('redacts a password holding characters a URL should have encoded: %s', (url, redacted) => {
+    expect(redactStoreUrl(url)).toBe(redacted);
+  });
+
   it('never shows a password in errors or redacted URLs', () => {
     expect(redactStoreUrl('postgres://user:s3cret@host/db')).toBe('postgres://user:***@host/db');
     let message = '';

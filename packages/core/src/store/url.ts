@@ -93,7 +93,18 @@ export function parseStoreUrl(input: string): StoreUrl {
 
 /** Returns the URL with any password replaced by `***`, for logs and error messages. */
 export function redactStoreUrl(url: string): string {
-  return url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/[^/:@?#]*):[^@/?#]*@/, '$1:***@');
+  // Well formed, the user info ends at the last `@` before the first `/`, `?` or `#` (a password may hold `@`).
+  // Malformed (a password with an unencoded `/`, `?` or `#`, which no client can parse anyway), everything up to the
+  // last `@` goes: better to hide too much of a broken URL than to print a password.
+  let wellFormed = true;
+  try {
+    new URL(url);
+  } catch {
+    wellFormed = false;
+  }
+  return wellFormed
+    ? url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/[^/:@?#]*):[^/?#]*@/, '$1:***@')
+    : url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/[^/:@?#]*):.*@/s, '$1:***@');
 }
 
 /** The `thread` parameter of a PGlite URL's query (the only parameter it takes). */
