@@ -72,8 +72,10 @@ const STORE_LOCKED_HINT =
   '--server <url> (or set MLOPS_SERVER_URL) for `mlops models …`, or move to PostgreSQL ' +
   '(--store postgres://user:pass@host/db or MLOPS_STORE) so several processes can share the store.';
 
-/** A one-line hint that tells how to get past an error, when there is a well-known one. */
+/** A one-line hint that tells how to get past an error: its own `hint`, else a well-known one for its code. */
 export function hintFor(err: unknown): string | undefined {
+  const own = (err as { hint?: unknown } | null)?.hint; // an error that carries its own (a usage error: its --help)
+  if (typeof own === 'string') return own;
   switch (errorCodeOf(err)) {
     case 'STORE_LOCKED':
       return STORE_LOCKED_HINT;

@@ -87,6 +87,25 @@ describe('mlops program', () => {
     }
   });
 
+  it('with --json, a usage error is one JSON document on stderr (exit 2), not commander\'s text and help', async () => {
+    for (const argv of [
+      ['runs', 'ls', '--bogus', '--json'],
+      ['--json', 'runs', 'show'],
+      ['models', '--json'],
+      ['nope', '--json'],
+      ['serve', 'm', '--log-inputs', 'bogus', '--json'],
+    ]) {
+      const o = io();
+      expect(await run(argv, o), argv.join(' ')).toBe(2);
+      expect(o.stdout.text).toBe('');
+      const parsed = JSON.parse(o.stderr.text) as { error: { code: string; message: string; hint?: string } };
+      expect(parsed.error).toMatchObject({ code: 'INVALID_INPUT', exitCode: 2 });
+      expect(parsed.error.message).not.toMatch(/^error: /);
+      expect(parsed.error.message).not.toContain('Usage:');
+      expect(parsed.error.hint).toMatch(/^See mlops .*--help/);
+    }
+  });
+
   it('a bad option value is a usage error before anything is opened', async () => {
     const o = io();
     expect(await run(['--store', 'pglite:///nonexistent/x', 'runs', 'ls', '--limit', '0', '--json'], o)).toBe(2);

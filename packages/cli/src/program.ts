@@ -1,4 +1,5 @@
 import { CommanderError, type CommandUnknownOpts } from '@commander-js/extra-typings';
+import { MlopsError } from '@mlops/core';
 import type { CommandHost, RegisterCommands } from './commands/_shared.js';
 import { registerData } from './commands/data/command.js';
 import { registerDrift } from './commands/drift/command.js';
@@ -57,7 +58,7 @@ export function createProgram(
 ): RootCommand {
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
-  const program = createRootCommand({ stdout, stderr, ...options });
+  const program = createRootCommand({ stdout, stderr, json: state.json, ...options });
   const host: CommandHost = {
     importModule: io.importModule,
     async run(command, handler) {
@@ -118,6 +119,24 @@ function versionBelongsToCommand(program: CommandUnknownOpts, argv: string[]): b
   return at >= 0 && command.options.some((o) => o.long === '--version') && argv.indexOf('--version') > at;
 }
 
+/** A commander usage error (unknown command or option, missing argument, bad choice) as a typed `INVALID_INPUT`. */
+function usageError(err: CommanderError, program: CommandUnknownOpts, argv: string[]): MlopsError {
+  const [command] = invokedCommand(program, argv);
+  const name = ['mlops', ...commandPath(command)].join(' ');
+  const message =
+    err.code === 'commander.help' ? `${name} needs a command` : err.message.replace(/^error: /, '').trim();
+  return Object.assign(new MlopsError('INVALID_INPUT', { message, details: [{ path: 'argv', message }] }), {
+    hint: `See ${name} --help`,
+  });
+}
+
+/** The names from the root's child down to `command` (empty for the root). */
+function commandPath(command: CommandUnknownOpts): string[] {
+  const names: string[] = [];
+  for (let c: CommandUnknownOpts | null = command; c?.parent; c = c.parent) names.unshift(c.name());
+  return names;
+}
+
 /**
  * Runs `mlops` with the given arguments (without `node` and the script) and resolves to the exit code; never calls
  * `process.exit`. Errors are printed to stderr (as `{ error: { code, message, exitCode } }` with `--json`).
@@ -140,7 +159,8 @@ export async function run(argv: string[], io: RunOptions = {}): Promise<number> 
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT_CODES.OK;
       // `mlops help [command]` asked for the help (exit code 0); a group without its subcommand shows it as an error.
       if (err.code === 'commander.help' && err.exitCode === 0) return EXIT_CODES.OK;
-      // commander has already printed the message (and the help for a missing subcommand)
+      // Without --json commander has already printed the message (and the help); with it, one JSON document.
+      if (state.json) printError(usageError(err, program, argv), true, stderr);
       return EXIT_CODES.USAGE;
     }
     printError(err, state.json, stderr);

@@ -34,9 +34,10 @@ Exit codes:
  * The `mlops` command itself, without subcommands: name, version, the global options (typed: every subcommand's
  * `optsWithGlobals()` includes them), help and output settings that subcommands inherit. `exitOverride()` makes
  * commander throw instead of exiting, so `run()` returns an exit code. `versionFlags` (default `-V, --version`) lets
- * `run()` leave `--version` to a command that declares its own.
+ * `run()` leave `--version` to a command that declares its own. `json`: commander writes nothing to stderr (usage
+ * errors and the help after them), since `run()` prints a usage error as one JSON document.
  */
-export function createRootCommand(io: { stdout: TextSink; stderr: TextSink; versionFlags?: string }) {
+export function createRootCommand(io: { stdout: TextSink; stderr: TextSink; versionFlags?: string; json?: boolean }) {
   return new Command('mlops')
     .description('MLOps from the terminal: datasets, runs, models, serving, drift reports, retraining')
     .version(version(), io.versionFlags ?? '-V, --version')
@@ -52,7 +53,8 @@ export function createRootCommand(io: { stdout: TextSink; stderr: TextSink; vers
     .showSuggestionAfterError()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => io.stderr.write(s),
+      // With --json, stderr carries one JSON document: run() prints the usage error as JSON instead.
+      writeErr: (s) => (io.json ? undefined : io.stderr.write(s)),
     })
     .addHelpText('after', GLOBAL_HELP)
     .exitOverride();
