@@ -87,7 +87,7 @@ describe('mlops program', () => {
     }
   });
 
-  it('with --json, a usage error is one JSON document on stderr (exit 2), not commander\'s text and help', async () => {
+  it("with --json, a usage error is one JSON document on stderr (exit 2), not commander's text and help", async () => {
     for (const argv of [
       ['runs', 'ls', '--bogus', '--json'],
       ['--json', 'runs', 'show'],
