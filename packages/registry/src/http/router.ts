@@ -269,6 +269,11 @@ export function createRegistryRouter(options: RegistryRouterOptions): Router {
     listAudit: ({ req }) => registry.listAudit(parseInput(listAuditInputSchema, queryOf(req))),
     events: async ({ req, res }) => {
       const filter = parseInput(subscribeFilterSchema, queryOf(req));
+      if (req.method === 'HEAD') {
+        // express answers HEAD with the GET handler: send the stream's headers and end (no body to end it with).
+        res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' }).end();
+        return undefined;
+      }
       const send = (event: RegistryEvent) => {
         res.write(`id: ${event.id}\nevent: change\ndata: ${JSON.stringify(event)}\n\n`);
       };
