@@ -6,7 +6,6 @@ import { migrate } from '../migrate.js';
 import { MAX_JSON_DEPTH } from '../pg-text.js';
 import type { Store } from '../store/store.js';
 import { invalidInput, zodIssues } from '../validation.js';
-import { isStorableTime, TIME_RANGE_MESSAGE } from './_time.js';
 
 const timeSchema = z.union([z.date(), z.iso.datetime({ offset: true }), z.number()]);
 
@@ -402,12 +401,6 @@ function isoTime(t: Date | string | number | undefined): string {
     throw new MlopsError('INVALID_INPUT', {
       message: 'invalid time',
       details: [{ path: 'time', message: 'Invalid date' }],
-    });
-  }
-  if (!isStorableTime(d)) {
-    throw new MlopsError('INVALID_INPUT', {
-      message: `invalid time: ${TIME_RANGE_MESSAGE}`,
-      details: [{ path: 'time', message: TIME_RANGE_MESSAGE }],
     });
   }
   return d.toISOString();
