@@ -149,6 +149,14 @@ describe('mlops data status/push/pull <data path> when data add --name named the
       expect(ambiguous.stderr).toContain('tickets.mlops.json');
       expect(ambiguous.stderr).toContain('[INVALID_INPUT]');
 
+      // data ls <name> of a dataset that does not exist is NOT_FOUND, like models versions and runs ls -e
+      const ls = await cli(['--store', dataStore, 'data', 'ls', 'tickets.csv'], { cwd: work });
+      expect(ls.code).toBe(3);
+      expect(ls.stderr).toBe('error: No dataset "tickets.csv" (mlops data ls lists them) [NOT_FOUND]\n');
+      const known = await cli(['--store', dataStore, 'data', 'ls', 'tickets', '--json'], { cwd: work });
+      expect(known.code).toBe(0);
+      expect(jsonOf<{ versions: unknown[] }>(known).versions).toHaveLength(1);
+
       // no pointer at all: still NOT_FOUND naming the pointer file it looked for
       const none = await cli(['data', 'status', 'data/none.csv'], { cwd: work });
       expect(none.code).toBe(3);

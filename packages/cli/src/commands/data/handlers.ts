@@ -231,6 +231,12 @@ export async function dataLs(opts: DataLsOptions, ctx: CliContext, out: Output):
   const store = await ctx.store();
   if (opts.name) {
     const versions = await listDatasetVersions(store, opts.name);
+    if (versions.length === 0) {
+      throw new MlopsError('NOT_FOUND', {
+        message: `No dataset "${opts.name}" (mlops data ls lists them)`,
+        details: { dataset: opts.name },
+      });
+    }
     out.result(
       {
         name: opts.name,
