@@ -71,6 +71,7 @@ export type {
   CheckManyOptions,
   CleanTempOptions,
   CleanTempResult,
+  DeleteManyOptions,
   Digest,
   ObjectBody,
   ObjectStat,

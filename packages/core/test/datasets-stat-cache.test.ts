@@ -130,6 +130,35 @@ describe('versionDataset stat cache', () => {
     expect(trusted.storedOrVerified).toBe(0);
     expect(trusted.v.hashed.files).toBe(0);
   });
+
+  it('keeps trusting the objects a new version freshens (against garbage collection): no re-read next time', async () => {
+    const { data, objects } = folder(120);
+    await sleep(PAST_RACY);
+    await versionDataset({ path: data, store, objects });
+    await sleep(PAST_RACY);
+    await versionDataset({ path: data, store, objects });
+    const old = new Date(Date.now() - 2 * 3600_000);
+    const pack = join(
+      objects.dir,
+      'packs',
+      readdirSync(join(objects.dir, 'packs')).find((f) => f.endsWith('.pack')) as string,
+    );
+    utimesSync(pack, old, old);
+    await sleep(PAST_RACY);
+    // Trusted again with the pack's new times (one more run: the utimes above is a change like any other).
+    await versionDataset({ path: data, store, objects });
+    expect((await versionCountingStore({ path: data, store, objects })).storedOrVerified).toBe(0);
+    // A new version (one file changed) reuses the 119 other objects: their pack is freshened, not re-read next time.
+    writeFileSync(join(data, 'f0000.txt'), 'changed once');
+    const second = await versionCountingStore({ path: data, store, objects });
+    expect(second.v.created).toBe(true);
+    expect(statSync(pack).mtimeMs).toBeGreaterThan(Date.now() - 3600_000);
+    expect(second.storedOrVerified).toBe('changed once'.length);
+    writeFileSync(join(data, 'f0000.txt'), 'changed twice');
+    const third = await versionCountingStore({ path: data, store, objects });
+    expect(third.v.created).toBe(true);
+    expect(third.storedOrVerified).toBe('changed twice'.length);
+  });
 });
 
 describe('corruption is never hidden by the stat cache', () => {

@@ -108,6 +108,7 @@ export class StatCache {
   private readonly nextFiles: FileRow[] = [];
   private readonly nextObjects = new Map<string, ObjectRow>();
   private readonly nextIdentities = new Map<string, number>();
+  private readonly nextIdentityList: string[] = [];
   private dirty = false;
 
   private constructor(
@@ -202,6 +203,7 @@ export class StatCache {
     if (i === undefined) {
       i = this.nextIdentities.size;
       this.nextIdentities.set(identity, i);
+      this.nextIdentityList.push(identity);
     }
     return i;
   }
@@ -210,6 +212,29 @@ export class StatCache {
   recordObject(digest: Digest, loc: FsObjectLocation, checkedAtMs: number): void {
     this.dirty = true;
     this.nextObjects.set(digest, [digest, this.identityIndex(loc.identity), checkedAtMs]);
+  }
+
+  /**
+   * Records an object whose file this run freshened (its times set by `ObjectStore.freshen`) right after trusting it,
+   * stat'ed at `checkedAtMs` and unchanged since the freshen. A write sets a file's mtime and ctime to the same instant,
+   * while the freshen set the mtime alone: when they still differ on a clock finer than a second, nothing was written
+   * to the file since, and the entry is trusted at once instead of being racy until the window has passed.
+   */
+  recordFreshened(digest: Digest, loc: FsObjectLocation, checkedAtMs: number): void {
+    const [, , mtimeNs, ctimeNs] = loc.identity.split(':');
+    const settled = loc.subsecond && mtimeNs !== undefined && mtimeNs !== ctimeNs;
+    const trustedFrom = Number(loc.changedNs / 1_000_000n) + 1 + this.windowMs;
+    this.recordObject(digest, loc, settled ? Math.max(checkedAtMs, trustedFrom) : checkedAtMs);
+  }
+
+  /**
+   * True when this run's entry of an object (recorded or kept) vouches for it in `loc`'s file: same identity, and not
+   * racy. A just-written object is racy (it is verified once by the next run), and stays so.
+   */
+  trustedThisRun(digest: Digest, loc: FsObjectLocation | undefined): boolean {
+    const r = this.nextObjects.get(digest);
+    if (!r || !loc || this.nextIdentityList[r[1]] !== loc.identity) return false;
+    return this.trustworthy(Number(loc.changedNs / 1_000_000n), loc.subsecond, r[2]);
   }
 
   /** Keeps an object's previous entry (it was trusted this run, nothing new was learnt). */

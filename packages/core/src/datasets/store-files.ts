@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { isMlopsError, MlopsError } from '../errors.js';
-import { putFileObject, putObjects } from '../objects/batch.js';
+import { freshenObjects, putFileObject, putObjects } from '../objects/batch.js';
 import { checkObjects } from '../objects/check.js';
 import { hashCopyFile } from '../objects/file-io.js';
 import type { FsObjectLocation, FsObjectStore } from '../objects/fs.js';
@@ -379,3 +379,76 @@ export async function storeFiles(ctx: StoreFilesContext, items: FileItem[]): Pro
 }
 
 export { identityOf };
+
+/** Objects freshened by {@link freshenStored} that the stat cache trusted: re-recorded by {@link settleFreshened}. */
+export type FreshenedObjects = { digest: Digest; loc: FsObjectLocation }[];
+
+/**
+ * Freshens every object a new version is about to reference (see `ObjectStore.freshen`), just before its references
+ * are recorded: an object found stored (reused from an earlier version, or written long ago in a long run) then gets a
+ * whole grace period from now, so a garbage collection running meanwhile keeps it. An object gone since it was checked
+ * (collected before it was freshened) is stored again from its file (`body` gives the bytes of objects that have no
+ * file, e.g. a folder's manifest). Returns the objects the stat cache trusted, to be re-recorded with their new
+ * identity (the freshen changed their file's times) by {@link settleFreshened}.
+ */
+export async function freshenStored(
+  ctx: StoreFilesContext,
+  digests: readonly Digest[],
+  items: readonly FileItem[],
+  body: (digest: Digest) => Buffer | undefined,
+): Promise<FreshenedObjects> {
+  const { objects, cache, signal } = ctx;
+  const fsObjects =
+    cache && typeof (objects as FsObjectStore).inspect === 'function' ? (objects as FsObjectStore) : undefined;
+  const before = fsObjects ? await fsObjects.inspect(digests) : [];
+  const present = await freshenObjects(objects, digests, signal ? { signal } : {});
+  const after = fsObjects ? await fsObjects.inspect(digests) : [];
+  const missing = digests.filter((_, i) => !present[i]);
+  for (const d of missing) {
+    const bytes = body(d);
+    if (bytes) {
+      await putObjects(objects, [{ body: bytes, expectedDigest: d }], signal ? { signal } : {});
+      continue;
+    }
+    const it = items.find((x) => x.digest === d);
+    if (!it)
+      throw new MlopsError('INTERNAL', { message: `object ${d} of the version has no source`, details: { digest: d } });
+    try {
+      await putFileObject(objects, it.abs, { expectedDigest: d, ...(signal ? { signal } : {}) });
+    } catch (err) {
+      if (isMlopsError(err, 'CHECKSUM_MISMATCH')) {
+        throw new MlopsError('CONFLICT', {
+          message: `${it.abs} changed while it was being versioned; try again`,
+          cause: err,
+        });
+      }
+      throw err;
+    }
+  }
+  const out: FreshenedObjects = [];
+  if (!cache) return out;
+  digests.forEach((d, i) => {
+    const b = before[i];
+    const a = after[i];
+    // Only an object unchanged between the check that trusted it and the freshen keeps the cache's trust.
+    if (present[i] && a && b && cache.trustedThisRun(d, b) && a.file === b.file && a.size === b.size) {
+      out.push({ digest: d, loc: a });
+    }
+  });
+  return out;
+}
+
+/**
+ * Re-records in the stat cache the objects {@link freshenStored} freshened, when their file is still as the freshen
+ * left it (stat'ed now): the next run trusts them without reading them (see `StatCache.recordFreshened`).
+ */
+export async function settleFreshened(ctx: StoreFilesContext, freshened: FreshenedObjects): Promise<void> {
+  const fsObjects = ctx.objects as FsObjectStore;
+  if (!ctx.cache || freshened.length === 0 || typeof fsObjects.inspect !== 'function') return;
+  const checkedAt = Date.now();
+  const now = await fsObjects.inspect(freshened.map((f) => f.digest));
+  freshened.forEach((f, i) => {
+    const loc = now[i];
+    if (loc && loc.identity === f.loc.identity) ctx.cache?.recordFreshened(f.digest, loc, checkedAt);
+  });
+}

@@ -18,8 +18,11 @@ import { openStatCache, type StatCacheOptions } from './stat-cache.js';
 import { DatasetColumnTypeSchema, type FileStats, FileStatsSchema, tabularFormat } from './stats.js';
 import {
   type FileItem,
+  type FreshenedObjects,
+  freshenStored,
   objectStates,
   type StoreFilesContext,
+  settleFreshened,
   statFiles,
   statsOfFile,
   storeFiles,
@@ -293,6 +296,7 @@ export async function versionDataset(opts: VersionDatasetOptions): Promise<Versi
   hashing.done();
 
   let digest: Digest;
+  let manifestBody: Buffer | undefined;
   const refs = new Set<Digest>();
   for (const it of items) refs.add(it.digest as Digest);
   if (isFile) {
@@ -300,6 +304,7 @@ export async function versionDataset(opts: VersionDatasetOptions): Promise<Versi
   } else {
     const entries: ManifestEntry[] = items.map((it) => ({ path: it.rel, digest: it.digest as Digest, size: it.size }));
     const manifest = Buffer.from(formatManifest(entries));
+    manifestBody = manifest;
     digest = digestOf(manifest);
     // The manifest is an object like the others: checked (through the stat cache), and written when needed.
     const [state] = await objectStates(ctx, [{ digest, size: manifest.length }]);
@@ -329,6 +334,7 @@ export async function versionDataset(opts: VersionDatasetOptions): Promise<Versi
     )
   )[0];
   let created = false;
+  let freshened: FreshenedObjects = [];
   if (!row) {
     for (const it of items) {
       if (it.wantStats && !it.stats) it.stats = await statsOfFile(it, opts.distinctCap, opts.signal);
@@ -352,6 +358,9 @@ export async function versionDataset(opts: VersionDatasetOptions): Promise<Versi
       snapshot = { format: 'directory', files: items.length, size, tabular };
     }
     const ownerId = datasetOwnerId(name, version);
+    // Objects found stored were not rewritten: freshen them all now, so that a garbage collection running before the
+    // references below are committed keeps them (it deletes only objects older than its grace period).
+    freshened = await freshenStored(ctx, [...refs], items, (d) => (d === digest ? manifestBody : undefined));
     const res = await store.transaction(async (tx) => {
       await tx.query('INSERT INTO core_datasets (name) VALUES ($1) ON CONFLICT (name) DO NOTHING', [name]);
       const inserted = await tx.query<VersionRow>(
@@ -407,6 +416,7 @@ export async function versionDataset(opts: VersionDatasetOptions): Promise<Versi
     for (const it of items) {
       if (it.cacheable && it.digest) cache.recordFile(it.rel, it.id, it.digest, checkedAt, it.cached === true);
     }
+    await settleFreshened(ctx, freshened).catch(() => {});
     // Best effort: a cache that cannot be written only means hashing again next time.
     await cache.save().catch(() => {});
   }

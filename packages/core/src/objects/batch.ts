@@ -1,7 +1,15 @@
 import { createReadStream } from 'node:fs';
-import { MlopsError } from '../errors.js';
+import { isMlopsError, MlopsError } from '../errors.js';
 import { assertSourceFile } from './file-io.js';
-import type { BatchOptions, ObjectStat, ObjectStore, PutFileOptions, PutManyItem, PutResult } from './object-store.js';
+import type {
+  BatchOptions,
+  DeleteManyOptions,
+  ObjectStat,
+  ObjectStore,
+  PutFileOptions,
+  PutManyItem,
+  PutResult,
+} from './object-store.js';
 
 /** The default number of objects a batch operation reads, writes or requests at once. */
 export const DEFAULT_CONCURRENCY = 16;
@@ -111,15 +119,58 @@ export function statObjects(
   return mapLimit(digests, opts.concurrency ?? DEFAULT_CONCURRENCY, (d) => objects.stat(d), opts.signal);
 }
 
-/** `delete` of many digests (in order), through `objects.deleteMany` when the store has it. */
+/**
+ * `delete` of many digests (in order), through `objects.deleteMany` when the store has it. With `olderThan`, an object
+ * written or freshened after it is kept (`false`); without `deleteMany` each object is stat'ed just before its delete.
+ */
 export function deleteObjects(
+  objects: ObjectStore,
+  digests: readonly string[],
+  opts: DeleteManyOptions = {},
+): Promise<boolean[]> {
+  if (digests.length === 0) return Promise.resolve([]);
+  if (objects.deleteMany) return objects.deleteMany(digests, opts);
+  const { olderThan } = opts;
+  return mapLimit(
+    digests,
+    opts.concurrency ?? DEFAULT_CONCURRENCY,
+    async (d) => {
+      if (olderThan) {
+        const st = await objects.stat(d);
+        if (!st || st.mtime.getTime() > olderThan.getTime()) return false;
+      }
+      return objects.delete(d);
+    },
+    opts.signal,
+  );
+}
+
+/**
+ * Freshens stored objects (see {@link ObjectStore.freshen}), in order: `false` for a missing one. Stores without
+ * `freshen` get each object's bytes put again (read and rewritten, verified against the digest).
+ */
+export function freshenObjects(
   objects: ObjectStore,
   digests: readonly string[],
   opts: BatchOptions = {},
 ): Promise<boolean[]> {
   if (digests.length === 0) return Promise.resolve([]);
-  if (objects.deleteMany) return objects.deleteMany(digests, opts);
-  return mapLimit(digests, opts.concurrency ?? DEFAULT_CONCURRENCY, (d) => objects.delete(d), opts.signal);
+  if (objects.freshen) return objects.freshen(digests, opts);
+  return mapLimit(
+    digests,
+    opts.concurrency ?? DEFAULT_CONCURRENCY,
+    async (d) => {
+      if (!(await objects.has(d))) return false;
+      try {
+        await objects.put(objects.get(d), { expectedDigest: d, ...(opts.signal ? { signal: opts.signal } : {}) });
+        return true;
+      } catch (err) {
+        if (isMlopsError(err, 'NOT_FOUND')) return false;
+        throw err;
+      }
+    },
+    opts.signal,
+  );
 }
 
 /** Stores a local file through `objects.putFile` when the store has it (one read), else `put` of a read stream. */

@@ -9,7 +9,7 @@ import {
   type Stats,
   statSync,
 } from 'node:fs';
-import { chmod, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, readFile, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -23,6 +23,7 @@ import type {
   CheckManyOptions,
   CleanTempOptions,
   CleanTempResult,
+  DeleteManyOptions,
   Digest,
   ObjectBody,
   ObjectStat,
@@ -118,7 +119,12 @@ export interface FsObjectStore extends ObjectStore {
   cleanTemp(opts: CleanTempOptions): Promise<CleanTempResult>;
   putMany(items: Iterable<PutManyItem> | AsyncIterable<PutManyItem>, opts?: BatchOptions): Promise<PutResult[]>;
   statMany(digests: readonly string[], opts?: BatchOptions): Promise<(ObjectStat | undefined)[]>;
-  deleteMany(digests: readonly string[], opts?: BatchOptions): Promise<boolean[]>;
+  deleteMany(digests: readonly string[], opts?: DeleteManyOptions): Promise<boolean[]>;
+  /**
+   * Sets the modification time of each object's loose file, or of the pack holding it, to now (a packed object
+   * freshens its whole pack, as git does); a file this process may not touch (another user's) is rewritten instead.
+   */
+  freshen(digests: readonly string[], opts?: BatchOptions): Promise<boolean[]>;
   checkMany(items: readonly CheckItem[], opts?: CheckManyOptions): Promise<ObjectState[]>;
   putFile(path: string, opts?: PutFileOptions): Promise<PutResult>;
   /**
@@ -1012,12 +1018,94 @@ export function fsObjectStore(opts: FsObjectStoreOptions = {}): FsObjectStore {
     return states;
   }
 
-  async function deleteMany(digests: readonly string[], _o: BatchOptions = {}): Promise<boolean[]> {
+  async function freshen(digests: readonly string[], o: BatchOptions = {}): Promise<boolean[]> {
+    const ds = digests.map(parseDigest);
+    await sweepOnce();
+    await refreshPacks();
+    const shards = looseShards();
+    /** Packs touched by this call: each once, whatever the number of its objects. */
+    const touched = new Set<string>();
+    const out: boolean[] = [];
+    for (let i = 0; i < ds.length; i++) {
+      if (i % SLICE === SLICE - 1) await yieldToLoop();
+      o.signal?.throwIfAborted();
+      out.push(await freshenOne(ds[i] as Digest, shards, touched));
+    }
+    return out;
+  }
+
+  const cannotTouch = (err: unknown) =>
+    ['EPERM', 'EACCES', 'EROFS'].includes((err as NodeJS.ErrnoException).code ?? '');
+
+  async function freshenOne(d: Digest, shards: Set<string>, touched: Set<string>): Promise<boolean> {
+    if (statLoose(d, shards)?.isFile()) {
+      const now = new Date();
+      try {
+        await utimes(pathOf(d), now, now);
+        return true;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        // Another user's file: put its bytes again (a new file of ours, renamed over it), as git does.
+        if (cannotTouch(err)) {
+          await put(await readFile(pathOf(d)), { expectedDigest: d });
+          return true;
+        }
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
+        // Deleted meanwhile: it may still be packed.
+      }
+    }
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const loc = await findPackedFresh(d);
+      if (!loc) return false;
+      if (touched.has(loc.pack.packPath)) return true;
+      const now = new Date();
+      try {
+        await utimes(loc.pack.packPath, now, now);
+        touched.add(loc.pack.packPath);
+        return true;
+      } catch (err) {
+        if (cannotTouch(err)) {
+          const bytes = await readPackedRaw(d);
+          if (!bytes) return false;
+          // A loose copy is read before any packed one.
+          await put(bytes, { expectedDigest: d });
+          return true;
+        }
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        // The pack was rewritten meanwhile (by a delete): look again.
+        await refreshPacks();
+      }
+    }
+    return false;
+  }
+
+  async function deleteMany(digests: readonly string[], o: DeleteManyOptions = {}): Promise<boolean[]> {
     const ds = digests.map(parseDigest);
     await sweepOnce();
     await refreshPacks();
     const existed = ds.map(() => false);
+    // With `olderThan`, an object with any copy (loose or packed) written or freshened since is kept whole.
+    const limit = o.olderThan?.getTime();
+    const isYoung = (mtimeMs: number | undefined) => limit !== undefined && mtimeMs !== undefined && mtimeMs > limit;
+    const packMtimeMs = (pack: LoadedPack) => statSync(pack.packPath, { throwIfNoEntry: false })?.mtimeMs;
+    const kept = new Set<string>();
+    if (limit !== undefined) {
+      const youngPacks = new Set(packs.filter((p) => isYoung(packMtimeMs(p))));
+      for (const d of ds) {
+        const h = hashOf(d);
+        if (packs.some((p) => youngPacks.has(p) && p.index.find(h))) kept.add(d);
+      }
+    }
     for (let i = 0; i < ds.length; i++) {
+      if (kept.has(ds[i] as Digest)) continue;
+      if (limit !== undefined) {
+        // Checked just before the unlink: a copy freshened since the collector chose it survives.
+        const st = statLoosePath(pathOf(ds[i] as Digest));
+        if (st?.isFile() && isYoung(st.mtimeMs)) {
+          kept.add(ds[i] as Digest);
+          continue;
+        }
+      }
       try {
         await unlink(pathOf(ds[i] as Digest));
         existed[i] = true;
@@ -1034,13 +1122,21 @@ export function fsObjectStore(opts: FsObjectStoreOptions = {}): FsObjectStore {
     // newest-first lookup order does not change), or removed when nothing is left in it.
     const doomed = new Map<string, number[]>();
     ds.forEach((d, i) => {
+      if (kept.has(d)) return;
       const hex = digestHex(d);
       doomed.set(hex, [...(doomed.get(hex) ?? []), i]);
     });
+    const keepHits = (hit: PackEntry[]) => {
+      for (const e of hit) kept.add(`sha256:${e.hash.toString('hex')}`);
+    };
     for (const pack of [...packs]) {
       const entries = [...pack.index.entries()];
       const hit = entries.filter((e) => doomed.has(e.hash.toString('hex')));
       if (hit.length === 0) continue;
+      if (isYoung(packMtimeMs(pack))) {
+        keepHits(hit);
+        continue;
+      }
       for (const e of hit) for (const i of doomed.get(e.hash.toString('hex')) ?? []) existed[i] = true;
       let survivors = entries.filter((e) => !doomed.has(e.hash.toString('hex')));
       // A pack that is no longer a regular file (replaced by a folder) holds nothing readable to keep.
@@ -1062,6 +1158,16 @@ export function fsObjectStore(opts: FsObjectStoreOptions = {}): FsObjectStore {
           await w.abort();
           throw err;
         }
+        if (isYoung(packMtimeMs(pack))) {
+          // Freshened while it was being rewritten: the old pack stays, the copy of its survivors goes.
+          await unlink(join(packDir, `${w.name}.idx`)).catch(() => {});
+          await rm(join(packDir, `${w.name}.pack`), { force: true }).catch(() => {});
+          keepHits(hit);
+          continue;
+        }
+      } else if (isYoung(packMtimeMs(pack))) {
+        keepHits(hit);
+        continue;
       }
       await unlink(pack.idxPath).catch(() => {});
       closePackFd(pack.packPath);
@@ -1069,7 +1175,7 @@ export function fsObjectStore(opts: FsObjectStoreOptions = {}): FsObjectStore {
       await syncDir(packDir);
     }
     await refreshPacks();
-    return existed;
+    return existed.map((e, i) => e && !kept.has(ds[i] as Digest));
   }
 
   return {
@@ -1089,6 +1195,7 @@ export function fsObjectStore(opts: FsObjectStoreOptions = {}): FsObjectStore {
     statMany,
     checkMany,
     deleteMany,
+    freshen,
     inspect,
   };
 }

@@ -35,7 +35,7 @@ export interface GarbageReport {
   dryRun: boolean;
   /** Unreferenced blobs older than the grace period: deleted (or to delete). */
   deleted: { digest: Digest; size: number }[];
-  /** Blobs kept, by reason. */
+  /** Blobs kept, by reason (`young` counts those a writer put again or freshened while the collection ran). */
   kept: { referenced: number; young: number };
   /** Bytes of the deleted blobs and temp files. */
   bytesFreed: number;
@@ -45,7 +45,9 @@ export interface GarbageReport {
 
 /**
  * Deletes blobs that no row references (`core_object_refs`) and that are older than the grace period, plus leftovers
- * of interrupted writes. Each candidate's references are checked again just before it is deleted.
+ * of interrupted writes. Each candidate's references are checked again before it is deleted, and its age once more
+ * as it is deleted (`deleteObjects` with `olderThan`): a blob that a writer put again or freshened meanwhile (a new
+ * dataset version reusing it) is kept, its reference being on its way.
  *
  * @example
  * const report = await collectGarbage({ store, objects, graceMs: 24 * 3600_000, dryRun: true });
@@ -88,18 +90,26 @@ export async function collectGarbage(opts: CollectGarbageOptions): Promise<Garba
       report.kept.referenced++;
       return false;
     });
-    // An fsObjectStore rewrites each pack once for all the objects deleted from it.
+    // An fsObjectStore rewrites each pack once for all the objects deleted from it. The store checks each object's
+    // age again just before deleting it: one that a writer put again or freshened since the stat above is kept.
     const deleted = dryRun
       ? doomed.map(() => true)
       : await deleteObjects(
           objects,
           doomed.map((o) => o.digest),
+          { olderThan: new Date(cutoff) },
         );
+    const spared: Digest[] = [];
     doomed.forEach((o, i) => {
-      if (!deleted[i]) return;
+      if (!deleted[i]) {
+        spared.push(o.digest);
+        return;
+      }
       report.deleted.push(o);
       report.bytesFreed += o.size;
     });
+    // Not deleted: freshened meanwhile (young now), or already gone.
+    for (const st of await statObjects(objects, spared)) if (st) report.kept.young++;
   }
   if (objects.cleanTemp) {
     const temp = await objects.cleanTemp({ olderThanMs: graceMs, dryRun });

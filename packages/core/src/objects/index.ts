@@ -4,6 +4,7 @@
 export {
   DEFAULT_CONCURRENCY,
   deleteObjects,
+  freshenObjects,
   mapLimit,
   putFileObject,
   putObjects,

@@ -33,7 +33,7 @@ export interface PutResult {
 export interface ObjectStat {
   digest: Digest;
   size: number;
-  /** When the object was last written or re-put (garbage collection keeps young objects). */
+  /** When the object was last written, re-put or freshened (garbage collection keeps young objects). */
   mtime: Date;
 }
 
@@ -59,6 +59,17 @@ export interface BatchOptions {
    * @default undefined
    */
   signal?: AbortSignal;
+}
+
+/** Options of {@link ObjectStore.deleteMany}. */
+export interface DeleteManyOptions extends BatchOptions {
+  /**
+   * Delete an object only if its modification time ({@link ObjectStat.mtime}) is not after this, checked as close to
+   * the delete as the store can: one written again or freshened since it was chosen is kept (and reported `false`).
+   * `collectGarbage` passes its cutoff here.
+   * @default undefined (delete whatever its age)
+   */
+  olderThan?: Date;
 }
 
 /** The state of one stored object: present with the right bytes, absent, or present with other bytes. */
@@ -144,8 +155,19 @@ export interface ObjectStore {
   putMany?(items: Iterable<PutManyItem> | AsyncIterable<PutManyItem>, opts?: BatchOptions): Promise<PutResult[]>;
   /** {@link ObjectStore.stat} of many digests, in order. Optional: `statObjects` falls back to `stat`. */
   statMany?(digests: readonly string[], opts?: BatchOptions): Promise<(ObjectStat | undefined)[]>;
-  /** {@link ObjectStore.delete} of many digests, in order. Optional: `deleteObjects` falls back to `delete`. */
-  deleteMany?(digests: readonly string[], opts?: BatchOptions): Promise<boolean[]>;
+  /**
+   * {@link ObjectStore.delete} of many digests, in order; with `olderThan`, only objects not written or freshened since
+   * then. Optional: `deleteObjects` falls back to `stat` and `delete`.
+   */
+  deleteMany?(digests: readonly string[], opts?: DeleteManyOptions): Promise<boolean[]>;
+  /**
+   * Marks stored objects as just written, as putting their bytes again would, without rewriting them: their
+   * {@link ObjectStat.mtime} becomes now, so garbage collection's grace period covers a writer that reuses objects
+   * already stored until it records its references (git freshens an object it finds stored the same way). Results
+   * are in order: `false` for a missing object (store it again). Optional: `freshenObjects` falls back to putting each
+   * object's bytes again.
+   */
+  freshen?(digests: readonly string[], opts?: BatchOptions): Promise<boolean[]>;
   /**
    * The state of many objects, in order: by size, and by content with `verify`. Optional: `checkObjects` falls back to
    * `stat` and a verifying `get` per object.
