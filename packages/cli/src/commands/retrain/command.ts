@@ -15,7 +15,10 @@ export const registerRetrain: RegisterCommands = (program, host) => {
     .addHelpText(
       'after',
       examples([
-        ['mlops retrain ./retrain.config.js', 'what a CronJob runs: exit 0 no-action/promoted, 4 rejected, 9 blocked (broken feed), 1 failed'],
+        [
+          'mlops retrain ./retrain.config.js',
+          'a CronJob: exit 0 no-action/promoted, 4 rejected, 9 blocked (broken feed), 1 failed',
+        ],
         ['mlops retrain ./retrain.config.js --dry-run --json', 'would it retrain now?'],
         ['mlops retrain ./retrain.config.js --force --reason "new labels"', 'retrain now'],
       ]),
