@@ -135,6 +135,11 @@ export interface S3ObjectStore extends ObjectStore {
   statMany(digests: readonly string[], opts?: BatchOptions): Promise<(ObjectStat | undefined)[]>;
   /** The state of many objects (by size through `statMany`; with `verify`, a verifying GET of each present one). */
   checkMany(items: readonly CheckItem[], opts?: CheckManyOptions): Promise<ObjectState[]>;
+  /**
+   * Renews each object's `LastModified` (garbage collection's age) without transferring its bytes: a server-side copy
+   * onto itself, or through a temporary key when the server keeps the date of such a copy. `false` for a missing one.
+   */
+  freshen(digests: readonly string[], opts?: BatchOptions): Promise<boolean[]>;
 }
 
 const MiB = 1 << 20;
@@ -564,6 +569,49 @@ export function s3ObjectStore(options: S3ObjectStoreOptions): S3ObjectStore {
     }
   }
 
+  /**
+   * Renews an object's `LastModified` without sending its bytes: a copy onto itself (metadata replaced), which S3 and
+   * most compatible servers date now; a server that keeps the old date (or an object too large for one copy) gets a
+   * copy to a temporary key and back.
+   */
+  async function freshenOne(d: Digest): Promise<boolean> {
+    const before = await stat(d);
+    if (!before) return false;
+    const key = keyOf(d);
+    const sourceOf = (k: string) => `${bucket}/${k.split('/').map(encodeURIComponent).join('/')}`;
+    try {
+      if (before.size <= MAX_SINGLE_COPY) {
+        const r = await client.send(
+          new CopyObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            CopySource: sourceOf(key),
+            MetadataDirective: 'REPLACE',
+            ContentType: 'application/octet-stream',
+          }),
+        );
+        const at = r.CopyObjectResult?.LastModified;
+        if (at && at.getTime() > before.mtime.getTime()) return true;
+      }
+      const tmpKey = `${prefix}${TMP}${Date.now()}-${randomUUID()}.partial`;
+      try {
+        await copyToFinal(key, tmpKey, before.size);
+        await copyToFinal(tmpKey, key, before.size);
+      } finally {
+        await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: tmpKey })).catch(() => {});
+      }
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw s3Failed(`freshen ${d}`, err);
+    }
+  }
+
+  function freshen(digests: readonly string[], opts: BatchOptions = {}): Promise<boolean[]> {
+    const ds = digests.map(parseDigest);
+    return mapLimit(ds, opts.concurrency ?? DEFAULT_CONCURRENCY, (d) => freshenOne(d), opts.signal);
+  }
+
   async function del(digest: string): Promise<boolean> {
     const d = parseDigest(digest);
     // S3's DeleteObject succeeds whether or not the key exists: ask first to report it.
@@ -709,6 +757,7 @@ export function s3ObjectStore(options: S3ObjectStoreOptions): S3ObjectStore {
     statMany,
     checkMany,
     delete: del,
+    freshen,
     list,
     cleanTemp,
   };

@@ -11,6 +11,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 export interface S3rverFixture {
   endpoint: string;
   bucket: string;
+  /** The folder where s3rver keeps its buckets (`<directory>/<bucket>/…`). */
+  directory: string;
   client: S3Client;
   /** Options for `s3ObjectStore` that build their own client against this server. */
   connection: {
@@ -61,6 +63,7 @@ export async function startS3rver(bucket = 'mlops-test'): Promise<S3rverFixture>
   return {
     endpoint,
     bucket,
+    directory,
     client,
     connection,
     async stop() {
