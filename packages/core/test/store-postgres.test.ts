@@ -46,5 +46,20 @@ describe.skipIf(!url)('postgres store [postgres]', () => {
     expect(isMlopsError(err)).toBe(true);
     expect((err as Error).message).toContain('***');
     expect((err as Error).message).not.toContain('topsecret');
+    // unreachable: the server's fault or the network's, as the CLI's exit table says (exit 1, UPSTREAM_ERROR)
+    expect((err as { code?: string }).code).toBe('UPSTREAM_ERROR');
+  });
+
+  it('reports refused credentials as UNAUTHORIZED and a missing database as NOT_FOUND, without the password', async () => {
+    const u = new URL(url!);
+    u.password = 'not-the-password';
+    const refused = await createStore(u.toString()).catch((e: unknown) => e);
+    expect((refused as { code?: string }).code).toBe('UNAUTHORIZED');
+    expect((refused as Error).message).not.toContain('not-the-password');
+    const missing = new URL(url!);
+    missing.pathname = `/no_such_db_${randomBytes(4).toString('hex')}`;
+    const notFound = await createStore(missing.toString()).catch((e: unknown) => e);
+    expect((notFound as { code?: string }).code).toBe('NOT_FOUND');
+    expect((notFound as Error).message).toContain('does not exist');
   });
 });

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient, PoolConfig, QueryConfig } from 'pg';
-import { MlopsError } from '../errors.js';
+import { MlopsError, type MlopsErrorCode } from '../errors.js';
 import type { Backoff } from '../retry.js';
 import { createPgListener, DEFAULT_LISTEN_BACKOFF } from './_pg-listener.js';
 import { INT8_OID, linkToRoot, parseInt8, quoteIdent } from './_shared.js';
@@ -51,6 +51,31 @@ function warnListenStatus(displayUrl: string): (status: ListenStatus) => void {
 
 type Queryable = Pick<PoolClient, 'query'>;
 
+/** Socket errors of a server that cannot be reached (down, wrong host or port, firewalled). */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNRESET',
+]);
+
+/**
+ * The code of a failure to open the store, so callers (and the CLI's exit codes) can tell them apart: refused
+ * credentials (SQLSTATE class 28) are `UNAUTHORIZED`, a database that does not exist (3D000) `NOT_FOUND`, a server
+ * that cannot be reached `UPSTREAM_ERROR`; anything else stays `INTERNAL`.
+ */
+function connectErrorCode(cause: unknown): MlopsErrorCode {
+  const code = (cause as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return 'INTERNAL';
+  if (code.startsWith('28')) return 'UNAUTHORIZED';
+  if (code === '3D000') return 'NOT_FOUND';
+  if (UNREACHABLE.has(code)) return 'UPSTREAM_ERROR';
+  return 'INTERNAL';
+}
+
 /**
  * A PostgreSQL store over a `pg` connection pool. `pg` is imported on first use, so processes on PGlite never load it.
  * Several processes may open the same database: migrations are serialised with an advisory lock.
@@ -78,7 +103,7 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Stor
     else await pool.query('SELECT 1');
   } catch (cause) {
     await pool.end().catch(() => {});
-    throw new MlopsError('INTERNAL', {
+    throw new MlopsError(connectErrorCode(cause), {
       message: `Could not connect to ${displayUrl}: ${(cause as Error).message}`,
       cause,
     });
