@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { deleteObjects } from '../objects/batch.js';
 import type { Digest, ObjectStore } from '../objects/object-store.js';
 
 /** Options of {@link testObjectStore}. */
@@ -120,6 +121,25 @@ export function testObjectStore<T extends ObjectStore>(
   };
 
   describe(`ObjectStore conformance: ${name}`, () => {
+    it(
+      'freshen (when the store has it) keeps bytes, reports missing objects, and deleteObjects spares young ones',
+      withStore(async (objects) => {
+        const { digest } = await objects.put('freshened');
+        const before = await objects.stat(digest);
+        const absent = sha256('never stored');
+        if (objects.freshen) {
+          expect(await objects.freshen([digest, absent])).toEqual([true, false]);
+          expect((await objects.stat(digest))?.mtime.getTime()).toBeGreaterThanOrEqual(before?.mtime.getTime() ?? 0);
+          expect((await objects.readBytes(digest)).toString()).toBe('freshened');
+        }
+        // Written just now: younger than an hour ago, so kept; not after a time to come, so deleted.
+        expect(await deleteObjects(objects, [digest], { olderThan: new Date(Date.now() - 3600_000) })).toEqual([false]);
+        expect(await objects.has(digest)).toBe(true);
+        expect(await deleteObjects(objects, [digest], { olderThan: new Date(Date.now() + 3600_000) })).toEqual([true]);
+        expect(await objects.has(digest)).toBe(false);
+      }),
+    );
+
     it(
       'round-trips every body kind, with digests equal to node:crypto sha256',
       withStore(async (objects) => {
