@@ -73,6 +73,19 @@ function samePath(a: string, b: string): boolean {
   return norm(a) === norm(b);
 }
 
+/** How long a monitoring evaluation waits for the prediction log's buffered rows to be written. */
+const FLUSH_BEFORE_MONITORING_MS = 5_000;
+
+/** `logger.flush()`, or less when it takes longer than `ms` (the evaluation then reads what is written). */
+function flushWithin(logger: PredictionLogger, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref?.();
+  });
+  return Promise.race([logger.flush(), late]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Creates the model server: an express 5 app with the simple JSON API (`/v1/models/:name/predict`), the Open
  * Inference Protocol v2 (`/v2/...`), feedback, `/metrics`, `/openapi.json` and `/docs`, plus overload protection,
@@ -129,6 +142,9 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
           options: o.monitoring,
           slots,
           onError: (err, where) => onError(err, { where }),
+          // The window reads the prediction log: write what the logger still buffers (at most a flush interval's
+          // rows), bounded so that a slow store never holds a scrape for long.
+          ...(logger ? { beforeEvaluate: () => flushWithin(logger, FLUSH_BEFORE_MONITORING_MS) } : {}),
         })
       : undefined;
   // The in-flight gauge reads the lifecycle's count when scraped (the lifecycle is made below).

@@ -98,6 +98,8 @@ export function createMonitor(args: {
   targets: () => MonitorTarget[];
   decisions: () => DecisionTarget[];
   onError: (err: unknown, where: string) => void;
+  /** Runs before each evaluation: the server writes the prediction log's buffered rows, so a window counts them. */
+  beforeEvaluate?: () => Promise<void>;
 }): Monitor {
   const { refreshMs: refreshOption, drift, retrainDecisions, now: clock, ...settings } = args.options;
   // Invalid defaults are a configuration error: thrown by createModelServer, with field paths.
@@ -194,6 +196,13 @@ export function createMonitor(args: {
   };
 
   const evaluate = async () => {
+    if (args.beforeEvaluate) {
+      try {
+        await args.beforeEvaluate();
+      } catch (err) {
+        args.onError(err, 'writing the prediction log before monitoring');
+      }
+    }
     const versions: MonitoringResult[] = [];
     for (const t of args.targets()) {
       try {
@@ -234,9 +243,11 @@ export function createSlotsMonitor(args: {
   options: MonitoringOptions;
   slots: ModelSlots;
   onError: (err: unknown, where: string) => void;
+  beforeEvaluate?: () => Promise<void>;
 }): Monitor {
   const { slots } = args;
   return createMonitor({
+    ...(args.beforeEvaluate ? { beforeEvaluate: args.beforeEvaluate } : {}),
     store: args.store,
     options: args.options,
     targets: () =>
