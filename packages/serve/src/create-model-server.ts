@@ -83,7 +83,7 @@ function flushWithin(logger: PredictionLogger, ms: number): Promise<void> {
     timer = setTimeout(resolve, ms);
     timer.unref?.();
   });
-  return Promise.race([logger.flush(), late]).finally(() => clearTimeout(timer));
+  return Promise.race([logger.flush().then(() => undefined), late]).finally(() => clearTimeout(timer));
 }
 
 /**
