@@ -186,6 +186,12 @@ export async function objectStates(
 }
 
 /** Records the objects just written in the stat cache (their files are racy now: they are verified once more next time). */
+/** A file whose bytes no longer hash to the digest taken when it was read is a `CONFLICT` (try again), not damage. */
+function changedWhileVersioned(err: unknown, abs: string): unknown {
+  if (!isMlopsError(err, 'CHECKSUM_MISMATCH')) return err;
+  return new MlopsError('CONFLICT', { message: `${abs} changed while it was being versioned; try again`, cause: err });
+}
+
 async function recordWritten(ctx: StoreFilesContext, digests: Digest[]): Promise<void> {
   const fsObjects = ctx.objects as FsObjectStore;
   if (!ctx.cache || digests.length === 0 || typeof fsObjects.inspect !== 'function') return;
@@ -353,13 +359,7 @@ export async function storeFiles(ctx: StoreFilesContext, items: FileItem[]): Pro
             ...(signal ? { signal } : {}),
           });
         } catch (err) {
-          if (isMlopsError(err, 'CHECKSUM_MISMATCH')) {
-            throw new MlopsError('CONFLICT', {
-              message: `${it.abs} changed while it was being versioned; try again`,
-              cause: err,
-            });
-          }
-          throw err;
+          throw changedWhileVersioned(err, it.abs);
         }
         if (state === 'corrupted') repairedSet.add(it.digest as Digest);
         written.push(it.digest as Digest);
@@ -416,13 +416,7 @@ export async function freshenStored(
     try {
       await putFileObject(objects, it.abs, { expectedDigest: d, ...(signal ? { signal } : {}) });
     } catch (err) {
-      if (isMlopsError(err, 'CHECKSUM_MISMATCH')) {
-        throw new MlopsError('CONFLICT', {
-          message: `${it.abs} changed while it was being versioned; try again`,
-          cause: err,
-        });
-      }
-      throw err;
+      throw changedWhileVersioned(err, it.abs);
     }
   }
   const out: FreshenedObjects = [];
