@@ -33,6 +33,7 @@ describe('parseStoreUrl', () => {
     ${'pglite://data/a%00b'}                 | ${'U+0000'}
     ${'pglite://data/a\u0000b'}              | ${'U+0000'}
     ${'memory://?thread=main&thread=worker'} | ${'"thread" is given twice'}
+    ${'postgres://h/db?schema=a&schema=b'}   | ${'"schema" is given twice'}
   `('rejects $url with INVALID_URL', ({ url, reason }) => {
     let err: unknown;
     try {

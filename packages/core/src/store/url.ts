@@ -67,6 +67,12 @@ export function parseStoreUrl(input: string): StoreUrl {
       }
       const [beforeQuery, query = ''] = splitOnce(rest, '?');
       const params = new URLSearchParams(query);
+      if (params.getAll('schema').length > 1) {
+        throw new MlopsError('INVALID_URL', {
+          message: `Invalid store URL "${redactStoreUrl(url)}": "schema" is given twice; a postgres:// URL takes one ?schema=`,
+          details: [{ path: 'url.schema', message: 'given more than once' }],
+        });
+      }
       const schema = params.get('schema') ?? undefined;
       if (schema !== undefined && !SCHEMA_RE.test(schema)) {
         throw new MlopsError('INVALID_URL', {
