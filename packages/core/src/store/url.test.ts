@@ -34,6 +34,8 @@ describe('parseStoreUrl', () => {
     ${'pglite://data/a\u0000b'}              | ${'U+0000'}
     ${'memory://?thread=main&thread=worker'} | ${'"thread" is given twice'}
     ${'postgres://h/db?schema=a&schema=b'}   | ${'"schema" is given twice'}
+    ${'pglite://~/mlops/db'}                 | ${'"~" is not expanded'}
+    ${'pglite://~'}                          | ${'"~" is not expanded'}
   `('rejects $url with INVALID_URL', ({ url, reason }) => {
     let err: unknown;
     try {

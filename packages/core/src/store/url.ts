@@ -160,6 +160,14 @@ function decodePath(url: string, path: string): string {
       details: [{ path: 'url', message: 'data directory contains U+0000 (NUL)' }],
     });
   }
+  // A shell expands "~" only at the start of a word, never inside a URL: taken literally it would make a folder named
+  // "~" in the working directory, and the user's data would not be where they look for it.
+  if (dir === '~' || dir.startsWith('~/') || dir.startsWith('~\\')) {
+    throw new MlopsError('INVALID_URL', {
+      message: `Invalid store URL "${url}": "~" is not expanded in a URL; write the absolute path (pglite:///home/me/db) or one relative to the working directory`,
+      details: [{ path: 'url', message: 'data directory starts with "~"' }],
+    });
+  }
   return dir;
 }
 
