@@ -13,7 +13,9 @@ export interface RegistryOptions {
   /** The store holding the registry's tables (`registry_*`, migrated on creation). */
   store: Store;
   /**
-   * When given, `createVersion` checks that the model package blob exists (`NOT_FOUND` otherwise).
+   * When given, `createVersion` checks that the model package exists (`NOT_FOUND` otherwise). With a whole
+   * `ObjectStore` it also checks, freshens and references every file of the package, so garbage collection keeps
+   * them while the version exists.
    * @default undefined (digests are taken on trust)
    */
   objects?: Pick<ObjectStore, 'has'>;

@@ -1,6 +1,6 @@
 // Model versions: create (numbered per model), read, read the reference profile, list, update, delete.
-import { MlopsError, parseInput } from '@mlops/core';
-import { recordObjectRef, removeObjectRefs } from '@mlops/core/objects';
+import { isMlopsError, MlopsError, type ObjectStore, parseInput, readModelPackageManifest } from '@mlops/core';
+import { freshenObjects, recordObjectRefs, removeObjectRefs } from '@mlops/core/objects';
 import { decodeCursor } from './_internal/cursor.js';
 import { DEFAULT_LIMIT, page } from './_internal/paging.js';
 import type { RegistryContext } from './context.js';
@@ -18,6 +18,57 @@ import type { Registry } from './types.js';
 
 function isForeignKeyViolation(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23503';
+}
+
+function notInObjectStore(digest: string, what: string): MlopsError {
+  return new MlopsError('NOT_FOUND', {
+    message: `${what} ${digest} is not in the object store; put it there first`,
+    details: [{ path: 'packageDigest', message: 'not in the object store' }],
+  });
+}
+
+/**
+ * The objects a new version keeps alive: the package manifest and, when the registry can read the object store and
+ * the digest is a model package, every file it lists and its preprocessing. Each is freshened (see core's
+ * `freshenObjects`), so a garbage collection running while the version is recorded spares it; a missing one is
+ * `NOT_FOUND` naming it, so a version is never recorded over an incomplete package. A store that can only answer
+ * `has` has the manifest's existence checked, as before.
+ */
+async function packageObjects(objects: Pick<ObjectStore, 'has'>, digest: string): Promise<string[]> {
+  const full = objects as Partial<ObjectStore>;
+  if (typeof full.readBytes !== 'function' || typeof full.put !== 'function' || typeof full.get !== 'function') {
+    if (!(await objects.has(digest))) throw notInObjectStore(digest, 'Model package');
+    return [digest];
+  }
+  const store = objects as ObjectStore;
+  const [present] = await freshenObjects(store, [digest]);
+  if (!present) throw notInObjectStore(digest, 'Model package');
+  let files: { path: string; digest: string }[];
+  try {
+    const manifest = await readModelPackageManifest(store, digest);
+    files = [
+      ...manifest.files,
+      ...(manifest.preprocessing ? [{ path: '(preprocessing)', digest: manifest.preprocessing.digest }] : []),
+    ];
+  } catch (err) {
+    // Not a model package (a blob registered as is): only its existence is checked.
+    if (isMlopsError(err, 'INVALID_INPUT')) return [digest];
+    throw err;
+  }
+  const fresh = await freshenObjects(
+    store,
+    files.map((f) => f.digest),
+  );
+  const missing = files.filter((_, i) => !fresh[i]);
+  if (missing.length > 0) {
+    throw new MlopsError('NOT_FOUND', {
+      message: `Model package ${digest} is incomplete: ${missing.map((f) => `${f.path} (${f.digest})`).join(', ')} ${
+        missing.length === 1 ? 'is' : 'are'
+      } not in the object store`,
+      details: missing.map((f) => ({ path: `packageDigest.files.${f.path}`, message: 'not in the object store' })),
+    });
+  }
+  return [digest, ...new Set(files.map((f) => f.digest))];
 }
 
 /** The registry's version methods. */
@@ -38,12 +89,7 @@ export function versionMethods(
           });
         }
       }
-      if (ctx.objects && !(await ctx.objects.has(input.packageDigest))) {
-        throw new MlopsError('NOT_FOUND', {
-          message: `Model package ${input.packageDigest} is not in the object store; put it there first`,
-          details: [{ path: 'packageDigest', message: 'not in the object store' }],
-        });
-      }
+      const kept = ctx.objects ? await packageObjects(ctx.objects, input.packageDigest) : [input.packageDigest];
       return write(async (tx, audit) => {
         // Taking the number updates the model row, so concurrent creators serialise on its row lock.
         const [counter] = await tx.query<{ version: number }>(
@@ -73,11 +119,11 @@ export function versionMethods(
             principal,
           ],
         );
-        await recordObjectRef(tx, {
-          digest: input.packageDigest,
-          kind: 'model-version',
-          ownerId: `${input.model}/${version}`,
-        });
+        const ownerId = `${input.model}/${version}`;
+        await recordObjectRefs(
+          tx,
+          kept.map((digest) => ({ digest, kind: 'model-version', ownerId })),
+        );
         await audit({
           action: 'version.created',
           model: input.model,
