@@ -94,6 +94,22 @@ describe('createProgress off a TTY (JSON lines)', () => {
     expect(new Date(lines[3].time).getTime()).toBe(clock.now());
   });
 
+  it('gives a slow job its rate to three significant digits, not 0 (a tuning study: 3 trials in 20 s)', () => {
+    const { stream, writes } = fakeStream(false);
+    const clock = fakeClock();
+    const p = createProgress({ label: 'study', total: 10, stream, now: clock.now });
+    for (let i = 0; i < 3; i++) {
+      clock.advance(6_000);
+      p.tick();
+    }
+    clock.advance(2_000);
+    p.done();
+    const lines = writes.map((w) => JSON.parse(w));
+    const progress = lines.filter((l) => l.msg === 'progress');
+    expect(progress[0]).toMatchObject({ done: 1, rate: 0.167, etaMs: 54_000 });
+    expect(lines.at(-1)).toMatchObject({ msg: 'progress.end', done: 3, rate: 0.15 });
+  });
+
   it('logs a failure with its code', () => {
     const { stream, writes } = fakeStream(false);
     const p = createProgress({ label: 'push', stream, now: fakeClock().now });

@@ -149,6 +149,9 @@ export function createProgress(opts: ProgressOptions): Progress {
   let lastEmit = Number.NEGATIVE_INFINITY;
   const fmt = (n: number) => (unit === 'bytes' ? formatBytes(n) : String(Math.round(n)));
   const rateOf = (elapsed: number) => (elapsed > 0 ? (value * 1000) / elapsed : 0);
+  // Whole units from 100/s up; below, three significant digits, so a slow job (a trial every few seconds) does not
+  // read as stalled at 0/s.
+  const roundRate = (r: number) => (r >= 100 || r === 0 ? Math.round(r) : Number(r.toPrecision(3)));
 
   const json = (level: 'info' | 'error', msg: string, fields: Record<string, unknown>) => {
     stream.write(`${JSON.stringify({ time: new Date(now()).toISOString(), level, msg, label, ...fields })}\n`);
@@ -169,7 +172,7 @@ export function createProgress(opts: ProgressOptions): Progress {
     } else {
       parts.push(fmt(value));
     }
-    parts.push(`${fmt(rate)}/s`);
+    parts.push(`${unit === 'bytes' ? formatBytes(rate) : String(roundRate(rate))}/s`);
     if (total !== undefined && rate > 0 && value < total)
       parts.push(`ETA ${formatDuration(((total - value) / rate) * 1000)}`);
     return parts.join('  ');
@@ -189,7 +192,7 @@ export function createProgress(opts: ProgressOptions): Progress {
       json('info', 'progress', {
         done: value,
         ...(total !== undefined ? { total, percent: total > 0 ? Math.round((1000 * value) / total) / 10 : 100 } : {}),
-        rate: Math.round(rate),
+        rate: roundRate(rate),
         ...(total !== undefined && rate > 0 ? { etaMs: Math.round(((total - value) / rate) * 1000) } : {}),
       });
     }
@@ -225,7 +228,7 @@ export function createProgress(opts: ProgressOptions): Progress {
           done: value,
           ...(total !== undefined ? { total } : {}),
           elapsedMs: elapsed,
-          rate: Math.round(rateOf(elapsed)),
+          rate: roundRate(rateOf(elapsed)),
           ...(summary !== undefined ? { summary } : {}),
         });
       }
