@@ -2,6 +2,7 @@ import { MlopsError } from '@mlops/core';
 import { routeDefinitionsOf } from '@mlops/core/http';
 import { createPredictionLogger, type PredictionLogger } from '@mlops/core/predictions';
 import express from 'express';
+import { settlesWithin } from './_internal/within.js';
 import { createAddressAuth, createAuthenticator } from './auth.js';
 import { createLifecycle } from './lifecycle.js';
 import { createServerMetrics, type ServerMetrics, serverMetricsSources } from './metrics.js';
@@ -46,14 +47,7 @@ async function closeSlots(
 ): Promise<void> {
   const pending = new Set(all.map((s) => s.name));
   const closing = Promise.allSettled(all.map((s) => s.close().finally(() => pending.delete(s.name))));
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<true>((resolve) => {
-    timer = setTimeout(() => resolve(true), timeoutMs);
-    timer.unref();
-  });
-  const late = await Promise.race([closing.then(() => false), timedOut]);
-  clearTimeout(timer);
-  if (late && pending.size > 0) {
+  if (!(await settlesWithin(closing, timeoutMs)) && pending.size > 0) {
     onError(
       new MlopsError('TIMEOUT', {
         message: `Model(s) ${[...pending].join(', ')} did not finish their calls within the drain timeout (${timeoutMs} ms); closing without them`,
@@ -75,16 +69,6 @@ function samePath(a: string, b: string): boolean {
 
 /** How long a monitoring evaluation waits for the prediction log's buffered rows to be written. */
 const FLUSH_BEFORE_MONITORING_MS = 5_000;
-
-/** `logger.flush()`, or less when it takes longer than `ms` (the evaluation then reads what is written). */
-function flushWithin(logger: PredictionLogger, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-    timer.unref?.();
-  });
-  return Promise.race([logger.flush().then(() => undefined), late]).finally(() => clearTimeout(timer));
-}
 
 /**
  * Creates the model server: an express 5 app with the simple JSON API (`/v1/models/:name/predict`), the Open
@@ -144,7 +128,9 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
           onError: (err, where) => onError(err, { where }),
           // The window reads the prediction log: write what the logger still buffers (at most a flush interval's
           // rows), bounded so that a slow store never holds a scrape for long.
-          ...(logger ? { beforeEvaluate: () => flushWithin(logger, FLUSH_BEFORE_MONITORING_MS) } : {}),
+          ...(logger
+            ? { beforeEvaluate: async () => void (await settlesWithin(logger.flush(), FLUSH_BEFORE_MONITORING_MS)) }
+            : {}),
         })
       : undefined;
   // The in-flight gauge reads the lifecycle's count when scraped (the lifecycle is made below).
